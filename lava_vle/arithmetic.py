@@ -1,0 +1,161 @@
+"""The arithmetic a VLE step is written in: real numbers or Loihi integers.
+
+:mod:`lava_vle.dynamics` writes each equation once, against the small
+interface below. :class:`FloatArithmetic` evaluates it with real numbers
+(numpy, or torch tensors for the BPTT baseline); :class:`FixedArithmetic`
+with the integer rules of :mod:`lava_vle.fixed_point`. The Lava process
+models call the same two classes, so float and fixed models differ only in
+the arithmetic they are handed.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+
+from lava_vle import fixed_point as fxp
+from lava_vle.activations import Activation
+
+Array = Any  # numpy.ndarray (float or int64) or torch.Tensor
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    """Numerically stable softmax over the last axis."""
+    z = x - x.max(axis=-1, keepdims=True)
+    ez = np.exp(z)
+    return ez / ez.sum(axis=-1, keepdims=True)
+
+
+class FloatArithmetic:
+    """Real-valued VLE arithmetic; works on numpy arrays and torch tensors."""
+
+    fixed = False
+
+    # --- neuron compartments ------------------------------------------------
+    @staticmethod
+    def relax(x: Array, target: Array, factor: Array) -> Array:
+        """``x + k (target - x)``: leaky integration and prospective read-out."""
+        return x + factor * (target - x)
+
+    @staticmethod
+    def scale(x: Array, slope: Array) -> Array:
+        """``slope * x`` (phi' times the incoming error, gamma times e_breve)."""
+        return slope * x
+
+    @staticmethod
+    def add(x: Array, y: Array) -> Array:
+        return x + y
+
+    @staticmethod
+    def phi(act: Activation, u_breve: Array) -> Array:
+        return act.phi(u_breve)
+
+    @staticmethod
+    def phi_prime(act: Activation, u_breve: np.ndarray) -> np.ndarray:
+        return act.phi_prime(u_breve)
+
+    # --- synapses -----------------------------------------------------------
+    @staticmethod
+    def forward(weights: Array, weight_exp: Optional[int], rates: Array) -> Array:
+        """Synaptic input ``r @ W^T`` of a (n_post, n_pre) matrix."""
+        return rates @ weights.T
+
+    @staticmethod
+    def backward(weights: Array, weight_exp: Optional[int], errors: Array) -> Array:
+        """Error-path input ``e @ W``: W^T carries errors from post to pre."""
+        return errors @ weights
+
+    @staticmethod
+    def bias(bias: Array, bias_exp: Optional[int]) -> Array:
+        return bias
+
+    # --- output error -------------------------------------------------------
+    @staticmethod
+    def output_error(loss: str, rates: np.ndarray, target: np.ndarray,
+                     scale: np.ndarray) -> np.ndarray:
+        """``scale * (y - r)`` (mse) or ``scale * (y - softmax(r))`` (ce)."""
+        prediction = softmax(rates) if loss == "ce" else rates
+        return scale * (target - prediction)
+
+
+class FixedArithmetic:
+    """Loihi-2-constrained integer VLE arithmetic (see ``fixed_point``)."""
+
+    fixed = True
+
+    @staticmethod
+    def relax(x: np.ndarray, target: np.ndarray, factor: np.ndarray) -> np.ndarray:
+        return fxp.relax_toward(x, target, factor)
+
+    @staticmethod
+    def scale(x: np.ndarray, slope: np.ndarray) -> np.ndarray:
+        return fxp.saturate_state(fxp.mul_shift(x, slope))
+
+    @staticmethod
+    def add(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return fxp.saturate_state(np.asarray(x, dtype=np.int64) + y)
+
+    @staticmethod
+    def phi(act: Activation, u_breve: np.ndarray) -> np.ndarray:
+        return act.phi_fixed(u_breve)
+
+    @staticmethod
+    def phi_prime(act: Activation, u_breve: np.ndarray) -> np.ndarray:
+        return act.phi_prime_fixed(u_breve)
+
+    @staticmethod
+    def forward(weight_mant: np.ndarray, weight_exp: int, rates: np.ndarray) -> np.ndarray:
+        return fxp.synaptic_sum(weight_mant, rates, weight_exp)
+
+    @staticmethod
+    def backward(weight_mant: np.ndarray, weight_exp: int, errors: np.ndarray) -> np.ndarray:
+        return fxp.synaptic_sum(weight_mant.T, errors, weight_exp)
+
+    @staticmethod
+    def bias(bias_mant: np.ndarray, bias_exp: int) -> np.ndarray:
+        """Bias as a weight from an always-on presynaptic rate of 1.0."""
+        return fxp.saturate_state(fxp.shift_exponent(bias_mant * fxp.ONE, bias_exp))
+
+    @staticmethod
+    def output_error(loss: str, rates: np.ndarray, target: np.ndarray,
+                     scale: np.ndarray) -> np.ndarray:
+        """Integer target error; ``scale`` is a 16-bit gain (4096 = 1.0).
+
+        For ``ce`` the softmax runs in float64 on the host / embedded CPU
+        (Loihi's neuro-cores have no exp or division) and is quantised back
+        to the state format, identically wherever this function is called.
+        """
+        target_int = fxp.to_state(target)
+        prediction = fxp.to_state(softmax(fxp.from_state(rates))) if loss == "ce" else rates
+        return fxp.saturate_state(
+            fxp.mul_shift(fxp.saturate_state(target_int - prediction), scale))
+
+
+def neuron_constants(dt: float, tau_m: np.ndarray, tau_r: np.ndarray,
+                     fixed: bool) -> dict[str, np.ndarray]:
+    """Euler factors of a VLE neuron and its error dendrite.
+
+    ``k_m = dt/tau_m``, ``k_r = tau_r/tau_m`` (representation neuron) and the
+    swapped ``k_v = dt/tau_r``, ``k_e = tau_m/tau_r`` (error dendrite). In
+    fixed point: 12-bit decays and 16-bit gains with 12 fractional bits.
+    """
+    tau_m = np.asarray(tau_m, dtype=np.float64)
+    tau_r = np.asarray(tau_r, dtype=np.float64)
+    if not fixed:
+        return {"k_m": dt / tau_m, "k_r": tau_r / tau_m,
+                "k_v": dt / tau_r, "k_e": tau_m / tau_r}
+    return {"k_m": fxp.decay_to_fixed(dt, tau_m, "tau_m"),
+            "k_r": fxp.gain_to_fixed(tau_r / tau_m, "tau_r/tau_m"),
+            "k_v": fxp.decay_to_fixed(dt, tau_r, "tau_r"),
+            "k_e": fxp.gain_to_fixed(tau_m / tau_r, "tau_m/tau_r")}
+
+
+def scale_to_fixed(scale: float | np.ndarray, name: str) -> np.ndarray:
+    """A non-negative gain (beta, gamma, loss weight) as a 16-bit factor; 0 allowed."""
+    scale = np.asarray(scale, dtype=np.float64)
+    fixed = np.rint(scale * fxp.DECAY_UNITY).astype(np.int64)
+    if np.any(fixed < 0) or np.any(fixed >= 1 << fxp.GAIN_BITS):
+        raise fxp.FixedPointRangeError(
+            f"{name} must lie in 0..{((1 << fxp.GAIN_BITS) - 1) / fxp.DECAY_UNITY:.6g} "
+            f"({fxp.GAIN_BITS}-bit unsigned, {fxp.DECAY_SHIFT} fractional bits)")
+    return fixed

@@ -1,0 +1,410 @@
+"""Fixed-point rules of lava-vle: the one home of every Loihi 2 bit width.
+
+Every integer operation that a ``fixed_pt`` process model or the batched
+fixed-point simulator performs is a function of this module, so the two cannot
+drift apart. Formats (all signed two's complement unless noted):
+
+=====================  =========  ==========================================
+quantity               bits       meaning of the integer
+=====================  =========  ==========================================
+u, u_breve, v, e_breve  24        value * 2**STATE_FRAC_BITS (Q7.16)
+rate r (graded spike)   <= 24     same scale as the state (payload bits)
+decay k = dt/tau        12 (u)    k * 2**12, 1..4096 (4096 = 1.0, Lava LIF)
+gain  k = tau_a/tau_b   16 (u)    k * 2**12, prospective factor < 16
+phi'(u_breve)           13 (u)    slope * 2**12, 0..4096
+weight mantissa          8        w = mantissa * 2**weight_exp (Lava Dense)
+weight accumulator      16        w = acc * 2**(weight_exp - ACC_FRAC_BITS)
+modulator m              8        m * 2**MODULATOR_FRAC_BITS
+learning rate eta       8 (u)+5   eta = mant * 2**-(8 + shift)
+=====================  =========  ==========================================
+
+Roundings: decays and gains multiply and shift with rounding toward zero,
+exactly as Lava's LIF fixed_pt model (``sign(x) * (|x| >> 12)``); weight
+exponents shift like Lava's bit-accurate Dense (arithmetic shift, floor);
+plastic updates round stochastically with a counter-based hash so that two
+implementations draw the same bits.
+"""
+from __future__ import annotations
+
+from typing import Union
+
+import numpy as np
+
+IntArray = Union[np.ndarray, int]
+
+# --- Neuron state: 24-bit registers (Loihi 2 u / v) -----------------------
+STATE_BITS = 24
+STATE_FRAC_BITS = 16
+ONE = 1 << STATE_FRAC_BITS  # the fixed-point value 1.0 in state units
+
+# --- Decays and gains: 12-bit fractions, as Lava LIF's du / dv ------------
+DECAY_SHIFT = 12
+DECAY_UNITY = 1 << DECAY_SHIFT
+DECAY_BITS = 12  # a decay may also equal DECAY_UNITY itself (k = 1)
+GAIN_BITS = 16  # prospective factors tau_r/tau_m, tau_m/tau_r
+
+# --- Synapses --------------------------------------------------------------
+WEIGHT_BITS = 8
+WEIGHT_EXP_MIN, WEIGHT_EXP_MAX = -16, 7
+ACC_FRAC_BITS = 8  # extra fraction kept by the plastic synapse accumulator
+ACC_BITS = WEIGHT_BITS + ACC_FRAC_BITS
+
+# --- Graded spikes ---------------------------------------------------------
+MAX_PAYLOAD_BITS = 24
+
+# --- Third factor and learning rate ----------------------------------------
+MODULATOR_BITS = 8
+MODULATOR_FRAC_BITS = 6  # m = 1.0 is 64
+ETA_MANT_BITS = 8
+ETA_SHIFT_BITS = 5
+STOCHASTIC_BITS = 32  # random bits one hash draw provides
+
+
+class FixedPointRangeError(ValueError):
+    """A physical parameter cannot be represented in its Loihi register."""
+
+
+# ---------------------------------------------------------------------------
+# Limits, saturation and wrap-around
+# ---------------------------------------------------------------------------
+def signed_limits(bits: int) -> tuple[int, int]:
+    """Return (min, max) of a signed two's-complement integer of ``bits``."""
+    return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+
+
+def saturate(x: IntArray, bits: int) -> np.ndarray:
+    """Clip ``x`` to the signed range of ``bits`` bits (saturating register)."""
+    lo, hi = signed_limits(bits)
+    return np.clip(np.asarray(x, dtype=np.int64), lo, hi)
+
+
+def wrap(x: IntArray, bits: int) -> np.ndarray:
+    """Wrap ``x`` into the signed range of ``bits`` bits (modular register)."""
+    x = np.asarray(x, dtype=np.int64)
+    half = 1 << (bits - 1)
+    return ((x + half) & ((1 << bits) - 1)) - half
+
+
+def saturate_state(x: IntArray) -> np.ndarray:
+    """Saturate to the 24-bit neuron state register."""
+    return saturate(x, STATE_BITS)
+
+
+def saturate_payload(x: IntArray, num_message_bits: int) -> np.ndarray:
+    """Saturate a graded-spike payload to ``num_message_bits`` signed bits."""
+    check_int_range("num_message_bits", num_message_bits, 2, MAX_PAYLOAD_BITS)
+    return saturate(x, num_message_bits)
+
+
+# ---------------------------------------------------------------------------
+# Shifts and multiplications
+# ---------------------------------------------------------------------------
+def mul_shift(x: IntArray, factor: IntArray, shift: int = DECAY_SHIFT) -> np.ndarray:
+    """Return ``sign(x*f) * (|x*f| >> shift)``: Lava LIF's decay rounding.
+
+    This is the microcode "multiply with shift" with rounding toward zero.
+    """
+    prod = np.asarray(x, dtype=np.int64) * np.asarray(factor, dtype=np.int64)
+    return np.sign(prod) * (np.abs(prod) >> shift)
+
+
+def shift_exponent(x: IntArray, exponent: int) -> np.ndarray:
+    """Return ``x * 2**exponent`` as Lava's bit-accurate Dense does it.
+
+    Positive exponents shift left, negative ones shift right arithmetically
+    (floor).
+    """
+    x = np.asarray(x, dtype=np.int64)
+    return x << exponent if exponent >= 0 else x >> (-exponent)
+
+
+def shift_round(x: IntArray, shift: int) -> np.ndarray:
+    """Return ``round(x / 2**shift)`` with ties rounded up: ``(x + 2**(s-1)) >> s``."""
+    x = np.asarray(x, dtype=np.int64)
+    if shift <= 0:
+        return x << (-shift)
+    return (x + (1 << (shift - 1))) >> shift
+
+
+def relax_toward(x: IntArray, target: IntArray, factor: IntArray) -> np.ndarray:
+    """Return ``x + k (target - x)`` in 24-bit state with a 12-bit factor ``k``.
+
+    The one update every VLE compartment uses: the leaky integration
+    ``u += dt/tau_m (I - u)`` and the prospective read-out
+    ``u_breve = u + tau_r/tau_m (I - u)`` (likewise for v and e_breve).
+    """
+    delta = saturate_state(np.asarray(target, dtype=np.int64) - x)
+    return saturate_state(np.asarray(x, dtype=np.int64) + mul_shift(delta, factor))
+
+
+def int_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Exact integer ``a @ b`` for int64 arrays, using float64 BLAS.
+
+    Products are exact in float64 while every partial sum stays below 2**53;
+    when the bound could be exceeded, ``b`` is split into a high and a low
+    part (``b = hi * 2**k + lo``) and the two exact products are recombined
+    in int64. Raises OverflowError if even that could lose bits.
+    """
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    inner = a.shape[-1]
+    max_a = int(np.abs(a).max(initial=0))
+    max_b = int(np.abs(b).max(initial=0))
+    if max_a * max_b * inner < 2**53:
+        return np.rint(a.astype(np.float64) @ b.astype(np.float64)).astype(np.int64)
+    split = (max_b.bit_length() + 1) // 2
+    hi, lo = b >> split, b & ((1 << split) - 1)
+    if max_a * max(int(np.abs(hi).max(initial=0)), 1 << split) * inner >= 2**53:
+        raise OverflowError(
+            f"int_matmul: |a| <= {max_a}, |b| <= {max_b} over {inner} terms "
+            "exceeds 2**53 even after splitting; reduce the batch or bit width")
+    a64 = a.astype(np.float64)
+    hi_prod = np.rint(a64 @ hi.astype(np.float64)).astype(np.int64)
+    lo_prod = np.rint(a64 @ lo.astype(np.float64)).astype(np.int64)
+    return (hi_prod << split) + lo_prod
+
+
+# ---------------------------------------------------------------------------
+# Counter-based hash and stochastic rounding
+# ---------------------------------------------------------------------------
+_MASK32 = np.uint64(0xFFFFFFFF)
+
+
+def _mix32(x: np.ndarray) -> np.ndarray:
+    """32-bit avalanche mix (the 'lowbias32' integer hash) on uint64 holders."""
+    x = x & _MASK32
+    x ^= x >> np.uint64(16)
+    x = (x * np.uint64(0x7FEB352D)) & _MASK32
+    x ^= x >> np.uint64(15)
+    x = (x * np.uint64(0x846CA68B)) & _MASK32
+    x ^= x >> np.uint64(16)
+    return x
+
+
+def counter_hash(seed: int, step: int, index: IntArray) -> np.ndarray:
+    """Return 32 pseudo-random bits for (seed, step, index), as uint64.
+
+    ``hash = mix(mix(mix(seed) ^ step) ^ index)``: a pure function of its
+    counters, so the Lava process model and the batched simulator that
+    evaluate it for the same synapse at the same step get the same bits.
+    """
+    key = _mix32(np.uint64(seed & 0xFFFFFFFF)) ^ np.uint64(step & 0xFFFFFFFF)
+    key = _mix32(key)
+    idx = np.asarray(index, dtype=np.int64).astype(np.uint64) & _MASK32
+    return _mix32(key ^ idx)
+
+
+def stochastic_shift(x: IntArray, shift: int, seed: int, step: int,
+                     index: IntArray) -> np.ndarray:
+    """Return ``floor((x + h) / 2**shift)`` with ``h`` uniform in [0, 2**shift).
+
+    Unbiased stochastic rounding of ``x / 2**shift``. ``h`` comes from
+    :func:`counter_hash`; shifts beyond 32 bits first drop the low bits
+    (``x >> (shift - 32)``, floor) and then round the remaining 32 bits
+    stochastically.
+    """
+    x = np.asarray(x, dtype=np.int64)
+    if shift <= 0:
+        return x << (-shift)
+    if shift > STOCHASTIC_BITS:
+        x = x >> (shift - STOCHASTIC_BITS)
+        shift = STOCHASTIC_BITS
+    noise = counter_hash(seed, step, index) & np.uint64((1 << shift) - 1)
+    return (x + noise.astype(np.int64)) >> shift
+
+
+# ---------------------------------------------------------------------------
+# Weights: 8-bit mantissa with a per-projection exponent
+# ---------------------------------------------------------------------------
+def choose_weight_exp(max_abs_weight: float, headroom: float = 1.0) -> int:
+    """Smallest exponent with ``headroom * max|w| <= 127 * 2**weight_exp``."""
+    lo, hi = signed_limits(WEIGHT_BITS)
+    target = float(max_abs_weight) * headroom
+    if target <= 0.0:
+        return WEIGHT_EXP_MIN
+    exp = int(np.ceil(np.log2(target / hi)))
+    return int(np.clip(exp, WEIGHT_EXP_MIN, WEIGHT_EXP_MAX))
+
+
+def check_weight_exp(weight_exp: int) -> int:
+    """Validate a weight exponent and return it as int."""
+    check_int_range("weight_exp", weight_exp, WEIGHT_EXP_MIN, WEIGHT_EXP_MAX)
+    return int(weight_exp)
+
+
+def quantize_weights(weights: np.ndarray, weight_exp: int,
+                     extra_frac_bits: int = 0) -> np.ndarray:
+    """Round real weights to ``w = q * 2**(weight_exp - extra_frac_bits)``.
+
+    ``extra_frac_bits = 0`` gives the 8-bit mantissa; ``ACC_FRAC_BITS`` gives
+    the 16-bit plastic accumulator. Values beyond the register saturate.
+    """
+    check_weight_exp(weight_exp)
+    scaled = np.rint(np.ldexp(np.asarray(weights, dtype=np.float64),
+                              extra_frac_bits - weight_exp))
+    return saturate(scaled.astype(np.int64), WEIGHT_BITS + extra_frac_bits)
+
+
+def accumulator_to_mantissa(acc: IntArray) -> np.ndarray:
+    """8-bit weight mantissa read from the 16-bit accumulator (round, saturate)."""
+    return saturate(shift_round(acc, ACC_FRAC_BITS), WEIGHT_BITS)
+
+
+def dequantize_weights(q: IntArray, weight_exp: int, extra_frac_bits: int = 0) -> np.ndarray:
+    """Real value of ``q * 2**(weight_exp - extra_frac_bits)``."""
+    return np.ldexp(np.asarray(q, dtype=np.float64), weight_exp - extra_frac_bits)
+
+
+def synaptic_sum(weight_mant: np.ndarray, x: np.ndarray, weight_exp: int) -> np.ndarray:
+    """Dendritic input ``(x @ W^T) * 2**weight_exp`` in state units, saturated.
+
+    ``weight_mant`` is (n_post, n_pre); ``x`` is (..., n_pre) in state units.
+    """
+    acc = int_matmul(np.asarray(x, dtype=np.int64), np.asarray(weight_mant).T)
+    return saturate_state(shift_exponent(acc, weight_exp))
+
+
+# ---------------------------------------------------------------------------
+# Conversions of physical quantities to integers, with clear errors
+# ---------------------------------------------------------------------------
+def check_int_range(name: str, value: IntArray, lo: int, hi: int,
+                    bits: str = "") -> None:
+    """Raise FixedPointRangeError unless every ``value`` is an integer in [lo, hi]."""
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "iu" and not np.all(np.equal(np.mod(arr, 1), 0)):
+        raise FixedPointRangeError(f"{name} must be an integer, got {value!r}")
+    if arr.size and (arr.min() < lo or arr.max() > hi):
+        width = f" ({bits})" if bits else ""
+        raise FixedPointRangeError(
+            f"{name}={value!r} is out of range: allowed {lo}..{hi}{width}")
+
+
+def to_state(x: np.ndarray) -> np.ndarray:
+    """Real values to 24-bit state integers (round to nearest, saturate)."""
+    return saturate_state(np.rint(np.asarray(x, dtype=np.float64) * ONE).astype(np.int64))
+
+
+def from_state(x: IntArray) -> np.ndarray:
+    """24-bit state integers to real values."""
+    return np.asarray(x, dtype=np.float64) / ONE
+
+
+def fraction_to_fixed(name: str, ratio: np.ndarray, bits: int,
+                      allow_unity: bool = False) -> np.ndarray:
+    """Return ``round(ratio * 2**12)`` as an unsigned ``bits``-bit factor.
+
+    Used for decays (``dt/tau``, 12 bits, unity 4096 allowed) and for
+    prospective gains (``tau_r/tau_m`` and ``tau_m/tau_r``, 16 bits). The
+    error names the parameter, the allowed real range and the bit width.
+    """
+    ratio = np.asarray(ratio, dtype=np.float64)
+    fixed = np.rint(ratio * DECAY_UNITY).astype(np.int64)
+    hi = DECAY_UNITY if allow_unity else (1 << bits) - 1
+    if np.any(fixed < 1) or np.any(fixed > hi):
+        raise FixedPointRangeError(
+            f"{name}={_show(ratio)} is not representable: allowed "
+            f"{1 / DECAY_UNITY:.6g}..{hi / DECAY_UNITY:.6g} "
+            f"({bits}-bit unsigned, {DECAY_SHIFT} fractional bits)")
+    return fixed
+
+
+def decay_to_fixed(dt: float, tau: np.ndarray, name: str) -> np.ndarray:
+    """12-bit decay ``round(dt / tau * 4096)`` for ``tau`` named ``name``."""
+    tau = np.asarray(tau, dtype=np.float64)
+    if np.any(tau < dt):
+        raise FixedPointRangeError(
+            f"{name}={_show(tau)} must be >= dt={dt}: the Euler factor dt/{name} "
+            f"is a 12-bit decay in 1/{DECAY_UNITY}..1")
+    return fraction_to_fixed(f"dt/{name}", dt / tau, DECAY_BITS, allow_unity=True)
+
+
+def gain_to_fixed(ratio: np.ndarray, name: str) -> np.ndarray:
+    """16-bit prospective gain ``round(ratio * 4096)``, ratio < 16."""
+    return fraction_to_fixed(name, ratio, GAIN_BITS)
+
+
+def learning_rate_to_fixed(eta: float) -> tuple[int, int]:
+    """Split ``eta`` into (mantissa, shift) with ``eta = mant * 2**-(8+shift)``.
+
+    The mantissa is an 8-bit unsigned integer normalised to 128..255; the
+    shift is a 5-bit unsigned integer. ``eta = 0`` gives (0, 0).
+    """
+    eta = float(eta)
+    if eta < 0 or not np.isfinite(eta):
+        raise FixedPointRangeError(f"eta={eta!r} must be a finite number >= 0")
+    if eta == 0.0:
+        return 0, 0
+    max_shift = (1 << ETA_SHIFT_BITS) - 1
+    scaled = eta * (1 << ETA_MANT_BITS)
+    # smallest shift that lifts the mantissa into 128..255
+    shift = max(0, int(np.ceil(np.log2(127.5 / scaled))))
+    mant = int(np.rint(scaled * 2.0 ** shift))
+    if mant >= 1 << ETA_MANT_BITS or shift > max_shift:
+        raise FixedPointRangeError(
+            f"eta={eta!r} is not representable: allowed "
+            f"{128 * 2.0 ** -(ETA_MANT_BITS + max_shift):.3g}..{255 / 256:.3g} "
+            f"({ETA_MANT_BITS}-bit mantissa, {ETA_SHIFT_BITS}-bit shift)")
+    return mant, shift
+
+
+def modulator_to_fixed(m: np.ndarray) -> np.ndarray:
+    """Neuromodulator values to signed 8-bit integers, ``m * 64``."""
+    fixed = np.rint(np.asarray(m, dtype=np.float64) * (1 << MODULATOR_FRAC_BITS))
+    lo, hi = signed_limits(MODULATOR_BITS)
+    if np.any(fixed < lo) or np.any(fixed > hi):
+        raise FixedPointRangeError(
+            f"m={_show(m)} is out of range: allowed {lo / 64}..{hi / 64} "
+            f"({MODULATOR_BITS}-bit signed, {MODULATOR_FRAC_BITS} fractional bits)")
+    return fixed.astype(np.int64)
+
+
+def _show(x: np.ndarray) -> str:
+    x = np.asarray(x)
+    if x.size == 1 or np.all(x == x.flat[0]):
+        return f"{float(x.flat[0]):.6g}"
+    return f"[{float(x.min()):.6g}..{float(x.max()):.6g}]"
+
+
+# ---------------------------------------------------------------------------
+# The local plasticity rule dW = eta * m * e_post * r_pre, in integers
+# ---------------------------------------------------------------------------
+def stream_seed(seed: int, stream: int) -> int:
+    """Seed of one plastic array (``stream``) derived from a network seed."""
+    return int(_mix32(np.uint64((seed * 0x9E3779B1 + stream) & 0xFFFFFFFF)))
+
+
+def modulated_error(e_breve: np.ndarray, modulator: np.ndarray, eta_mant: int) -> np.ndarray:
+    """Post-synaptic learning trace ``e_breve * m * eta_mant >> 14`` (24-bit).
+
+    ``modulator`` is the 8-bit third factor (64 = 1.0) per sample, broadcast
+    over neurons; ``eta_mant`` the 8-bit learning-rate mantissa. The result
+    is in state units and equals ``e * m * eta * 2**eta_shift``.
+    """
+    m = np.asarray(modulator, dtype=np.int64)
+    if m.ndim == 1:
+        m = m[:, None]
+    prod = np.asarray(e_breve, dtype=np.int64) * m * int(eta_mant)
+    return saturate_state(shift_round(prod, MODULATOR_FRAC_BITS + ETA_MANT_BITS))
+
+
+def update_shift(weight_exp: int, eta_shift: int) -> int:
+    """Right shift from ``trace * r_pre`` (2 x 16 fractional bits) to accumulator units.
+
+    ``S = 2 * STATE_FRAC_BITS + eta_shift - (ACC_FRAC_BITS - weight_exp)``.
+    """
+    return 2 * STATE_FRAC_BITS + eta_shift - ACC_FRAC_BITS + weight_exp
+
+
+def plastic_update(acc: np.ndarray, trace: np.ndarray, r_pre: np.ndarray,
+                   weight_exp: int, eta_shift: int, seed: int, step: int) -> np.ndarray:
+    """Return the 16-bit accumulator after one local update.
+
+    ``acc += SR(sum_batch trace^T r_pre, S)`` with ``S`` from
+    :func:`update_shift` and stochastic rounding keyed by (seed, step,
+    synapse index ``i * n_pre + j``); the result saturates at 16 bits.
+    ``trace`` is (batch, n_post), ``r_pre`` (batch, n_pre).
+    """
+    prod = int_matmul(np.asarray(trace, dtype=np.int64).T, np.asarray(r_pre, dtype=np.int64))
+    index = np.arange(prod.size, dtype=np.int64).reshape(prod.shape)
+    delta = stochastic_shift(prod, update_shift(weight_exp, eta_shift), seed, step, index)
+    return saturate(np.asarray(acc, dtype=np.int64) + delta, ACC_BITS)

@@ -1,0 +1,248 @@
+"""Network specification: layers, time constants, projections, loss.
+
+A VLE network is a stack of populations ``1..L`` fed by an input ``0``. Each
+population ``l`` receives a forward projection from ``l-1`` and, if
+``recurrent``, one from itself. Every projection delays by one time step
+(like Lava's Dense), in the forward and in the error path. Population ``L``
+is the output; its error dendrite receives the target error.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional, Sequence, Union
+
+import numpy as np
+
+from lava_vle import fixed_point as fxp
+from lava_vle.activations import get_activation
+
+FloatOrArray = Union[float, Sequence[float], np.ndarray]
+
+LOSSES = ("mse", "ce")
+FEEDBACK_MODES = ("mirrored", "random")
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One population of VLE neurons.
+
+    Attributes:
+        size: number of neurons.
+        tau_m: membrane time constant (same unit as dt), scalar or per neuron.
+        tau_r: prospective time constant, scalar or per neuron; dt <= tau_r.
+        activation: name of phi (see ``lava_vle.activations``).
+        recurrent: add an all-to-all projection from the layer to itself.
+    """
+
+    size: int
+    tau_m: FloatOrArray = 1.0
+    tau_r: FloatOrArray = 1.0
+    activation: str = "hard_tanh"
+    recurrent: bool = False
+
+    def time_constants(self) -> tuple[np.ndarray, np.ndarray]:
+        """(tau_m, tau_r) broadcast to ``(size,)`` float64 arrays."""
+        out = []
+        for name in ("tau_m", "tau_r"):
+            arr = np.asarray(getattr(self, name), dtype=np.float64)
+            if arr.ndim == 0:
+                arr = np.full(self.size, float(arr))
+            if arr.shape != (self.size,):
+                raise ValueError(
+                    f"{name} must be a scalar or have shape ({self.size},), got {arr.shape}")
+            out.append(arr)
+        return out[0], out[1]
+
+
+@dataclass(frozen=True)
+class Projection:
+    """A weight matrix from population ``pre`` to population ``post``."""
+
+    pre: int
+    post: int
+
+    @property
+    def name(self) -> str:
+        return f"W{self.post}_{self.pre}"
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """Everything that defines a VLE network but its weights.
+
+    Attributes:
+        n_in: input dimension (population 0).
+        layers: hidden populations followed by the output population.
+        dt: Euler time step.
+        loss: ``"mse"`` (e = beta (y - r)) or ``"ce"`` (e = beta (y - softmax r)).
+        beta: output error scale.
+        gamma: nudging strength of the error on the membrane (0: no nudging).
+        feedback: ``"mirrored"`` (error path uses W^T, kept equal by the same
+            local rule) or ``"random"`` (fixed random feedback matrices).
+    """
+
+    n_in: int
+    layers: tuple[LayerSpec, ...]
+    dt: float = 0.1
+    loss: str = "mse"
+    beta: float = 1.0
+    gamma: float = 0.0
+    feedback: str = "mirrored"
+    projections: tuple[Projection, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "layers", tuple(self.layers))
+        if int(self.n_in) < 1:
+            raise ValueError(f"n_in={self.n_in} must be >= 1")
+        if not self.layers:
+            raise ValueError("layers must name at least the output layer")
+        if not (np.isfinite(self.dt) and self.dt > 0):
+            raise ValueError(f"dt={self.dt} must be a positive finite number")
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss={self.loss!r} must be one of {LOSSES}")
+        if self.feedback not in FEEDBACK_MODES:
+            raise ValueError(f"feedback={self.feedback!r} must be one of {FEEDBACK_MODES}")
+        for idx, layer in enumerate(self.layers, start=1):
+            if int(layer.size) < 1:
+                raise ValueError(f"layers[{idx - 1}].size={layer.size} must be >= 1")
+            get_activation(layer.activation)
+            tau_m, tau_r = layer.time_constants()
+            for name, tau in (("tau_m", tau_m), ("tau_r", tau_r)):
+                if np.any(tau < self.dt) or not np.all(np.isfinite(tau)):
+                    raise ValueError(
+                        f"layers[{idx - 1}].{name} must be finite and >= dt={self.dt} "
+                        f"(Euler stability), got min {tau.min():.6g}")
+        projections = []
+        for post, layer in enumerate(self.layers, start=1):
+            projections.append(Projection(post - 1, post))
+            if layer.recurrent:
+                projections.append(Projection(post, post))
+        object.__setattr__(self, "projections", tuple(projections))
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        """Population sizes, input first."""
+        return (int(self.n_in),) + tuple(int(layer.size) for layer in self.layers)
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.layers)
+
+    @property
+    def n_out(self) -> int:
+        return self.sizes[-1]
+
+    def n_parameters(self) -> int:
+        """Number of trainable weights and biases."""
+        sizes = self.sizes
+        return sum(sizes[p.post] * sizes[p.pre] for p in self.projections) + sum(sizes[1:])
+
+
+@dataclass
+class FloatParams:
+    """Real-valued weights, biases and (random mode) feedback matrices.
+
+    ``weights[k]`` belongs to ``spec.projections[k]`` and has shape
+    ``(n_post, n_pre)``; ``biases[l-1]`` to population ``l``;
+    ``feedback[k]`` is None for mirrored feedback and for input projections.
+    """
+
+    weights: list[np.ndarray]
+    biases: list[np.ndarray]
+    feedback: list[Optional[np.ndarray]]
+
+    def copy(self) -> "FloatParams":
+        return FloatParams([w.copy() for w in self.weights],
+                           [b.copy() for b in self.biases],
+                           [None if f is None else f.copy() for f in self.feedback])
+
+
+def init_params(spec: NetworkSpec, seed: int = 0, gain: float = 1.0,
+                dtype: np.dtype = np.float64) -> FloatParams:
+    """Uniform init ``U(-g/sqrt(fan_in), g/sqrt(fan_in))``, zero biases.
+
+    The fan-in of a population counts all of its incoming projections.
+    Random feedback matrices (if any) are drawn the same way, transposed.
+    """
+    rng = np.random.default_rng(seed)
+    feedback_rng = np.random.default_rng([seed, 1])  # mode-independent forward draws
+    sizes = spec.sizes
+    fan_in = np.zeros(len(sizes), dtype=np.int64)
+    for proj in spec.projections:
+        fan_in[proj.post] += sizes[proj.pre]
+    weights, feedback = [], []
+    for proj in spec.projections:
+        bound = gain / np.sqrt(fan_in[proj.post])
+        shape = (sizes[proj.post], sizes[proj.pre])
+        weights.append(rng.uniform(-bound, bound, size=shape).astype(dtype))
+        if spec.feedback == "random" and proj.pre > 0:
+            feedback.append(feedback_rng.uniform(-bound, bound, size=shape).astype(dtype))
+        else:
+            feedback.append(None)
+    biases = [np.zeros(n, dtype=dtype) for n in sizes[1:]]
+    return FloatParams(weights, biases, feedback)
+
+
+@dataclass
+class FixedParams:
+    """Integer synapses as a fixed_pt model holds them.
+
+    ``weight_acc[k]``: 16-bit accumulators (8-bit mantissa plus
+    ``ACC_FRAC_BITS`` of fraction), real weight ``acc * 2**(exp - 8)``.
+    ``bias_acc[l-1]``: the same for the bias of population ``l``, a weight
+    from an always-on rate of 1.0 with exponent ``bias_exp[l-1]``.
+    ``feedback_mant[k]``: fixed 8-bit random feedback (random mode only).
+    """
+
+    weight_acc: list[np.ndarray]
+    weight_exp: list[int]
+    bias_acc: list[np.ndarray]
+    bias_exp: list[int]
+    feedback_mant: list[Optional[np.ndarray]]
+    feedback_exp: list[Optional[int]]
+
+    @classmethod
+    def from_float(cls, spec: NetworkSpec, params: FloatParams,
+                   headroom: float = 2.0) -> "FixedParams":
+        """Quantise real parameters; exponents leave ``headroom`` for learning.
+
+        Each projection's exponent is the smallest one holding
+        ``headroom * max|W|`` in 8 bits; a bias uses the exponent of the
+        first projection into its population.
+        """
+        weight_exp = [fxp.choose_weight_exp(np.abs(w).max(initial=0.0), headroom)
+                      for w in params.weights]
+        weight_acc = [fxp.quantize_weights(w, e, fxp.ACC_FRAC_BITS)
+                      for w, e in zip(params.weights, weight_exp)]
+        bias_exp = []
+        for post in range(1, spec.n_layers + 1):
+            first = next(k for k, p in enumerate(spec.projections) if p.post == post)
+            bias_exp.append(weight_exp[first])
+        bias_acc = [fxp.quantize_weights(b, e, fxp.ACC_FRAC_BITS)
+                    for b, e in zip(params.biases, bias_exp)]
+        feedback_exp = [None if f is None else fxp.choose_weight_exp(np.abs(f).max())
+                        for f in params.feedback]
+        feedback_mant = [None if f is None else fxp.quantize_weights(f, e)
+                         for f, e in zip(params.feedback, feedback_exp)]
+        return cls(weight_acc, weight_exp, bias_acc, bias_exp, feedback_mant, feedback_exp)
+
+    def weight_mant(self) -> list[np.ndarray]:
+        """8-bit mantissas the forward and mirrored error paths use."""
+        return [fxp.accumulator_to_mantissa(a) for a in self.weight_acc]
+
+    def bias_mant(self) -> list[np.ndarray]:
+        return [fxp.accumulator_to_mantissa(a) for a in self.bias_acc]
+
+    def to_float(self) -> FloatParams:
+        """Real values of the effective (8-bit mantissa) parameters."""
+        weights = [fxp.dequantize_weights(m, e) for m, e in zip(self.weight_mant(), self.weight_exp)]
+        biases = [fxp.dequantize_weights(m, e) for m, e in zip(self.bias_mant(), self.bias_exp)]
+        feedback = [None if m is None else fxp.dequantize_weights(m, e)
+                    for m, e in zip(self.feedback_mant, self.feedback_exp)]
+        return FloatParams(weights, biases, feedback)
+
+    def copy(self) -> "FixedParams":
+        return FixedParams([a.copy() for a in self.weight_acc], list(self.weight_exp),
+                           [a.copy() for a in self.bias_acc], list(self.bias_exp),
+                           [None if m is None else m.copy() for m in self.feedback_mant],
+                           list(self.feedback_exp))

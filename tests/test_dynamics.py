@@ -1,0 +1,204 @@
+"""Batched VLE dynamics: exact mode vs autograd, float vs fixed, the local rule."""
+import numpy as np
+import pytest
+
+from lava_vle.adjoint import exact_gradients
+from lava_vle.bptt import bptt_gradients
+from lava_vle.fixed_point import FixedPointRangeError
+from lava_vle.network import LayerSpec, NetworkSpec, init_params
+from lava_vle.simulator import Simulator
+
+
+def chain_spec(loss="mse", recurrent=False, activation="tanh", feedback="mirrored"):
+    return NetworkSpec(
+        n_in=3,
+        layers=(LayerSpec(6, tau_m=[1.0, 0.5, 1.2, 0.3, 0.8, 1.0],
+                          tau_r=[1.0, 0.2, 0.1, 0.3, 0.4, 0.1],
+                          activation=activation, recurrent=recurrent),
+                LayerSpec(5, tau_m=1.0, tau_r=0.5, activation="hard_tanh", recurrent=recurrent),
+                LayerSpec(2, tau_m=0.5, tau_r=0.5, activation="linear")),
+        dt=0.1, loss=loss, feedback=feedback)
+
+
+def recurrent_le_spec():
+    """Recurrent hidden layer of LE units (tau_r = tau_m): a stable error loop."""
+    return NetworkSpec(
+        n_in=3,
+        layers=(LayerSpec(6, tau_m=[1.0, 0.5, 1.2, 0.3, 0.8, 1.0],
+                          tau_r=[1.0, 0.5, 1.2, 0.3, 0.8, 1.0],
+                          activation="hard_tanh", recurrent=True),
+                LayerSpec(5, tau_m=1.0, tau_r=0.5, activation="hard_tanh"),
+                LayerSpec(2, tau_m=0.5, tau_r=0.5, activation="linear")),
+        dt=0.1)
+
+
+def task(spec, steps=40, batch=3, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(steps, batch, spec.n_in))
+    if spec.loss == "ce":
+        y = np.eye(spec.n_out)[rng.integers(0, spec.n_out, size=(steps, batch))]
+    else:
+        y = rng.normal(size=(steps, batch, spec.n_out))
+    return x, y
+
+
+def max_rel_error(a, b):
+    return max(np.abs(p - q).max() / np.abs(q).max() for p, q in zip(a, b))
+
+
+@pytest.mark.parametrize("recurrent", [False, True], ids=["feedforward", "recurrent"])
+@pytest.mark.parametrize("loss", ["mse", "ce"])
+def test_exact_adjoint_equals_torch_autograd_bptt_to_1e9(recurrent, loss):
+    spec = chain_spec(loss, recurrent)
+    params = init_params(spec, seed=1, gain=2.0)
+    x, y = task(spec)
+    weight = np.linspace(0.0, 1.0, x.shape[0])  # a loss that counts late steps more
+    exact = exact_gradients(spec, params, x, y, weight)
+    bptt = bptt_gradients(spec, params, x, y, weight)
+    assert exact.loss == pytest.approx(bptt.loss, rel=1e-12)
+    assert max_rel_error(exact.weights + exact.biases, bptt.weights + bptt.biases) <= 1e-9
+    assert all(np.abs(g).max() > 0 for g in exact.weights)
+
+
+def test_exact_adjoint_detects_a_wrong_weight_gradient():
+    """The comparison can fail: a perturbed network gives other gradients."""
+    spec = chain_spec(recurrent=True)
+    params = init_params(spec, seed=1, gain=2.0)
+    x, y = task(spec)
+    other = params.copy()
+    other.weights[1] *= 1.01
+    exact = exact_gradients(spec, other, x, y)
+    bptt = bptt_gradients(spec, params, x, y)
+    assert max_rel_error(exact.weights, bptt.weights) > 1e-6
+
+
+@pytest.mark.parametrize("spec", [chain_spec(activation="hard_tanh"), recurrent_le_spec()],
+                         ids=["feedforward", "recurrent"])
+def test_fixed_point_simulation_tracks_float_within_quantisation_error(spec):
+    params = init_params(spec, seed=2)
+    x, y = task(spec, steps=100, batch=2)
+    x *= 0.5
+    float_run = Simulator(spec, params, "float").run(x, y, plasticity="apply", eta=1e-3)
+    fixed_run = Simulator(spec, params, "fixed").run(x, y, plasticity="apply", eta=1e-3)
+    scale = np.abs(float_run.outputs).max()
+    assert np.abs(float_run.outputs - fixed_run.outputs).max() < 0.1 * scale
+
+
+def test_local_error_loop_of_recurrent_li_units_is_unstable_exact_mode_is_not():
+    """Known limitation: tau_m/tau_r = 10 in a recurrent error loop amplifies it.
+
+    The GLE error filter (1 + i w tau_m)/(1 + i w tau_r) has high-frequency
+    gain tau_m/tau_r; through W^T of a recurrent layer it compounds.
+    """
+    spec = chain_spec(activation="hard_tanh", recurrent=True)
+    params = init_params(spec, seed=2)
+    x, y = task(spec, steps=100, batch=2)
+    run = Simulator(spec, params).run(x, y, record=("e_breve",))
+    assert np.abs(run.trace["e_breve"][0]).max() > 1e6
+    assert np.all(np.isfinite(np.concatenate(
+        [g.ravel() for g in exact_gradients(spec, params, x, y).weights])))
+
+
+def test_fixed_point_batch_samples_are_independent_bit_for_bit_without_learning():
+    spec = recurrent_le_spec()
+    params = init_params(spec, seed=2)
+    x, y = task(spec, steps=30, batch=2)
+    sim = Simulator(spec, params, "fixed")
+    both = sim.run(x, y, record=("u", "e_breve"))
+    for b in range(2):
+        alone = sim.run(x[:, b:b + 1], y[:, b:b + 1], record=("u", "e_breve"))
+        for name in ("u", "e_breve"):
+            for layer_both, layer_alone in zip(both.trace[name], alone.trace[name]):
+                assert np.array_equal(layer_both[:, b], layer_alone[:, 0])
+
+
+def test_fixed_point_learning_is_deterministic_given_the_seed():
+    spec = chain_spec(activation="hard_tanh")
+    params = init_params(spec, seed=2)
+    x, y = task(spec, steps=30)
+    runs = [Simulator(spec, params, "fixed", seed=s) for s in (5, 5, 6)]
+    for sim in runs:
+        sim.run(x, y, plasticity="apply", eta=0.05)
+    assert all(np.array_equal(a, b) for a, b in
+               zip(runs[0].params.weight_acc, runs[1].params.weight_acc))
+    assert not all(np.array_equal(a, b) for a, b in
+                   zip(runs[0].params.weight_acc, runs[2].params.weight_acc))
+
+
+def test_accumulated_local_update_is_sum_of_e_breve_post_times_previous_r_pre():
+    spec = recurrent_le_spec()
+    params = init_params(spec, seed=3)
+    x, y = task(spec, steps=25)
+    mod = np.random.default_rng(1).uniform(0, 1, size=x.shape[:2])
+    run = Simulator(spec, params).run(x, y, modulator=mod, plasticity="accumulate", eta=0.5,
+                                      record=("rates", "e_breve"))
+    rates, e_breve = run.trace["rates"], run.trace["e_breve"]
+    for k, proj in enumerate(spec.projections):
+        r_prev = np.concatenate([np.zeros_like(rates[proj.pre][:1]), rates[proj.pre][:-1]])
+        expected = 0.5 * np.einsum("tb,tbi,tbj->ij", mod, e_breve[proj.post - 1], r_prev)
+        np.testing.assert_allclose(run.updates[0][k], expected, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(run.updates[1][0], 0.5 * np.einsum("tb,tbi->i", mod, e_breve[0]))
+
+
+@pytest.mark.parametrize("precision", ["float", "fixed"])
+def test_local_rule_reduces_teacher_student_error(precision):
+    spec = NetworkSpec(n_in=2, layers=(LayerSpec(12, 1.0, 1.0, "hard_tanh"),
+                                       LayerSpec(2, 0.5, 0.5, "linear")), dt=0.1)
+    t = np.arange(300) * spec.dt
+    x = np.stack([np.sin(t), np.cos(0.6 * t)], -1)[:, None, :]
+    teacher = Simulator(spec, init_params(spec, seed=10, gain=1.5)).run(x).outputs
+    student = Simulator(spec, init_params(spec, seed=11), precision)
+    errors = []
+    for _ in range(15):
+        out = student.run(x, teacher, plasticity="apply", eta=0.01).outputs
+        errors.append(float(((out - teacher) ** 2).mean()))
+    assert errors[-1] < 0.5 * errors[0]
+
+
+def test_float32_and_float64_agree():
+    spec = chain_spec()
+    params = init_params(spec, seed=4)
+    x, y = task(spec)
+    a = Simulator(spec, params, dtype=np.float32).run(x, y, plasticity="apply")
+    b = Simulator(spec, params, dtype=np.float64).run(x, y, plasticity="apply")
+    assert a.outputs.dtype == np.float32
+    np.testing.assert_allclose(a.outputs, b.outputs, atol=1e-4)
+
+
+def test_random_feedback_changes_the_error_path_only():
+    mirrored, random = chain_spec(feedback="mirrored"), chain_spec(feedback="random")
+    params_m, params_r = init_params(mirrored, seed=5), init_params(random, seed=5)
+    assert params_r.feedback[1] is not None and params_m.feedback[1] is None
+    x, y = task(mirrored)
+    run_m = Simulator(mirrored, params_m).run(x, y, record=("e_breve",))
+    run_r = Simulator(random, params_r).run(x, y, record=("e_breve",))
+    np.testing.assert_array_equal(run_m.outputs, run_r.outputs)
+    np.testing.assert_array_equal(run_m.trace["e_breve"][-1], run_r.trace["e_breve"][-1])
+    assert not np.allclose(run_m.trace["e_breve"][0], run_r.trace["e_breve"][0])
+
+
+def test_api_rejects_bad_input_with_named_parameters():
+    spec = chain_spec()
+    sim = Simulator(spec, init_params(spec))
+    with pytest.raises(ValueError, match=r"x must have shape \(T, B, 3\)"):
+        sim.run(np.zeros((5, 3)))
+    with pytest.raises(ValueError, match=r"target must have shape \(5, 1, 2\)"):
+        sim.run(np.zeros((5, 1, 3)), np.zeros((5, 2, 2)))
+    with pytest.raises(ValueError, match="x contains NaN"):
+        sim.run(np.full((5, 1, 3), np.nan))
+    with pytest.raises(ValueError, match="modulator must be"):
+        sim.run(np.zeros((5, 1, 3)), modulator=np.ones(4))
+    with pytest.raises(ValueError, match="plasticity="):
+        sim.run(np.zeros((5, 1, 3)), plasticity="sometimes")
+    with pytest.raises(ValueError, match="precision="):
+        Simulator(spec, init_params(spec), precision="half")
+    with pytest.raises(ValueError, match=r"activation='tanh' has no fixed-point form"):
+        Simulator(spec, init_params(spec), precision="fixed")
+    with pytest.raises(ValueError, match=r"layers\[0\]\.tau_r must be finite and >= dt=0\.1"):
+        NetworkSpec(n_in=1, layers=(LayerSpec(2, 1.0, 0.05),), dt=0.1)
+    with pytest.raises(ValueError, match="loss='hinge'"):
+        NetworkSpec(n_in=1, layers=(LayerSpec(2),), loss="hinge")
+    with pytest.raises(FixedPointRangeError, match=r"tau_m/tau_r=20.*16-bit"):
+        Simulator(NetworkSpec(n_in=1, layers=(LayerSpec(2, 2.0, 0.1),), dt=0.1),
+                  init_params(NetworkSpec(n_in=1, layers=(LayerSpec(2, 2.0, 0.1),), dt=0.1)),
+                  precision="fixed")

@@ -1,0 +1,1 @@
+"""Benchmark scripts: each writes JSON results and a plot (not timed tests)."""

@@ -1,0 +1,30 @@
+"""The README's main job and the gradient-quality benchmark run end to end."""
+import json
+import subprocess
+import sys
+
+from lava_vle.benchmarks import gradient_quality
+from lava_vle.cli import demo
+
+
+def test_demo_local_rule_lowers_output_error_in_float_and_fixed_point():
+    summary = demo(epochs=4, steps=200)
+    for precision in ("float", "fixed"):
+        mse = summary[precision]["mse"]
+        assert mse[-1] < 0.5 * mse[0]
+
+
+def test_gradient_quality_benchmark_writes_json_and_plot(tmp_path):
+    results = gradient_quality.main(["--out", str(tmp_path), "--steps", "300", "--seeds", "1"])
+    saved = json.loads((tmp_path / "gradient_quality.json").read_text())
+    assert saved["rows"] == results["rows"]
+    assert (tmp_path / "gradient_quality.png").stat().st_size > 10_000
+    slow_le = next(r for r in saved["rows"]
+                   if r["inputs"] == "slow" and r["setting"].startswith("tau_r=tau_m (LE)"))
+    assert min(slow_le["cosine_mean"]) > 0.9  # mirrored weights, slow inputs: aligned
+
+
+def test_cli_entry_point_rejects_unknown_benchmark():
+    proc = subprocess.run([sys.executable, "-m", "lava_vle.cli", "bench", "nope"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "invalid choice" in proc.stderr

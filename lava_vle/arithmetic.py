@@ -43,8 +43,12 @@ class FloatArithmetic:
         return slope * x
 
     @staticmethod
-    def add(x: Array, y: Array) -> Array:
-        return x + y
+    def total(terms: list) -> Array:
+        """Sum of the inputs that meet in one compartment."""
+        out = terms[0]
+        for term in terms[1:]:
+            out = out + term
+        return out
 
     @staticmethod
     def phi(act: Activation, u_breve: Array) -> Array:
@@ -92,8 +96,12 @@ class FixedArithmetic:
         return fxp.saturate_state(fxp.mul_shift(x, slope))
 
     @staticmethod
-    def add(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return fxp.saturate_state(np.asarray(x, dtype=np.int64) + y)
+    def total(terms: list) -> np.ndarray:
+        """Sum of the inputs that meet in one compartment, saturated once at 24 bits.
+
+        (Lava sums the messages arriving at one InPort; the neuron saturates.)
+        """
+        return fxp.saturate_state(sum(np.asarray(t, dtype=np.int64) for t in terms))
 
     @staticmethod
     def phi(act: Activation, u_breve: np.ndarray) -> np.ndarray:

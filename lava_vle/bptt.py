@@ -12,10 +12,10 @@ from typing import Any, Optional
 import numpy as np
 
 from lava_vle.adjoint import Gradients
-from lava_vle.dynamics import Synapses, VLEDynamics
+from lava_vle.dynamics import VLEDynamics
 from lava_vle.losses import sequence_loss
 from lava_vle.network import FloatParams, NetworkSpec
-from lava_vle.simulator import _per_step, check_sequence
+from lava_vle.simulator import _per_step, check_sequence, synapses_of
 
 
 class TorchNetwork:
@@ -48,8 +48,8 @@ class TorchNetwork:
         steps, batch = x.shape[:2]
         zeros = lambda n: torch.zeros(batch, n, dtype=self.dtype, device=self.device)  # noqa: E731
         state = self.dynamics.initial_state(batch, zeros=zeros)
-        none = [None] * len(self.weights)
-        syn = Synapses(self.weights, none, none, none, self.biases, [None] * len(self.biases))
+        syn = synapses_of(self.spec, FloatParams(self.weights, self.biases,
+                                                 [None] * len(self.weights)))
         outputs = []
         for t in range(steps):
             state = self.dynamics.step(state, syn, x[t], errors=False)

@@ -37,24 +37,25 @@ Array = Any
 class Synapses:
     """What one step reads from the synapses, in the arithmetic's own units.
 
-    Float: real matrices (``exps`` are None). Fixed: 8-bit mantissas and
-    their exponents. ``backward[k]`` is the matrix of projection ``k``'s
-    error path (None where the presynaptic population is the input).
+    Per projection ``k``: the forward matrix, its exponent (None in float),
+    the error-path matrix (None where the presynaptic population is the
+    input) and its exponent, and the bias of the postsynaptic population if
+    projection ``k`` carries it (the first projection into each population;
+    None otherwise). Fixed point: 8-bit mantissas.
     """
 
     forward: Sequence[Array]
     forward_exp: Sequence[Optional[int]]
     backward: Sequence[Optional[Array]]
     backward_exp: Sequence[Optional[int]]
-    bias: Sequence[Array]
-    bias_exp: Sequence[Optional[int]]
+    bias: Sequence[Optional[Array]]
 
 
 @dataclass(frozen=True)
 class NetworkState:
     """State of every population after a step (index 0 of ``rates`` is the input).
 
-    Lists are indexed by population ``l = 1..L`` at position ``l - 1``,
+    Tuples are indexed by population ``l = 1..L`` at position ``l - 1``,
     except ``rates`` which holds populations ``0..L``.
     """
 
@@ -65,6 +66,41 @@ class NetworkState:
     phi_prime: tuple
     rates: tuple
     e_target: Array
+
+
+def synaptic_drive(A: Any, syn: Synapses, k: int, rates_pre: Array) -> Array:
+    """What projection ``k`` delivers: ``W_k r_pre (+ b)``, unsaturated sum of terms."""
+    drive = A.forward(syn.forward[k], syn.forward_exp[k], rates_pre)
+    if syn.bias[k] is not None:
+        drive = drive + A.bias(syn.bias[k], syn.forward_exp[k])
+    return drive
+
+
+def error_feedback(A: Any, syn: Synapses, k: int, e_breve_post: Array) -> Array:
+    """What projection ``k`` sends down its error path: ``B_k^T e_breve_post``."""
+    return A.backward(syn.backward[k], syn.backward_exp[k], e_breve_post)
+
+
+def error_dendrite(A: Any, c: dict, v: Array, e_in: Array,
+                   phi_prime_prev: Array) -> tuple[Array, Array]:
+    """Prospective error: returns ``(v, e_breve)`` after one step.
+
+    ``e_inst = phi'(u_breve(t-1)) e_in``; ``e_breve = v + (tau_m/tau_r)(e_inst - v)``;
+    ``v += (dt/tau_r)(e_inst - v)``.
+    """
+    e_inst = A.scale(e_in, phi_prime_prev)
+    return A.relax(v, e_inst, c["k_v"]), A.relax(v, e_inst, c["k_e"])
+
+
+def representation_neuron(A: Any, c: dict, act: Activation, u: Array,
+                          drive: Array) -> tuple[Array, Array, Array]:
+    """Prospective leaky integrator: returns ``(u, u_breve, r)`` after one step.
+
+    ``u_breve = u + (tau_r/tau_m)(I - u)``; ``u += (dt/tau_m)(I - u)``;
+    ``r = phi(u_breve)``.
+    """
+    u_breve = A.relax(u, drive, c["k_r"])
+    return A.relax(u, drive, c["k_m"]), u_breve, A.phi(act, u_breve)
 
 
 class VLEDynamics:
@@ -122,8 +158,8 @@ class VLEDynamics:
         ``x_now`` becomes population 0's rate for the next step. ``target``
         and ``loss_scale`` (``beta * w_t``, per sample or scalar) set the
         output error sent back at the next step (a zero ``loss_scale`` sends
-        none). ``errors=False`` skips the
-        error dendrites (pure inference, used by the BPTT baseline).
+        none). ``errors=False`` skips the error dendrites (pure inference,
+        used by the BPTT baseline).
         """
         A = self.arith
         spec = self.spec
@@ -132,33 +168,23 @@ class VLEDynamics:
         for l in range(1, n_layers + 1):
             c = self.constants[l - 1]
             act = self.activations[l - 1]
-            drive = A.bias(syn.bias[l - 1], syn.bias_exp[l - 1])
-            for k in self.into[l]:
-                pre = spec.projections[k].pre
-                drive = A.add(drive, A.forward(syn.forward[k], syn.forward_exp[k],
-                                               state.rates[pre]))
-            u, v = state.u[l - 1], state.v[l - 1]
+            drive = [synaptic_drive(A, syn, k, state.rates[spec.projections[k].pre])
+                     for k in self.into[l]]
+            v, e_breve = state.v[l - 1], state.e_breve[l - 1]
             if errors:
-                e_in = state.e_target if l == n_layers else None
-                for k in self.out_of[l]:
-                    post = spec.projections[k].post
-                    back = A.backward(syn.backward[k], syn.backward_exp[k],
-                                      state.e_breve[post - 1])
-                    e_in = back if e_in is None else A.add(e_in, back)
-                e_inst = A.scale(e_in, state.phi_prime[l - 1])
-                e_breve = A.relax(v, e_inst, c["k_e"])
-                v = A.relax(v, e_inst, c["k_v"])
+                e_in = [error_feedback(A, syn, k, state.e_breve[spec.projections[k].post - 1])
+                        for k in self.out_of[l]]
+                if l == n_layers:
+                    e_in.append(state.e_target)
+                v, e_breve = error_dendrite(A, c, v, A.total(e_in), state.phi_prime[l - 1])
                 if spec.gamma:
-                    drive = A.add(drive, A.scale(e_breve, self.gamma))
-            else:
-                e_breve = state.e_breve[l - 1]
-            u_breve = A.relax(u, drive, c["k_r"])
-            u = A.relax(u, drive, c["k_m"])
+                    drive.append(A.scale(e_breve, self.gamma))
+            u, u_breve, rate = representation_neuron(A, c, act, state.u[l - 1], A.total(drive))
             new_u.append(u)
             new_v.append(v)
             new_ub.append(u_breve)
             new_eb.append(e_breve)
-            new_r.append(A.phi(act, u_breve))
+            new_r.append(rate)
             new_pp.append(A.phi_prime(act, u_breve) if errors else None)
         e_target = state.e_target
         if errors:
@@ -166,4 +192,3 @@ class VLEDynamics:
         return NetworkState(u=tuple(new_u), v=tuple(new_v), u_breve=tuple(new_ub),
                             e_breve=tuple(new_eb), phi_prime=tuple(new_pp),
                             rates=tuple(new_r), e_target=e_target)
-

@@ -21,11 +21,11 @@ import numpy as np
 from lava_vle import fixed_point as fxp
 from lava_vle.dynamics import NetworkState, Synapses, VLEDynamics
 from lava_vle.network import FixedParams, FloatParams, NetworkSpec
+from lava_vle.plasticity import LocalRule
 
 PRECISIONS = ("float", "fixed")
 PLASTICITY = ("off", "accumulate", "apply")
 RECORDABLE = ("u", "v", "u_breve", "e_breve", "phi_prime", "rates", "e_target")
-BIAS_STREAM = 1024  # hash stream offset of bias accumulators
 
 
 @dataclass
@@ -46,19 +46,26 @@ class SimResult:
     trace: dict[str, list[np.ndarray]] = field(default_factory=dict)
 
 
-def synapses_of(params: Union[FloatParams, FixedParams]) -> Synapses:
+def bias_carriers(spec: NetworkSpec) -> list[int]:
+    """Index of the projection that carries each population's bias (the first into it)."""
+    return [next(k for k, p in enumerate(spec.projections) if p.post == post)
+            for post in range(1, spec.n_layers + 1)]
+
+
+def synapses_of(spec: NetworkSpec, params: Union[FloatParams, FixedParams]) -> Synapses:
     """The per-step synapse view of float or fixed parameters."""
-    if isinstance(params, FixedParams):
-        mant = params.weight_mant()
-        backward = [m if f is None else f for m, f in zip(mant, params.feedback_mant)]
-        backward_exp = [e if f is None else fe for e, f, fe in
-                        zip(params.weight_exp, params.feedback_mant, params.feedback_exp)]
-        return Synapses(mant, params.weight_exp, backward, backward_exp,
-                        params.bias_mant(), params.bias_exp)
-    backward = [w if f is None else f for w, f in zip(params.weights, params.feedback)]
-    none = [None] * len(params.weights)
-    return Synapses(params.weights, none, backward, none, params.biases,
-                    [None] * len(params.biases))
+    fixed = isinstance(params, FixedParams)
+    forward = params.weight_mant() if fixed else params.weights
+    biases = params.bias_mant() if fixed else params.biases
+    feedback = params.feedback_mant if fixed else params.feedback
+    forward_exp = params.weight_exp if fixed else [None] * len(forward)
+    feedback_exp = params.feedback_exp if fixed else [None] * len(forward)
+    bias = [None] * len(forward)
+    for l, k in enumerate(bias_carriers(spec)):
+        bias[k] = biases[l]
+    backward = [w if f is None else f for w, f in zip(forward, feedback)]
+    backward_exp = [e if f is None else fe for e, f, fe in zip(forward_exp, feedback, feedback_exp)]
+    return Synapses(forward, forward_exp, backward, backward_exp, bias)
 
 
 def _per_step(name: str, value: Any, steps: int, batch: int, default: float) -> np.ndarray:
@@ -181,10 +188,10 @@ class Simulator:
         target = check_sequence("target", target, spec.n_out, steps, batch)
         weight = _per_step("loss_weight", loss_weight, steps, batch, 1.0)
         mod = _per_step("modulator", modulator, steps, batch, 1.0)
+        rule = LocalRule(eta, self.fixed)
         if self.fixed:
             x_in = fxp.to_state(x)
             mod = fxp.modulator_to_fixed(mod)
-            eta_mant, eta_shift = fxp.learning_rate_to_fixed(eta)
         else:
             x_in = x.astype(self.dtype)
             target = target.astype(self.dtype)
@@ -192,19 +199,16 @@ class Simulator:
         updates = self._zero_updates() if plasticity == "accumulate" else None
         trace: dict[str, list[list[np.ndarray]]] = {name: [] for name in record}
         outputs = []
-        syn = synapses_of(self.params)
+        syn = synapses_of(spec, self.params)
         for t in range(steps):
             scale = self.dynamics.loss_scale(weight[t])[:, None]
             scale = scale if self.fixed else scale.astype(self.dtype)
             new = self.dynamics.step(state, syn, x_in[t], target[t], scale)
-            if plasticity != "off":
-                if self.fixed:
-                    self._apply_fixed(new, state.rates, mod[t], eta_mant, eta_shift,
-                                      first_step + t)
-                    syn = synapses_of(self.params)
-                else:
-                    into = updates or (self.params.weights, self.params.biases)
-                    self._local_update_float(new, state.rates, mod[t], eta, into)
+            if plasticity == "accumulate":
+                self._accumulate(rule, new, state.rates, mod[t], updates)
+            elif plasticity == "apply":
+                self._apply(rule, new, state.rates, mod[t], first_step + t)
+                syn = synapses_of(spec, self.params)
             state = new
             outputs.append(state.rates[-1])
             for name in record:
@@ -223,27 +227,29 @@ class Simulator:
         return ([np.zeros(w.shape, dtype=np.float64) for w in self.params.weights],
                 [np.zeros(b.shape, dtype=np.float64) for b in self.params.biases])
 
-    def _local_update_float(self, new: NetworkState, rates_prev: tuple, mod: np.ndarray,
-                            eta: float, into: tuple[list, list]) -> None:
-        """Add ``eta m e_breve_post r_pre(t-1)^T`` to ``into = (weights, biases)``."""
-        weights, biases = into
-        traces = [eta * mod[:, None].astype(self.dtype) * e for e in new.e_breve]
+    def _accumulate(self, rule: LocalRule, new: NetworkState, rates_prev: tuple,
+                    mod: np.ndarray, updates: tuple[list, list]) -> None:
+        """Add this step's ``(dW, db)`` to ``updates`` without applying them."""
+        traces = [rule.trace(e, mod) for e in new.e_breve]
+        carriers = bias_carriers(self.spec)
         for k, proj in enumerate(self.spec.projections):
-            weights[k] += traces[proj.post - 1].T @ rates_prev[proj.pre]
-        for l, trace in enumerate(traces):
-            biases[l] += trace.sum(axis=0)
+            d_weights, d_bias = rule.delta(traces[proj.post - 1], rates_prev[proj.pre])
+            updates[0][k] += d_weights
+            if k == carriers[proj.post - 1]:
+                updates[1][proj.post - 1] += d_bias
 
-    def _apply_fixed(self, new: NetworkState, rates_prev: tuple, mod: np.ndarray,
-                     eta_mant: int, eta_shift: int, step: int) -> None:
-        """Integer local rule with stochastic rounding into 16-bit accumulators."""
+    def _apply(self, rule: LocalRule, new: NetworkState, rates_prev: tuple,
+               mod: np.ndarray, step: int) -> None:
+        """One local update of every projection (and the bias it carries)."""
         p = self.params
-        traces = [fxp.modulated_error(e, mod, eta_mant) for e in new.e_breve]
+        weights, biases = (p.weight_acc, p.bias_acc) if self.fixed else (p.weights, p.biases)
+        traces = [rule.trace(e, mod) for e in new.e_breve]
+        carriers = bias_carriers(self.spec)
         for k, proj in enumerate(self.spec.projections):
-            p.weight_acc[k] = fxp.plastic_update(
-                p.weight_acc[k], traces[proj.post - 1], rates_prev[proj.pre],
-                p.weight_exp[k], eta_shift, fxp.stream_seed(self.seed, k), step)
-        for l, trace in enumerate(traces):
-            always_on = np.full((trace.shape[0], 1), fxp.ONE, dtype=np.int64)
-            p.bias_acc[l] = fxp.plastic_update(
-                p.bias_acc[l][:, None], trace, always_on, p.bias_exp[l], eta_shift,
-                fxp.stream_seed(self.seed, BIAS_STREAM + l), step)[:, 0]
+            l = proj.post - 1
+            carried = biases[l] if k == carriers[l] else None
+            weights[k], new_bias = rule.apply(
+                weights[k], carried, traces[l], rates_prev[proj.pre],
+                p.weight_exp[k] if self.fixed else None, fxp.stream_seed(self.seed, k), step)
+            if carried is not None:
+                biases[l] = new_bias

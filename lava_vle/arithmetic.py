@@ -127,16 +127,15 @@ class FixedArithmetic:
     @staticmethod
     def output_error(loss: str, rates: np.ndarray, target: np.ndarray,
                      scale: np.ndarray) -> np.ndarray:
-        """Integer target error; ``scale`` is a 16-bit gain (4096 = 1.0).
+        """Integer target error; ``target`` in state units, ``scale`` a 16-bit gain.
 
         For ``ce`` the softmax runs in float64 on the host / embedded CPU
         (Loihi's neuro-cores have no exp or division) and is quantised back
         to the state format, identically wherever this function is called.
         """
-        target_int = fxp.to_state(target)
         prediction = fxp.to_state(softmax(fxp.from_state(rates))) if loss == "ce" else rates
-        return fxp.saturate_state(
-            fxp.mul_shift(fxp.saturate_state(target_int - prediction), scale))
+        diff = fxp.saturate_state(np.asarray(target, dtype=np.int64) - prediction)
+        return fxp.saturate_state(fxp.mul_shift(diff, scale))
 
 
 def neuron_constants(dt: float, tau_m: np.ndarray, tau_r: np.ndarray,

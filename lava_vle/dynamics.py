@@ -68,17 +68,13 @@ class NetworkState:
     e_target: Array
 
 
-def synaptic_drive(A: Any, syn: Synapses, k: int, rates_pre: Array) -> Array:
-    """What projection ``k`` delivers: ``W_k r_pre (+ b)``, unsaturated sum of terms."""
-    drive = A.forward(syn.forward[k], syn.forward_exp[k], rates_pre)
-    if syn.bias[k] is not None:
-        drive = drive + A.bias(syn.bias[k], syn.forward_exp[k])
+def synaptic_drive(A: Any, weights: Array, weight_exp: Optional[int],
+                   bias: Optional[Array], rates_pre: Array) -> Array:
+    """What a projection delivers: ``W r_pre (+ b)`` (terms saturated, sum not)."""
+    drive = A.forward(weights, weight_exp, rates_pre)
+    if bias is not None:
+        drive = drive + A.bias(bias, weight_exp)
     return drive
-
-
-def error_feedback(A: Any, syn: Synapses, k: int, e_breve_post: Array) -> Array:
-    """What projection ``k`` sends down its error path: ``B_k^T e_breve_post``."""
-    return A.backward(syn.backward[k], syn.backward_exp[k], e_breve_post)
 
 
 def error_dendrite(A: Any, c: dict, v: Array, e_in: Array,
@@ -156,7 +152,7 @@ class VLEDynamics:
         """Advance the network by one step (see the module docstring).
 
         ``x_now`` becomes population 0's rate for the next step. ``target``
-        and ``loss_scale`` (``beta * w_t``, per sample or scalar) set the
+        (state integers in fixed point) and ``loss_scale`` (``beta * w_t``, per sample or scalar) set the
         output error sent back at the next step (a zero ``loss_scale`` sends
         none). ``errors=False`` skips the error dendrites (pure inference,
         used by the BPTT baseline).
@@ -168,11 +164,13 @@ class VLEDynamics:
         for l in range(1, n_layers + 1):
             c = self.constants[l - 1]
             act = self.activations[l - 1]
-            drive = [synaptic_drive(A, syn, k, state.rates[spec.projections[k].pre])
+            drive = [synaptic_drive(A, syn.forward[k], syn.forward_exp[k], syn.bias[k],
+                                    state.rates[spec.projections[k].pre])
                      for k in self.into[l]]
             v, e_breve = state.v[l - 1], state.e_breve[l - 1]
             if errors:
-                e_in = [error_feedback(A, syn, k, state.e_breve[spec.projections[k].post - 1])
+                e_in = [A.backward(syn.backward[k], syn.backward_exp[k],
+                                   state.e_breve[spec.projections[k].post - 1])
                         for k in self.out_of[l]]
                 if l == n_layers:
                     e_in.append(state.e_target)

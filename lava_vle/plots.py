@@ -40,3 +40,25 @@ def plot_gradient_cosines(results: dict, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def plot_lava_speed(results: dict, path: Path) -> None:
+    """Bars: steps/s of the VLE network and the stock network, per precision."""
+    plt = _pyplot()
+    rows = results["results"]
+    names = list(rows)
+    pos = np.arange(len(names))
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.bar(pos - 0.2, [rows[n]["vle_steps_per_s"] for n in names], 0.4, label="VLE network")
+    ax.bar(pos + 0.2, [rows[n]["stock_steps_per_s"] for n in names], 0.4,
+           label="stock LIF + Dense, same sizes and process count")
+    for p, n in zip(pos, names):
+        ax.text(p, rows[n]["vle_steps_per_s"], f"{rows[n]['ratio']:.2f}x", ha="center",
+                va="bottom")
+    ax.set_xticks(pos, names)
+    ax.set_ylabel("time steps per second (Lava CPU runtime)")
+    ax.set_title(f"Lava runtime speed, sizes {results['sizes']}")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

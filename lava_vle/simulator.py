@@ -189,8 +189,9 @@ class Simulator:
         weight = _per_step("loss_weight", loss_weight, steps, batch, 1.0)
         mod = _per_step("modulator", modulator, steps, batch, 1.0)
         rule = LocalRule(eta, self.fixed)
-        if self.fixed:
+        if self.fixed:  # ports of fixed_pt models carry Q7.16 integers
             x_in = fxp.to_state(x)
+            target = fxp.to_state(target)
             mod = fxp.modulator_to_fixed(mod)
         else:
             x_in = x.astype(self.dtype)

@@ -1,0 +1,63 @@
+"""Parameter checks shared by the lava-vle processes (run at construction).
+
+Every process validates its physical parameters for both precisions, so a
+``fixed_pt`` run never fails late inside the runtime.
+"""
+from __future__ import annotations
+
+import typing as ty
+
+import numpy as np
+from lava.magma.core.process.process import AbstractProcess
+
+from lava_vle.activations import get_activation
+from lava_vle.arithmetic import neuron_constants, scale_to_fixed
+
+
+def shape_of(shape: ty.Union[int, ty.Tuple[int, ...]]) -> ty.Tuple[int]:
+    """A 1-D population shape ``(n,)``; lava-vle populations are flat."""
+    shape = (shape,) if np.isscalar(shape) else tuple(shape)
+    if len(shape) != 1 or int(shape[0]) < 1:
+        raise ValueError(f"shape={shape} must be (n,) with n >= 1")
+    return (int(shape[0]),)
+
+
+def time_constants(shape: ty.Tuple[int], tau_m: ty.Any, tau_r: ty.Any,
+                   dt: float) -> ty.Tuple[np.ndarray, np.ndarray]:
+    """Broadcast and check ``tau_m``, ``tau_r`` (>= dt, representable on Loihi 2)."""
+    if not (np.isfinite(dt) and dt > 0):
+        raise ValueError(f"dt={dt} must be a positive finite number")
+    taus = []
+    for name, tau in (("tau_m", tau_m), ("tau_r", tau_r)):
+        arr = np.broadcast_to(np.asarray(tau, dtype=np.float64), shape).copy()
+        if not np.all(np.isfinite(arr)) or np.any(arr < dt):
+            raise ValueError(f"{name} must be finite and >= dt={dt} (Euler stability), "
+                             f"got min {arr.min():.6g}")
+        taus.append(arr)
+    neuron_constants(dt, taus[0], taus[1], fixed=True)  # raises FixedPointRangeError
+    return taus[0], taus[1]
+
+
+def activation_name(name: str) -> str:
+    """An activation both models can compute (piecewise linear)."""
+    get_activation(name, fixed_point=True)
+    return name
+
+
+def gain(value: float, name: str) -> float:
+    """A non-negative gain representable as a 16-bit factor."""
+    scale_to_fixed(value, name)
+    return float(value)
+
+
+class ValidatedProcess(AbstractProcess):
+    """An AbstractProcess that checks its parameters before building itself.
+
+    A constructor that raises before ``AbstractProcess.__init__`` leaves an
+    object without a runtime; Lava's ``__del__`` would then raise again
+    during garbage collection. This one only stops what was built.
+    """
+
+    def __del__(self) -> None:
+        if "_runtime" in self.__dict__:
+            super().__del__()

@@ -1,0 +1,1 @@
+"""VLE error dendrite: prospective error compartment."""

@@ -1,0 +1,66 @@
+"""floating_pt and fixed_pt models of the error dendrite."""
+from __future__ import annotations
+
+import numpy as np
+from lava.magma.core.decorator import implements, requires, tag
+from lava.magma.core.model.py.model import PyLoihiProcessModel
+from lava.magma.core.model.py.ports import PyInPort, PyOutPort
+from lava.magma.core.model.py.type import LavaPyType
+from lava.magma.core.resources import CPU
+from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
+
+from lava_vle import fixed_point as fxp
+from lava_vle.arithmetic import FixedArithmetic, FloatArithmetic, neuron_constants
+from lava_vle.dynamics import error_dendrite
+from lava_vle.processes.error_dendrite.process import ErrorDendrite
+
+
+class AbstractErrorDendriteModel(PyLoihiProcessModel):
+    """Shared run_spk; subclasses choose the arithmetic ``A`` and the Var types."""
+
+    A = FloatArithmetic
+
+    def __init__(self, proc_params) -> None:
+        super().__init__(proc_params)
+        self.constants = neuron_constants(proc_params["dt"], proc_params["tau_m"],
+                                          proc_params["tau_r"], fixed=self.A.fixed)
+
+    def run_spk(self) -> None:
+        e_in = self.A.total([self.e_in.recv()])
+        phi_prime = self.phi_prime_in.recv()
+        v, e_breve = error_dendrite(self.A, self.constants, self.v, e_in, phi_prime)
+        self.v[:], self.e_breve[:] = v, e_breve
+        self.e_out.send(self.e_breve)
+
+
+@implements(proc=ErrorDendrite, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("floating_pt")
+class PyErrorDendriteModelFloat(AbstractErrorDendriteModel):
+    """Real-valued error dendrite."""
+
+    A = FloatArithmetic
+    e_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
+    phi_prime_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
+    e_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
+    v: np.ndarray = LavaPyType(np.ndarray, float)
+    e_breve: np.ndarray = LavaPyType(np.ndarray, float)
+    tau_m: np.ndarray = LavaPyType(np.ndarray, float)
+    tau_r: np.ndarray = LavaPyType(np.ndarray, float)
+
+
+@implements(proc=ErrorDendrite, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("fixed_pt", "bit_accurate_loihi")
+class PyErrorDendriteModelFixed(AbstractErrorDendriteModel):
+    """Loihi-2 fixed-point error dendrite (24-bit state)."""
+
+    A = FixedArithmetic
+    e_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=fxp.STATE_BITS)
+    phi_prime_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32,
+                                        precision=fxp.DECAY_BITS + 1)
+    e_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=fxp.STATE_BITS)
+    v: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.STATE_BITS)
+    e_breve: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.STATE_BITS)
+    tau_m: np.ndarray = LavaPyType(np.ndarray, float)
+    tau_r: np.ndarray = LavaPyType(np.ndarray, float)

@@ -1,0 +1,57 @@
+"""VLE error dendrite (prospective error compartment) as a Lava process."""
+from __future__ import annotations
+
+import typing as ty
+
+import numpy as np
+from lava.magma.core.process.ports.ports import InPort, OutPort
+from lava.magma.core.process.process import LogConfig
+from lava.magma.core.process.variable import Var
+
+from lava_vle.processes._validation import ValidatedProcess, shape_of, time_constants
+
+
+class ErrorDendrite(ValidatedProcess):
+    """Error dendrites of a population of VLE neurons (time constants swapped).
+
+    Dynamics per time step::
+
+        e_inst  = phi'(u_breve(t-1)) * e_in               e_in = sum of W^T e_breve above
+        e_breve = v + (tau_m/tau_r)(e_inst - v)           prospective error, sent on e_out
+        v      += (dt/tau_r)(e_inst - v)
+
+    Ports
+    -----
+    e_in : InPort (n,)
+        Error from above: ``W^T e_breve`` of plastic synapses' error paths, or
+        the target error of an :class:`OutputError` for the output population.
+    phi_prime_in : InPort (n,)
+        ``phi'(u_breve)`` from the paired :class:`VLENeuron` (must be connected).
+    e_out : OutPort (n,)
+        ``e_breve``: to the plastic synapses below (error path and learning)
+        and to the neuron's ``nudge_in``.
+
+    Vars (floating_pt: real; fixed_pt: Q7.16 signed 24-bit, saturating)
+    ----
+    v : (n,) error compartment potential.
+    e_breve : (n,) prospective error last sent.
+    tau_m, tau_r : (n,) time constants of the paired neuron (fixed_pt derives
+        a 12-bit decay ``dt/tau_r`` and a 16-bit gain ``tau_m/tau_r``).
+    """
+
+    def __init__(self, *, shape: ty.Union[int, ty.Tuple[int]],
+                 tau_m: ty.Union[float, np.ndarray] = 1.0,
+                 tau_r: ty.Union[float, np.ndarray] = 1.0, dt: float = 0.1,
+                 name: ty.Optional[str] = None,
+                 log_config: ty.Optional[LogConfig] = None) -> None:
+        shape = shape_of(shape)
+        tau_m, tau_r = time_constants(shape, tau_m, tau_r, dt)
+        super().__init__(shape=shape, tau_m=tau_m, tau_r=tau_r, dt=float(dt),
+                         name=name, log_config=log_config)
+        self.e_in = InPort(shape=shape)
+        self.phi_prime_in = InPort(shape=shape)
+        self.e_out = OutPort(shape=shape)
+        self.v = Var(shape=shape, init=0)
+        self.e_breve = Var(shape=shape, init=0)
+        self.tau_m = Var(shape=shape, init=tau_m)
+        self.tau_r = Var(shape=shape, init=tau_r)

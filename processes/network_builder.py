@@ -1,0 +1,89 @@
+"""Build and connect the processes of a VLE network from a NetworkSpec.
+
+Used by the hierarchical :class:`VLENetwork` model and directly by users who
+want the individual processes (to probe them or to splice in stock Lava
+processes). The same quantisation choices as the batched simulator
+(:meth:`FixedParams.from_float`, one hash stream per projection) make the
+fixed_pt network equal the simulator bit for bit.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from lava_vle import fixed_point as fxp
+from lava_vle.network import FixedParams, FloatParams, NetworkSpec
+from lava_vle.processes.error_dendrite.process import ErrorDendrite
+from lava_vle.processes.neuromodulator.process import Neuromodulator
+from lava_vle.processes.output_error.process import OutputError
+from lava_vle.processes.plastic_synapse.process import PlasticSynapse
+from lava_vle.processes.vle_neuron.process import VLENeuron
+from lava_vle.simulator import bias_carriers
+
+
+@dataclass
+class VLENetworkProcesses:
+    """The processes of one network and the ports a user connects.
+
+    ``input_synapses``: the synapses whose ``s_in`` takes the network input;
+    ``output``: the output neurons (``s_out``); ``output_error.target_in``
+    takes the target; ``modulator``: the broadcast (``m_in`` if external).
+    """
+
+    neurons: list[VLENeuron]
+    dendrites: list[ErrorDendrite]
+    synapses: list[PlasticSynapse]
+    input_synapses: list[PlasticSynapse]
+    output_error: OutputError
+    modulator: Neuromodulator
+
+    @property
+    def output(self) -> VLENeuron:
+        return self.neurons[-1]
+
+    def named(self) -> dict:
+        """Every process under a stable attribute name."""
+        procs = {f"neuron{l}": n for l, n in enumerate(self.neurons, start=1)}
+        procs.update({f"dendrite{l}": d for l, d in enumerate(self.dendrites, start=1)})
+        procs.update({f"synapse{k}": s for k, s in enumerate(self.synapses)})
+        procs.update(output_error=self.output_error, modulator=self.modulator)
+        return procs
+
+
+def build_vle_network(spec: NetworkSpec, params: FloatParams, learning_rate: float = 0.0,
+                      seed: int = 0, modulator: float = 1.0,
+                      external_modulator: bool = False,
+                      headroom: float = 2.0) -> VLENetworkProcesses:
+    """Create and connect neurons, dendrites, plastic synapses, output error, broadcast."""
+    exps = FixedParams.from_float(spec, params, headroom).weight_exp
+    neurons, dendrites = [], []
+    for layer in spec.layers:
+        tau_m, tau_r = layer.time_constants()
+        neuron = VLENeuron(shape=(layer.size,), tau_m=tau_m, tau_r=tau_r, dt=spec.dt,
+                           activation=layer.activation, gamma=spec.gamma)
+        dendrite = ErrorDendrite(shape=(layer.size,), tau_m=tau_m, tau_r=tau_r, dt=spec.dt)
+        neuron.phi_prime_out.connect(dendrite.phi_prime_in)
+        if spec.gamma:
+            dendrite.e_out.connect(neuron.nudge_in)
+        neurons.append(neuron)
+        dendrites.append(dendrite)
+    broadcast = Neuromodulator(value=modulator, external=external_modulator)
+    carriers = bias_carriers(spec)
+    synapses = []
+    for k, proj in enumerate(spec.projections):
+        carried = params.biases[proj.post - 1] if carriers[proj.post - 1] == k else None
+        syn = PlasticSynapse(weights=params.weights[k], bias=carried, weight_exp=exps[k],
+                             learning_rate=learning_rate, feedback=params.feedback[k],
+                             seed=fxp.stream_seed(seed, k))
+        if proj.pre > 0:
+            neurons[proj.pre - 1].s_out.connect(syn.s_in)
+            syn.e_out.connect(dendrites[proj.pre - 1].e_in)
+        syn.a_out.connect(neurons[proj.post - 1].a_in)
+        dendrites[proj.post - 1].e_out.connect(syn.e_in)
+        broadcast.m_out.connect(syn.m_in)
+        synapses.append(syn)
+    output_error = OutputError(shape=(spec.n_out,), loss=spec.loss, beta=spec.beta)
+    neurons[-1].s_out.connect(output_error.r_in)
+    output_error.e_out.connect(dendrites[-1].e_in)
+    inputs = [syn for syn, proj in zip(synapses, spec.projections) if proj.pre == 0]
+    return VLENetworkProcesses(neurons, dendrites, synapses, inputs, output_error, broadcast)

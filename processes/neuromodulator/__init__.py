@@ -1,0 +1,1 @@
+"""Neuromodulatory broadcast: the global third factor m(t)."""

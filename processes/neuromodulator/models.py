@@ -1,0 +1,50 @@
+"""floating_pt and fixed_pt models of the neuromodulatory broadcast."""
+from __future__ import annotations
+
+import numpy as np
+from lava.magma.core.decorator import implements, requires, tag
+from lava.magma.core.model.py.model import PyLoihiProcessModel
+from lava.magma.core.model.py.ports import PyInPort, PyOutPort
+from lava.magma.core.model.py.type import LavaPyType
+from lava.magma.core.resources import CPU
+from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
+
+from lava_vle import fixed_point as fxp
+from lava_vle.processes.neuromodulator.process import Neuromodulator
+
+
+class AbstractNeuromodulatorModel(PyLoihiProcessModel):
+    """Shared run_spk; ``constant`` is the value in the model's units."""
+
+    constant: np.ndarray
+
+    def run_spk(self) -> None:
+        received = self.m_in.recv()
+        self.m[:] = received if self.proc_params["external"] else self.constant
+        self.m_out.send(self.m)
+
+
+@implements(proc=Neuromodulator, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("floating_pt")
+class PyNeuromodulatorModelFloat(AbstractNeuromodulatorModel):
+    m_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
+    m_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
+    m: np.ndarray = LavaPyType(np.ndarray, float)
+
+    def __init__(self, proc_params) -> None:
+        super().__init__(proc_params)
+        self.constant = np.array([proc_params["value"]])
+
+
+@implements(proc=Neuromodulator, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("fixed_pt", "bit_accurate_loihi")
+class PyNeuromodulatorModelFixed(AbstractNeuromodulatorModel):
+    m_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=fxp.MODULATOR_BITS)
+    m_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=fxp.MODULATOR_BITS)
+    m: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.MODULATOR_BITS)
+
+    def __init__(self, proc_params) -> None:
+        super().__init__(proc_params)
+        self.constant = fxp.modulator_to_fixed(np.array([proc_params["value"]]))

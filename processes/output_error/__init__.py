@@ -1,0 +1,1 @@
+"""Output error: the target error fed to the output population's error dendrites."""

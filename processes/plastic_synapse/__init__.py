@@ -1,0 +1,1 @@
+"""Plastic VLE synapse: forward weights, error path and the local three-factor rule."""

@@ -1,0 +1,143 @@
+"""floating_pt and fixed_pt models of the plastic VLE synapse."""
+from __future__ import annotations
+
+import numpy as np
+from lava.magma.core.decorator import implements, requires, tag
+from lava.magma.core.model.py.model import PyLoihiProcessModel
+from lava.magma.core.model.py.ports import PyInPort, PyOutPort
+from lava.magma.core.model.py.type import LavaPyType
+from lava.magma.core.resources import CPU
+from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
+
+from lava_vle import fixed_point as fxp
+from lava_vle.arithmetic import FixedArithmetic, FloatArithmetic
+from lava_vle.dynamics import synaptic_drive
+from lava_vle.plasticity import LocalRule
+from lava_vle.processes.plastic_synapse.process import PlasticSynapse
+
+
+class AbstractPlasticSynapseModel(PyLoihiProcessModel):
+    """Shared run_spk: send (delayed) forward and error messages, then learn.
+
+    Subclasses say where the plastic state lives (``_plastic``) and how the
+    paths read it (``_paths``); everything else is common.
+    """
+
+    A = FloatArithmetic
+
+    def __init__(self, proc_params) -> None:
+        super().__init__(proc_params)
+        self.rule = LocalRule(proc_params["learning_rate"], fixed=self.A.fixed)
+        self.learning = proc_params["learning_rate"] > 0
+        self.has_bias = proc_params["has_bias"]
+        self.has_feedback = proc_params["has_feedback"]
+        self.exp = proc_params["weight_exp"] if self.A.fixed else None
+        self.feedback_exp = proc_params["feedback_exp"] if self.A.fixed else None
+        self.seed = proc_params["seed"]
+
+    def run_spk(self) -> None:
+        A = self.A
+        forward, bias, backward = self._paths()
+        self.a_out.send(synaptic_drive(A, forward, self.exp, bias if self.has_bias else None,
+                                       self.r_pre))
+        self.e_out.send(A.backward(backward, self.feedback_exp if self.has_feedback
+                                   else self.exp, self.e_post))
+        r_pre, e_post = self.s_in.recv(), self.e_in.recv()
+        modulator = self.m_in.recv() if self.m_in.csp_ports else self._unit_modulator()
+        if self.learning:
+            weights, bias = self._plastic()
+            trace = self.rule.trace(e_post[None, :], modulator)
+            new_w, new_b = self.rule.apply(weights, bias if self.has_bias else None, trace,
+                                           self.r_pre[None, :], self.exp, self.seed,
+                                           self.time_step)
+            weights[:] = new_w
+            if self.has_bias:
+                bias[:] = new_b
+            self._after_update()
+        self.r_pre[:], self.e_post[:] = r_pre, e_post
+
+    def _unit_modulator(self) -> np.ndarray:
+        return np.ones(1)
+
+    def _plastic(self):
+        return self.weights, self.bias
+
+    def _paths(self):
+        return (self.weights, self.bias,
+                self.feedback if self.has_feedback else self.weights)
+
+    def _after_update(self) -> None:
+        """Hook for derived state after a weight change."""
+
+
+@implements(proc=PlasticSynapse, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("floating_pt")
+class PyPlasticSynapseModelFloat(AbstractPlasticSynapseModel):
+    """Real-valued plastic synapse."""
+
+    A = FloatArithmetic
+    s_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
+    e_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
+    m_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
+    a_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
+    e_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
+    weights: np.ndarray = LavaPyType(np.ndarray, float)
+    weight_acc: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.ACC_BITS)
+    bias: np.ndarray = LavaPyType(np.ndarray, float)
+    bias_acc: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.ACC_BITS)
+    weight_exp: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=5)
+    feedback: np.ndarray = LavaPyType(np.ndarray, float)
+    feedback_exp: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=5)
+    r_pre: np.ndarray = LavaPyType(np.ndarray, float)
+    e_post: np.ndarray = LavaPyType(np.ndarray, float)
+
+
+@implements(proc=PlasticSynapse, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("fixed_pt", "bit_accurate_loihi")
+class PyPlasticSynapseModelFixed(AbstractPlasticSynapseModel):
+    """Loihi-2 fixed-point plastic synapse: 8-bit mantissas read from 16-bit
+    accumulators, stochastic rounding by the shared counter hash."""
+
+    A = FixedArithmetic
+    s_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=fxp.MAX_PAYLOAD_BITS)
+    e_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=fxp.STATE_BITS)
+    m_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=fxp.MODULATOR_BITS)
+    a_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=fxp.STATE_BITS + 1)
+    e_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=fxp.STATE_BITS)
+    weights: np.ndarray = LavaPyType(np.ndarray, float)
+    weight_acc: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.ACC_BITS)
+    bias: np.ndarray = LavaPyType(np.ndarray, float)
+    bias_acc: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.ACC_BITS)
+    weight_exp: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=5)
+    feedback: np.ndarray = LavaPyType(np.ndarray, float)
+    feedback_exp: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=5)
+    r_pre: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.MAX_PAYLOAD_BITS)
+    e_post: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.STATE_BITS)
+
+    def __init__(self, proc_params) -> None:
+        super().__init__(proc_params)
+        self._mantissas = None
+
+    def _unit_modulator(self) -> np.ndarray:
+        return np.array([1 << fxp.MODULATOR_FRAC_BITS])
+
+    def _plastic(self):
+        return self.weight_acc, self.bias_acc
+
+    def _paths(self):
+        if self._mantissas is None:
+            weight_mant = fxp.accumulator_to_mantissa(self.weight_acc)
+            bias_mant = fxp.accumulator_to_mantissa(self.bias_acc)
+            feedback_mant = (fxp.quantize_weights(self.feedback, self.feedback_exp)
+                             if self.has_feedback else weight_mant)
+            self._mantissas = (weight_mant, bias_mant, feedback_mant)
+        return self._mantissas
+
+    def _after_update(self) -> None:
+        """Re-read the mantissas and keep ``weights``/``bias`` at their real values."""
+        self._mantissas = None
+        weight_mant, bias_mant, _ = self._paths()
+        self.weights[:] = fxp.dequantize_weights(weight_mant, self.exp)
+        self.bias[:] = fxp.dequantize_weights(bias_mant, self.exp)

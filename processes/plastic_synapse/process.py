@@ -1,0 +1,112 @@
+"""Plastic VLE synapse (forward path, error path, local rule) as a Lava process."""
+from __future__ import annotations
+
+import typing as ty
+
+import numpy as np
+from lava.magma.core.process.ports.ports import InPort, OutPort
+from lava.magma.core.process.process import LogConfig
+from lava.magma.core.process.variable import Var
+
+from lava_vle import fixed_point as fxp
+from lava_vle.processes._validation import ValidatedProcess
+
+
+class PlasticSynapse(ValidatedProcess):
+    """Dense plastic synapses from ``n_pre`` to ``n_post`` neurons, learning online.
+
+    Each time step, like Lava's Dense, the synapse first sends what it
+    accumulated from the previous step (one-step synaptic delay in both
+    directions; this keeps recurrent and error loops deadlock-free), then
+    receives and learns::
+
+        a_out   = W r_pre(t-1) (+ b)                    forward, to the post neurons
+        e_out   = B^T e_post(t-1)                       error path, to the pre dendrites
+        W      += eta * m(t) * e_post(t) r_pre(t-1)^T   local three-factor rule
+        b      += eta * m(t) * e_post(t)
+
+    ``B = W`` (mirrored weights: the error path reads the same synapses, so
+    it stays equal under the same local rule) unless a fixed random
+    ``feedback`` matrix is given (feedback alignment).
+
+    Ports
+    -----
+    s_in : InPort (n_pre,)   presynaptic rates ``r_pre`` (graded spikes).
+    e_in : InPort (n_post,)  postsynaptic prospective errors ``e_breve``.
+    m_in : InPort (1,)       neuromodulator ``m(t)``; if unconnected, m = 1.
+    a_out : OutPort (n_post,)  synaptic input of the post neurons.
+    e_out : OutPort (n_pre,)   error input of the pre error dendrites.
+
+    Vars
+    ----
+    weights : (n_post, n_pre) real weights; floating_pt state. fixed_pt keeps
+        it equal to ``mantissa * 2**weight_exp`` of the accumulator.
+    weight_acc : (n_post, n_pre) fixed_pt state: signed 16-bit accumulator,
+        an 8-bit mantissa plus 8 fractional bits (``ACC_FRAC_BITS``); the
+        forward and error paths use the rounded 8-bit mantissa.
+    bias, bias_acc : (n_post,) the same for the bias (a weight from an
+        always-on rate of 1.0, same exponent); zeros if ``bias`` is None.
+    weight_exp : (1,) weight exponent, -16..7 (Lava Dense's ``weight_exp``).
+    feedback : (n_post, n_pre) random feedback matrix (real) or zeros;
+        feedback_exp its exponent.
+    r_pre, e_post : buffered inputs of the previous step (real / Q7.16).
+
+    Parameters
+    ----------
+    weights : (n_post, n_pre) array of real initial weights.
+    bias : (n_post,) real initial biases, or None for no bias.
+    weight_exp : exponent of the 8-bit mantissa; default: the smallest one
+        holding ``headroom * max|W|``.
+    learning_rate : eta >= 0 (0 freezes the synapse); fixed_pt: 8-bit
+        mantissa and 5-bit shift.
+    feedback : fixed random (n_post, n_pre) feedback matrix, or None (mirrored).
+    seed : 32-bit seed of the stochastic-rounding hash (fixed_pt).
+    headroom : growth room of the default exponent for learning.
+    """
+
+    def __init__(self, *, weights: np.ndarray, bias: ty.Optional[np.ndarray] = None,
+                 weight_exp: ty.Optional[int] = None, learning_rate: float = 0.0,
+                 feedback: ty.Optional[np.ndarray] = None, seed: int = 0,
+                 headroom: float = 2.0, name: ty.Optional[str] = None,
+                 log_config: ty.Optional[LogConfig] = None) -> None:
+        weights = np.asarray(weights, dtype=np.float64)
+        if weights.ndim != 2 or not np.all(np.isfinite(weights)):
+            raise ValueError(f"weights must be a finite (n_post, n_pre) matrix, "
+                             f"got shape {weights.shape}")
+        n_post, n_pre = weights.shape
+        has_bias = bias is not None
+        bias = np.zeros(n_post) if bias is None else np.asarray(bias, dtype=np.float64)
+        if bias.shape != (n_post,):
+            raise ValueError(f"bias must have shape ({n_post},), got {bias.shape}")
+        if weight_exp is None:
+            weight_exp = fxp.choose_weight_exp(np.abs(weights).max(initial=0.0), headroom)
+        weight_exp = fxp.check_weight_exp(weight_exp)
+        fxp.learning_rate_to_fixed(learning_rate)  # raises if not representable
+        fxp.check_int_range("seed", seed, 0, 2**32 - 1, "32-bit unsigned")
+        has_feedback = feedback is not None
+        feedback = (np.zeros_like(weights) if feedback is None
+                    else np.asarray(feedback, dtype=np.float64))
+        if feedback.shape != weights.shape:
+            raise ValueError(f"feedback must have the shape of weights {weights.shape}, "
+                             f"got {feedback.shape}")
+        feedback_exp = fxp.choose_weight_exp(np.abs(feedback).max(initial=0.0))
+        weight_acc = fxp.quantize_weights(weights, weight_exp, fxp.ACC_FRAC_BITS)
+        bias_acc = fxp.quantize_weights(bias, weight_exp, fxp.ACC_FRAC_BITS)
+        super().__init__(weights=weights, has_bias=has_bias, weight_exp=weight_exp,
+                         learning_rate=float(learning_rate), has_feedback=has_feedback,
+                         feedback_exp=feedback_exp, seed=int(seed), name=name,
+                         log_config=log_config)
+        self.s_in = InPort(shape=(n_pre,))
+        self.e_in = InPort(shape=(n_post,))
+        self.m_in = InPort(shape=(1,))
+        self.a_out = OutPort(shape=(n_post,))
+        self.e_out = OutPort(shape=(n_pre,))
+        self.weights = Var(shape=weights.shape, init=weights)
+        self.weight_acc = Var(shape=weights.shape, init=weight_acc)
+        self.bias = Var(shape=(n_post,), init=bias)
+        self.bias_acc = Var(shape=(n_post,), init=bias_acc)
+        self.weight_exp = Var(shape=(1,), init=weight_exp)
+        self.feedback = Var(shape=weights.shape, init=feedback)
+        self.feedback_exp = Var(shape=(1,), init=feedback_exp)
+        self.r_pre = Var(shape=(n_pre,), init=0)
+        self.e_post = Var(shape=(n_post,), init=0)

@@ -1,0 +1,1 @@
+"""A whole VLE network (neurons, dendrites, synapses, output error, broadcast)."""

@@ -1,0 +1,1 @@
+"""VLE representation neuron: prospective leaky integrator."""

@@ -1,0 +1,80 @@
+"""floating_pt and fixed_pt models of the VLE neuron: one run_spk, two arithmetics."""
+from __future__ import annotations
+
+import numpy as np
+from lava.magma.core.decorator import implements, requires, tag
+from lava.magma.core.model.py.model import PyLoihiProcessModel
+from lava.magma.core.model.py.ports import PyInPort, PyOutPort
+from lava.magma.core.model.py.type import LavaPyType
+from lava.magma.core.resources import CPU
+from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
+
+from lava_vle import fixed_point as fxp
+from lava_vle.activations import get_activation
+from lava_vle.arithmetic import FixedArithmetic, FloatArithmetic, neuron_constants, scale_to_fixed
+from lava_vle.dynamics import representation_neuron
+from lava_vle.processes.vle_neuron.process import VLENeuron
+
+
+class AbstractVLENeuronModel(PyLoihiProcessModel):
+    """Shared run_spk; subclasses choose the arithmetic ``A`` and the Var types."""
+
+    A = FloatArithmetic
+
+    def __init__(self, proc_params) -> None:
+        super().__init__(proc_params)
+        fixed = self.A.fixed
+        self.constants = neuron_constants(proc_params["dt"], proc_params["tau_m"],
+                                          proc_params["tau_r"], fixed=fixed)
+        self.activation = get_activation(proc_params["activation"], fixed_point=fixed)
+        gamma = proc_params["gamma"]
+        self.gamma = scale_to_fixed(gamma, "gamma") if fixed else gamma
+
+    def run_spk(self) -> None:
+        A = self.A
+        self.phi_prime_out.send(A.phi_prime(self.activation, self.u_breve))
+        drive = [self.a_in.recv()]
+        nudge = self.nudge_in.recv()
+        if self.gamma:
+            drive.append(A.scale(nudge, self.gamma))
+        u, u_breve, rate = representation_neuron(A, self.constants, self.activation,
+                                                 self.u, A.total(drive))
+        self.u[:], self.u_breve[:], self.r[:] = u, u_breve, rate
+        self.s_out.send(self.r)
+
+
+@implements(proc=VLENeuron, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("floating_pt")
+class PyVLENeuronModelFloat(AbstractVLENeuronModel):
+    """Real-valued VLE neuron."""
+
+    A = FloatArithmetic
+    a_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
+    nudge_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
+    s_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
+    phi_prime_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
+    u: np.ndarray = LavaPyType(np.ndarray, float)
+    u_breve: np.ndarray = LavaPyType(np.ndarray, float)
+    r: np.ndarray = LavaPyType(np.ndarray, float)
+    tau_m: np.ndarray = LavaPyType(np.ndarray, float)
+    tau_r: np.ndarray = LavaPyType(np.ndarray, float)
+
+
+@implements(proc=VLENeuron, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("fixed_pt", "bit_accurate_loihi")
+class PyVLENeuronModelFixed(AbstractVLENeuronModel):
+    """Loihi-2 fixed-point VLE neuron (24-bit state, 12-bit decays)."""
+
+    A = FixedArithmetic
+    a_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=fxp.STATE_BITS)
+    nudge_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=fxp.STATE_BITS)
+    s_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=fxp.MAX_PAYLOAD_BITS)
+    phi_prime_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32,
+                                          precision=fxp.DECAY_BITS + 1)
+    u: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.STATE_BITS)
+    u_breve: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.STATE_BITS)
+    r: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.STATE_BITS)
+    tau_m: np.ndarray = LavaPyType(np.ndarray, float)
+    tau_r: np.ndarray = LavaPyType(np.ndarray, float)

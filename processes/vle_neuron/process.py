@@ -1,0 +1,76 @@
+"""VLE representation neuron (prospective leaky integrator) as a Lava process."""
+from __future__ import annotations
+
+import typing as ty
+
+import numpy as np
+from lava.magma.core.process.ports.ports import InPort, OutPort
+from lava.magma.core.process.process import LogConfig
+from lava.magma.core.process.variable import Var
+
+from lava_vle.processes._validation import (ValidatedProcess, activation_name, gain, shape_of,
+                                            time_constants)
+
+
+class VLENeuron(ValidatedProcess):
+    """Population of VLE representation neurons.
+
+    Dynamics per time step (``vle-model.md`` section 3)::
+
+        I       = a_in + gamma * nudge_in                 synaptic input + error nudging
+        u_breve = u + (tau_r/tau_m)(I - u)                 prospective membrane
+        u      += (dt/tau_m)(I - u)                        leaky integration
+        s_out   = r = phi(u_breve)                         prospective rate (graded spike)
+
+    At the start of each step the neuron sends ``phi'(u_breve)`` of the
+    previous step on ``phi_prime_out`` for its error dendrite.
+
+    Ports
+    -----
+    a_in : InPort (n,)
+        Synaptic input (sum of everything connected: plastic synapses, Dense).
+    nudge_in : InPort (n,)
+        Prospective error ``e_breve`` of the paired error dendrite; it moves
+        the membrane by ``gamma * e_breve`` (unused when gamma = 0).
+    s_out : OutPort (n,)
+        Rate ``r`` as a graded spike (fixed_pt: 24-bit payload, Q7.16).
+    phi_prime_out : OutPort (n,)
+        ``phi'(u_breve)`` of the previous step (fixed_pt: 0..4096, 4096 = 1).
+
+    Vars (floating_pt: real values; fixed_pt: integers, Q7.16 = value * 2**16)
+    ----
+    u : (n,) membrane potential; fixed_pt signed 24-bit, saturating.
+    u_breve : (n,) prospective membrane potential; fixed_pt signed 24-bit.
+    r : (n,) last rate sent; fixed_pt signed 24-bit.
+    tau_m, tau_r : (n,) time constants in the unit of ``dt`` (real, both models;
+        fixed_pt derives 12-bit decays ``dt/tau_m`` and 16-bit gains ``tau_r/tau_m``).
+
+    Parameters
+    ----------
+    shape : (n,)
+    tau_m, tau_r : float or (n,) array, >= dt.
+    dt : float, the Euler step.
+    activation : ``"hard_tanh"``, ``"relu"`` or ``"linear"``.
+    gamma : nudging strength, 0 <= gamma < 16.
+    """
+
+    def __init__(self, *, shape: ty.Union[int, ty.Tuple[int]],
+                 tau_m: ty.Union[float, np.ndarray] = 1.0,
+                 tau_r: ty.Union[float, np.ndarray] = 1.0, dt: float = 0.1,
+                 activation: str = "hard_tanh", gamma: float = 0.0,
+                 name: ty.Optional[str] = None,
+                 log_config: ty.Optional[LogConfig] = None) -> None:
+        shape = shape_of(shape)
+        tau_m, tau_r = time_constants(shape, tau_m, tau_r, dt)
+        super().__init__(shape=shape, tau_m=tau_m, tau_r=tau_r, dt=float(dt),
+                         activation=activation_name(activation),
+                         gamma=gain(gamma, "gamma"), name=name, log_config=log_config)
+        self.a_in = InPort(shape=shape)
+        self.nudge_in = InPort(shape=shape)
+        self.s_out = OutPort(shape=shape)
+        self.phi_prime_out = OutPort(shape=shape)
+        self.u = Var(shape=shape, init=0)
+        self.u_breve = Var(shape=shape, init=0)
+        self.r = Var(shape=shape, init=0)
+        self.tau_m = Var(shape=shape, init=tau_m)
+        self.tau_r = Var(shape=shape, init=tau_r)

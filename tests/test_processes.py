@@ -1,0 +1,217 @@
+"""Lava processes: bit-exact with the batched simulator, composable with stock Lava."""
+import os
+
+import numpy as np
+import pytest
+from lava.magma.core.run_conditions import RunSteps
+from lava.magma.core.run_configs import Loihi2SimCfg
+from lava.proc.dense.process import Dense
+from lava.proc.io.source import RingBuffer
+from lava.proc.lif.process import LIF
+from lava.proc.monitor.process import Monitor
+
+from lava_vle import fixed_point as fxp
+from lava_vle.fixed_point import FixedPointRangeError
+from lava_vle.network import LayerSpec, NetworkSpec, init_params
+from lava_vle.processes.error_dendrite.process import ErrorDendrite
+from lava_vle.processes.neuromodulator.process import Neuromodulator
+from lava_vle.processes.output_error.process import OutputError
+from lava_vle.processes.plastic_synapse.process import PlasticSynapse
+from lava_vle.processes.vle_network.process import VLENetwork
+from lava_vle.processes.network_builder import build_vle_network
+from lava_vle.processes.vle_neuron.process import VLENeuron
+from lava_vle.simulator import Simulator
+
+SHM_AT_IMPORT = len(os.listdir("/dev/shm"))
+ETA = 0.02
+SEED = 7
+
+
+def three_layer_spec(gamma=0.0, feedback="mirrored"):
+    """Recurrent LE/LI hidden layer, relu layer, linear output: every code path."""
+    return NetworkSpec(
+        n_in=2,
+        layers=(LayerSpec(5, tau_m=1.0, tau_r=[1.0, 1.0, 0.5, 1.0, 0.8], activation="hard_tanh",
+                          recurrent=True),
+                LayerSpec(4, tau_m=0.8, tau_r=0.4, activation="relu"),
+                LayerSpec(2, tau_m=0.5, tau_r=0.5, activation="linear")),
+        dt=0.1, gamma=gamma, feedback=feedback)
+
+
+def signals(steps):
+    t = np.arange(steps) * 0.1
+    x = np.stack([np.sin(t), np.cos(0.7 * t)], -1)[:, None, :]
+    y = 0.5 * np.stack([np.sin(t + 1.0), np.cos(0.3 * t)], -1)[:, None, :]
+    return x, y
+
+
+def run_lava(net, x, y, precision, chunks):
+    """Run the network on x, y (batch of one) in ``chunks`` steps; yield after each."""
+    to_port = fxp.to_state if precision == "fixed" else (lambda a: a)
+    dtype = np.int32 if precision == "fixed" else float
+    source = RingBuffer(data=to_port(x[:, 0, :]).T.astype(dtype))
+    target = RingBuffer(data=to_port(y[:, 0, :]).T.astype(dtype))
+    for syn in net.input_synapses:
+        source.s_out.connect(syn.s_in)
+    target.s_out.connect(net.output_error.target_in)
+    cfg = Loihi2SimCfg(select_tag=f"{precision}_pt" if precision == "fixed" else "floating_pt")
+    try:
+        for steps in chunks:
+            net.output.run(condition=RunSteps(steps), run_cfg=cfg)
+            yield
+    finally:
+        net.output.stop()
+
+
+def lava_state(net):
+    return {
+        "u": [n.u.get() for n in net.neurons],
+        "u_breve": [n.u_breve.get() for n in net.neurons],
+        "r": [n.r.get() for n in net.neurons],
+        "v": [d.v.get() for d in net.dendrites],
+        "e_breve": [d.e_breve.get() for d in net.dendrites],
+        "e_target": [net.output_error.e_target.get()],
+    }
+
+
+def sim_state(result):
+    s = result.state
+    return {"u": s.u, "u_breve": s.u_breve, "r": s.rates[1:], "v": s.v,
+            "e_breve": s.e_breve, "e_target": [s.e_target]}
+
+
+@pytest.mark.parametrize("spec", [three_layer_spec(), three_layer_spec(gamma=0.5, feedback="random")],
+                         ids=["mirrored", "random-feedback-nudged"])
+def test_fixed_pt_network_equals_batched_simulator_bit_for_bit_over_200_steps(spec):
+    params = init_params(spec, seed=3)
+    x, y = signals(200)
+    sim = Simulator(spec, params, "fixed", seed=SEED)
+    net = build_vle_network(spec, params, learning_rate=ETA, seed=SEED)
+    done, state = 0, None
+    for _ in run_lava(net, x, y, "fixed", chunks=(100, 100)):
+        steps = 100
+        result = sim.run(x[done:done + steps], y[done:done + steps], plasticity="apply", eta=ETA,
+                         state=state, first_step=done + 1)
+        state, done = result.state, done + steps
+        expected = sim_state(result)
+        for name, layers in lava_state(net).items():
+            for l, (got, want) in enumerate(zip(layers, expected[name])):
+                assert np.array_equal(got, want[0]), f"{name}[{l}] differs after {done} steps"
+        for k, syn in enumerate(net.synapses):
+            assert np.array_equal(syn.weight_acc.get(), sim.params.weight_acc[k]), f"W{k}"
+        carriers = {0: 0, 2: 1, 3: 2}  # projection -> population whose bias it carries
+        for k, l in carriers.items():
+            assert np.array_equal(net.synapses[k].bias_acc.get(), sim.params.bias_acc[l])
+    initial = Simulator(spec, params, "fixed").params.weight_acc
+    assert any(not np.array_equal(a, b) for a, b in zip(initial, sim.params.weight_acc))
+
+
+def test_floating_pt_network_agrees_with_float_simulator_to_1e6():
+    spec = three_layer_spec(gamma=0.2)
+    params = init_params(spec, seed=3)
+    x, y = signals(200)
+    sim = Simulator(spec, params, "float")
+    result = sim.run(x, y, plasticity="apply", eta=ETA)
+    net = build_vle_network(spec, params, learning_rate=ETA)
+    for _ in run_lava(net, x, y, "float", chunks=(200,)):
+        for name, layers in lava_state(net).items():
+            for got, want in zip(layers, sim_state(result)[name]):
+                np.testing.assert_allclose(got, want[0], rtol=0, atol=1e-6)
+        for k, syn in enumerate(net.synapses):
+            np.testing.assert_allclose(syn.weights.get(), sim.params.weights[k], atol=1e-6)
+
+
+def test_modulator_zero_freezes_learning_in_lava_and_simulator():
+    spec = three_layer_spec()
+    params = init_params(spec, seed=3)
+    x, y = signals(60)
+    sim = Simulator(spec, params, "fixed", seed=SEED)
+    sim.run(x, y, modulator=0.0, plasticity="apply", eta=ETA)
+    net = build_vle_network(spec, params, learning_rate=ETA, seed=SEED, modulator=0.0)
+    for _ in run_lava(net, x, y, "fixed", chunks=(60,)):
+        for k, syn in enumerate(net.synapses):
+            assert np.array_equal(syn.weight_acc.get(), sim.params.weight_acc[k])
+            assert np.array_equal(syn.weight_acc.get(),
+                                  Simulator(spec, params, "fixed").params.weight_acc[k])
+
+
+def run_composed(learning_rate, period=100, repeats=6):
+    """RingBuffer -> stock Dense -> VLENetwork -> stock LIF, Monitor on the output.
+
+    Returns the mean |output - target| of each period, the LIF voltages and
+    the first plastic synapse's weights.
+    """
+    spec = NetworkSpec(n_in=3, layers=(LayerSpec(12, 1.0, 1.0, "hard_tanh"),
+                                       LayerSpec(2, 0.5, 0.5, "linear")), dt=0.1)
+    t = np.arange(period) * 0.1 * 2 * np.pi / 10
+    x = np.stack([np.sin(t), np.cos(t)])
+    y = 0.5 * np.stack([np.sin(2 * t), np.cos(t) * np.sin(t)])
+    source = RingBuffer(data=x)
+    expand = Dense(weights=np.array([[1.0, 0.0], [0.0, 1.0], [0.7, -0.7]]), num_message_bits=24)
+    net = VLENetwork(spec=spec, learning_rate=learning_rate, seed=1)
+    target = RingBuffer(data=y)
+    readout = LIF(shape=(2,), du=0.0, dv=0.1, vth=100.0)
+    monitor = Monitor()
+    source.s_out.connect(expand.s_in)
+    expand.a_out.connect(net.s_in)
+    target.s_out.connect(net.target_in)
+    net.s_out.connect(readout.a_in)
+    monitor.probe(net.s_out, period * repeats)
+    try:
+        net.run(condition=RunSteps(period * repeats), run_cfg=Loihi2SimCfg(select_tag="floating_pt"))
+        out = monitor.get_data()[net.name]["s_out"]
+        lif_v = readout.v.get()
+        weights = net.procs.synapse0.weights.get()
+    finally:
+        net.stop()
+    errors = [np.abs(out[r * period:(r + 1) * period] - y.T).mean() for r in range(repeats)]
+    return errors, lif_v, weights
+
+
+def test_hierarchical_vle_network_composed_with_stock_dense_and_lif_learns():
+    frozen, _, weights_before = run_composed(learning_rate=0.0)
+    learning, lif_v, weights_after = run_composed(learning_rate=0.05)
+    assert learning[-1] < 0.5 * frozen[-1]
+    assert not np.allclose(weights_before, weights_after)
+    assert np.all(np.isfinite(lif_v)) and np.abs(lif_v).max() > 0
+
+
+def test_processes_reject_bad_parameters_with_named_ranges():
+    with pytest.raises(ValueError, match=r"tau_r must be finite and >= dt=0\.1"):
+        VLENeuron(shape=(3,), tau_m=1.0, tau_r=0.05, dt=0.1)
+    with pytest.raises(FixedPointRangeError, match=r"tau_m/tau_r=20.*16-bit unsigned"):
+        ErrorDendrite(shape=(3,), tau_m=2.0, tau_r=0.1, dt=0.1)
+    with pytest.raises(ValueError, match=r"activation='tanh' has no fixed-point form"):
+        VLENeuron(shape=(3,), activation="tanh")
+    with pytest.raises(ValueError, match=r"shape=\(2, 3\) must be \(n,\)"):
+        VLENeuron(shape=(2, 3))
+    with pytest.raises(FixedPointRangeError, match=r"gamma must lie in 0\.\.15\.99.*16-bit"):
+        VLENeuron(shape=(3,), gamma=20.0)
+    with pytest.raises(FixedPointRangeError, match=r"weight_exp=9 is out of range: allowed -16\.\.7"):
+        PlasticSynapse(weights=np.ones((2, 3)), weight_exp=9)
+    with pytest.raises(FixedPointRangeError, match=r"eta=2\.0 is not representable"):
+        PlasticSynapse(weights=np.ones((2, 3)), learning_rate=2.0)
+    with pytest.raises(ValueError, match=r"bias must have shape \(2,\)"):
+        PlasticSynapse(weights=np.ones((2, 3)), bias=np.ones(3))
+    with pytest.raises(ValueError, match=r"feedback must have the shape of weights"):
+        PlasticSynapse(weights=np.ones((2, 3)), feedback=np.ones((3, 2)))
+    with pytest.raises(FixedPointRangeError, match=r"m=5.*8-bit signed"):
+        Neuromodulator(value=5.0)
+    with pytest.raises(ValueError, match=r"loss='l1' must be one of"):
+        OutputError(shape=(2,), loss="l1")
+    with pytest.raises(TypeError, match="spec must be a lava_vle.network.NetworkSpec"):
+        VLENetwork(spec={"n_in": 2})
+
+
+def test_lava_speed_benchmark_reports_both_precisions(tmp_path):
+    from lava_vle.benchmarks import lava_speed
+
+    results = lava_speed.main(["--out", str(tmp_path), "--steps", "30", "--hidden", "4"])
+    for row in results["results"].values():
+        assert row["vle_steps_per_s"] > 0 and row["stock_steps_per_s"] > 0
+        assert row["processes"][0] == row["processes"][1]
+    assert (tmp_path / "lava_speed.png").stat().st_size > 5_000
+
+
+def test_lava_tests_leave_no_dev_shm_entries_behind():
+    assert len(os.listdir("/dev/shm")) == SHM_AT_IMPORT

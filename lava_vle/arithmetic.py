@@ -33,9 +33,14 @@ class FloatArithmetic:
 
     # --- neuron compartments ------------------------------------------------
     @staticmethod
-    def relax(x: Array, target: Array, factor: Array) -> Array:
-        """``x + k (target - x)``: leaky integration and prospective read-out."""
-        return x + factor * (target - x)
+    def relax_two(x: Array, target: Array, k_a: Array, k_b: Array) -> tuple[Array, Array]:
+        """``(x + k_a (target - x), x + k_b (target - x))``, the difference shared.
+
+        Leaky integration (``k = dt/tau``) and prospective read-out
+        (``k = tau_r/tau_m`` or ``tau_m/tau_r``) of one compartment.
+        """
+        delta = target - x
+        return x + k_a * delta, x + k_b * delta
 
     @staticmethod
     def scale(x: Array, slope: Array) -> Array:
@@ -88,8 +93,9 @@ class FixedArithmetic:
     fixed = True
 
     @staticmethod
-    def relax(x: np.ndarray, target: np.ndarray, factor: np.ndarray) -> np.ndarray:
-        return fxp.relax_toward(x, target, factor)
+    def relax_two(x: np.ndarray, target: np.ndarray, k_a: np.ndarray,
+                  k_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return fxp.relax_toward(x, target, k_a), fxp.relax_toward(x, target, k_b)
 
     @staticmethod
     def scale(x: np.ndarray, slope: np.ndarray) -> np.ndarray:

@@ -84,8 +84,7 @@ def error_dendrite(A: Any, c: dict, v: Array, e_in: Array,
     ``e_inst = phi'(u_breve(t-1)) e_in``; ``e_breve = v + (tau_m/tau_r)(e_inst - v)``;
     ``v += (dt/tau_r)(e_inst - v)``.
     """
-    e_inst = A.scale(e_in, phi_prime_prev)
-    return A.relax(v, e_inst, c["k_v"]), A.relax(v, e_inst, c["k_e"])
+    return A.relax_two(v, A.scale(e_in, phi_prime_prev), c["k_v"], c["k_e"])
 
 
 def representation_neuron(A: Any, c: dict, act: Activation, u: Array,
@@ -95,8 +94,8 @@ def representation_neuron(A: Any, c: dict, act: Activation, u: Array,
     ``u_breve = u + (tau_r/tau_m)(I - u)``; ``u += (dt/tau_m)(I - u)``;
     ``r = phi(u_breve)``.
     """
-    u_breve = A.relax(u, drive, c["k_r"])
-    return A.relax(u, drive, c["k_m"]), u_breve, A.phi(act, u_breve)
+    u, u_breve = A.relax_two(u, drive, c["k_m"], c["k_r"])
+    return u, u_breve, A.phi(act, u_breve)
 
 
 class VLEDynamics:

@@ -1,5 +1,6 @@
 """The ``lava-vle`` command line.
 
+    lava-vle train --task digits --rule vle|exact|bptt --precision float|fixed
     lava-vle demo                      train a small VLE network, float and fixed point
     lava-vle bench gradient-quality    local rule vs exact gradient (JSON + plot)
     lava-vle bench lava-speed          Lava runtime steps/s vs stock LIF + Dense
@@ -50,9 +51,73 @@ def demo(epochs: int = 20, steps: int = 400) -> dict:
     return summary
 
 
+def train(args: argparse.Namespace) -> dict:
+    """``lava-vle train``: one training run with progress, checkpoints and results."""
+    from pathlib import Path
+
+    from lava_vle.datasets import load_dataset
+    from lava_vle.train import TrainConfig, TrainingDiverged, fit
+
+    dataset_kwargs = {}
+    if args.data_dir:
+        if "smnist" not in args.task:
+            raise SystemExit(f"--data-dir applies to the smnist tasks only, not {args.task!r}")
+        dataset_kwargs["directory"] = args.data_dir
+    config = TrainConfig(task=args.task, rule=args.rule, precision=args.precision,
+                         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                         seed=args.seed, update_interval=args.update_interval,
+                         feedback=args.feedback, limit_train=args.limit_train,
+                         limit_test=args.limit_test, dataset_kwargs=dataset_kwargs)
+    try:
+        dataset = load_dataset(args.task, **dataset_kwargs)
+    except (ValueError, FileNotFoundError) as err:
+        raise SystemExit(f"lava-vle train: {err}")
+    out = Path(args.out or f"results/{args.task}-{args.rule}-{args.precision}")
+    print(f"{args.task}: {len(dataset.x_train)} train / {len(dataset.x_test)} test sequences "
+          f"of {dataset.x_train.shape[1]} steps; rule {args.rule}, {args.precision}; -> {out}")
+    try:
+        results = fit(dataset, config, out, resume=args.resume, progress=not args.quiet)
+    except (FileExistsError, FileNotFoundError, TrainingDiverged) as err:
+        raise SystemExit(f"lava-vle train: {err}")
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: the checkpoint of the last completed epoch is kept in {out}; "
+              "rerun with --resume to continue")
+        raise SystemExit(130)
+    name = "accuracy" if results["metric"] == "accuracy_percent" else "NRMSE"
+    unit = " %" if name == "accuracy" else ""
+    synops = results["synops_per_sample"]
+    print(f"test {name}: {results['test_metric']:.2f}{unit} after {len(results['history'])} "
+          f"epochs ({results['train_wall_s']:.1f} s training, "
+          f"{results['network']['parameters']} parameters)")
+    print(f"synaptic ops per training sample (dense graded): {synops['forward']:,} forward, "
+          f"{synops['error_path']:,} error path, {synops['weight_updates']:,} weight updates")
+    print(f"wrote {out}/results.json, learning_curves.png, outputs.png")
+    return results
+
+
 def main(argv: Optional[Sequence[str]] = None) -> None:
     parser = argparse.ArgumentParser(prog="lava-vle", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
+    p_train = sub.add_parser("train", help="train a benchmark task")
+    p_train.add_argument("--task", required=True,
+                         help="mnist1d, smnist, smnist-row, fashion-smnist, fashion-smnist-row, "
+                              "delayed-xor, pattern, digits")
+    p_train.add_argument("--rule", default="vle", choices=["vle", "exact", "bptt"])
+    p_train.add_argument("--precision", default="float", choices=["float", "fixed"])
+    p_train.add_argument("--epochs", type=int, default=10)
+    p_train.add_argument("--batch-size", type=int, default=100)
+    p_train.add_argument("--lr", type=float, default=1e-3,
+                         help="Adam learning rate (float) or eta of the local rule (fixed)")
+    p_train.add_argument("--update-interval", type=int, default=1,
+                         help="VLE float: optimiser step every N time steps (1 = online)")
+    p_train.add_argument("--feedback", default="mirrored", choices=["mirrored", "random"])
+    p_train.add_argument("--seed", type=int, default=0)
+    p_train.add_argument("--data-dir", help="folder of the MNIST IDX files (smnist tasks)")
+    p_train.add_argument("--limit-train", type=int, help="use only the first N training samples")
+    p_train.add_argument("--limit-test", type=int, help="use only the first N test samples")
+    p_train.add_argument("--out", help="results folder (default results/TASK-RULE-PRECISION)")
+    p_train.add_argument("--resume", action="store_true", help="continue from the checkpoint")
+    p_train.add_argument("--quiet", action="store_true", help="no progress bars")
     p_demo = sub.add_parser("demo", help="train a small VLE network (float and fixed point)")
     p_demo.add_argument("--epochs", type=int, default=20)
     p_demo.add_argument("--steps", type=int, default=400)
@@ -60,7 +125,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     p_bench.add_argument("name", choices=sorted(BENCHMARKS))
     p_bench.add_argument("args", nargs=argparse.REMAINDER, help="arguments of the benchmark")
     args = parser.parse_args(argv)
-    if args.command == "demo":
+    if args.command == "train":
+        train(args)
+    elif args.command == "demo":
         demo(args.epochs, args.steps)
     elif args.command == "bench":
         import importlib

@@ -115,7 +115,8 @@ class VLEDynamics:
         self.gamma = scale_to_fixed(spec.gamma, "gamma") if fixed else spec.gamma
         self.into = [[k for k, p in enumerate(spec.projections) if p.post == l]
                      for l in range(spec.n_layers + 1)]
-        self.out_of = [[k for k, p in enumerate(spec.projections) if p.pre == l]
+        self.out_of = [[k for k, p in enumerate(spec.projections)
+                        if p.pre == l and spec.carries_error(p)]
                        for l in range(spec.n_layers + 1)]
 
     def loss_scale(self, weight: np.ndarray) -> np.ndarray:

@@ -20,6 +20,7 @@ FloatOrArray = Union[float, Sequence[float], np.ndarray]
 
 LOSSES = ("mse", "ce")
 FEEDBACK_MODES = ("mirrored", "random")
+RECURRENT_ERROR_MODES = ("loop", "none")
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,10 @@ class NetworkSpec:
         gamma: nudging strength of the error on the membrane (0: no nudging).
         feedback: ``"mirrored"`` (error path uses W^T, kept equal by the same
             local rule) or ``"random"`` (fixed random feedback matrices).
+        recurrent_error: ``"loop"``: a recurrent projection also carries
+            errors back (``W_rec^T e_breve(t-1)``, the GLE form); ``"none"``:
+            recurrent layers get errors only from the layers above (truncated,
+            local in time; the recurrent weights still learn).
     """
 
     n_in: int
@@ -88,6 +93,7 @@ class NetworkSpec:
     beta: float = 1.0
     gamma: float = 0.0
     feedback: str = "mirrored"
+    recurrent_error: str = "loop"
     projections: tuple[Projection, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -102,6 +108,9 @@ class NetworkSpec:
             raise ValueError(f"loss={self.loss!r} must be one of {LOSSES}")
         if self.feedback not in FEEDBACK_MODES:
             raise ValueError(f"feedback={self.feedback!r} must be one of {FEEDBACK_MODES}")
+        if self.recurrent_error not in RECURRENT_ERROR_MODES:
+            raise ValueError(f"recurrent_error={self.recurrent_error!r} must be one of "
+                             f"{RECURRENT_ERROR_MODES}")
         for idx, layer in enumerate(self.layers, start=1):
             if int(layer.size) < 1:
                 raise ValueError(f"layers[{idx - 1}].size={layer.size} must be >= 1")
@@ -118,6 +127,12 @@ class NetworkSpec:
             if layer.recurrent:
                 projections.append(Projection(post, post))
         object.__setattr__(self, "projections", tuple(projections))
+
+    def carries_error(self, proj: Projection) -> bool:
+        """Whether a projection sends errors back to its presynaptic population."""
+        if proj.pre == 0:
+            return False
+        return proj.pre != proj.post or self.recurrent_error == "loop"
 
     @property
     def sizes(self) -> tuple[int, ...]:

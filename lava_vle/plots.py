@@ -62,3 +62,54 @@ def plot_lava_speed(results: dict, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def plot_learning_curves(results: dict, path: Path) -> None:
+    """Train loss and test metric per epoch."""
+    plt = _pyplot()
+    history = results["history"]
+    epochs = [row["epoch"] for row in history]
+    fig, (ax_loss, ax_metric) = plt.subplots(1, 2, figsize=(9, 3.5))
+    ax_loss.plot(epochs, [row["train_loss"] for row in history], "o-", label="train")
+    ax_loss.plot(epochs, [row["test_loss"] for row in history], "s-", label="test")
+    ax_loss.set_xlabel("epoch")
+    ax_loss.set_ylabel("loss per sample")
+    ax_loss.legend()
+    label = "accuracy (%)" if results["metric"] == "accuracy_percent" else "NRMSE"
+    ax_metric.plot(epochs, [row["train_metric"] for row in history], "o-", label="train")
+    ax_metric.plot(epochs, [row["test_metric"] for row in history], "s-", label="test")
+    ax_metric.set_xlabel("epoch")
+    ax_metric.set_ylabel(label)
+    ax_metric.legend()
+    cfg = results["config"]
+    fig.suptitle(f"{results['task']}: rule={cfg['rule']}, precision={cfg['precision']}, "
+                 f"{results['network']['parameters']} parameters")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_outputs(dataset, outputs: np.ndarray, path: Path, sample: int = 0) -> None:
+    """Output traces of one test sample: classes over time, or target vs produced."""
+    plt = _pyplot()
+    steps = np.arange(outputs.shape[0]) * dataset.dt
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    if dataset.task == "classification":
+        for k in range(outputs.shape[-1]):
+            ax.plot(steps, outputs[:, sample, k], lw=1, label=f"class {k}")
+        window = dataset.readout_weight > 0
+        ax.fill_between(steps, 0, 1, where=window, color="grey", alpha=0.15,
+                        transform=ax.get_xaxis_transform(), label="readout window")
+        ax.set_title(f"test sample {sample}: label {dataset.y_test[sample]}")
+        ax.legend(fontsize=6, ncol=2)
+    else:
+        target = dataset.y_test[sample]
+        for k in range(outputs.shape[-1]):
+            line, = ax.plot(steps, target[:, k], lw=2, alpha=0.4)
+            ax.plot(steps, outputs[:, sample, k], "--", lw=1, color=line.get_color())
+        ax.set_title("target (solid) vs produced (dashed)")
+    ax.set_xlabel("time")
+    ax.set_ylabel("output")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -77,6 +77,7 @@ def build_vle_network(spec: NetworkSpec, params: FloatParams, learning_rate: flo
                              seed=fxp.stream_seed(seed, k))
         if proj.pre > 0:
             neurons[proj.pre - 1].s_out.connect(syn.s_in)
+        if spec.carries_error(proj):
             syn.e_out.connect(dendrites[proj.pre - 1].e_in)
         syn.a_out.connect(neurons[proj.post - 1].a_in)
         dendrites[proj.post - 1].e_out.connect(syn.e_in)

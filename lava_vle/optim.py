@@ -1,0 +1,65 @@
+"""A numpy Adam shared by every trainer (VLE local, exact, BPTT), so the rules
+differ only in the update direction they feed it."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+
+class Adam:
+    """Adam (Kingma & Ba) on a list of numpy arrays, updated in place.
+
+    ``step(grads)`` performs ``p -= lr * m_hat / (sqrt(v_hat) + eps)`` with
+    ``grads`` the gradients of the loss (pass ``-dW`` for an ascent
+    direction such as the local VLE update).
+    """
+
+    def __init__(self, params: Sequence[np.ndarray], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
+        if not lr > 0:
+            raise ValueError(f"lr={lr} must be > 0")
+        self.params = list(params)
+        self.lr, self.betas, self.eps = float(lr), betas, eps
+        self.m = [np.zeros_like(p) for p in self.params]
+        self.v = [np.zeros_like(p) for p in self.params]
+        self.t = 0
+
+    def step(self, grads: Sequence[np.ndarray]) -> None:
+        b1, b2 = self.betas
+        self.t += 1
+        lr = self.lr * np.sqrt(1 - b2 ** self.t) / (1 - b1 ** self.t)
+        for p, g, m, v in zip(self.params, grads, self.m, self.v):
+            m *= b1
+            m += (1 - b1) * g
+            v *= b2
+            v += (1 - b2) * (g * g)
+            p -= (lr * m / (np.sqrt(v) + self.eps)).astype(p.dtype, copy=False)
+
+    def state_dict(self) -> dict:
+        return {"m": [m.copy() for m in self.m], "v": [v.copy() for v in self.v], "t": self.t,
+                "lr": self.lr}
+
+    def load_state_dict(self, state: dict) -> None:
+        for dst, src in zip(self.m + self.v, state["m"] + state["v"]):
+            dst[...] = src
+        self.t, self.lr = state["t"], state["lr"]
+
+
+class SGD:
+    """Plain gradient descent ``p -= lr * g`` on numpy arrays, in place."""
+
+    def __init__(self, params: Sequence[np.ndarray], lr: float = 1e-2):
+        if not lr > 0:
+            raise ValueError(f"lr={lr} must be > 0")
+        self.params, self.lr = list(params), float(lr)
+
+    def step(self, grads: Sequence[np.ndarray]) -> None:
+        for p, g in zip(self.params, grads):
+            p -= (self.lr * g).astype(p.dtype, copy=False)
+
+    def state_dict(self) -> dict:
+        return {"lr": self.lr}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.lr = state["lr"]

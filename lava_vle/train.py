@@ -1,0 +1,405 @@
+"""Training: VLE local (online), VLE exact (adjoint) and BPTT on the same network.
+
+All three rules train the same :class:`~lava_vle.network.NetworkSpec` from
+the same initial weights with the same numpy :class:`~lava_vle.optim.Adam`;
+they differ only in the update direction:
+
+- ``vle`` / float: the local rule, online: after every time step (or every
+  ``update_interval`` steps) the optimiser receives ``-sum_b e_breve_post
+  r_pre^T / B``; the fused stacked simulator runs it (float32).
+- ``vle`` / fixed: the bit-exact fixed-point simulator with the integer
+  local rule (plain SGD with stochastic rounding, ``eta = lr``), i.e. what
+  the fixed_pt Lava processes do.
+- ``exact``: the adjoint gradient of each batch's sequence loss (float64).
+- ``bptt``: torch autograd through the same fused step (float32).
+
+Every epoch ends with a checkpoint (atomic write); ``resume`` continues from
+it to the same result as an uninterrupted run (the shuffling of epoch ``e``
+is drawn from ``(seed, e)``).
+"""
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+
+from lava_vle.datasets import SequenceDataset, nrmse, one_hot_targets
+from lava_vle.fused import StackedNetwork, StackedParams
+from lava_vle.losses import sequence_loss
+from lava_vle.network import FixedParams, FloatParams, LayerSpec, NetworkSpec, init_params
+from lava_vle.optim import Adam
+from lava_vle.simulator import Simulator
+from lava_vle.synops import dense_synaptic_ops
+
+RULES = ("vle", "exact", "bptt")
+PRECISIONS = ("float", "fixed")
+CHECKPOINT = "checkpoint.pkl"
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite."""
+
+
+@dataclass
+class TrainConfig:
+    """Everything a training run depends on (saved with every checkpoint)."""
+
+    task: str
+    rule: str = "vle"
+    precision: str = "float"
+    epochs: int = 10
+    batch_size: int = 100
+    lr: float = 1e-3
+    seed: int = 0
+    update_interval: int = 1
+    feedback: str = "mirrored"
+    limit_train: Optional[int] = None
+    limit_test: Optional[int] = None
+    dataset_kwargs: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.rule not in RULES:
+            raise ValueError(f"rule={self.rule!r} must be one of {RULES}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision={self.precision!r} must be one of {PRECISIONS}")
+        if self.precision == "fixed" and self.rule != "vle":
+            raise ValueError(f"precision='fixed' trains with the local rule only; "
+                             f"rule={self.rule!r} needs precision='float'")
+        for name in ("epochs", "batch_size", "update_interval"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{name}={getattr(self, name)} must be >= 1")
+        if not self.lr > 0:
+            raise ValueError(f"lr={self.lr} must be > 0")
+
+
+# ---------------------------------------------------------------------------
+# Networks of the benchmarks
+# ---------------------------------------------------------------------------
+def mnist1d_reference_layer(dt: float, activation: str) -> LayerSpec:
+    """53 units: 17 LE (tau_m = tau_r = 1.2), 18 LI (tau_m 0.6, tau_r = dt), 18 LI (1.2, dt)."""
+    tau_m = np.array([1.2] * 17 + [0.6] * 18 + [1.2] * 18)
+    tau_r = np.array([1.2] * 17 + [dt] * 36)
+    return LayerSpec(53, tau_m, tau_r, activation)
+
+
+def memory_layer(size: int, dt: float, tau_max: float, activation: str,
+                 recurrent: bool = True, max_gain: float = 8.0) -> LayerSpec:
+    """A bank of low-pass memories: tau_m log-spaced from 2 dt to ``tau_max``,
+    ``tau_r = max(dt, tau_m / max_gain)``.
+
+    Mostly-LI units remember their input over tau_m. ``tau_r`` is not
+    simply ``dt``: the error dendrite amplifies by ``tau_m / tau_r`` (noise
+    grows with it, and fixed point allows < 16).
+    """
+    tau_m = np.geomspace(2 * dt, tau_max, size)
+    return LayerSpec(size, tau_m=tau_m, tau_r=np.maximum(dt, tau_m / max_gain),
+                     activation=activation, recurrent=recurrent)
+
+
+def default_network(dataset: SequenceDataset, precision: str = "float",
+                    feedback: str = "mirrored") -> NetworkSpec:
+    """The network each benchmark trains (fixed point: hard_tanh for tanh).
+
+    Recurrent layers use ``recurrent_error="none"``: the GLE error loop
+    through ``W_rec^T`` is unstable for LI units (``tau_m/tau_r`` gain, see
+    README) and did not train in our tests.
+    """
+    act = "hard_tanh" if precision == "fixed" else "tanh"
+    n_in, n_out, dt, steps = dataset.x_train.shape[-1], dataset.n_out, dataset.dt, \
+        dataset.x_train.shape[1]
+    loss = "ce" if dataset.task == "classification" else "mse"
+    out = LayerSpec(n_out, tau_m=dt, tau_r=dt, activation="linear")
+    name = dataset.name
+    if name == "mnist1d":
+        layers = tuple(mnist1d_reference_layer(dt, act) for _ in range(6))
+        out = LayerSpec(n_out, tau_m=1.2, tau_r=1.2, activation="linear")
+    elif name in ("smnist", "fashion-smnist", "smnist-row", "fashion-smnist-row",
+                  "delayed-xor", "pattern"):
+        layers = (memory_layer(128 if "smnist" in name else 64, dt, steps * dt, act),
+                  LayerSpec(32, tau_m=dt, tau_r=dt, activation=act))
+    else:  # digits and other small smoke tasks: one feed-forward layer
+        layers = (LayerSpec(32, tau_m=dt, tau_r=dt, activation=act),)
+    return NetworkSpec(n_in=n_in, layers=layers + (out,), dt=dt, loss=loss, feedback=feedback,
+                       recurrent_error="none")
+
+
+# ---------------------------------------------------------------------------
+# The trainer
+# ---------------------------------------------------------------------------
+class Trainer:
+    """Trains one network on one dataset with one rule; see the module docstring."""
+
+    def __init__(self, dataset: SequenceDataset, config: TrainConfig,
+                 spec: Optional[NetworkSpec] = None):
+        """``config.limit_train`` / ``limit_test`` keep the first N samples."""
+        self.dataset = replace(dataset, x_train=dataset.x_train[:config.limit_train],
+                               y_train=dataset.y_train[:config.limit_train],
+                               x_test=dataset.x_test[:config.limit_test],
+                               y_test=dataset.y_test[:config.limit_test])
+        self.config = config
+        self.spec = spec or default_network(dataset, config.precision, config.feedback)
+        self.stacked = StackedNetwork(self.spec, np.float32)
+        params = init_params(self.spec, seed=config.seed)
+        self.fixed = config.precision == "fixed"
+        if self.fixed:
+            self.params: Any = FixedParams.from_float(self.spec, params)
+            self.optimizer = None
+        else:
+            self.params = self.stacked.pack(params)
+            self.optimizer = Adam(self.params.arrays(), lr=config.lr)
+        self.init_params = params
+        self.epoch = 0
+        self.steps_done = 0
+        self.history: list[dict] = []
+
+    # --- data -------------------------------------------------------------------
+    def _batches(self, epoch: int):
+        n = len(self.dataset.x_train)
+        order = np.random.default_rng([self.config.seed, epoch]).permutation(n)
+        for start in range(0, n, self.config.batch_size):
+            yield order[start:start + self.config.batch_size]
+
+    def _sequences(self, split: str, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Inputs and targets of samples ``index``, time-major (T, B, n)."""
+        x = getattr(self.dataset, f"x_{split}")[index]
+        y = one_hot_targets(self.dataset, split, index)
+        return np.ascontiguousarray(x.transpose(1, 0, 2)), np.ascontiguousarray(y.transpose(1, 0, 2))
+
+    # --- one batch per rule -------------------------------------------------------
+    def _vle_float(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Online local rule: an optimiser step every ``update_interval`` steps."""
+        net, p = self.stacked, self.params
+        steps, batch = x.shape[:2]
+        weight = self.dataset.loss_weight.astype(np.float32)
+        xp = net.pad_input(x)
+        state, prev = net.initial_state(batch), np.zeros_like(xp[0])
+        grads = [np.zeros_like(a) for a in p.arrays()]
+        outputs = np.empty((steps, batch, self.spec.n_out), np.float32)
+        for t in range(steps):
+            old_rates = state.r
+            state, rates_pre = net.step(state, p, prev)
+            prev = xp[t]
+            state = net.output_error(state, y[t], weight[t])
+            outputs[t] = net.outputs(state)
+            trace_t = state.e_breve.swapaxes(1, 2)
+            grads[0] -= trace_t @ rates_pre
+            grads[1] -= state.e_breve.sum(axis=1, keepdims=True)
+            if p.R is not None:
+                grads[2] -= trace_t @ old_rates
+            if (t + 1) % self.config.update_interval == 0 or t == steps - 1:
+                self.optimizer.step([g / batch for g in grads])
+                for g in grads:
+                    g[...] = 0.0
+        return outputs
+
+    def _vle_fixed(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Integer local rule; the hash counter runs on across batches and epochs."""
+        sim = Simulator(self.spec, self.params, "fixed", seed=self.config.seed)
+        out = sim.run(x, y, loss_weight=self.dataset.loss_weight, plasticity="apply",
+                      eta=self.config.lr, first_step=self.steps_done + 1).outputs
+        self.params = sim.params
+        self.steps_done += x.shape[0]
+        return out
+
+    def _exact(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        from lava_vle.adjoint import exact_gradients
+
+        float_params = self.float_params()
+        grads = exact_gradients(self.spec, float_params, x, y, self.dataset.loss_weight)
+        self._step_from_float_grads(grads.weights, grads.biases, x.shape[1])
+        return self._forward_numpy(x)
+
+    def _bptt(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        import torch
+
+        net = self.stacked.to_torch()
+        leaves = [torch.tensor(a, requires_grad=True) for a in self.params.arrays()]
+        recurrent = leaves[2] if len(leaves) > 2 else None
+        p = StackedParams(leaves[0], leaves[1], recurrent, leaves[0], recurrent)
+        steps, batch = x.shape[:2]
+        xp = torch.tensor(self.stacked.pad_input(x))
+        state = net.initial_state(batch, zeros=lambda *s: torch.zeros(s))
+        prev, outputs = torch.zeros_like(xp[0]), []
+        for t in range(steps):
+            state, _ = net.step(state, p, prev, errors=False)
+            prev = xp[t]
+            outputs.append(net.outputs(state))
+        out = torch.stack(outputs)
+        weight = torch.tensor(np.repeat(self.dataset.loss_weight[:, None], batch, 1), dtype=out.dtype)
+        loss = sequence_loss(self.spec.loss, out, torch.tensor(y), weight, self.spec.beta) / batch
+        loss.backward()
+        self.optimizer.step([leaf.grad.numpy() for leaf in leaves])
+        return out.detach().numpy()
+
+    def _step_from_float_grads(self, weights: list, biases: list, batch: int) -> None:
+        stacked = self.stacked.pack(FloatParams(weights, biases, [None] * len(weights)))
+        self.optimizer.step([g / batch for g in stacked.arrays()])
+
+    # --- evaluation -------------------------------------------------------------------
+    def float_params(self) -> FloatParams:
+        """Current parameters as real values (fixed point: the 8-bit mantissas)."""
+        if self.fixed:
+            return self.params.to_float()
+        return self.stacked.unpack(self.params, self.init_params)
+
+    def _forward_numpy(self, x: np.ndarray) -> np.ndarray:
+        if self.fixed:
+            return Simulator(self.spec, self.params, "fixed").run(x).outputs
+        net, p = self.stacked, self.params
+        xp = net.pad_input(x)
+        state, prev = net.initial_state(x.shape[1]), np.zeros_like(xp[0])
+        out = np.empty((x.shape[0], x.shape[1], self.spec.n_out), np.float32)
+        for t in range(x.shape[0]):
+            state, _ = net.step(state, p, prev, errors=False)
+            prev = xp[t]
+            out[t] = net.outputs(state)
+        return out
+
+    def metric(self, outputs: np.ndarray, split: str, index: np.ndarray) -> float:
+        """Accuracy (classification, %) or NRMSE (regression) of time-major outputs."""
+        ds = self.dataset
+        if ds.task == "classification":
+            scores = np.einsum("t,tbk->bk", ds.readout_weight, outputs)
+            labels = getattr(ds, f"y_{split}")[index]
+            return float(100.0 * np.mean(scores.argmax(-1) == labels))
+        target = getattr(ds, f"y_{split}")[index]
+        return float(nrmse(outputs.transpose(1, 0, 2), target, ds.readout_weight))
+
+    def evaluate(self, split: str = "test", batch_size: int = 500) -> dict:
+        n = len(getattr(self.dataset, f"x_{split}"))
+        outputs, losses = [], 0.0
+        for start in range(0, n, batch_size):
+            index = np.arange(start, min(n, start + batch_size))
+            x, y = self._sequences(split, index)
+            out = self._forward_numpy(x)
+            weight = np.repeat(self.dataset.loss_weight[:, None], len(index), 1)
+            losses += float(sequence_loss(self.spec.loss, out.astype(np.float64), y, weight,
+                                          self.spec.beta))
+            outputs.append(out)
+        outputs = np.concatenate(outputs, axis=1)
+        return {"loss": losses / n, "metric": self.metric(outputs, split, np.arange(n)),
+                "outputs": outputs}
+
+    # --- epochs, checkpoints ------------------------------------------------------------
+    def train_epoch(self, progress: bool = True) -> dict:
+        from tqdm import tqdm
+
+        batch_fn = {"vle": self._vle_fixed if self.fixed else self._vle_float,
+                    "exact": self._exact, "bptt": self._bptt}[self.config.rule]
+        start, seen, total_loss, metrics = time.perf_counter(), 0, 0.0, []
+        batches = list(self._batches(self.epoch))
+        bar = tqdm(batches, desc=f"epoch {self.epoch + 1}/{self.config.epochs}", unit="batch",
+                   disable=not progress, leave=False)
+        for index in bar:
+            x, y = self._sequences("train", index)
+            out = batch_fn(x, y)
+            weight = np.repeat(self.dataset.loss_weight[:, None], len(index), 1)
+            loss = float(sequence_loss(self.spec.loss, np.asarray(out, np.float64), y, weight,
+                                       self.spec.beta)) / len(index)
+            if not np.isfinite(loss) or not np.all(np.isfinite(out)):
+                raise TrainingDiverged(
+                    f"loss is {loss} at epoch {self.epoch + 1}, batch {len(metrics) + 1}: "
+                    f"lower the learning rate (lr={self.config.lr}); the checkpoint of the "
+                    f"last completed epoch ({self.epoch}) is kept")
+            total_loss += loss * len(index)
+            seen += len(index)
+            metrics.append(self.metric(out, "train", index) * len(index))
+            bar.set_postfix(loss=f"{loss:.4f}")
+        wall = time.perf_counter() - start
+        test = self.evaluate("test")
+        self.epoch += 1
+        row = {"epoch": self.epoch, "train_loss": total_loss / seen,
+               "train_metric": sum(metrics) / seen, "test_loss": test["loss"],
+               "test_metric": test["metric"], "train_wall_s": wall,
+               "samples_per_s": seen / wall}
+        self.history.append(row)
+        return row
+
+    def state_dict(self) -> dict:
+        return {"config": asdict(self.config), "epoch": self.epoch, "history": self.history,
+                "params": self.params, "steps_done": self.steps_done,
+                "optimizer": None if self.optimizer is None else self.optimizer.state_dict()}
+
+    def load_state_dict(self, state: dict) -> None:
+        saved = TrainConfig(**state["config"])
+        if asdict(saved) | {"epochs": 0} != asdict(self.config) | {"epochs": 0}:
+            raise ValueError("the checkpoint was written by a run with another configuration: "
+                             f"{state['config']}")
+        self.epoch, self.history = state["epoch"], state["history"]
+        self.steps_done = state["steps_done"]
+        if self.fixed:
+            self.params = state["params"]
+        else:
+            for dst, src in zip(self.params.arrays(), state["params"].arrays()):
+                dst[...] = src
+            self.optimizer.load_state_dict(state["optimizer"])
+
+    def save_checkpoint(self, out: Path) -> Path:
+        """Write ``checkpoint.pkl`` atomically (a crash never leaves half a file)."""
+        out.mkdir(parents=True, exist_ok=True)
+        path, tmp = out / CHECKPOINT, out / (CHECKPOINT + ".tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(self.state_dict(), fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        return path
+
+
+def fit(dataset: SequenceDataset, config: TrainConfig, out: Path, resume: bool = False,
+        progress: bool = True, log=print) -> dict:
+    """Train for ``config.epochs`` epochs with a checkpoint each epoch; write results.
+
+    Returns the results dict also written to ``out/results.json``; plots go
+    to ``out/learning_curves.png`` and ``out/outputs.png``.
+    """
+    out = Path(out)
+    trainer = Trainer(dataset, config)
+    checkpoint = out / CHECKPOINT
+    if resume:
+        if not checkpoint.exists():
+            raise FileNotFoundError(f"--resume: no checkpoint at {checkpoint}")
+        with open(checkpoint, "rb") as fh:
+            trainer.load_state_dict(pickle.load(fh))
+        log(f"resumed from {checkpoint} after epoch {trainer.epoch}")
+    elif checkpoint.exists():
+        raise FileExistsError(f"{checkpoint} exists: pass --resume to continue it or choose "
+                              "another --out")
+    metric_name = "accuracy %" if dataset.task == "classification" else "NRMSE"
+    while trainer.epoch < config.epochs:
+        row = trainer.train_epoch(progress)
+        trainer.save_checkpoint(out)
+        log(f"epoch {row['epoch']:>3}: train loss {row['train_loss']:.4f}, "
+            f"test {metric_name} {row['test_metric']:.2f}, "
+            f"{row['samples_per_s']:.0f} samples/s")
+    results = write_results(trainer, out)
+    return results
+
+
+def write_results(trainer: Trainer, out: Path) -> dict:
+    from lava_vle.plots import plot_learning_curves, plot_outputs
+
+    ds, spec = trainer.dataset, trainer.spec
+    test = trainer.evaluate("test")
+    steps = ds.x_train.shape[1]
+    results = {
+        "task": ds.name, "config": asdict(trainer.config), "dataset_info": ds.info,
+        "network": {"sizes": list(spec.sizes), "parameters": spec.n_parameters(),
+                    "recurrent": [layer.recurrent for layer in spec.layers], "dt": spec.dt,
+                    "loss": spec.loss, "feedback": spec.feedback},
+        "metric": "accuracy_percent" if ds.task == "classification" else "nrmse",
+        "test_metric": test["metric"], "history": trainer.history,
+        "train_wall_s": sum(r["train_wall_s"] for r in trainer.history),
+        "synops_per_sample": dense_synaptic_ops(spec, steps, learning=True),
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=2))
+    plot_learning_curves(results, out / "learning_curves.png")
+    plot_outputs(ds, test["outputs"], out / "outputs.png")
+    return results

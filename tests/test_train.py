@@ -1,0 +1,111 @@
+"""Trainers and the `lava-vle train` command line."""
+import json
+import pickle
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from lava_vle.datasets import digits
+from lava_vle.train import CHECKPOINT, Trainer, TrainConfig, TrainingDiverged, fit
+
+DIGITS = digits()
+
+
+def quiet(*_):
+    pass
+
+
+@pytest.mark.parametrize("precision,lr", [("float", 3e-3), ("fixed", 1e-3)])
+def test_vle_learns_digits_well_above_chance(tmp_path, precision, lr):
+    config = TrainConfig(task="digits", rule="vle", precision=precision, epochs=3,
+                         batch_size=32, lr=lr)
+    results = fit(DIGITS, config, tmp_path, progress=False, log=quiet)
+    assert results["test_metric"] > 40.0  # chance: 10 %
+    assert (tmp_path / "learning_curves.png").exists() and (tmp_path / "outputs.png").exists()
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert saved["test_metric"] == results["test_metric"] and len(saved["history"]) == 3
+
+
+def test_exact_adjoint_and_bptt_trainers_take_the_same_first_step():
+    """Same network, same initial weights, same Adam: the two exact rules agree."""
+    steps = {}
+    for rule in ("exact", "bptt"):
+        trainer = Trainer(DIGITS, TrainConfig(task="digits", rule=rule, batch_size=64, lr=1e-3))
+        x, y = trainer._sequences("train", np.arange(64))
+        {"exact": trainer._exact, "bptt": trainer._bptt}[rule](x, y)
+        steps[rule] = [a.copy() for a in trainer.params.arrays()]
+    for a, b in zip(steps["exact"], steps["bptt"]):
+        np.testing.assert_allclose(a, b, atol=2e-5)
+
+
+def test_resume_continues_to_the_same_result_as_an_uninterrupted_run(tmp_path):
+    config = TrainConfig(task="digits", epochs=3, batch_size=64, lr=3e-3, limit_train=400)
+    straight = fit(DIGITS, config, tmp_path / "straight", progress=False, log=quiet)
+    fit(DIGITS, TrainConfig(**{**config.__dict__, "epochs": 1}), tmp_path / "split",
+        progress=False, log=quiet)
+    resumed = fit(DIGITS, config, tmp_path / "split", resume=True, progress=False, log=quiet)
+    for key in ("train_loss", "test_loss", "test_metric"):
+        assert [r[key] for r in resumed["history"]] == [r[key] for r in straight["history"]]
+    params = []
+    for run in ("straight", "split"):
+        with open(tmp_path / run / CHECKPOINT, "rb") as fh:
+            params.append(pickle.load(fh)["params"].arrays())
+    assert all(np.array_equal(a, b) for a, b in zip(*params))
+
+
+def cli(*args, **kwargs):
+    return subprocess.run([sys.executable, "-m", "lava_vle.cli", "train", *args],
+                          capture_output=True, text=True, timeout=300, **kwargs)
+
+
+def test_run_killed_mid_way_resumes_to_the_uninterrupted_result(tmp_path):
+    args = ["--task", "digits", "--epochs", "12", "--batch-size", "16", "--quiet"]
+    assert cli(*args, "--out", str(tmp_path / "straight")).returncode == 0
+    victim = subprocess.Popen([sys.executable, "-m", "lava_vle.cli", "train", *args,
+                               "--out", str(tmp_path / "killed")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    checkpoint = tmp_path / "killed" / CHECKPOINT
+    deadline = time.time() + 120
+    while not checkpoint.exists() and time.time() < deadline:
+        time.sleep(0.01)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    with open(checkpoint, "rb") as fh:
+        epochs_done = pickle.load(fh)["epoch"]
+    assert 1 <= epochs_done < 12, "the run was not interrupted mid-way"
+    resumed = cli(*args, "--out", str(tmp_path / "killed"), "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    straight = json.loads((tmp_path / "straight" / "results.json").read_text())
+    after = json.loads((tmp_path / "killed" / "results.json").read_text())
+    assert after["test_metric"] == straight["test_metric"]
+    assert [r["train_loss"] for r in after["history"]] == \
+        [r["train_loss"] for r in straight["history"]]
+
+
+def test_diverging_run_raises_and_keeps_the_last_checkpoint(tmp_path):
+    config = TrainConfig(task="digits", rule="exact", epochs=1, batch_size=64, lr=1.0)
+    fit(DIGITS, config, tmp_path, progress=False, log=quiet)
+    before = (tmp_path / CHECKPOINT).read_bytes()
+    trainer = Trainer(DIGITS, TrainConfig(task="digits", rule="exact", epochs=2, batch_size=64,
+                                          lr=1.0))
+    trainer.params.W[...] = np.nan
+    with pytest.raises(TrainingDiverged, match=r"loss is nan at epoch 1.*lower the learning rate"):
+        trainer.train_epoch(progress=False)
+    assert (tmp_path / CHECKPOINT).read_bytes() == before
+
+
+def test_cli_errors_name_the_problem(tmp_path):
+    wrong = cli("--task", "mnist2d", "--out", str(tmp_path / "a"))
+    assert wrong.returncode != 0 and "mnist2d" in wrong.stderr and "digits" in wrong.stderr
+    missing = cli("--task", "smnist", "--data-dir", str(tmp_path), "--out", str(tmp_path / "b"))
+    assert missing.returncode != 0 and "train-images-idx3-ubyte" in missing.stderr
+    assert cli("--task", "digits", "--epochs", "1", "--quiet",
+               "--out", str(tmp_path / "c")).returncode == 0
+    again = cli("--task", "digits", "--epochs", "1", "--out", str(tmp_path / "c"))
+    assert again.returncode != 0 and "--resume" in again.stderr
+    with pytest.raises(ValueError, match="precision='fixed' trains with the local rule only"):
+        TrainConfig(task="digits", rule="bptt", precision="fixed")

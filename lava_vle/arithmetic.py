@@ -63,6 +63,23 @@ class FloatArithmetic:
     def phi_prime(act: Activation, u_breve: np.ndarray) -> np.ndarray:
         return act.phi_prime(u_breve)
 
+    @staticmethod
+    def spike_encode(acc: Array, rate: Array) -> tuple[Array, Array]:
+        """Integrate-and-fire encoder: ``(acc, spikes)`` with spikes in {-1, 0, 1}.
+
+        ``total = acc + r``; a spike of ``sign(total)`` when ``|total| >= 1``,
+        subtracted from ``acc``. On torch tensors the spikes carry the
+        straight-through gradient of ``r`` (the surrogate BPTT uses), and
+        the accumulator carries none.
+        """
+        if isinstance(rate, np.ndarray):
+            total = acc + rate
+            spikes = (total >= 1.0).astype(rate.dtype) - (total <= -1.0).astype(rate.dtype)
+            return total - spikes, spikes
+        total = acc + rate.detach()
+        hard = (total >= 1.0).to(rate.dtype) - (total <= -1.0).to(rate.dtype)
+        return total - hard, rate + (hard - rate).detach()
+
     # --- synapses -----------------------------------------------------------
     @staticmethod
     def forward(weights: Array, weight_exp: Optional[int], rates: Array) -> Array:
@@ -116,6 +133,10 @@ class FixedArithmetic:
     @staticmethod
     def phi_prime(act: Activation, u_breve: np.ndarray) -> np.ndarray:
         return act.phi_prime_fixed(u_breve)
+
+    @staticmethod
+    def spike_encode(acc: np.ndarray, rate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return fxp.integrate_and_fire(acc, rate)
 
     @staticmethod
     def forward(weight_mant: np.ndarray, weight_exp: int, rates: np.ndarray) -> np.ndarray:

@@ -4,6 +4,7 @@
     lava-vle demo                      train a small VLE network, float and fixed point
     lava-vle bench gradient-quality    local rule vs exact gradient (JSON + plot)
     lava-vle bench lava-speed          Lava runtime steps/s vs stock LIF + Dense
+    lava-vle bench train-speed         VLE vs BPTT samples/s and memory
 """
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ import numpy as np
 
 
 BENCHMARKS = {"gradient-quality": "lava_vle.benchmarks.gradient_quality",
-              "lava-speed": "lava_vle.benchmarks.lava_speed"}
+              "lava-speed": "lava_vle.benchmarks.lava_speed",
+              "train-speed": "lava_vle.benchmarks.train_speed"}
 
 
 def demo(epochs: int = 20, steps: int = 400) -> dict:

@@ -12,7 +12,7 @@ state and the one-step-delayed inputs of every projection:
     I        = a + gamma * e_breve                             nudged drive
     u_breve  = u + (tau_r/tau_m)(I - u)                        prospective membrane
     u       += (dt/tau_m)(I - u)
-    r        = phi(u_breve)
+    r        = phi(u_breve)          (spiking layers send IF-encoder spikes of r)
 
 ``B_k = W_k`` for mirrored feedback, a fixed random matrix otherwise. The
 output population then computes its target error for the next step. The
@@ -56,7 +56,9 @@ class NetworkState:
     """State of every population after a step (index 0 of ``rates`` is the input).
 
     Tuples are indexed by population ``l = 1..L`` at position ``l - 1``,
-    except ``rates`` which holds populations ``0..L``.
+    except ``rates`` which holds populations ``0..L``. ``rates`` is what
+    each population sends: ``r = phi(u_breve)``, or its spikes for spiking
+    layers, whose encoder accumulators are ``spike_acc``.
     """
 
     u: tuple
@@ -66,6 +68,7 @@ class NetworkState:
     phi_prime: tuple
     rates: tuple
     e_target: Array
+    spike_acc: tuple
 
 
 def synaptic_drive(A: Any, weights: Array, weight_exp: Optional[int],
@@ -144,7 +147,7 @@ class VLEDynamics:
         return NetworkState(u=layer_zeros, v=layer_zeros, u_breve=layer_zeros,
                             e_breve=layer_zeros, phi_prime=phi_prime,
                             rates=tuple(zeros(n) for n in sizes),
-                            e_target=zeros(sizes[-1]))
+                            e_target=zeros(sizes[-1]), spike_acc=layer_zeros)
 
     def step(self, state: NetworkState, syn: Synapses, x_now: Array,
              target: Optional[np.ndarray] = None,
@@ -161,6 +164,7 @@ class VLEDynamics:
         spec = self.spec
         n_layers = spec.n_layers
         new_u, new_v, new_ub, new_eb, new_pp, new_r = [], [], [], [], [], [x_now]
+        new_acc = list(state.spike_acc)
         for l in range(1, n_layers + 1):
             c = self.constants[l - 1]
             act = self.activations[l - 1]
@@ -178,6 +182,8 @@ class VLEDynamics:
                 if spec.gamma:
                     drive.append(A.scale(e_breve, self.gamma))
             u, u_breve, rate = representation_neuron(A, c, act, state.u[l - 1], A.total(drive))
+            if spec.layers[l - 1].spiking:
+                new_acc[l - 1], rate = A.spike_encode(state.spike_acc[l - 1], rate)
             new_u.append(u)
             new_v.append(v)
             new_ub.append(u_breve)
@@ -189,4 +195,4 @@ class VLEDynamics:
             e_target = A.output_error(spec.loss, new_r[-1], target, loss_scale)
         return NetworkState(u=tuple(new_u), v=tuple(new_v), u_breve=tuple(new_ub),
                             e_breve=tuple(new_eb), phi_prime=tuple(new_pp),
-                            rates=tuple(new_r), e_target=e_target)
+                            rates=tuple(new_r), e_target=e_target, spike_acc=tuple(new_acc))

@@ -164,6 +164,18 @@ def int_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (hi_prod << split) + lo_prod
 
 
+def integrate_and_fire(acc: IntArray, rate: IntArray) -> tuple[np.ndarray, np.ndarray]:
+    """Signed spike encoder in state units: returns ``(acc, spikes)``.
+
+    ``total = acc + r``; ``spikes = ONE`` if ``total >= ONE``, ``-ONE`` if
+    ``total <= -ONE``, else 0; ``acc = total - spikes`` (24-bit saturating).
+    Compare, select and add only: what a Loihi neuron's microcode can do.
+    """
+    total = saturate_state(np.asarray(acc, dtype=np.int64) + rate)
+    spikes = np.where(total >= ONE, ONE, np.where(total <= -ONE, -ONE, 0))
+    return total - spikes, spikes
+
+
 # ---------------------------------------------------------------------------
 # Counter-based hash and stochastic rounding
 # ---------------------------------------------------------------------------

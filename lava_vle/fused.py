@@ -95,7 +95,8 @@ class StackedParams:
 
 @dataclass
 class StackedState:
-    """``(L, B, n)`` stacks of u, v, r, e_breve, phi'; e_target (B, n_out)."""
+    """``(L, B, n)`` stacks of u, v, r (what is sent: rates or spikes),
+    e_breve, phi' and the spike encoders' accumulators; e_target (B, n)."""
 
     u: Array
     v: Array
@@ -103,6 +104,7 @@ class StackedState:
     e_breve: Array
     phi_prime: Optional[Array]
     e_target: Array
+    spike_acc: Array
 
 
 class StackedNetwork:
@@ -128,6 +130,11 @@ class StackedNetwork:
                 start = l
         self.activation = StackedActivation(groups)
         self.recurrent = any(layer.recurrent for layer in spec.layers)
+        # 1 for layers that have a recurrent projection: R of the others stays zero
+        self.recurrent_mask = np.array([float(layer.recurrent) for layer in spec.layers],
+                                       self.dtype)[:, None, None]
+        spiking = np.array([layer.spiking for layer in spec.layers], self.dtype)
+        self.spiking = spiking[:, None, None] if spiking.any() else None
 
     def to_torch(self) -> "StackedNetwork":
         """A copy whose constants are torch tensors (for the BPTT baseline)."""
@@ -137,6 +144,8 @@ class StackedNetwork:
 
         clone = copy.copy(self)
         clone.constants = {k: torch.from_numpy(v) for k, v in self.constants.items()}
+        if self.spiking is not None:
+            clone.spiking = torch.from_numpy(self.spiking)
         return clone
 
     # --- layout conversion ------------------------------------------------------
@@ -186,7 +195,7 @@ class StackedNetwork:
         phi_prime = self.activation.phi_prime(zeros(*stack)) if isinstance(zeros(1), np.ndarray) \
             else None
         return StackedState(zeros(*stack), zeros(*stack), zeros(*stack), zeros(*stack),
-                            phi_prime, zeros(batch, self.width))
+                            phi_prime, zeros(batch, self.width), zeros(*stack))
 
     # --- one step ---------------------------------------------------------------
     def step(self, state: StackedState, p: StackedParams, x_prev: Array,
@@ -215,7 +224,12 @@ class StackedNetwork:
                 drive = drive + self.spec.gamma * e_breve
         u, u_breve, r = representation_neuron(F, c, self.activation, state.u, drive)
         phi_prime = self.activation.slopes(u_breve, r) if errors else None
-        return StackedState(u, v, r, e_breve, phi_prime, state.e_target), rates_pre
+        acc = state.spike_acc
+        if self.spiking is not None:  # spiking layers send their encoder's spikes
+            acc, spikes = F.spike_encode(acc, r)
+            r = r + self.spiking * (spikes - r)
+            acc = acc * self.spiking
+        return StackedState(u, v, r, e_breve, phi_prime, state.e_target, acc), rates_pre
 
     def output_error(self, state: StackedState, target: np.ndarray,
                      scale: np.ndarray) -> StackedState:

@@ -33,6 +33,11 @@ class LayerSpec:
         tau_r: prospective time constant, scalar or per neuron; dt <= tau_r.
         activation: name of phi (see ``lava_vle.activations``).
         recurrent: add an all-to-all projection from the layer to itself.
+        spiking: send signed binary spikes from an integrate-and-fire encoder
+            of the rate (``acc += r``; a spike of +-1 when ``|acc| >= 1``,
+            subtracted from ``acc``) instead of the graded rate; at most one
+            spike per step, so the spike count over a window approximates the
+            sum of ``r`` for ``|r| <= 1``. Errors stay graded.
     """
 
     size: int
@@ -40,6 +45,7 @@ class LayerSpec:
     tau_r: FloatOrArray = 1.0
     activation: str = "hard_tanh"
     recurrent: bool = False
+    spiking: bool = False
 
     def time_constants(self) -> tuple[np.ndarray, np.ndarray]:
         """(tau_m, tau_r) broadcast to ``(size,)`` float64 arrays."""

@@ -121,8 +121,10 @@ def default_network(dataset: SequenceDataset, precision: str = "float",
         out = LayerSpec(n_out, tau_m=1.2, tau_r=1.2, activation="linear")
     elif name in ("smnist", "fashion-smnist", "smnist-row", "fashion-smnist-row",
                   "delayed-xor", "pattern"):
-        layers = (memory_layer(128 if "smnist" in name else 64, dt, steps * dt, act),
-                  LayerSpec(32, tau_m=dt, tau_r=dt, activation=act))
+        spiking = name == "delayed-xor"  # the spiking benchmark: spiking hidden layers
+        memory = memory_layer(128 if "smnist" in name else 64, dt, steps * dt, act)
+        layers = (replace(memory, spiking=spiking),
+                  LayerSpec(32, tau_m=dt, tau_r=dt, activation=act, spiking=spiking))
     else:  # digits and other small smoke tasks: one feed-forward layer
         layers = (LayerSpec(32, tau_m=dt, tau_r=dt, activation=act),)
     return NetworkSpec(n_in=n_in, layers=layers + (out,), dt=dt, loss=loss, feedback=feedback,
@@ -191,7 +193,7 @@ class Trainer:
             grads[0] -= trace_t @ rates_pre
             grads[1] -= state.e_breve.sum(axis=1, keepdims=True)
             if p.R is not None:
-                grads[2] -= trace_t @ old_rates
+                grads[2] -= (trace_t @ old_rates) * net.recurrent_mask
             if (t + 1) % self.config.update_interval == 0 or t == steps - 1:
                 self.optimizer.step([g / batch for g in grads])
                 for g in grads:
@@ -220,7 +222,9 @@ class Trainer:
 
         net = self.stacked.to_torch()
         leaves = [torch.tensor(a, requires_grad=True) for a in self.params.arrays()]
-        recurrent = leaves[2] if len(leaves) > 2 else None
+        recurrent = None
+        if len(leaves) > 2:  # only layers with a recurrent projection use R
+            recurrent = leaves[2] * torch.from_numpy(self.stacked.recurrent_mask)
         p = StackedParams(leaves[0], leaves[1], recurrent, leaves[0], recurrent)
         steps, batch = x.shape[:2]
         xp = torch.tensor(self.stacked.pad_input(x))

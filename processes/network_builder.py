@@ -60,7 +60,8 @@ def build_vle_network(spec: NetworkSpec, params: FloatParams, learning_rate: flo
     for layer in spec.layers:
         tau_m, tau_r = layer.time_constants()
         neuron = VLENeuron(shape=(layer.size,), tau_m=tau_m, tau_r=tau_r, dt=spec.dt,
-                           activation=layer.activation, gamma=spec.gamma)
+                           activation=layer.activation, gamma=spec.gamma,
+                           spiking=layer.spiking)
         dendrite = ErrorDendrite(shape=(layer.size,), tau_m=tau_m, tau_r=tau_r, dt=spec.dt)
         neuron.phi_prime_out.connect(dendrite.phi_prime_in)
         if spec.gamma:

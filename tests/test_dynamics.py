@@ -60,6 +60,21 @@ def test_exact_adjoint_equals_torch_autograd_bptt_to_1e9(recurrent, loss):
     assert all(np.abs(g).max() > 0 for g in exact.weights)
 
 
+def test_exact_adjoint_equals_autograd_with_straight_through_spikes():
+    spec = NetworkSpec(n_in=3, dt=0.1, loss="ce", layers=(
+        LayerSpec(6, 1.0, 0.5, "tanh", recurrent=True, spiking=True),
+        LayerSpec(5, 1.0, 1.0, "hard_tanh", spiking=True),
+        LayerSpec(2, 0.5, 0.5, "linear")))
+    params = init_params(spec, seed=1, gain=3.0)
+    x, y = task(spec, steps=60)
+    run = Simulator(spec, params).run(x, y, record=("rates",))
+    hidden = np.concatenate([run.trace["rates"][1].ravel(), run.trace["rates"][2].ravel()])
+    assert set(np.unique(hidden)) == {-1.0, 0.0, 1.0}  # signed binary spikes, both signs
+    exact = exact_gradients(spec, params, x, y)
+    bptt = bptt_gradients(spec, params, x, y)
+    assert max_rel_error(exact.weights + exact.biases, bptt.weights + bptt.biases) <= 1e-9
+
+
 def test_exact_adjoint_detects_a_wrong_weight_gradient():
     """The comparison can fail: a perturbed network gives other gradients."""
     spec = chain_spec(recurrent=True)

@@ -27,15 +27,15 @@ ETA = 0.02
 SEED = 7
 
 
-def three_layer_spec(gamma=0.0, feedback="mirrored"):
+def three_layer_spec(gamma=0.0, feedback="mirrored", spiking=False, recurrent_error="loop"):
     """Recurrent LE/LI hidden layer, relu layer, linear output: every code path."""
     return NetworkSpec(
         n_in=2,
         layers=(LayerSpec(5, tau_m=1.0, tau_r=[1.0, 1.0, 0.5, 1.0, 0.8], activation="hard_tanh",
-                          recurrent=True),
-                LayerSpec(4, tau_m=0.8, tau_r=0.4, activation="relu"),
+                          recurrent=True, spiking=spiking),
+                LayerSpec(4, tau_m=0.8, tau_r=0.4, activation="relu", spiking=spiking),
                 LayerSpec(2, tau_m=0.5, tau_r=0.5, activation="linear")),
-        dt=0.1, gamma=gamma, feedback=feedback)
+        dt=0.1, gamma=gamma, feedback=feedback, recurrent_error=recurrent_error)
 
 
 def signals(steps):
@@ -66,6 +66,7 @@ def run_lava(net, x, y, precision, chunks):
 def lava_state(net):
     return {
         "u": [n.u.get() for n in net.neurons],
+        "spike_acc": [n.spike_acc.get() for n in net.neurons],
         "u_breve": [n.u_breve.get() for n in net.neurons],
         "r": [n.r.get() for n in net.neurons],
         "v": [d.v.get() for d in net.dendrites],
@@ -76,12 +77,14 @@ def lava_state(net):
 
 def sim_state(result):
     s = result.state
-    return {"u": s.u, "u_breve": s.u_breve, "r": s.rates[1:], "v": s.v,
+    return {"u": s.u, "spike_acc": s.spike_acc, "u_breve": s.u_breve, "r": s.rates[1:], "v": s.v,
             "e_breve": s.e_breve, "e_target": [s.e_target]}
 
 
-@pytest.mark.parametrize("spec", [three_layer_spec(), three_layer_spec(gamma=0.5, feedback="random")],
-                         ids=["mirrored", "random-feedback-nudged"])
+@pytest.mark.parametrize("spec", [three_layer_spec(),
+                                  three_layer_spec(gamma=0.5, feedback="random"),
+                                  three_layer_spec(spiking=True, recurrent_error="none")],
+                         ids=["mirrored", "random-feedback-nudged", "spiking-truncated"])
 def test_fixed_pt_network_equals_batched_simulator_bit_for_bit_over_200_steps(spec):
     params = init_params(spec, seed=3)
     x, y = signals(200)

@@ -42,6 +42,20 @@ def test_exact_adjoint_and_bptt_trainers_take_the_same_first_step():
         np.testing.assert_allclose(a, b, atol=2e-5)
 
 
+@pytest.mark.parametrize("rule", ["vle", "bptt"])
+def test_training_keeps_padding_and_non_recurrent_layers_at_zero(rule):
+    from lava_vle.datasets import pattern_generation
+
+    dataset = pattern_generation(steps=120)
+    trainer = Trainer(dataset, TrainConfig(task="pattern", rule=rule, epochs=2, lr=1e-2))
+    for _ in range(2):
+        trainer.train_epoch(progress=False)
+    p, sizes = trainer.params, trainer.spec.sizes
+    assert np.abs(p.R[0]).max() > 0 and np.all(p.R[1:] == 0)  # only layer 1 is recurrent
+    for layer, (n_post, n_pre) in enumerate(zip(sizes[1:], sizes[:-1])):
+        assert np.all(p.W[layer, n_post:] == 0) and np.all(p.W[layer, :, n_pre:] == 0)
+
+
 def test_resume_continues_to_the_same_result_as_an_uninterrupted_run(tmp_path):
     config = TrainConfig(task="digits", epochs=3, batch_size=64, lr=3e-3, limit_train=400)
     straight = fit(DIGITS, config, tmp_path / "straight", progress=False, log=quiet)

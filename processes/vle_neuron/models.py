@@ -29,6 +29,7 @@ class AbstractVLENeuronModel(PyLoihiProcessModel):
         self.activation = get_activation(proc_params["activation"], fixed_point=fixed)
         gamma = proc_params["gamma"]
         self.gamma = scale_to_fixed(gamma, "gamma") if fixed else gamma
+        self.spiking = proc_params["spiking"]
 
     def run_spk(self) -> None:
         A = self.A
@@ -39,6 +40,8 @@ class AbstractVLENeuronModel(PyLoihiProcessModel):
             drive.append(A.scale(nudge, self.gamma))
         u, u_breve, rate = representation_neuron(A, self.constants, self.activation,
                                                  self.u, A.total(drive))
+        if self.spiking:
+            self.spike_acc[:], rate = A.spike_encode(self.spike_acc, rate)
         self.u[:], self.u_breve[:], self.r[:] = u, u_breve, rate
         self.s_out.send(self.r)
 
@@ -57,6 +60,7 @@ class PyVLENeuronModelFloat(AbstractVLENeuronModel):
     u: np.ndarray = LavaPyType(np.ndarray, float)
     u_breve: np.ndarray = LavaPyType(np.ndarray, float)
     r: np.ndarray = LavaPyType(np.ndarray, float)
+    spike_acc: np.ndarray = LavaPyType(np.ndarray, float)
     tau_m: np.ndarray = LavaPyType(np.ndarray, float)
     tau_r: np.ndarray = LavaPyType(np.ndarray, float)
 
@@ -76,5 +80,6 @@ class PyVLENeuronModelFixed(AbstractVLENeuronModel):
     u: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.STATE_BITS)
     u_breve: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.STATE_BITS)
     r: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.STATE_BITS)
+    spike_acc: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.STATE_BITS)
     tau_m: np.ndarray = LavaPyType(np.ndarray, float)
     tau_r: np.ndarray = LavaPyType(np.ndarray, float)

@@ -21,6 +21,8 @@ class VLENeuron(ValidatedProcess):
         u_breve = u + (tau_r/tau_m)(I - u)                 prospective membrane
         u      += (dt/tau_m)(I - u)                        leaky integration
         s_out   = r = phi(u_breve)                         prospective rate (graded spike)
+                  (spiking=True: the signed spikes of an integrate-and-fire
+                  encoder of r, acc += r, spike +-1 when |acc| >= 1)
 
     At the start of each step the neuron sends ``phi'(u_breve)`` of the
     previous step on ``phi_prime_out`` for its error dendrite.
@@ -41,7 +43,8 @@ class VLENeuron(ValidatedProcess):
     ----
     u : (n,) membrane potential; fixed_pt signed 24-bit, saturating.
     u_breve : (n,) prospective membrane potential; fixed_pt signed 24-bit.
-    r : (n,) last rate sent; fixed_pt signed 24-bit.
+    r : (n,) last value sent (rate or spike); fixed_pt signed 24-bit.
+    spike_acc : (n,) spike encoder accumulator (spiking only); fixed_pt 24-bit.
     tau_m, tau_r : (n,) time constants in the unit of ``dt`` (real, both models;
         fixed_pt derives 12-bit decays ``dt/tau_m`` and 16-bit gains ``tau_r/tau_m``).
 
@@ -52,19 +55,21 @@ class VLENeuron(ValidatedProcess):
     dt : float, the Euler step.
     activation : ``"hard_tanh"``, ``"relu"`` or ``"linear"``.
     gamma : nudging strength, 0 <= gamma < 16.
+    spiking : send binary (signed) spikes instead of graded rates.
     """
 
     def __init__(self, *, shape: ty.Union[int, ty.Tuple[int]],
                  tau_m: ty.Union[float, np.ndarray] = 1.0,
                  tau_r: ty.Union[float, np.ndarray] = 1.0, dt: float = 0.1,
                  activation: str = "hard_tanh", gamma: float = 0.0,
-                 name: ty.Optional[str] = None,
+                 spiking: bool = False, name: ty.Optional[str] = None,
                  log_config: ty.Optional[LogConfig] = None) -> None:
         shape = shape_of(shape)
         tau_m, tau_r = time_constants(shape, tau_m, tau_r, dt)
         super().__init__(shape=shape, tau_m=tau_m, tau_r=tau_r, dt=float(dt),
                          activation=activation_name(activation),
-                         gamma=gain(gamma, "gamma"), name=name, log_config=log_config)
+                         gamma=gain(gamma, "gamma"), spiking=bool(spiking), name=name,
+                         log_config=log_config)
         self.a_in = InPort(shape=shape)
         self.nudge_in = InPort(shape=shape)
         self.s_out = OutPort(shape=shape)
@@ -72,5 +77,6 @@ class VLENeuron(ValidatedProcess):
         self.u = Var(shape=shape, init=0)
         self.u_breve = Var(shape=shape, init=0)
         self.r = Var(shape=shape, init=0)
+        self.spike_acc = Var(shape=shape, init=0)
         self.tau_m = Var(shape=shape, init=tau_m)
         self.tau_r = Var(shape=shape, init=tau_r)

@@ -1,0 +1,134 @@
+"""Training speed and memory: VLE local rule vs BPTT on the same network, one run.
+
+The MNIST-1D reference network (1 -> 6 x 53 -> 10, 14,956 parameters) trains
+on random sequences of MNIST-1D's shape with both rules, through the real
+trainers (:class:`lava_vle.train.Trainer`): same batches, same Adam, float32.
+Reported: samples/s of each and their ratio, and the peak memory one
+training batch adds, against sequence length (each measured in a fresh
+subprocess: VLE is online and keeps no trajectory, BPTT stores it).
+
+    python -m lava_vle.benchmarks.train_speed --out results/train_speed
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Optional, Sequence
+
+import numpy as np
+
+RULES = ("vle", "bptt")
+
+
+def synthetic_mnist1d(steps: int, n: int, seed: int = 0):
+    """Random sequences shaped like MNIST-1D, dt = 0.2 (speed and memory do not
+    depend on the data; longer sequences are longer in time)."""
+    from lava_vle.datasets import SequenceDataset
+
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, steps, 1)).astype(np.float32)
+    y = rng.integers(0, 10, size=n)
+    ones = np.ones(steps, np.float32)
+    return SequenceDataset("mnist1d", x, y, x[:1], y[:1], "classification", 10, ones, ones,
+                           dt=0.2, info={"synthetic": True})
+
+
+def trainer_for(rule: str, steps: int, batch: int, n_batches: int):
+    from lava_vle.train import Trainer, TrainConfig
+
+    dataset = synthetic_mnist1d(steps, batch * n_batches)
+    return Trainer(dataset, TrainConfig(task="mnist1d", rule=rule, batch_size=batch))
+
+
+def samples_per_second(rule: str, steps: int, batch: int, n_batches: int) -> float:
+    trainer = trainer_for(rule, steps, batch, n_batches + 1)
+    step = {"vle": trainer._vle_float, "bptt": trainer._bptt}[rule]
+    batches = list(trainer._batches(0))
+    step(*trainer._sequences("train", batches[0]))  # warm-up
+    start = time.perf_counter()
+    for index in batches[1:]:
+        step(*trainer._sequences("train", index))
+    return batch * n_batches / (time.perf_counter() - start)
+
+
+def _status_kib(field: str) -> int:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+def batch_peak_memory_mib(rule: str, steps: int, batch: int) -> float:
+    """Peak resident memory one training batch adds above the state before it.
+
+    Runs in a fresh process (``--probe``): after a 2-step, 1-sample warm-up
+    (imports, first calls), Linux's peak-RSS mark is reset
+    (``echo 5 > /proc/self/clear_refs``) and VmHWM read after the batch.
+    """
+    warm = trainer_for(rule, 2, 1, 1)
+    {"vle": warm._vle_float, "bptt": warm._bptt}[rule](*warm._sequences("train", np.arange(1)))
+    trainer = trainer_for(rule, steps, batch, 1)
+    step = {"vle": trainer._vle_float, "bptt": trainer._bptt}[rule]
+    x, y = trainer._sequences("train", np.arange(batch))
+    with open("/proc/self/clear_refs", "w") as fh:
+        fh.write("5")
+    baseline = _status_kib("VmRSS")
+    step(x, y)
+    return max(0, _status_kib("VmHWM") - baseline) / 1024
+
+
+def measure(batch: int = 100, n_batches: int = 3, steps: int = 360,
+            lengths: Sequence[int] = (90, 180, 360, 720)) -> dict:
+    speed = {rule: samples_per_second(rule, steps, batch, n_batches) for rule in RULES}
+    memory = {rule: [] for rule in RULES}
+    for length in lengths:
+        for rule in RULES:
+            probe = subprocess.run(
+                [sys.executable, "-m", "lava_vle.benchmarks.train_speed", "--probe", rule,
+                 str(length), str(batch)], capture_output=True, text=True, check=True)
+            memory[rule].append(float(probe.stdout.strip().splitlines()[-1]))
+    return {"network": "MNIST-1D reference, 1 -> 6 x 53 -> 10", "batch": batch, "steps": steps,
+            "samples": batch * n_batches,
+            "samples_per_s": {k: round(v, 1) for k, v in speed.items()},
+            "ratio_vle_over_bptt": round(speed["vle"] / speed["bptt"], 2),
+            "lengths": list(lengths),
+            "peak_batch_memory_mib": {k: [round(m, 1) for m in v] for k, v in memory.items()}}
+
+
+def main(argv: Optional[Sequence[str]] = None) -> Optional[dict]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="results/train_speed", help="output folder")
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--batches", type=int, default=3, help="timed batches per rule")
+    parser.add_argument("--lengths", type=int, nargs="+", default=[90, 180, 360, 720])
+    parser.add_argument("--probe", nargs=3, metavar=("RULE", "STEPS", "BATCH"),
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.probe:
+        rule, steps, batch = args.probe
+        print(batch_peak_memory_mib(rule, int(steps), int(batch)))
+        return None
+    results = measure(args.batch, args.batches, lengths=args.lengths)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "train_speed.json").write_text(json.dumps(results, indent=2))
+    from lava_vle.plots import plot_train_speed
+
+    plot_train_speed(results, out / "train_speed.png")
+    s = results["samples_per_s"]
+    print(f"samples/s: VLE {s['vle']}, BPTT {s['bptt']}, ratio {results['ratio_vle_over_bptt']}")
+    for rule in RULES:
+        print(f"peak batch memory {rule}: " + ", ".join(
+            f"T={t}: {m} MiB" for t, m in zip(results["lengths"],
+                                               results["peak_batch_memory_mib"][rule])))
+    print(f"wrote {out}/train_speed.json and .png")
+    return results
+
+
+if __name__ == "__main__":
+    main()

@@ -68,6 +68,7 @@ def train(args: argparse.Namespace) -> dict:
     config = TrainConfig(task=args.task, rule=args.rule, precision=args.precision,
                          epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                          seed=args.seed, update_interval=args.update_interval,
+                         optimizer=args.optimizer, activation=args.activation,
                          feedback=args.feedback, limit_train=args.limit_train,
                          limit_test=args.limit_test, dataset_kwargs=dataset_kwargs)
     try:
@@ -110,9 +111,13 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     p_train.add_argument("--batch-size", type=int, default=100)
     p_train.add_argument("--lr", type=float, default=1e-3,
                          help="Adam learning rate (float) or eta of the local rule (fixed)")
-    p_train.add_argument("--update-interval", type=int, default=1,
-                         help="VLE float: optimiser step every N time steps (1 = online)")
+    p_train.add_argument("--update-interval", type=int, default=50,
+                         help="VLE float: optimiser step every N time steps (1 = every step)")
+    p_train.add_argument("--optimizer", default="adam", choices=["adam", "sgd"],
+                         help="float rules (fixed point always uses its integer SGD)")
     p_train.add_argument("--feedback", default="mirrored", choices=["mirrored", "random"])
+    p_train.add_argument("--activation", choices=["tanh", "hard_tanh", "relu"],
+                         help="hidden activation (default tanh; fixed point: hard_tanh)")
     p_train.add_argument("--seed", type=int, default=0)
     p_train.add_argument("--data-dir", help="folder of the MNIST IDX files (smnist tasks)")
     p_train.add_argument("--limit-train", type=int, help="use only the first N training samples")

@@ -28,3 +28,16 @@ def test_cli_entry_point_rejects_unknown_benchmark():
     proc = subprocess.run([sys.executable, "-m", "lava_vle.cli", "bench", "nope"],
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "invalid choice" in proc.stderr
+
+
+def test_train_speed_benchmark_measures_both_rules_and_bptt_memory_grows(tmp_path):
+    from lava_vle.benchmarks import train_speed
+
+    results = train_speed.main(["--out", str(tmp_path), "--batch", "8", "--batches", "1",
+                                "--lengths", "40", "400"])
+    assert set(results["samples_per_s"]) == {"vle", "bptt"}
+    bptt = results["peak_batch_memory_mib"]["bptt"]
+    vle = results["peak_batch_memory_mib"]["vle"]
+    assert bptt[1] > bptt[0]  # BPTT stores the trajectory
+    assert vle[1] < bptt[1]
+    assert (tmp_path / "train_speed.png").stat().st_size > 10_000

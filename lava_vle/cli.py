@@ -1,6 +1,7 @@
 """The ``lava-vle`` command line.
 
     lava-vle train --task digits --rule vle|exact|bptt --precision float|fixed
+    lava-vle report results/           markdown table of the training runs in a folder
     lava-vle demo                      train a small VLE network, float and fixed point
     lava-vle bench gradient-quality    local rule vs exact gradient (JSON + plot)
     lava-vle bench lava-speed          Lava runtime steps/s vs stock LIF + Dense
@@ -128,12 +129,18 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     p_demo = sub.add_parser("demo", help="train a small VLE network (float and fixed point)")
     p_demo.add_argument("--epochs", type=int, default=20)
     p_demo.add_argument("--steps", type=int, default=400)
+    p_report = sub.add_parser("report", help="markdown table of training results")
+    p_report.add_argument("folder", nargs="?", default="results")
     p_bench = sub.add_parser("bench", help="run a benchmark script")
     p_bench.add_argument("name", choices=sorted(BENCHMARKS))
     p_bench.add_argument("args", nargs=argparse.REMAINDER, help="arguments of the benchmark")
     args = parser.parse_args(argv)
     if args.command == "train":
         train(args)
+    elif args.command == "report":
+        from lava_vle.report import collect, markdown
+
+        print(markdown(collect(args.folder)))
     elif args.command == "demo":
         demo(args.epochs, args.steps)
     elif args.command == "bench":

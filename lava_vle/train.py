@@ -188,16 +188,16 @@ class Trainer:
     def _vle_float(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Online local rule: an optimiser step every ``update_interval`` steps."""
         net, p = self.stacked, self.params
-        steps, batch = x.shape[:2]
+        steps, batch, n_in = x.shape
         weight = self.dataset.loss_weight.astype(np.float32)
-        xp = net.pad_input(x)
-        state, prev = net.initial_state(batch), np.zeros_like(xp[0])
+        state = net.initial_state(batch)
+        prev = np.zeros((batch, net.width), np.float32)  # padded input, one step at a time
         grads = [np.zeros_like(a) for a in p.arrays()]
         outputs = np.empty((steps, batch, self.spec.n_out), np.float32)
         for t in range(steps):
             old_rates = state.r
-            state, rates_pre = net.step(state, p, prev)
-            prev = xp[t]
+            state, rates_pre = net.step(state, p, prev)  # copies prev into rates_pre
+            prev[:, :n_in] = x[t]
             state = net.output_error(state, y[t], weight[t])
             outputs[t] = net.outputs(state)
             trace_t = state.e_breve.swapaxes(1, 2)

@@ -24,6 +24,15 @@ class AbstractPlasticSynapseModel(PyLoihiProcessModel):
     """
 
     A = FloatArithmetic
+    # Vars typed alike in both models: real weights (kept equal to the
+    # effective ones), 16-bit accumulators, exponents, random feedback
+    weights: np.ndarray = LavaPyType(np.ndarray, float)
+    weight_acc: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.ACC_BITS)
+    bias: np.ndarray = LavaPyType(np.ndarray, float)
+    bias_acc: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.ACC_BITS)
+    weight_exp: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=5)
+    feedback: np.ndarray = LavaPyType(np.ndarray, float)
+    feedback_exp: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=5)
 
     def __init__(self, proc_params) -> None:
         super().__init__(proc_params)
@@ -82,13 +91,6 @@ class PyPlasticSynapseModelFloat(AbstractPlasticSynapseModel):
     m_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
     a_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
     e_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
-    weights: np.ndarray = LavaPyType(np.ndarray, float)
-    weight_acc: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.ACC_BITS)
-    bias: np.ndarray = LavaPyType(np.ndarray, float)
-    bias_acc: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.ACC_BITS)
-    weight_exp: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=5)
-    feedback: np.ndarray = LavaPyType(np.ndarray, float)
-    feedback_exp: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=5)
     r_pre: np.ndarray = LavaPyType(np.ndarray, float)
     e_post: np.ndarray = LavaPyType(np.ndarray, float)
 
@@ -106,13 +108,6 @@ class PyPlasticSynapseModelFixed(AbstractPlasticSynapseModel):
     m_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=fxp.MODULATOR_BITS)
     a_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=fxp.STATE_BITS + 1)
     e_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=fxp.STATE_BITS)
-    weights: np.ndarray = LavaPyType(np.ndarray, float)
-    weight_acc: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.ACC_BITS)
-    bias: np.ndarray = LavaPyType(np.ndarray, float)
-    bias_acc: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.ACC_BITS)
-    weight_exp: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=5)
-    feedback: np.ndarray = LavaPyType(np.ndarray, float)
-    feedback_exp: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=5)
     r_pre: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.MAX_PAYLOAD_BITS)
     e_post: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.STATE_BITS)
 

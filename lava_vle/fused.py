@@ -197,6 +197,20 @@ class StackedNetwork:
         return StackedState(zeros(*stack), zeros(*stack), zeros(*stack), zeros(*stack),
                             phi_prime, zeros(batch, self.width), zeros(*stack))
 
+    def _constants_for(self, like: Array) -> dict:
+        """Constants expanded to the state's (L, B, n) shape (numpy).
+
+        Same-shape elementwise products run about twice as fast as ones
+        broadcasting a (L, 1, n) array over the batch.
+        """
+        if not isinstance(like, np.ndarray):
+            return self.constants
+        if getattr(self, "_expanded_shape", None) != like.shape:
+            self._expanded = {k: np.ascontiguousarray(np.broadcast_to(v, like.shape))
+                              for k, v in self.constants.items()}
+            self._expanded_shape = like.shape
+        return self._expanded
+
     # --- one step ---------------------------------------------------------------
     def step(self, state: StackedState, p: StackedParams, x_prev: Array,
              errors: bool = True) -> tuple[StackedState, Array]:
@@ -207,7 +221,7 @@ class StackedNetwork:
         projection, which the local rule needs.
         """
         F = FloatArithmetic
-        c = self.constants
+        c = self._constants_for(state.u)
         rates_pre = _cat([x_prev[None], state.r[:-1]])
         # a contiguous W^T makes the stacked matmul a BLAS call (2x faster)
         w_t = np.ascontiguousarray(_swap(p.W)) if isinstance(p.W, np.ndarray) else _swap(p.W)

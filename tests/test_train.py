@@ -123,3 +123,15 @@ def test_cli_errors_name_the_problem(tmp_path):
     assert again.returncode != 0 and "--resume" in again.stderr
     with pytest.raises(ValueError, match="precision='fixed' trains with the local rule only"):
         TrainConfig(task="digits", rule="bptt", precision="fixed")
+
+
+def test_report_tabulates_every_run_folder(tmp_path):
+    from lava_vle.report import collect, markdown
+
+    for rule in ("vle", "bptt"):
+        fit(DIGITS, TrainConfig(task="digits", rule=rule, epochs=1, batch_size=64),
+            tmp_path / f"digits-{rule}", progress=False, log=quiet)
+    rows = collect(tmp_path)
+    assert [r["rule"] for r in rows] == ["bptt", "vle"]
+    table = markdown(rows)
+    assert table.count("\n| digits-") == 2 and "accuracy %" in table

@@ -32,7 +32,7 @@ import numpy as np
 
 from lava_vle.losses import sequence_loss
 from lava_vle.network import FloatParams, NetworkSpec
-from lava_vle.simulator import Simulator, _per_step, check_sequence
+from lava_vle.simulator import Simulator, per_step, check_sequence
 
 
 @dataclass
@@ -58,7 +58,7 @@ def exact_gradients(spec: NetworkSpec, params: FloatParams, x: np.ndarray,
     x = check_sequence("x", x, spec.n_in)
     steps, batch = x.shape[:2]
     target = check_sequence("target", target, spec.n_out, steps, batch)
-    weight = _per_step("loss_weight", loss_weight, steps, batch, 1.0)
+    weight = per_step("loss_weight", loss_weight, steps, batch, 1.0)
     sim = Simulator(spec, params, precision="float", dtype=np.float64)
     run = sim.run(x, target, weight, record=("rates", "phi_prime"))
     rates, phi_prime = run.trace["rates"], run.trace["phi_prime"]

@@ -15,7 +15,7 @@ from lava_vle.adjoint import Gradients
 from lava_vle.dynamics import VLEDynamics
 from lava_vle.losses import sequence_loss
 from lava_vle.network import FloatParams, NetworkSpec
-from lava_vle.simulator import _per_step, check_sequence, synapses_of
+from lava_vle.simulator import per_step, check_sequence, synapses_of
 
 
 class TorchNetwork:
@@ -70,7 +70,7 @@ def bptt_gradients(spec: NetworkSpec, params: FloatParams, x: np.ndarray,
     x = check_sequence("x", x, spec.n_in)
     steps, batch = x.shape[:2]
     target = check_sequence("target", target, spec.n_out, steps, batch)
-    weight = _per_step("loss_weight", loss_weight, steps, batch, 1.0)
+    weight = per_step("loss_weight", loss_weight, steps, batch, 1.0)
     net = TorchNetwork(spec, params)
     loss = net.loss(x, target, weight)
     loss.backward()

@@ -68,7 +68,7 @@ def synapses_of(spec: NetworkSpec, params: Union[FloatParams, FixedParams]) -> S
     return Synapses(forward, forward_exp, backward, backward_exp, bias)
 
 
-def _per_step(name: str, value: Any, steps: int, batch: int, default: float) -> np.ndarray:
+def per_step(name: str, value: Any, steps: int, batch: int, default: float) -> np.ndarray:
     """Broadcast a scalar, (T,) or (T, B) array to (T, B) float64."""
     if value is None:
         return np.full((steps, batch), default)
@@ -186,8 +186,8 @@ class Simulator:
             target = np.zeros((steps, batch, spec.n_out))
             loss_weight = 0.0
         target = check_sequence("target", target, spec.n_out, steps, batch)
-        weight = _per_step("loss_weight", loss_weight, steps, batch, 1.0)
-        mod = _per_step("modulator", modulator, steps, batch, 1.0)
+        weight = per_step("loss_weight", loss_weight, steps, batch, 1.0)
+        mod = per_step("modulator", modulator, steps, batch, 1.0)
         rule = LocalRule(eta, self.fixed)
         if self.fixed:  # ports of fixed_pt models carry Q7.16 integers
             x_in = fxp.to_state(x)

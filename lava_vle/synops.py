@@ -2,8 +2,8 @@
 
 Dense graded communication (every synapse carries a message every step):
 per time step a projection of ``n_post x n_pre`` synapses performs
-``n_post * n_pre`` forward accumulates, as many on its error path (when its
-presynaptic population is not the input) and, while learning, as many weight
+``n_post * n_pre`` forward accumulates, as many on its error path (when it
+carries errors back: not from the input, see ``NetworkSpec.carries_error``) and, while learning, as many weight
 updates (plus ``n_post`` bias updates when it carries the bias).
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ def dense_synaptic_ops(spec: NetworkSpec, steps: int, learning: bool = True) -> 
     for proj in spec.projections:
         synapses = sizes[proj.post] * sizes[proj.pre]
         forward += synapses
-        if proj.pre > 0:
+        if spec.carries_error(proj):
             error += synapses
         updates += synapses
     updates += sum(sizes[1:])  # biases

@@ -9,7 +9,6 @@ fixed_pt network equal the simulator bit for bit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 from lava_vle import fixed_point as fxp
 from lava_vle.network import FixedParams, FloatParams, NetworkSpec

@@ -6,6 +6,7 @@
     lava-vle bench gradient-quality    local rule vs exact gradient (JSON + plot)
     lava-vle bench lava-speed          Lava runtime steps/s vs stock LIF + Dense
     lava-vle bench train-speed         VLE vs BPTT samples/s and memory
+    lava-vle bench energy              energy per training sample, VLE vs BPTT
 """
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ import numpy as np
 
 BENCHMARKS = {"gradient-quality": "lava_vle.benchmarks.gradient_quality",
               "lava-speed": "lava_vle.benchmarks.lava_speed",
-              "train-speed": "lava_vle.benchmarks.train_speed"}
+              "train-speed": "lava_vle.benchmarks.train_speed",
+              "energy": "lava_vle.benchmarks.energy"}
 
 
 def demo(epochs: int = 20, steps: int = 400) -> dict:

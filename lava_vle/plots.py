@@ -133,3 +133,26 @@ def plot_train_speed(results: dict, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def plot_energy(results: dict, path: Path) -> None:
+    """Energy per training sample, VLE vs BPTT, nominal with low/high range."""
+    plt = _pyplot()
+    names = list(results)
+    pos = np.arange(len(names))
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for offset, key, label in ((-0.2, "vle_uj", "VLE on Loihi-like hardware"),
+                               (0.2, "bptt_uj", "BPTT in software (fp32)")):
+        values = [results[n]["energy"][key] for n in names]
+        nominal = np.array([v["nominal"] for v in values])
+        err = np.array([[v["nominal"] - v["low"] for v in values],
+                        [v["high"] - v["nominal"] for v in values]])
+        ax.bar(pos + offset, nominal, 0.4, yerr=err, capsize=4, label=label)
+    ax.set_xticks(pos, names)
+    ax.set_yscale("log")
+    ax.set_ylabel("energy per training sample (uJ)")
+    ax.set_title("Estimated from counted operations (bars: nominal, whiskers: low..high)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -41,3 +41,13 @@ def test_train_speed_benchmark_measures_both_rules_and_bptt_memory_grows(tmp_pat
     assert bptt[1] > bptt[0]  # BPTT stores the trajectory
     assert vle[1] < bptt[1]
     assert (tmp_path / "train_speed.png").stat().st_size > 10_000
+
+
+def test_energy_benchmark_writes_json_plot_and_counts_fewer_spiking_messages(tmp_path):
+    from lava_vle.benchmarks import energy
+
+    results = energy.main(["--out", str(tmp_path)])
+    xor = results["delayed-xor (spiking)"]["counts"]
+    assert 0 < xor["forward_events"] < xor["dense_forward_events"]
+    assert (tmp_path / "energy.png").stat().st_size > 10_000
+    assert json.loads((tmp_path / "energy.json").read_text()).keys() == results.keys()

@@ -22,6 +22,7 @@ from lava_vle import fixed_point as fxp
 from lava_vle.dynamics import NetworkState, Synapses, VLEDynamics
 from lava_vle.network import FixedParams, FloatParams, NetworkSpec
 from lava_vle.plasticity import LocalRule
+from lava_vle.synops import effective_synops
 
 PRECISIONS = ("float", "fixed")
 PLASTICITY = ("off", "accumulate", "apply")
@@ -38,12 +39,15 @@ class SimResult:
     ``trace``: recorded variables, ``trace[name][l]`` is (T, B, n) for the
     populations the variable exists in (``rates`` includes the input).
     ``state``: the final network state (to continue a run).
+    ``synops``: effective synaptic operations summed over the run and batch
+    (``count_synops=True``).
     """
 
     outputs: np.ndarray
     state: NetworkState
     updates: Optional[tuple[list[np.ndarray], list[np.ndarray]]] = None
     trace: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    synops: Optional[dict] = None
 
 
 def bias_carriers(spec: NetworkSpec) -> list[int]:
@@ -155,7 +159,7 @@ class Simulator:
             loss_weight: Any = None, modulator: Any = None,
             plasticity: str = "off", eta: float = 1e-3,
             record: Sequence[str] = (), state: Optional[NetworkState] = None,
-            first_step: int = 1) -> SimResult:
+            first_step: int = 1, count_synops: bool = False) -> SimResult:
         """Simulate ``x`` (T, B, n_in) and return outputs, updates and traces.
 
         Args:
@@ -171,6 +175,8 @@ class Simulator:
             record: names from ``RECORDABLE`` to keep for every step.
             state: continue from this state (default: at rest).
             first_step: number of the first step (the hash counter).
+            count_synops: sum :func:`lava_vle.synops.effective_synops` of
+                every projection over the run into ``result.synops``.
         """
         spec = self.spec
         x = check_sequence("x", x, spec.n_in)
@@ -200,11 +206,23 @@ class Simulator:
         updates = self._zero_updates() if plasticity == "accumulate" else None
         trace: dict[str, list[list[np.ndarray]]] = {name: [] for name in record}
         outputs = []
+        synops = {"forward": 0, "error_path": 0, "weight_updates": 0}
+        carriers = bias_carriers(spec)
         syn = synapses_of(spec, self.params)
         for t in range(steps):
             scale = self.dynamics.loss_scale(weight[t])[:, None]
             scale = scale if self.fixed else scale.astype(self.dtype)
             new = self.dynamics.step(state, syn, x_in[t], target[t], scale)
+            if count_synops:
+                for k, proj in enumerate(spec.projections):
+                    learning_trace = (rule.trace(new.e_breve[proj.post - 1], mod[t])
+                                      if plasticity != "off" else None)
+                    counts = effective_synops(state.rates[proj.pre],
+                                              state.e_breve[proj.post - 1], learning_trace,
+                                              spec.carries_error(proj),
+                                              carriers[proj.post - 1] == k)
+                    for key, value in counts.items():
+                        synops[key] += value
             if plasticity == "accumulate":
                 self._accumulate(rule, new, state.rates, mod[t], updates)
             elif plasticity == "apply":
@@ -221,6 +239,8 @@ class Simulator:
                         for name, steps_ in trace.items()}
         if updates is not None:
             result.updates = updates
+        if count_synops:
+            result.synops = synops
         return result
 
     # --- the local rule -------------------------------------------------------

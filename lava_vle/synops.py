@@ -3,10 +3,15 @@
 Dense graded communication (every synapse carries a message every step):
 per time step a projection of ``n_post x n_pre`` synapses performs
 ``n_post * n_pre`` forward accumulates, as many on its error path (when it
-carries errors back: not from the input, see ``NetworkSpec.carries_error``) and, while learning, as many weight
-updates (plus ``n_post`` bias updates when it carries the bias).
+carries errors back, see ``NetworkSpec.carries_error``) and, while
+learning, as many weight updates (plus ``n_post`` bias updates when it
+carries the bias). :func:`effective_synops` counts what a run really sends.
 """
 from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
 
 from lava_vle.network import NetworkSpec
 
@@ -27,4 +32,29 @@ def dense_synaptic_ops(spec: NetworkSpec, steps: int, learning: bool = True) -> 
               "weight_updates": updates * steps if learning else 0,
               "neuron_updates": neurons * steps}
     counts["total"] = sum(counts.values())
+    return counts
+
+
+def effective_synops(r_pre: np.ndarray, e_post: np.ndarray, trace: Optional[np.ndarray],
+                     carries_error: bool, has_bias: bool) -> dict:
+    """Operations one projection performs in one step, counting only nonzero inputs.
+
+    NeuroBench's "effective" synaptic operations: a message of value 0
+    (a silent spiking neuron, a zero error) costs nothing.
+
+        forward        = nnz(r_pre(t-1)) * n_post
+        error_path     = nnz(e_post(t-1)) * n_pre          (if it carries errors)
+        weight_updates = nnz(trace(t)) * (nnz(r_pre(t-1)) + has_bias)   (if learning)
+
+    Arrays are (batch, n); counts are summed over the batch. The batched
+    simulator and the plastic-synapse process models both call this.
+    """
+    n_post, n_pre = e_post.shape[-1], r_pre.shape[-1]
+    active_pre = np.count_nonzero(r_pre, axis=-1)
+    counts = {"forward": int(active_pre.sum()) * n_post,
+              "error_path": int(np.count_nonzero(e_post)) * n_pre if carries_error else 0,
+              "weight_updates": 0}
+    if trace is not None:
+        counts["weight_updates"] = int((np.count_nonzero(trace, axis=-1)
+                                        * (active_pre + int(has_bias))).sum())
     return counts

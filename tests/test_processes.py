@@ -124,6 +124,22 @@ def test_floating_pt_network_agrees_with_float_simulator_to_1e6():
             np.testing.assert_allclose(syn.weights.get(), sim.params.weights[k], atol=1e-6)
 
 
+@pytest.mark.parametrize("precision", ["fixed", "float"])
+def test_synop_counts_of_lava_runtime_equal_the_simulators(precision):
+    spec = three_layer_spec(spiking=True, recurrent_error="none")
+    params = init_params(spec, seed=3)
+    x, y = signals(80)
+    sim = Simulator(spec, params, precision, seed=SEED)
+    expected = sim.run(x, y, plasticity="apply", eta=ETA, count_synops=True).synops
+    net = build_vle_network(spec, params, learning_rate=ETA, seed=SEED)
+    for _ in run_lava(net, x, y, precision, chunks=(80,)):
+        counted = np.sum([syn.synops.get() for syn in net.synapses], axis=0)
+    assert counted.tolist() == [expected["forward"], expected["error_path"],
+                                expected["weight_updates"]]
+    dense = 80 * sum(spec.sizes[p.post] * spec.sizes[p.pre] for p in spec.projections)
+    assert 0 < expected["forward"] < dense  # spikes: silent neurons send nothing
+
+
 def test_modulator_zero_freezes_learning_in_lava_and_simulator():
     spec = three_layer_spec()
     params = init_params(spec, seed=3)

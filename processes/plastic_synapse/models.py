@@ -13,6 +13,7 @@ from lava_vle import fixed_point as fxp
 from lava_vle.arithmetic import FixedArithmetic, FloatArithmetic
 from lava_vle.dynamics import synaptic_drive
 from lava_vle.plasticity import LocalRule
+from lava_vle.synops import effective_synops
 from lava_vle.processes.plastic_synapse.process import PlasticSynapse
 
 
@@ -33,6 +34,7 @@ class AbstractPlasticSynapseModel(PyLoihiProcessModel):
     weight_exp: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=5)
     feedback: np.ndarray = LavaPyType(np.ndarray, float)
     feedback_exp: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=5)
+    synops: np.ndarray = LavaPyType(np.ndarray, np.int64)
 
     def __init__(self, proc_params) -> None:
         super().__init__(proc_params)
@@ -47,15 +49,19 @@ class AbstractPlasticSynapseModel(PyLoihiProcessModel):
     def run_spk(self) -> None:
         A = self.A
         forward, bias, backward = self._paths()
+        carries_error = bool(self.e_out.csp_ports)
         self.a_out.send(synaptic_drive(A, forward, self.exp, bias if self.has_bias else None,
                                        self.r_pre))
         self.e_out.send(A.backward(backward, self.feedback_exp if self.has_feedback
                                    else self.exp, self.e_post))
         r_pre, e_post = self.s_in.recv(), self.e_in.recv()
         modulator = self.m_in.recv() if self.m_in.csp_ports else self._unit_modulator()
+        trace = self.rule.trace(e_post[None, :], modulator) if self.learning else None
+        counts = effective_synops(self.r_pre[None, :], self.e_post[None, :], trace,
+                                  carries_error, self.has_bias)
+        self.synops[:] += [counts["forward"], counts["error_path"], counts["weight_updates"]]
         if self.learning:
             weights, bias = self._plastic()
-            trace = self.rule.trace(e_post[None, :], modulator)
             new_w, new_b = self.rule.apply(weights, bias if self.has_bias else None, trace,
                                            self.r_pre[None, :], self.exp, self.seed,
                                            self.time_step)

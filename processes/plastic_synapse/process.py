@@ -50,6 +50,8 @@ class PlasticSynapse(ValidatedProcess):
     feedback : (n_post, n_pre) random feedback matrix (real) or zeros;
         feedback_exp its exponent.
     r_pre, e_post : buffered inputs of the previous step (real / Q7.16).
+    synops : (3,) effective synaptic operations so far: forward, error path,
+        weight updates (``lava_vle.synops.effective_synops``; int64).
 
     Parameters
     ----------
@@ -110,3 +112,4 @@ class PlasticSynapse(ValidatedProcess):
         self.feedback_exp = Var(shape=(1,), init=feedback_exp)
         self.r_pre = Var(shape=(n_pre,), init=0)
         self.e_post = Var(shape=(n_post,), init=0)
+        self.synops = Var(shape=(3,), init=0)

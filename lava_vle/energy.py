@@ -54,19 +54,21 @@ FIGURES: dict[str, Figure] = {
 
 
 def per_sample_counts(spec: NetworkSpec, steps: int, forward_events: float | None = None,
-                      error_events: float | None = None) -> dict:
+                      error_events: float | None = None,
+                      weight_updates: float | None = None) -> dict:
     """Operation counts of one training sample of ``steps`` steps.
 
-    ``forward_events`` / ``error_events`` override the dense counts when a
-    run measured fewer messages (spikes); dense graded communication sends
-    every synapse's message every step.
+    ``forward_events`` / ``error_events`` / ``weight_updates`` override the
+    dense counts with what a run measured
+    (:func:`lava_vle.synops.effective_synops`); dense graded communication
+    sends every synapse's message every step.
     """
     dense = dense_synaptic_ops(spec, steps, learning=True)
     neurons = sum(spec.sizes[1:])
     return {
         "forward_events": dense["forward"] if forward_events is None else forward_events,
         "error_events": dense["error_path"] if error_events is None else error_events,
-        "weight_updates": dense["weight_updates"],  # weights and biases, every step
+        "weight_updates": dense["weight_updates"] if weight_updates is None else weight_updates,
         "neuron_updates": dense["neuron_updates"],  # representation + error compartment
         "forward_macs": dense["forward"],
         # BPTT stores u and r of every neuron at every step and reads them back

@@ -64,6 +64,18 @@ class FloatArithmetic:
         return act.phi_prime(u_breve)
 
     @staticmethod
+    def sigma_delta(value: Array, last_sent: Array, threshold: Array) -> Array:
+        """What a sigma-delta link holds: ``value`` where ``|value - last_sent| >
+        threshold`` (a message is sent), else ``last_sent``. On torch tensors the
+        result carries the straight-through gradient of ``value``."""
+        if isinstance(value, np.ndarray):
+            return np.where(abs(value - last_sent) > threshold, value, last_sent)
+        import torch
+
+        held = torch.where((value - last_sent).abs() > threshold, value, last_sent)
+        return value + (held - value).detach()
+
+    @staticmethod
     def spike_encode(acc: Array, rate: Array) -> tuple[Array, Array]:
         """Integrate-and-fire encoder: ``(acc, spikes)`` with spikes in {-1, 0, 1}.
 
@@ -137,6 +149,12 @@ class FixedArithmetic:
     @staticmethod
     def spike_encode(acc: np.ndarray, rate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return fxp.integrate_and_fire(acc, rate)
+
+    @staticmethod
+    def sigma_delta(value: np.ndarray, last_sent: np.ndarray, threshold: int) -> np.ndarray:
+        """Integer sigma-delta hold (compare and select): see FloatArithmetic."""
+        return np.where(np.abs(np.asarray(value, np.int64) - last_sent) > threshold,
+                        value, last_sent)
 
     @staticmethod
     def forward(weight_mant: np.ndarray, weight_exp: int, rates: np.ndarray) -> np.ndarray:

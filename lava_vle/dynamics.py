@@ -12,7 +12,9 @@ state and the one-step-delayed inputs of every projection:
     I        = a + gamma * e_breve                             nudged drive
     u_breve  = u + (tau_r/tau_m)(I - u)                        prospective membrane
     u       += (dt/tau_m)(I - u)
-    r        = phi(u_breve)          (spiking layers send IF-encoder spikes of r)
+    r        = phi(u_breve)          (spiking layers send IF-encoder spikes of r;
+                                      sigma-delta layers hold r and e_breve until
+                                      they move by more than a threshold)
 
 ``B_k = W_k`` for mirrored feedback, a fixed random matrix otherwise. The
 output population then computes its target error for the next step. The
@@ -26,6 +28,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
+from lava_vle import fixed_point as fxp
 from lava_vle.activations import Activation, get_activation
 from lava_vle.arithmetic import FixedArithmetic, FloatArithmetic, neuron_constants, scale_to_fixed
 from lava_vle.network import NetworkSpec
@@ -116,6 +119,8 @@ class VLEDynamics:
             self.constants = [{k: v.astype(dtype) for k, v in c.items()}
                               for c in self.constants]
         self.gamma = scale_to_fixed(spec.gamma, "gamma") if fixed else spec.gamma
+        self.thresholds = [int(round(layer.sigma_delta * fxp.ONE)) if fixed
+                           else layer.sigma_delta for layer in spec.layers]
         self.into = [[k for k, p in enumerate(spec.projections) if p.post == l]
                      for l in range(spec.n_layers + 1)]
         self.out_of = [[k for k, p in enumerate(spec.projections)
@@ -179,11 +184,15 @@ class VLEDynamics:
                 if l == n_layers:
                     e_in.append(state.e_target)
                 v, e_breve = error_dendrite(A, c, v, A.total(e_in), state.phi_prime[l - 1])
+                if self.thresholds[l - 1]:
+                    e_breve = A.sigma_delta(e_breve, state.e_breve[l - 1], self.thresholds[l - 1])
                 if spec.gamma:
                     drive.append(A.scale(e_breve, self.gamma))
             u, u_breve, rate = representation_neuron(A, c, act, state.u[l - 1], A.total(drive))
             if spec.layers[l - 1].spiking:
                 new_acc[l - 1], rate = A.spike_encode(state.spike_acc[l - 1], rate)
+            elif self.thresholds[l - 1]:
+                rate = A.sigma_delta(rate, state.rates[l], self.thresholds[l - 1])
             new_u.append(u)
             new_v.append(v)
             new_ub.append(u_breve)

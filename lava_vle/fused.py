@@ -135,6 +135,9 @@ class StackedNetwork:
                                        self.dtype)[:, None, None]
         spiking = np.array([layer.spiking for layer in spec.layers], self.dtype)
         self.spiking = spiking[:, None, None] if spiking.any() else None
+        # sigma-delta thresholds; 0 holds nothing back, so one stack serves all layers
+        thresholds = np.array([layer.sigma_delta for layer in spec.layers], self.dtype)
+        self.sigma_delta = thresholds[:, None, None] if thresholds.any() else None
 
     def to_torch(self) -> "StackedNetwork":
         """A copy whose constants are torch tensors (for the BPTT baseline)."""
@@ -146,6 +149,8 @@ class StackedNetwork:
         clone.constants = {k: torch.from_numpy(v) for k, v in self.constants.items()}
         if self.spiking is not None:
             clone.spiking = torch.from_numpy(self.spiking)
+        if self.sigma_delta is not None:
+            clone.sigma_delta = torch.from_numpy(self.sigma_delta)
         return clone
 
     # --- layout conversion ------------------------------------------------------
@@ -234,6 +239,8 @@ class StackedNetwork:
             if p.BR is not None:
                 e_in = e_in + state.e_breve @ p.BR
             v, e_breve = error_dendrite(F, c, state.v, e_in, state.phi_prime)
+            if self.sigma_delta is not None:
+                e_breve = F.sigma_delta(e_breve, state.e_breve, self.sigma_delta)
             if self.spec.gamma:
                 drive = drive + self.spec.gamma * e_breve
         u, u_breve, r = representation_neuron(F, c, self.activation, state.u, drive)
@@ -243,6 +250,8 @@ class StackedNetwork:
             acc, spikes = F.spike_encode(acc, r)
             r = r + self.spiking * (spikes - r)
             acc = acc * self.spiking
+        if self.sigma_delta is not None:
+            r = F.sigma_delta(r, state.r, self.sigma_delta)
         return StackedState(u, v, r, e_breve, phi_prime, state.e_target, acc), rates_pre
 
     def output_error(self, state: StackedState, target: np.ndarray,

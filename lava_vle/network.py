@@ -38,6 +38,11 @@ class LayerSpec:
             subtracted from ``acc``) instead of the graded rate; at most one
             spike per step, so the spike count over a window approximates the
             sum of ``r`` for ``|r| <= 1``. Errors stay graded.
+        sigma_delta: threshold (rate and error units) of sigma-delta
+            communication: the population sends its rate, and its error
+            dendrites their prospective error, only when the value moved by
+            more than this since the last value sent (receivers hold the last
+            value). 0 sends every change (graded).
     """
 
     size: int
@@ -46,6 +51,7 @@ class LayerSpec:
     activation: str = "hard_tanh"
     recurrent: bool = False
     spiking: bool = False
+    sigma_delta: float = 0.0
 
     def time_constants(self) -> tuple[np.ndarray, np.ndarray]:
         """(tau_m, tau_r) broadcast to ``(size,)`` float64 arrays."""
@@ -121,6 +127,10 @@ class NetworkSpec:
             if int(layer.size) < 1:
                 raise ValueError(f"layers[{idx - 1}].size={layer.size} must be >= 1")
             get_activation(layer.activation)
+            if not (np.isfinite(layer.sigma_delta) and layer.sigma_delta >= 0):
+                raise ValueError(f"layers[{idx - 1}].sigma_delta={layer.sigma_delta} must be >= 0")
+            if layer.sigma_delta and layer.spiking:
+                raise ValueError(f"layers[{idx - 1}]: choose spiking or sigma_delta, not both")
             tau_m, tau_r = layer.time_constants()
             for name, tau in (("tau_m", tau_m), ("tau_r", tau_r)):
                 if np.any(tau < self.dt) or not np.all(np.isfinite(tau)):

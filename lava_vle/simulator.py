@@ -203,6 +203,7 @@ class Simulator:
             x_in = x.astype(self.dtype)
             target = target.astype(self.dtype)
         state = state if state is not None else self.initial_state(batch)
+        before = state  # the state one step before ``state`` (sigma-delta message counts)
         updates = self._zero_updates() if plasticity == "accumulate" else None
         trace: dict[str, list[list[np.ndarray]]] = {name: [] for name in record}
         outputs = []
@@ -217,10 +218,13 @@ class Simulator:
                 for k, proj in enumerate(spec.projections):
                     learning_trace = (rule.trace(new.e_breve[proj.post - 1], mod[t])
                                       if plasticity != "off" else None)
-                    counts = effective_synops(state.rates[proj.pre],
-                                              state.e_breve[proj.post - 1], learning_trace,
-                                              spec.carries_error(proj),
-                                              carriers[proj.post - 1] == k)
+                    sd_pre = proj.pre > 0 and spec.layers[proj.pre - 1].sigma_delta > 0
+                    sd_post = spec.layers[proj.post - 1].sigma_delta > 0
+                    counts = effective_synops(
+                        state.rates[proj.pre], state.e_breve[proj.post - 1], learning_trace,
+                        spec.carries_error(proj), carriers[proj.post - 1] == k,
+                        before.rates[proj.pre] if sd_pre else None,
+                        before.e_breve[proj.post - 1] if sd_post else None)
                     for key, value in counts.items():
                         synops[key] += value
             if plasticity == "accumulate":
@@ -228,7 +232,7 @@ class Simulator:
             elif plasticity == "apply":
                 self._apply(rule, new, state.rates, mod[t], first_step + t)
                 syn = synapses_of(spec, self.params)
-            state = new
+            before, state = state, new
             outputs.append(state.rates[-1])
             for name in record:
                 trace[name].append(getattr(state, name) if name != "e_target"

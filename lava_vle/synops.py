@@ -36,7 +36,9 @@ def dense_synaptic_ops(spec: NetworkSpec, steps: int, learning: bool = True) -> 
 
 
 def effective_synops(r_pre: np.ndarray, e_post: np.ndarray, trace: Optional[np.ndarray],
-                     carries_error: bool, has_bias: bool) -> dict:
+                     carries_error: bool, has_bias: bool,
+                     r_pre_before: Optional[np.ndarray] = None,
+                     e_post_before: Optional[np.ndarray] = None) -> dict:
     """Operations one projection performs in one step, counting only nonzero inputs.
 
     NeuroBench's "effective" synaptic operations: a message of value 0
@@ -46,13 +48,19 @@ def effective_synops(r_pre: np.ndarray, e_post: np.ndarray, trace: Optional[np.n
         error_path     = nnz(e_post(t-1)) * n_pre          (if it carries errors)
         weight_updates = nnz(trace(t)) * (nnz(r_pre(t-1)) + has_bias)   (if learning)
 
+    Over a sigma-delta link a message is a change: pass the values held one
+    step earlier (``r_pre_before``, ``e_post_before``) and the message counts
+    become ``nnz(r_pre - r_pre_before)`` and ``nnz(e_post - e_post_before)``.
     Arrays are (batch, n); counts are summed over the batch. The batched
     simulator and the plastic-synapse process models both call this.
     """
     n_post, n_pre = e_post.shape[-1], r_pre.shape[-1]
     active_pre = np.count_nonzero(r_pre, axis=-1)
-    counts = {"forward": int(active_pre.sum()) * n_post,
-              "error_path": int(np.count_nonzero(e_post)) * n_pre if carries_error else 0,
+    forward = active_pre if r_pre_before is None else \
+        np.count_nonzero(np.asarray(r_pre) - r_pre_before, axis=-1)
+    errors = e_post if e_post_before is None else np.asarray(e_post) - e_post_before
+    counts = {"forward": int(forward.sum()) * n_post,
+              "error_path": int(np.count_nonzero(errors)) * n_pre if carries_error else 0,
               "weight_updates": 0}
     if trace is not None:
         counts["weight_updates"] = int((np.count_nonzero(trace, axis=-1)

@@ -10,6 +10,7 @@ import typing as ty
 import numpy as np
 from lava.magma.core.process.process import AbstractProcess
 
+from lava_vle import fixed_point as fxp
 from lava_vle.activations import get_activation
 from lava_vle.arithmetic import neuron_constants, scale_to_fixed
 
@@ -48,6 +49,17 @@ def gain(value: float, name: str) -> float:
     """A non-negative gain representable as a 16-bit factor."""
     scale_to_fixed(value, name)
     return float(value)
+
+
+def threshold(value: float, spiking: bool = False) -> float:
+    """A sigma-delta threshold: finite, >= 0, representable as a 24-bit state value."""
+    value = float(value)
+    if not (np.isfinite(value) and 0 <= value < 2 ** (fxp.STATE_BITS - 1) / fxp.ONE):
+        raise ValueError(f"sigma_delta={value} must lie in 0..{2 ** 7} "
+                         f"(state units, {fxp.STATE_BITS}-bit)")
+    if value and spiking:
+        raise ValueError("choose spiking or sigma_delta, not both")
+    return value
 
 
 class ValidatedProcess(AbstractProcess):

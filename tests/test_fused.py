@@ -23,15 +23,19 @@ def run_fused(spec, params, x, y):
     return np.stack(outputs), d_weights, net, p
 
 
-@pytest.mark.parametrize("recurrent,spiking", [(False, False), (True, False), (True, True)],
-                         ids=["feedforward", "recurrent", "recurrent-spiking"])
+@pytest.mark.parametrize("recurrent,spiking,sigma_delta",
+                         [(False, False, 0.0), (True, False, 0.0), (True, True, 0.0),
+                          (True, False, 0.05)],
+                         ids=["feedforward", "recurrent", "recurrent-spiking", "sigma-delta"])
 @pytest.mark.parametrize("feedback", ["mirrored", "random"])
-def test_fused_step_equals_reference_simulator_over_50_steps(recurrent, spiking, feedback):
+def test_fused_step_equals_reference_simulator_over_50_steps(recurrent, spiking, sigma_delta,
+                                                             feedback):
     spec = NetworkSpec(
         n_in=3, dt=0.1, loss="ce", gamma=0.1, feedback=feedback,
         layers=(LayerSpec(6, 1.0, [1, 1, 0.5, 1, 0.3, 1.0], "tanh", recurrent=recurrent,
-                          spiking=spiking),
-                LayerSpec(5, 0.8, 0.8, "hard_tanh", recurrent=recurrent, spiking=spiking),
+                          spiking=spiking, sigma_delta=sigma_delta),
+                LayerSpec(5, 0.8, 0.8, "hard_tanh", recurrent=recurrent, spiking=spiking,
+                          sigma_delta=sigma_delta),
                 LayerSpec(2, 0.5, 0.5, "linear")))
     params = init_params(spec, seed=2)
     rng = np.random.default_rng(0)

@@ -24,11 +24,15 @@ class AbstractErrorDendriteModel(PyLoihiProcessModel):
         super().__init__(proc_params)
         self.constants = neuron_constants(proc_params["dt"], proc_params["tau_m"],
                                           proc_params["tau_r"], fixed=self.A.fixed)
+        sd = proc_params["sigma_delta"]
+        self.threshold = int(round(sd * fxp.ONE)) if self.A.fixed else sd
 
     def run_spk(self) -> None:
         e_in = self.A.total([self.e_in.recv()])
         phi_prime = self.phi_prime_in.recv()
         v, e_breve = error_dendrite(self.A, self.constants, self.v, e_in, phi_prime)
+        if self.threshold:
+            e_breve = self.A.sigma_delta(e_breve, self.e_breve, self.threshold)
         self.v[:], self.e_breve[:] = v, e_breve
         self.e_out.send(self.e_breve)
 

@@ -8,7 +8,8 @@ from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.process import LogConfig
 from lava.magma.core.process.variable import Var
 
-from lava_vle.processes._validation import ValidatedProcess, shape_of, time_constants
+from lava_vle.processes._validation import (ValidatedProcess, shape_of, threshold,
+                                            time_constants)
 
 
 class ErrorDendrite(ValidatedProcess):
@@ -37,17 +38,20 @@ class ErrorDendrite(ValidatedProcess):
     e_breve : (n,) prospective error last sent.
     tau_m, tau_r : (n,) time constants of the paired neuron (fixed_pt derives
         a 12-bit decay ``dt/tau_r`` and a 16-bit gain ``tau_m/tau_r``).
+
+    Parameter ``sigma_delta`` (>= 0): send a new e_breve only when it moved
+    by more than this since the last one sent; 0: graded.
     """
 
     def __init__(self, *, shape: ty.Union[int, ty.Tuple[int]],
                  tau_m: ty.Union[float, np.ndarray] = 1.0,
                  tau_r: ty.Union[float, np.ndarray] = 1.0, dt: float = 0.1,
-                 name: ty.Optional[str] = None,
+                 sigma_delta: float = 0.0, name: ty.Optional[str] = None,
                  log_config: ty.Optional[LogConfig] = None) -> None:
         shape = shape_of(shape)
         tau_m, tau_r = time_constants(shape, tau_m, tau_r, dt)
         super().__init__(shape=shape, tau_m=tau_m, tau_r=tau_r, dt=float(dt),
-                         name=name, log_config=log_config)
+                         sigma_delta=threshold(sigma_delta), name=name, log_config=log_config)
         self.e_in = InPort(shape=shape)
         self.phi_prime_in = InPort(shape=shape)
         self.e_out = OutPort(shape=shape)

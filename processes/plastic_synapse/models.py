@@ -57,8 +57,10 @@ class AbstractPlasticSynapseModel(PyLoihiProcessModel):
         r_pre, e_post = self.s_in.recv(), self.e_in.recv()
         modulator = self.m_in.recv() if self.m_in.csp_ports else self._unit_modulator()
         trace = self.rule.trace(e_post[None, :], modulator) if self.learning else None
-        counts = effective_synops(self.r_pre[None, :], self.e_post[None, :], trace,
-                                  carries_error, self.has_bias)
+        counts = effective_synops(
+            self.r_pre[None, :], self.e_post[None, :], trace, carries_error, self.has_bias,
+            self.r_pre_before[None, :] if self.proc_params["sigma_delta_pre"] else None,
+            self.e_post_before[None, :] if self.proc_params["sigma_delta_post"] else None)
         self.synops[:] += [counts["forward"], counts["error_path"], counts["weight_updates"]]
         if self.learning:
             weights, bias = self._plastic()
@@ -69,6 +71,7 @@ class AbstractPlasticSynapseModel(PyLoihiProcessModel):
             if self.has_bias:
                 bias[:] = new_b
             self._after_update()
+        self.r_pre_before[:], self.e_post_before[:] = self.r_pre, self.e_post
         self.r_pre[:], self.e_post[:] = r_pre, e_post
 
     def _unit_modulator(self) -> np.ndarray:
@@ -99,6 +102,8 @@ class PyPlasticSynapseModelFloat(AbstractPlasticSynapseModel):
     e_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
     r_pre: np.ndarray = LavaPyType(np.ndarray, float)
     e_post: np.ndarray = LavaPyType(np.ndarray, float)
+    r_pre_before: np.ndarray = LavaPyType(np.ndarray, float)
+    e_post_before: np.ndarray = LavaPyType(np.ndarray, float)
 
 
 @implements(proc=PlasticSynapse, protocol=LoihiProtocol)
@@ -116,6 +121,8 @@ class PyPlasticSynapseModelFixed(AbstractPlasticSynapseModel):
     e_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=fxp.STATE_BITS)
     r_pre: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.MAX_PAYLOAD_BITS)
     e_post: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.STATE_BITS)
+    r_pre_before: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.MAX_PAYLOAD_BITS)
+    e_post_before: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.STATE_BITS)
 
     def __init__(self, proc_params) -> None:
         super().__init__(proc_params)

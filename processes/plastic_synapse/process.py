@@ -49,7 +49,8 @@ class PlasticSynapse(ValidatedProcess):
     weight_exp : (1,) weight exponent, -16..7 (Lava Dense's ``weight_exp``).
     feedback : (n_post, n_pre) random feedback matrix (real) or zeros;
         feedback_exp its exponent.
-    r_pre, e_post : buffered inputs of the previous step (real / Q7.16).
+    r_pre, e_post : buffered inputs of the previous step (real / Q7.16);
+        r_pre_before, e_post_before the step before (sigma-delta counts).
     synops : (3,) effective synaptic operations so far: forward, error path,
         weight updates (``lava_vle.synops.effective_synops``; int64).
 
@@ -64,12 +65,16 @@ class PlasticSynapse(ValidatedProcess):
     feedback : fixed random (n_post, n_pre) feedback matrix, or None (mirrored).
     seed : 32-bit seed of the stochastic-rounding hash (fixed_pt).
     headroom : growth room of the default exponent for learning.
+    sigma_delta_pre, sigma_delta_post : the presynaptic rates / postsynaptic
+        errors arrive over sigma-delta links; ``synops`` then counts changes
+        (messages) instead of nonzero values.
     """
 
     def __init__(self, *, weights: np.ndarray, bias: ty.Optional[np.ndarray] = None,
                  weight_exp: ty.Optional[int] = None, learning_rate: float = 0.0,
                  feedback: ty.Optional[np.ndarray] = None, seed: int = 0,
-                 headroom: float = 2.0, name: ty.Optional[str] = None,
+                 headroom: float = 2.0, sigma_delta_pre: bool = False,
+                 sigma_delta_post: bool = False, name: ty.Optional[str] = None,
                  log_config: ty.Optional[LogConfig] = None) -> None:
         weights = np.asarray(weights, dtype=np.float64)
         if weights.ndim != 2 or not np.all(np.isfinite(weights)):
@@ -96,7 +101,9 @@ class PlasticSynapse(ValidatedProcess):
         bias_acc = fxp.quantize_weights(bias, weight_exp, fxp.ACC_FRAC_BITS)
         super().__init__(weights=weights, has_bias=has_bias, weight_exp=weight_exp,
                          learning_rate=float(learning_rate), has_feedback=has_feedback,
-                         feedback_exp=feedback_exp, seed=int(seed), name=name,
+                         feedback_exp=feedback_exp, seed=int(seed),
+                         sigma_delta_pre=bool(sigma_delta_pre),
+                         sigma_delta_post=bool(sigma_delta_post), name=name,
                          log_config=log_config)
         self.s_in = InPort(shape=(n_pre,))
         self.e_in = InPort(shape=(n_post,))
@@ -112,4 +119,6 @@ class PlasticSynapse(ValidatedProcess):
         self.feedback_exp = Var(shape=(1,), init=feedback_exp)
         self.r_pre = Var(shape=(n_pre,), init=0)
         self.e_post = Var(shape=(n_post,), init=0)
+        self.r_pre_before = Var(shape=(n_pre,), init=0)
+        self.e_post_before = Var(shape=(n_post,), init=0)
         self.synops = Var(shape=(3,), init=0)

@@ -30,6 +30,8 @@ class AbstractVLENeuronModel(PyLoihiProcessModel):
         gamma = proc_params["gamma"]
         self.gamma = scale_to_fixed(gamma, "gamma") if fixed else gamma
         self.spiking = proc_params["spiking"]
+        sd = proc_params["sigma_delta"]
+        self.threshold = int(round(sd * fxp.ONE)) if fixed else sd
 
     def run_spk(self) -> None:
         A = self.A
@@ -42,6 +44,8 @@ class AbstractVLENeuronModel(PyLoihiProcessModel):
                                                  self.u, A.total(drive))
         if self.spiking:
             self.spike_acc[:], rate = A.spike_encode(self.spike_acc, rate)
+        elif self.threshold:
+            rate = A.sigma_delta(rate, self.r, self.threshold)
         self.u[:], self.u_breve[:], self.r[:] = u, u_breve, rate
         self.s_out.send(self.r)
 

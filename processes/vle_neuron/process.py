@@ -9,7 +9,7 @@ from lava.magma.core.process.process import LogConfig
 from lava.magma.core.process.variable import Var
 
 from lava_vle.processes._validation import (ValidatedProcess, activation_name, gain, shape_of,
-                                            time_constants)
+                                            threshold, time_constants)
 
 
 class VLENeuron(ValidatedProcess):
@@ -56,19 +56,23 @@ class VLENeuron(ValidatedProcess):
     activation : ``"hard_tanh"``, ``"relu"`` or ``"linear"``.
     gamma : nudging strength, 0 <= gamma < 16.
     spiking : send binary (signed) spikes instead of graded rates.
+    sigma_delta : threshold (rate units, >= 0) of sigma-delta sending: the
+        sent rate changes only when r moved by more than it; 0: graded.
     """
 
     def __init__(self, *, shape: ty.Union[int, ty.Tuple[int]],
                  tau_m: ty.Union[float, np.ndarray] = 1.0,
                  tau_r: ty.Union[float, np.ndarray] = 1.0, dt: float = 0.1,
                  activation: str = "hard_tanh", gamma: float = 0.0,
-                 spiking: bool = False, name: ty.Optional[str] = None,
+                 spiking: bool = False, sigma_delta: float = 0.0,
+                 name: ty.Optional[str] = None,
                  log_config: ty.Optional[LogConfig] = None) -> None:
         shape = shape_of(shape)
         tau_m, tau_r = time_constants(shape, tau_m, tau_r, dt)
         super().__init__(shape=shape, tau_m=tau_m, tau_r=tau_r, dt=float(dt),
                          activation=activation_name(activation),
-                         gamma=gain(gamma, "gamma"), spiking=bool(spiking), name=name,
+                         gamma=gain(gamma, "gamma"), spiking=bool(spiking),
+                         sigma_delta=threshold(sigma_delta, spiking), name=name,
                          log_config=log_config)
         self.a_in = InPort(shape=shape)
         self.nudge_in = InPort(shape=shape)

@@ -72,6 +72,7 @@ def train(args: argparse.Namespace) -> dict:
                          epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                          seed=args.seed, update_interval=args.update_interval,
                          optimizer=args.optimizer, activation=args.activation,
+                         sigma_delta=args.sigma_delta, error_sigma_delta=args.error_sigma_delta,
                          feedback=args.feedback, limit_train=args.limit_train,
                          limit_test=args.limit_test, dataset_kwargs=dataset_kwargs)
     try:
@@ -91,12 +92,13 @@ def train(args: argparse.Namespace) -> dict:
         raise SystemExit(130)
     name = "accuracy" if results["metric"] == "accuracy_percent" else "NRMSE"
     unit = " %" if name == "accuracy" else ""
-    synops = results["synops_per_sample"]
+    synops = results["effective_synops_per_sample"]
     print(f"test {name}: {results['test_metric']:.2f}{unit} after {len(results['history'])} "
           f"epochs ({results['train_wall_s']:.1f} s training, "
           f"{results['network']['parameters']} parameters)")
-    print(f"synaptic ops per training sample (dense graded): {synops['forward']:,} forward, "
-          f"{synops['error_path']:,} error path, {synops['weight_updates']:,} weight updates")
+    print(f"synaptic ops per training sample (effective, measured): {synops['forward']:,.0f} "
+          f"forward, {synops['error_path']:,.0f} error path, "
+          f"{synops['weight_updates']:,.0f} weight updates")
     print(f"wrote {out}/results.json, learning_curves.png, outputs.png")
     return results
 
@@ -119,6 +121,10 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     p_train.add_argument("--optimizer", default="adam", choices=["adam", "sgd"],
                          help="float rules (fixed point always uses its integer SGD)")
     p_train.add_argument("--feedback", default="mirrored", choices=["mirrored", "random"])
+    p_train.add_argument("--sigma-delta", type=float, default=0.0,
+                         help="sigma-delta threshold of the hidden layers' rates")
+    p_train.add_argument("--error-sigma-delta", type=float, default=0.0,
+                         help="sigma-delta threshold of the hidden layers' errors")
     p_train.add_argument("--activation", choices=["tanh", "hard_tanh", "relu"],
                          help="hidden activation (default tanh; fixed point: hard_tanh)")
     p_train.add_argument("--seed", type=int, default=0)

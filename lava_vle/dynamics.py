@@ -119,8 +119,9 @@ class VLEDynamics:
             self.constants = [{k: v.astype(dtype) for k, v in c.items()}
                               for c in self.constants]
         self.gamma = scale_to_fixed(spec.gamma, "gamma") if fixed else spec.gamma
-        self.thresholds = [int(round(layer.sigma_delta * fxp.ONE)) if fixed
-                           else layer.sigma_delta for layer in spec.layers]
+        to_units = (lambda v: int(round(v * fxp.ONE))) if fixed else float  # noqa: E731
+        self.thresholds = [to_units(layer.sigma_delta) for layer in spec.layers]
+        self.error_thresholds = [to_units(layer.error_sigma_delta) for layer in spec.layers]
         self.into = [[k for k, p in enumerate(spec.projections) if p.post == l]
                      for l in range(spec.n_layers + 1)]
         self.out_of = [[k for k, p in enumerate(spec.projections)
@@ -184,8 +185,9 @@ class VLEDynamics:
                 if l == n_layers:
                     e_in.append(state.e_target)
                 v, e_breve = error_dendrite(A, c, v, A.total(e_in), state.phi_prime[l - 1])
-                if self.thresholds[l - 1]:
-                    e_breve = A.sigma_delta(e_breve, state.e_breve[l - 1], self.thresholds[l - 1])
+                if self.error_thresholds[l - 1]:
+                    e_breve = A.sigma_delta(e_breve, state.e_breve[l - 1],
+                                            self.error_thresholds[l - 1])
                 if spec.gamma:
                     drive.append(A.scale(e_breve, self.gamma))
             u, u_breve, rate = representation_neuron(A, c, act, state.u[l - 1], A.total(drive))

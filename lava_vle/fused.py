@@ -138,6 +138,8 @@ class StackedNetwork:
         # sigma-delta thresholds; 0 holds nothing back, so one stack serves all layers
         thresholds = np.array([layer.sigma_delta for layer in spec.layers], self.dtype)
         self.sigma_delta = thresholds[:, None, None] if thresholds.any() else None
+        thresholds = np.array([layer.error_sigma_delta for layer in spec.layers], self.dtype)
+        self.error_sigma_delta = thresholds[:, None, None] if thresholds.any() else None
 
     def to_torch(self) -> "StackedNetwork":
         """A copy whose constants are torch tensors (for the BPTT baseline)."""
@@ -151,6 +153,8 @@ class StackedNetwork:
             clone.spiking = torch.from_numpy(self.spiking)
         if self.sigma_delta is not None:
             clone.sigma_delta = torch.from_numpy(self.sigma_delta)
+        if self.error_sigma_delta is not None:
+            clone.error_sigma_delta = torch.from_numpy(self.error_sigma_delta)
         return clone
 
     # --- layout conversion ------------------------------------------------------
@@ -239,8 +243,8 @@ class StackedNetwork:
             if p.BR is not None:
                 e_in = e_in + state.e_breve @ p.BR
             v, e_breve = error_dendrite(F, c, state.v, e_in, state.phi_prime)
-            if self.sigma_delta is not None:
-                e_breve = F.sigma_delta(e_breve, state.e_breve, self.sigma_delta)
+            if self.error_sigma_delta is not None:
+                e_breve = F.sigma_delta(e_breve, state.e_breve, self.error_sigma_delta)
             if self.spec.gamma:
                 drive = drive + self.spec.gamma * e_breve
         u, u_breve, r = representation_neuron(F, c, self.activation, state.u, drive)

@@ -38,11 +38,12 @@ class LayerSpec:
             subtracted from ``acc``) instead of the graded rate; at most one
             spike per step, so the spike count over a window approximates the
             sum of ``r`` for ``|r| <= 1``. Errors stay graded.
-        sigma_delta: threshold (rate and error units) of sigma-delta
-            communication: the population sends its rate, and its error
-            dendrites their prospective error, only when the value moved by
-            more than this since the last value sent (receivers hold the last
-            value). 0 sends every change (graded).
+        sigma_delta: threshold (rate units) of sigma-delta communication:
+            the population sends its rate only when it moved by more than
+            this since the last value sent (receivers hold the last value);
+            0 sends every change (graded).
+        error_sigma_delta: the same for the prospective errors its error
+            dendrites send (errors are much smaller than rates).
     """
 
     size: int
@@ -52,6 +53,7 @@ class LayerSpec:
     recurrent: bool = False
     spiking: bool = False
     sigma_delta: float = 0.0
+    error_sigma_delta: float = 0.0
 
     def time_constants(self) -> tuple[np.ndarray, np.ndarray]:
         """(tau_m, tau_r) broadcast to ``(size,)`` float64 arrays."""
@@ -127,8 +129,10 @@ class NetworkSpec:
             if int(layer.size) < 1:
                 raise ValueError(f"layers[{idx - 1}].size={layer.size} must be >= 1")
             get_activation(layer.activation)
-            if not (np.isfinite(layer.sigma_delta) and layer.sigma_delta >= 0):
-                raise ValueError(f"layers[{idx - 1}].sigma_delta={layer.sigma_delta} must be >= 0")
+            for name in ("sigma_delta", "error_sigma_delta"):
+                value = getattr(layer, name)
+                if not (np.isfinite(value) and value >= 0):
+                    raise ValueError(f"layers[{idx - 1}].{name}={value} must be >= 0")
             if layer.sigma_delta and layer.spiking:
                 raise ValueError(f"layers[{idx - 1}]: choose spiking or sigma_delta, not both")
             tau_m, tau_r = layer.time_constants()

@@ -22,7 +22,8 @@ def collect(root: Path) -> list[dict]:
             "best": max(metrics) if accuracy else min(metrics),
             "epochs": len(history), "train_wall_s": result["train_wall_s"],
             "samples_per_s": sum(r["samples_per_s"] for r in history) / len(history),
-            "parameters": result["network"]["parameters"]})
+            "parameters": result["network"]["parameters"],
+            "synops": sum(result.get("effective_synops_per_sample", {}).values())})
     return rows
 
 

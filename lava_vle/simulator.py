@@ -219,7 +219,7 @@ class Simulator:
                     learning_trace = (rule.trace(new.e_breve[proj.post - 1], mod[t])
                                       if plasticity != "off" else None)
                     sd_pre = proj.pre > 0 and spec.layers[proj.pre - 1].sigma_delta > 0
-                    sd_post = spec.layers[proj.post - 1].sigma_delta > 0
+                    sd_post = spec.layers[proj.post - 1].error_sigma_delta > 0
                     counts = effective_synops(
                         state.rates[proj.pre], state.e_breve[proj.post - 1], learning_trace,
                         spec.carries_error(proj), carriers[proj.post - 1] == k,

@@ -62,7 +62,7 @@ def build_vle_network(spec: NetworkSpec, params: FloatParams, learning_rate: flo
                            activation=layer.activation, gamma=spec.gamma,
                            spiking=layer.spiking, sigma_delta=layer.sigma_delta)
         dendrite = ErrorDendrite(shape=(layer.size,), tau_m=tau_m, tau_r=tau_r, dt=spec.dt,
-                                 sigma_delta=layer.sigma_delta)
+                                 sigma_delta=layer.error_sigma_delta)
         neuron.phi_prime_out.connect(dendrite.phi_prime_in)
         if spec.gamma:
             dendrite.e_out.connect(neuron.nudge_in)
@@ -70,15 +70,17 @@ def build_vle_network(spec: NetworkSpec, params: FloatParams, learning_rate: flo
         dendrites.append(dendrite)
     broadcast = Neuromodulator(value=modulator, external=external_modulator)
     carriers = bias_carriers(spec)
-    sigma_delta = [False] + [layer.sigma_delta > 0 for layer in spec.layers]  # by population
+    # sigma-delta links by population: rates (pre side) and errors (post side)
+    sd_rates = [False] + [layer.sigma_delta > 0 for layer in spec.layers]
+    sd_errors = [False] + [layer.error_sigma_delta > 0 for layer in spec.layers]
     synapses = []
     for k, proj in enumerate(spec.projections):
         carried = params.biases[proj.post - 1] if carriers[proj.post - 1] == k else None
         syn = PlasticSynapse(weights=params.weights[k], bias=carried, weight_exp=exps[k],
                              learning_rate=learning_rate, feedback=params.feedback[k],
                              seed=fxp.stream_seed(seed, k),
-                             sigma_delta_pre=sigma_delta[proj.pre],
-                             sigma_delta_post=sigma_delta[proj.post])
+                             sigma_delta_pre=sd_rates[proj.pre],
+                             sigma_delta_post=sd_errors[proj.post])
         if proj.pre > 0:
             neurons[proj.pre - 1].s_out.connect(syn.s_in)
         if spec.carries_error(proj):

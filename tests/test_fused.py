@@ -33,7 +33,8 @@ def test_fused_step_equals_reference_simulator_over_50_steps(recurrent, spiking,
     spec = NetworkSpec(
         n_in=3, dt=0.1, loss="ce", gamma=0.1, feedback=feedback,
         layers=(LayerSpec(6, 1.0, [1, 1, 0.5, 1, 0.3, 1.0], "tanh", recurrent=recurrent,
-                          spiking=spiking, sigma_delta=sigma_delta),
+                          spiking=spiking, sigma_delta=sigma_delta,
+                          error_sigma_delta=sigma_delta / 10),
                 LayerSpec(5, 0.8, 0.8, "hard_tanh", recurrent=recurrent, spiking=spiking,
                           sigma_delta=sigma_delta),
                 LayerSpec(2, 0.5, 0.5, "linear")))

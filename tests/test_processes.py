@@ -28,14 +28,15 @@ SEED = 7
 
 
 def three_layer_spec(gamma=0.0, feedback="mirrored", spiking=False, recurrent_error="loop",
-                     sigma_delta=0.0):
+                     sigma_delta=0.0, error_sigma_delta=0.0):
     """Recurrent LE/LI hidden layer, relu layer, linear output: every code path."""
     return NetworkSpec(
         n_in=2,
         layers=(LayerSpec(5, tau_m=1.0, tau_r=[1.0, 1.0, 0.5, 1.0, 0.8], activation="hard_tanh",
-                          recurrent=True, spiking=spiking, sigma_delta=sigma_delta),
+                          recurrent=True, spiking=spiking, sigma_delta=sigma_delta,
+                          error_sigma_delta=error_sigma_delta),
                 LayerSpec(4, tau_m=0.8, tau_r=0.4, activation="relu", spiking=spiking,
-                          sigma_delta=sigma_delta),
+                          sigma_delta=sigma_delta, error_sigma_delta=error_sigma_delta),
                 LayerSpec(2, tau_m=0.5, tau_r=0.5, activation="linear")),
         dt=0.1, gamma=gamma, feedback=feedback, recurrent_error=recurrent_error)
 
@@ -86,7 +87,7 @@ def sim_state(result):
 @pytest.mark.parametrize("spec", [three_layer_spec(),
                                   three_layer_spec(gamma=0.5, feedback="random"),
                                   three_layer_spec(spiking=True, recurrent_error="none"),
-                                  three_layer_spec(sigma_delta=0.02)],
+                                  three_layer_spec(sigma_delta=0.02, error_sigma_delta=0.002)],
                          ids=["mirrored", "random-feedback-nudged", "spiking-truncated",
                               "sigma-delta"])
 def test_fixed_pt_network_equals_batched_simulator_bit_for_bit_over_200_steps(spec):
@@ -130,7 +131,7 @@ def test_floating_pt_network_agrees_with_float_simulator_to_1e6():
 
 @pytest.mark.parametrize("precision", ["fixed", "float"])
 @pytest.mark.parametrize("spec", [three_layer_spec(spiking=True, recurrent_error="none"),
-                                  three_layer_spec(sigma_delta=0.02)],
+                                  three_layer_spec(sigma_delta=0.02, error_sigma_delta=0.002)],
                          ids=["spiking", "sigma-delta"])
 def test_synop_counts_of_lava_runtime_equal_the_simulators(precision, spec):
     params = init_params(spec, seed=3)

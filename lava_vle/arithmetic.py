@@ -76,6 +76,11 @@ class FloatArithmetic:
         return value + (held - value).detach()
 
     @staticmethod
+    def threshold(value: float) -> float:
+        """A sigma-delta threshold in this arithmetic's units."""
+        return float(value)
+
+    @staticmethod
     def spike_encode(acc: Array, rate: Array) -> tuple[Array, Array]:
         """Integrate-and-fire encoder: ``(acc, spikes)`` with spikes in {-1, 0, 1}.
 
@@ -152,9 +157,12 @@ class FixedArithmetic:
 
     @staticmethod
     def sigma_delta(value: np.ndarray, last_sent: np.ndarray, threshold: int) -> np.ndarray:
-        """Integer sigma-delta hold (compare and select): see FloatArithmetic."""
-        return np.where(np.abs(np.asarray(value, np.int64) - last_sent) > threshold,
-                        value, last_sent)
+        return fxp.sigma_delta_hold(value, last_sent, threshold)
+
+    @staticmethod
+    def threshold(value: float) -> int:
+        """A sigma-delta threshold in this arithmetic's units."""
+        return fxp.threshold_to_fixed(value)
 
     @staticmethod
     def forward(weight_mant: np.ndarray, weight_exp: int, rates: np.ndarray) -> np.ndarray:

@@ -28,7 +28,6 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from lava_vle import fixed_point as fxp
 from lava_vle.activations import Activation, get_activation
 from lava_vle.arithmetic import FixedArithmetic, FloatArithmetic, neuron_constants, scale_to_fixed
 from lava_vle.network import NetworkSpec
@@ -119,9 +118,9 @@ class VLEDynamics:
             self.constants = [{k: v.astype(dtype) for k, v in c.items()}
                               for c in self.constants]
         self.gamma = scale_to_fixed(spec.gamma, "gamma") if fixed else spec.gamma
-        to_units = (lambda v: int(round(v * fxp.ONE))) if fixed else float  # noqa: E731
-        self.thresholds = [to_units(layer.sigma_delta) for layer in spec.layers]
-        self.error_thresholds = [to_units(layer.error_sigma_delta) for layer in spec.layers]
+        self.thresholds = [self.arith.threshold(layer.sigma_delta) for layer in spec.layers]
+        self.error_thresholds = [self.arith.threshold(layer.error_sigma_delta)
+                                 for layer in spec.layers]
         self.into = [[k for k, p in enumerate(spec.projections) if p.post == l]
                      for l in range(spec.n_layers + 1)]
         self.out_of = [[k for k, p in enumerate(spec.projections)

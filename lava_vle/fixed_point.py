@@ -176,6 +176,18 @@ def integrate_and_fire(acc: IntArray, rate: IntArray) -> tuple[np.ndarray, np.nd
     return total - spikes, spikes
 
 
+def sigma_delta_hold(value: IntArray, last_sent: IntArray, threshold: int) -> np.ndarray:
+    """Sigma-delta link: ``value`` where ``|value - last_sent| > threshold``, else
+    ``last_sent`` (compare and select; the receiver holds the last message)."""
+    value = np.asarray(value, dtype=np.int64)
+    return np.where(np.abs(value - last_sent) > threshold, value, last_sent)
+
+
+def threshold_to_fixed(threshold: float) -> int:
+    """A sigma-delta threshold in state units (``round(threshold * ONE)``)."""
+    return int(round(float(threshold) * ONE))
+
+
 # ---------------------------------------------------------------------------
 # Counter-based hash and stochastic rounding
 # ---------------------------------------------------------------------------

@@ -1,5 +1,4 @@
 """Every tutorial notebook runs to the end (small size) without an error."""
-import os
 from pathlib import Path
 
 import nbformat

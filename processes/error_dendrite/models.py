@@ -24,8 +24,7 @@ class AbstractErrorDendriteModel(PyLoihiProcessModel):
         super().__init__(proc_params)
         self.constants = neuron_constants(proc_params["dt"], proc_params["tau_m"],
                                           proc_params["tau_r"], fixed=self.A.fixed)
-        sd = proc_params["sigma_delta"]
-        self.threshold = int(round(sd * fxp.ONE)) if self.A.fixed else sd
+        self.threshold = self.A.threshold(proc_params["sigma_delta"])
 
     def run_spk(self) -> None:
         e_in = self.A.total([self.e_in.recv()])

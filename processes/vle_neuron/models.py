@@ -30,8 +30,7 @@ class AbstractVLENeuronModel(PyLoihiProcessModel):
         gamma = proc_params["gamma"]
         self.gamma = scale_to_fixed(gamma, "gamma") if fixed else gamma
         self.spiking = proc_params["spiking"]
-        sd = proc_params["sigma_delta"]
-        self.threshold = int(round(sd * fxp.ONE)) if fixed else sd
+        self.threshold = self.A.threshold(proc_params["sigma_delta"])
 
     def run_spk(self) -> None:
         A = self.A

@@ -29,6 +29,7 @@ def demo(epochs: int = 20, steps: int = 400) -> dict:
 
     from lava_vle.network import LayerSpec, NetworkSpec
     from lava_vle.simulator import Simulator
+    from lava_vle.synops import dense_synaptic_ops
     from lava_vle.tasks import teacher_student
 
     spec = NetworkSpec(n_in=2, layers=(LayerSpec(16, tau_m=1.0, tau_r=1.0, activation="hard_tanh"),
@@ -47,8 +48,7 @@ def demo(epochs: int = 20, steps: int = 400) -> dict:
             sim.run(ts.x, ts.target, plasticity="apply", eta=0.01)
             mse.append(float(np.mean((sim.run(ts.x, ts.target).outputs - ts.target) ** 2)))
         wall = time.perf_counter() - start
-        synops = epochs * steps * sum(spec.sizes[p.pre] * spec.sizes[p.post]
-                                      for p in spec.projections)
+        synops = epochs * dense_synaptic_ops(spec, steps)["forward"]
         print(f"{precision:>5}: output MSE {mse[0]:.2e} -> {mse[-1]:.2e} "
               f"({mse[0] / mse[-1]:.0f}x lower) in {epochs} epochs, {wall:.1f} s; "
               f"{synops:,} forward synaptic ops (graded, dense)")

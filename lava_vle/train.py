@@ -254,8 +254,7 @@ class Trainer:
             prev = xp[t]
             outputs.append(net.outputs(state))
         out = torch.stack(outputs)
-        weight = torch.tensor(np.repeat(self.dataset.loss_weight[:, None], batch, 1), dtype=out.dtype)
-        loss = sequence_loss(self.spec.loss, out, torch.tensor(y), weight, self.spec.beta) / batch
+        loss = self.loss(out, torch.tensor(y)) / batch
         loss.backward()
         self.optimizer.step([leaf.grad.numpy() for leaf in leaves])
         return out.detach().numpy()
@@ -265,6 +264,16 @@ class Trainer:
         self.optimizer.step([g / batch for g in stacked.arrays()])
 
     # --- evaluation -------------------------------------------------------------------
+    def loss(self, outputs: Any, target: Any) -> Any:
+        """Sequence loss summed over a time-major batch (numpy or torch), with
+        the dataset's per-step weights."""
+        weight = self.dataset.loss_weight[:, None]
+        if not isinstance(outputs, np.ndarray):
+            import torch
+
+            weight = torch.tensor(weight, dtype=outputs.dtype)
+        return sequence_loss(self.spec.loss, outputs, target, weight, self.spec.beta)
+
     def float_params(self) -> FloatParams:
         """Current parameters as real values (fixed point: the 8-bit mantissas)."""
         if self.fixed:
@@ -301,9 +310,7 @@ class Trainer:
             index = np.arange(start, min(n, start + batch_size))
             x, y = self._sequences(split, index)
             out = self._forward_numpy(x)
-            weight = np.repeat(self.dataset.loss_weight[:, None], len(index), 1)
-            losses += float(sequence_loss(self.spec.loss, out.astype(np.float64), y, weight,
-                                          self.spec.beta))
+            losses += float(self.loss(out.astype(np.float64), y))
             outputs.append(out)
         outputs = np.concatenate(outputs, axis=1)
         return {"loss": losses / n, "metric": self.metric(outputs, split, np.arange(n)),
@@ -322,9 +329,7 @@ class Trainer:
         for index in bar:
             x, y = self._sequences("train", index)
             out = batch_fn(x, y)
-            weight = np.repeat(self.dataset.loss_weight[:, None], len(index), 1)
-            loss = float(sequence_loss(self.spec.loss, np.asarray(out, np.float64), y, weight,
-                                       self.spec.beta)) / len(index)
+            loss = float(self.loss(np.asarray(out, np.float64), y)) / len(index)
             if not np.isfinite(loss) or not np.all(np.isfinite(out)):
                 raise TrainingDiverged(
                     f"loss is {loss} at epoch {self.epoch + 1}, batch {len(metrics) + 1}: "

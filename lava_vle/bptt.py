@@ -38,9 +38,6 @@ class TorchNetwork:
             {k: torch.tensor(v, dtype=self.dtype, device=self.device) for k, v in c.items()}
             for c in self.dynamics.constants]
 
-    def parameters(self) -> list:
-        return self.weights + self.biases
-
     def forward(self, x: Any) -> Any:
         """Output rates (T, B, n_out) for input ``x`` (T, B, n_in) (tensor or array)."""
         torch = self.torch

@@ -71,7 +71,8 @@ def train(args: argparse.Namespace) -> dict:
     config = TrainConfig(task=args.task, rule=args.rule, precision=args.precision,
                          epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                          seed=args.seed, update_interval=args.update_interval,
-                         optimizer=args.optimizer, activation=args.activation,
+                         optimizer=args.optimizer, lr_schedule=args.lr_schedule,
+                         activation=args.activation,
                          sigma_delta=args.sigma_delta, error_sigma_delta=args.error_sigma_delta,
                          feedback=args.feedback, limit_train=args.limit_train,
                          limit_test=args.limit_test, dataset_kwargs=dataset_kwargs)
@@ -120,6 +121,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
                          help="VLE float: optimiser step every N time steps (1 = every step)")
     p_train.add_argument("--optimizer", default="adam", choices=["adam", "sgd"],
                          help="float rules (fixed point always uses its integer SGD)")
+    p_train.add_argument("--lr-schedule", default="constant", choices=["constant", "cosine"],
+                         help="per-epoch learning rate: constant, or cosine decay towards 0")
     p_train.add_argument("--feedback", default="mirrored", choices=["mirrored", "random"])
     p_train.add_argument("--sigma-delta", type=float, default=0.0,
                          help="sigma-delta threshold of the hidden layers' rates")

@@ -42,6 +42,7 @@ from lava_vle.synops import dense_synaptic_ops
 
 RULES = ("vle", "exact", "bptt")
 OPTIMIZERS = ("adam", "sgd")
+LR_SCHEDULES = ("constant", "cosine")
 PRECISIONS = ("float", "fixed")
 CHECKPOINT = "checkpoint.pkl"
 
@@ -63,6 +64,7 @@ class TrainConfig:
     seed: int = 0
     update_interval: int = 50
     optimizer: str = "adam"
+    lr_schedule: str = "constant"
     activation: Optional[str] = None
     sigma_delta: float = 0.0
     error_sigma_delta: float = 0.0
@@ -86,6 +88,15 @@ class TrainConfig:
             raise ValueError(f"lr={self.lr} must be > 0")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer={self.optimizer!r} must be one of {OPTIMIZERS}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ValueError(f"lr_schedule={self.lr_schedule!r} must be one of {LR_SCHEDULES}")
+
+    def lr_at(self, epoch: int) -> float:
+        """Learning rate of epoch ``epoch`` (0-based): ``lr`` (constant) or
+        ``lr (1 + cos(pi epoch / epochs)) / 2`` (cosine, from ``lr`` towards 0)."""
+        if self.lr_schedule == "cosine":
+            return self.lr * 0.5 * (1.0 + np.cos(np.pi * epoch / self.epochs))
+        return self.lr
 
 
 # ---------------------------------------------------------------------------
@@ -129,8 +140,9 @@ def default_network(dataset: SequenceDataset, precision: str = "float",
     loss = "ce" if dataset.task == "classification" else "mse"
     out = LayerSpec(n_out, tau_m=dt, tau_r=dt, activation="linear")
     name = dataset.name
-    if name == "mnist1d":
-        layers = tuple(mnist1d_reference_layer(dt, act) for _ in range(6))
+    if name == "mnist1d":  # first layer linear, as the GLE reference's input layer
+        layers = (mnist1d_reference_layer(dt, "linear"),) + tuple(
+            mnist1d_reference_layer(dt, act) for _ in range(5))
         out = LayerSpec(n_out, tau_m=1.2, tau_r=1.2, activation="linear")
     elif name in ("smnist", "fashion-smnist", "smnist-row", "fashion-smnist-row",
                   "delayed-xor", "pattern"):
@@ -223,7 +235,7 @@ class Trainer:
         """Integer local rule; the hash counter runs on across batches and epochs."""
         sim = Simulator(self.spec, self.params, "fixed", seed=self.config.seed)
         out = sim.run(x, y, loss_weight=self.dataset.loss_weight, plasticity="apply",
-                      eta=self.config.lr, first_step=self.steps_done + 1).outputs
+                      eta=self.config.lr_at(self.epoch), first_step=self.steps_done + 1).outputs
         self.params = sim.params
         self.steps_done += x.shape[0]
         return out
@@ -322,6 +334,8 @@ class Trainer:
 
         batch_fn = {"vle": self._vle_fixed if self.fixed else self._vle_float,
                     "exact": self._exact, "bptt": self._bptt}[self.config.rule]
+        if self.optimizer is not None:
+            self.optimizer.lr = self.config.lr_at(self.epoch)
         start, seen, total_loss, metrics = time.perf_counter(), 0, 0.0, []
         batches = list(self._batches(self.epoch))
         bar = tqdm(batches, desc=f"epoch {self.epoch + 1}/{self.config.epochs}", unit="batch",

@@ -71,6 +71,26 @@ def test_resume_continues_to_the_same_result_as_an_uninterrupted_run(tmp_path):
     assert all(np.array_equal(a, b) for a, b in zip(*params))
 
 
+def test_cosine_schedule_decays_per_epoch_and_resumes_to_the_same_weights(tmp_path):
+    config = TrainConfig(task="digits", epochs=3, batch_size=64, lr=3e-3, limit_train=256,
+                         lr_schedule="cosine")
+    assert [config.lr_at(e) for e in range(3)] == pytest.approx([3e-3, 2.25e-3, 0.75e-3])
+    straight = Trainer(DIGITS, config)
+    for _ in range(3):
+        straight.train_epoch(progress=False)
+    assert straight.optimizer.lr == pytest.approx(0.75e-3)
+    first = Trainer(DIGITS, config)
+    first.train_epoch(progress=False)
+    first.save_checkpoint(tmp_path)
+    resumed = Trainer(DIGITS, config)
+    with open(tmp_path / CHECKPOINT, "rb") as fh:
+        resumed.load_state_dict(pickle.load(fh))
+    for _ in range(2):
+        resumed.train_epoch(progress=False)
+    assert all(np.array_equal(a, b) for a, b in
+               zip(straight.params.arrays(), resumed.params.arrays()))
+
+
 def cli(*args, **kwargs):
     return subprocess.run([sys.executable, "-m", "lava_vle.cli", "train", *args],
                           capture_output=True, text=True, timeout=300, **kwargs)

@@ -44,6 +44,10 @@ class LayerSpec:
             0 sends every change (graded).
         error_sigma_delta: the same for the prospective errors its error
             dendrites send (errors are much smaller than rates).
+        init_gain: scale ``g`` of the initial weights of every projection
+            into this population, ``U(-g/sqrt(fan_in), g/sqrt(fan_in))``
+            (see :func:`init_params`); > 1 drives sparse spike inputs into
+            the neurons' nonlinear range.
     """
 
     size: int
@@ -54,6 +58,7 @@ class LayerSpec:
     spiking: bool = False
     sigma_delta: float = 0.0
     error_sigma_delta: float = 0.0
+    init_gain: float = 1.0
 
     def time_constants(self) -> tuple[np.ndarray, np.ndarray]:
         """(tau_m, tau_r) broadcast to ``(size,)`` float64 arrays."""
@@ -133,6 +138,8 @@ class NetworkSpec:
                 value = getattr(layer, name)
                 if not (np.isfinite(value) and value >= 0):
                     raise ValueError(f"layers[{idx - 1}].{name}={value} must be >= 0")
+            if not (np.isfinite(layer.init_gain) and layer.init_gain > 0):
+                raise ValueError(f"layers[{idx - 1}].init_gain={layer.init_gain} must be > 0")
             if layer.sigma_delta and layer.spiking:
                 raise ValueError(f"layers[{idx - 1}]: choose spiking or sigma_delta, not both")
             tau_m, tau_r = layer.time_constants()
@@ -196,7 +203,8 @@ def init_params(spec: NetworkSpec, seed: int = 0, gain: float = 1.0,
                 dtype: np.dtype = np.float64) -> FloatParams:
     """Uniform init ``U(-g/sqrt(fan_in), g/sqrt(fan_in))``, zero biases.
 
-    The fan-in of a population counts all of its incoming projections.
+    ``g = gain * init_gain`` of the postsynaptic layer. The fan-in of a
+    population counts all of its incoming projections.
     Random feedback matrices (if any) are drawn the same way, transposed.
     """
     rng = np.random.default_rng(seed)
@@ -207,7 +215,7 @@ def init_params(spec: NetworkSpec, seed: int = 0, gain: float = 1.0,
         fan_in[proj.post] += sizes[proj.pre]
     weights, feedback = [], []
     for proj in spec.projections:
-        bound = gain / np.sqrt(fan_in[proj.post])
+        bound = gain * spec.layers[proj.post - 1].init_gain / np.sqrt(fan_in[proj.post])
         shape = (sizes[proj.post], sizes[proj.pre])
         weights.append(rng.uniform(-bound, bound, size=shape).astype(dtype))
         if spec.feedback == "random" and proj.pre > 0:

@@ -20,7 +20,8 @@ import numpy as np
 BENCHMARKS = {"gradient-quality": "lava_vle.benchmarks.gradient_quality",
               "lava-speed": "lava_vle.benchmarks.lava_speed",
               "train-speed": "lava_vle.benchmarks.train_speed",
-              "energy": "lava_vle.benchmarks.energy"}
+              "energy": "lava_vle.benchmarks.energy",
+              "slayer-xor": "lava_vle.benchmarks.slayer_xor"}
 
 
 def demo(epochs: int = 20, steps: int = 400) -> dict:
@@ -72,6 +73,7 @@ def train(args: argparse.Namespace) -> dict:
                          epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                          seed=args.seed, update_interval=args.update_interval,
                          optimizer=args.optimizer, lr_schedule=args.lr_schedule,
+                         carry_state=args.carry_state,
                          activation=args.activation,
                          sigma_delta=args.sigma_delta, error_sigma_delta=args.error_sigma_delta,
                          feedback=args.feedback, limit_train=args.limit_train,
@@ -121,8 +123,13 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
                          help="VLE float: optimiser step every N time steps (1 = every step)")
     p_train.add_argument("--optimizer", default="adam", choices=["adam", "sgd"],
                          help="float rules (fixed point always uses its integer SGD)")
-    p_train.add_argument("--lr-schedule", default="constant", choices=["constant", "cosine"],
-                         help="per-epoch learning rate: constant, or cosine decay towards 0")
+    p_train.add_argument("--lr-schedule", default="constant",
+                         choices=["constant", "cosine", "plateau"],
+                         help="per-epoch learning rate: constant, cosine decay towards 0, or "
+                              "halved after 3 epochs without a lower train loss")
+    p_train.add_argument("--carry-state", action="store_true",
+                         help="VLE float: each batch runs on from the previous batch's final "
+                              "state instead of from rest (as the GLE reference does)")
     p_train.add_argument("--feedback", default="mirrored", choices=["mirrored", "random"])
     p_train.add_argument("--sigma-delta", type=float, default=0.0,
                          help="sigma-delta threshold of the hidden layers' rates")

@@ -13,7 +13,7 @@ against :class:`lava_vle.simulator.Simulator`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Optional
 
 import numpy as np
@@ -205,6 +205,24 @@ class StackedNetwork:
             else None
         return StackedState(zeros(*stack), zeros(*stack), zeros(*stack), zeros(*stack),
                             phi_prime, zeros(batch, self.width), zeros(*stack))
+
+    @staticmethod
+    def take_batch(source: StackedState, batch: int, rest: StackedState) -> StackedState:
+        """``source`` for a batch of ``batch`` sequences: its first ``batch``
+        rows, completed from ``rest`` (a state of that batch size) where
+        ``source`` has fewer."""
+        def take(a: np.ndarray, b: np.ndarray, axis: int) -> np.ndarray:
+            out = b.copy()
+            n = min(batch, a.shape[axis])
+            index = (slice(None),) * axis + (slice(0, n),)
+            out[index] = a[index]
+            return out
+
+        values = []
+        for field in fields(StackedState):
+            a, b = getattr(source, field.name), getattr(rest, field.name)
+            values.append(None if a is None else take(a, b, 0 if a.ndim == 2 else 1))
+        return StackedState(*values)
 
     def _constants_for(self, like: Array) -> dict:
         """Constants expanded to the state's (L, B, n) shape (numpy).

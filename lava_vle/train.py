@@ -28,7 +28,7 @@ import pickle
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 import numpy as np
 
@@ -42,7 +42,8 @@ from lava_vle.synops import dense_synaptic_ops
 
 RULES = ("vle", "exact", "bptt")
 OPTIMIZERS = ("adam", "sgd")
-LR_SCHEDULES = ("constant", "cosine")
+LR_SCHEDULES = ("constant", "cosine", "plateau")
+PLATEAU_PATIENCE = 2  # epochs without a lower train loss before the lr halves
 PRECISIONS = ("float", "fixed")
 CHECKPOINT = "checkpoint.pkl"
 
@@ -65,6 +66,7 @@ class TrainConfig:
     update_interval: int = 50
     optimizer: str = "adam"
     lr_schedule: str = "constant"
+    carry_state: bool = False
     activation: Optional[str] = None
     sigma_delta: float = 0.0
     error_sigma_delta: float = 0.0
@@ -90,13 +92,29 @@ class TrainConfig:
             raise ValueError(f"optimizer={self.optimizer!r} must be one of {OPTIMIZERS}")
         if self.lr_schedule not in LR_SCHEDULES:
             raise ValueError(f"lr_schedule={self.lr_schedule!r} must be one of {LR_SCHEDULES}")
+        if self.carry_state and (self.rule != "vle" or self.precision != "float"):
+            raise ValueError("carry_state applies to rule='vle', precision='float' only")
 
-    def lr_at(self, epoch: int) -> float:
-        """Learning rate of epoch ``epoch`` (0-based): ``lr`` (constant) or
-        ``lr (1 + cos(pi epoch / epochs)) / 2`` (cosine, from ``lr`` towards 0)."""
+    def lr_at(self, epoch: int, train_losses: Sequence[float] = ()) -> float:
+        """Learning rate of epoch ``epoch`` (0-based).
+
+        ``constant``: ``lr``. ``cosine``: ``lr (1 + cos(pi epoch / epochs)) / 2``,
+        from ``lr`` towards 0. ``plateau``: ``lr`` halved each time the train
+        loss of the epochs so far (``train_losses``) went more than
+        ``PLATEAU_PATIENCE`` epochs without a new minimum (the GLE reference's
+        ReduceLROnPlateau, on the train loss instead of the test loss); a
+        function of the history, so a resumed run continues identically.
+        """
         if self.lr_schedule == "cosine":
             return self.lr * 0.5 * (1.0 + np.cos(np.pi * epoch / self.epochs))
-        return self.lr
+        lr = self.lr
+        if self.lr_schedule == "plateau":
+            best, bad = np.inf, 0
+            for loss in train_losses[:epoch]:
+                best, bad = (loss, 0) if loss < best else (best, bad + 1)
+                if bad > PLATEAU_PATIENCE:
+                    lr, bad = lr * 0.5, 0
+        return lr
 
 
 # ---------------------------------------------------------------------------
@@ -193,6 +211,11 @@ class Trainer:
         self.epoch = 0
         self.steps_done = 0
         self.history: list[dict] = []
+        self.carried: Optional[Any] = None  # final state of the last batch (carry_state)
+
+    def lr(self) -> float:
+        """The learning rate (eta in fixed point) of the current epoch."""
+        return self.config.lr_at(self.epoch, [row["train_loss"] for row in self.history])
 
     # --- data -------------------------------------------------------------------
     def _batches(self, epoch: int):
@@ -214,6 +237,8 @@ class Trainer:
         steps, batch, n_in = x.shape
         weight = self.dataset.loss_weight.astype(np.float32)
         state = net.initial_state(batch)
+        if self.carried is not None:  # run on from the last batch (carry_state)
+            state = net.take_batch(self.carried, batch, state)
         prev = np.zeros((batch, net.width), np.float32)  # padded input, one step at a time
         grads = [np.zeros_like(a) for a in p.arrays()]
         outputs = np.empty((steps, batch, self.spec.n_out), np.float32)
@@ -232,13 +257,15 @@ class Trainer:
                 self.optimizer.step([g / batch for g in grads])
                 for g in grads:
                     g[...] = 0.0
+        if self.config.carry_state:
+            self.carried = state
         return outputs
 
     def _vle_fixed(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Integer local rule; the hash counter runs on across batches and epochs."""
         sim = Simulator(self.spec, self.params, "fixed", seed=self.config.seed)
         out = sim.run(x, y, loss_weight=self.dataset.loss_weight, plasticity="apply",
-                      eta=self.config.lr_at(self.epoch), first_step=self.steps_done + 1).outputs
+                      eta=self.lr(), first_step=self.steps_done + 1).outputs
         self.params = sim.params
         self.steps_done += x.shape[0]
         return out
@@ -338,7 +365,7 @@ class Trainer:
         batch_fn = {"vle": self._vle_fixed if self.fixed else self._vle_float,
                     "exact": self._exact, "bptt": self._bptt}[self.config.rule]
         if self.optimizer is not None:
-            self.optimizer.lr = self.config.lr_at(self.epoch)
+            self.optimizer.lr = self.lr()
         start, seen, total_loss, metrics = time.perf_counter(), 0, 0.0, []
         batches = list(self._batches(self.epoch))
         bar = tqdm(batches, desc=f"epoch {self.epoch + 1}/{self.config.epochs}", unit="batch",
@@ -368,7 +395,7 @@ class Trainer:
 
     def state_dict(self) -> dict:
         return {"config": asdict(self.config), "epoch": self.epoch, "history": self.history,
-                "params": self.params, "steps_done": self.steps_done,
+                "params": self.params, "steps_done": self.steps_done, "carried": self.carried,
                 "optimizer": None if self.optimizer is None else self.optimizer.state_dict()}
 
     def load_state_dict(self, state: dict) -> None:
@@ -377,7 +404,7 @@ class Trainer:
             raise ValueError("the checkpoint was written by a run with another configuration: "
                              f"{state['config']}")
         self.epoch, self.history = state["epoch"], state["history"]
-        self.steps_done = state["steps_done"]
+        self.steps_done, self.carried = state["steps_done"], state.get("carried")
         if self.fixed:
             self.params = state["params"]
         else:

@@ -3,6 +3,9 @@ import json
 import subprocess
 import sys
 
+import numpy as np
+import pytest
+
 from lava_vle.benchmarks import gradient_quality
 from lava_vle.cli import demo
 
@@ -51,3 +54,17 @@ def test_energy_benchmark_writes_json_plot_and_counts_fewer_spiking_messages(tmp
     assert 0 < xor["forward_events"] < xor["dense_forward_events"]
     assert (tmp_path / "energy.png").stat().st_size > 10_000
     assert json.loads((tmp_path / "energy.json").read_text()).keys() == results.keys()
+
+
+def test_slayer_baseline_trains_on_delayed_xor_and_writes_results(tmp_path):
+    from lava_vle.benchmarks import slayer_xor
+
+    try:
+        slayer_xor.import_slayer()
+    except ImportError:
+        pytest.skip("lava-dl is not installed (optional baseline)")
+    results = slayer_xor.main(["--epochs", "2", "--n-train", "100", "--n-test", "40",
+                               "--quiet", "--out", str(tmp_path)])
+    assert len(results["history"]) == 2 and 0.0 <= results["test_metric"] <= 100.0
+    assert np.isfinite(results["history"][-1]["train_loss"])
+    assert (tmp_path / "results.json").exists() and (tmp_path / "learning_curves.png").exists()

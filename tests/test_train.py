@@ -91,6 +91,35 @@ def test_cosine_schedule_decays_per_epoch_and_resumes_to_the_same_weights(tmp_pa
                zip(straight.params.arrays(), resumed.params.arrays()))
 
 
+def test_plateau_schedule_halves_lr_after_three_epochs_without_a_lower_train_loss():
+    config = TrainConfig(task="digits", epochs=10, lr=1e-3, lr_schedule="plateau")
+    losses = [5.0, 4.0, 4.5, 4.2, 4.1, 3.0, 3.5, 3.2, 3.1]
+    assert [config.lr_at(e, losses) for e in range(10)] == pytest.approx(
+        [1e-3] * 5 + [5e-4] * 4 + [2.5e-4])
+
+
+def test_carry_state_changes_training_and_resumes_to_the_same_weights(tmp_path):
+    base = dict(task="digits", epochs=2, batch_size=64, lr=3e-3, limit_train=256)
+    carried = Trainer(DIGITS, TrainConfig(**base, carry_state=True))
+    fresh = Trainer(DIGITS, TrainConfig(**base))
+    for trainer in (carried, fresh):
+        for _ in range(2):
+            trainer.train_epoch(progress=False)
+    assert np.abs(carried.carried.u).max() > 0
+    assert not np.array_equal(carried.params.W, fresh.params.W)
+    first = Trainer(DIGITS, TrainConfig(**base, carry_state=True))
+    first.train_epoch(progress=False)
+    first.save_checkpoint(tmp_path)
+    resumed = Trainer(DIGITS, TrainConfig(**base, carry_state=True))
+    with open(tmp_path / CHECKPOINT, "rb") as fh:
+        resumed.load_state_dict(pickle.load(fh))
+    resumed.train_epoch(progress=False)
+    assert all(np.array_equal(a, b) for a, b in
+               zip(carried.params.arrays(), resumed.params.arrays()))
+    with pytest.raises(ValueError, match="carry_state applies to rule='vle'"):
+        TrainConfig(task="digits", rule="bptt", carry_state=True)
+
+
 def cli(*args, **kwargs):
     return subprocess.run([sys.executable, "-m", "lava_vle.cli", "train", *args],
                           capture_output=True, text=True, timeout=300, **kwargs)

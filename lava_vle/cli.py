@@ -118,7 +118,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     p_train.add_argument("--epochs", type=int, default=10)
     p_train.add_argument("--batch-size", type=int, default=100)
     p_train.add_argument("--lr", type=float, default=1e-3,
-                         help="Adam learning rate (float) or eta of the local rule (fixed)")
+                         help="learning rate of the batch-mean update (Adam/SGD in float; fixed "
+                              "point: the integer local rule with eta = lr / batch size)")
     p_train.add_argument("--update-interval", type=int, default=50,
                          help="VLE float: optimiser step every N time steps (1 = every step)")
     p_train.add_argument("--optimizer", default="adam", choices=["adam", "sgd"],

@@ -11,8 +11,10 @@ or :class:`~lava_vle.optim.SGD`); they differ only in the update direction:
   per-step normalisation moves the weights 1/update_interval times as
   often as BPTT's per-batch step).
 - ``vle`` / fixed: the bit-exact fixed-point simulator with the integer
-  local rule (plain SGD with stochastic rounding, ``eta = lr``), i.e. what
-  the fixed_pt Lava processes do.
+  local rule (plain SGD with stochastic rounding, applied every step), i.e.
+  what the fixed_pt Lava processes do. The rule sums the updates of the
+  batch's sequences, so ``eta = lr / batch_size``: the same step as float
+  ``--optimizer sgd --update-interval 1`` with the same ``lr``.
 - ``exact``: the adjoint gradient of each batch's sequence loss (float64).
 - ``bptt``: torch autograd through the same fused step (float32).
 
@@ -264,8 +266,10 @@ class Trainer:
     def _vle_fixed(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Integer local rule; the hash counter runs on across batches and epochs."""
         sim = Simulator(self.spec, self.params, "fixed", seed=self.config.seed)
+        # the integer rule sums the batch's updates: eta = lr / batch matches the
+        # float rules' batch-mean update (same lr, same step)
         out = sim.run(x, y, loss_weight=self.dataset.loss_weight, plasticity="apply",
-                      eta=self.lr(), first_step=self.steps_done + 1).outputs
+                      eta=self.lr() / x.shape[1], first_step=self.steps_done + 1).outputs
         self.params = sim.params
         self.steps_done += x.shape[0]
         return out

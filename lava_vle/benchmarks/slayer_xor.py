@@ -65,9 +65,10 @@ def import_slayer() -> Any:
 
 def build_network(slayer: Any, n_in: int, steps: int, n_memory: int = 64,
                   n_hidden: int = 32, n_out: int = 2, memory_scale: float = 4.0,
-                  hidden_scale: float = 2.0) -> Any:
-    """CUBA-LIF memory (64) -> CUBA-LIF hidden (32) -> linear read-out;
-    ``*_scale``: slayer's ``weight_scale`` of the two spiking layers."""
+                  hidden_scale: float = 2.0, recurrent: bool = False) -> Any:
+    """CUBA-LIF memory (64, self-recurrent if ``recurrent``) -> CUBA-LIF hidden
+    (32) -> linear read-out; ``*_scale``: slayer's ``weight_scale`` of the two
+    spiking layers."""
     import torch
 
     memory = {"threshold": 1.0, "current_decay": 1.0,
@@ -79,7 +80,8 @@ def build_network(slayer: Any, n_in: int, steps: int, n_memory: int = 64,
     class SlayerXor(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.memory = slayer.block.cuba.Dense(memory, n_in, n_memory, weight_scale=memory_scale)
+            block = slayer.block.cuba.Recurrent if recurrent else slayer.block.cuba.Dense
+            self.memory = block(memory, n_in, n_memory, weight_scale=memory_scale)
             self.hidden = slayer.block.cuba.Dense(hidden, n_memory, n_hidden, weight_scale=hidden_scale)
             self.readout = torch.nn.Linear(n_hidden, n_out)
 
@@ -93,7 +95,7 @@ def build_network(slayer: Any, n_in: int, steps: int, n_memory: int = 64,
 
 def train(epochs: int = 30, batch_size: int = 50, lr: float = 3e-3, seed: int = 0,
           n_train: int = 2000, n_test: int = 500, progress: bool = True,
-          memory_scale: float = 4.0, hidden_scale: float = 2.0) -> dict:
+          memory_scale: float = 4.0, hidden_scale: float = 2.0, recurrent: bool = False) -> dict:
     """Train the slayer network on the delayed XOR; returns the results dict."""
     import torch
     from tqdm import tqdm
@@ -105,7 +107,7 @@ def train(epochs: int = 30, batch_size: int = 50, lr: float = 3e-3, seed: int = 
     ds = delayed_xor(n_train=n_train, n_test=n_test)
     steps = ds.x_train.shape[1]
     net = build_network(slayer, ds.x_train.shape[-1], steps, memory_scale=memory_scale,
-                        hidden_scale=hidden_scale)
+                        hidden_scale=hidden_scale, recurrent=recurrent)
     optimizer = torch.optim.Adam(net.parameters(), lr=lr)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, epochs)
     weight = torch.tensor(ds.loss_weight, dtype=torch.float32)
@@ -154,7 +156,7 @@ def train(epochs: int = 30, batch_size: int = 50, lr: float = 3e-3, seed: int = 
     return {"task": "delayed-xor",
             "config": {"rule": "slayer", "precision": "float", "optimizer": "adam (cosine)",
                        "lr": lr, "epochs": epochs, "batch_size": batch_size, "seed": seed},
-            "network": {"weight_scales": [memory_scale, hidden_scale],
+            "network": {"weight_scales": [memory_scale, hidden_scale], "recurrent": recurrent,
                         "description": "CUBA-LIF 64 (voltage decays 1/T..1/2) -> "
                                        "CUBA-LIF 32 -> linear 2 (lava-dl slayer)",
                         "parameters": n_params},
@@ -174,11 +176,13 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                         help="weight_scale of the memory layer")
     parser.add_argument("--hidden-scale", type=float, default=2.0,
                         help="weight_scale of the hidden layer")
+    parser.add_argument("--recurrent", action="store_true", help="self-recurrent memory layer")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     results = train(args.epochs, args.batch_size, args.lr, n_train=args.n_train,
                     n_test=args.n_test, progress=not args.quiet,
-                    memory_scale=args.memory_scale, hidden_scale=args.hidden_scale)
+                    memory_scale=args.memory_scale, hidden_scale=args.hidden_scale,
+                    recurrent=args.recurrent)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2))

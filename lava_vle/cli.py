@@ -73,7 +73,7 @@ def train(args: argparse.Namespace) -> dict:
                          epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                          seed=args.seed, update_interval=args.update_interval,
                          optimizer=args.optimizer, lr_schedule=args.lr_schedule,
-                         carry_state=args.carry_state,
+                         carry_state=args.carry_state, width=args.width,
                          activation=args.activation,
                          sigma_delta=args.sigma_delta, error_sigma_delta=args.error_sigma_delta,
                          feedback=args.feedback, limit_train=args.limit_train,
@@ -131,6 +131,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     p_train.add_argument("--carry-state", action="store_true",
                          help="VLE float: each batch runs on from the previous batch's final "
                               "state instead of from rest (as the GLE reference does)")
+    p_train.add_argument("--width", type=int,
+                         help="hidden width of the MNIST-1D network (default 53; 89: 41,128 "
+                              "parameters)")
     p_train.add_argument("--feedback", default="mirrored", choices=["mirrored", "random"])
     p_train.add_argument("--sigma-delta", type=float, default=0.0,
                          help="sigma-delta threshold of the hidden layers' rates")

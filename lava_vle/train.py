@@ -69,6 +69,7 @@ class TrainConfig:
     optimizer: str = "adam"
     lr_schedule: str = "constant"
     carry_state: bool = False
+    width: Optional[int] = None
     activation: Optional[str] = None
     sigma_delta: float = 0.0
     error_sigma_delta: float = 0.0
@@ -122,11 +123,15 @@ class TrainConfig:
 # ---------------------------------------------------------------------------
 # Networks of the benchmarks
 # ---------------------------------------------------------------------------
-def mnist1d_reference_layer(dt: float, activation: str) -> LayerSpec:
-    """53 units: 17 LE (tau_m = tau_r = 1.2), 18 LI (tau_m 0.6, tau_r = dt), 18 LI (1.2, dt)."""
-    tau_m = np.array([1.2] * 17 + [0.6] * 18 + [1.2] * 18)
-    tau_r = np.array([1.2] * 17 + [dt] * 36)
-    return LayerSpec(53, tau_m, tau_r, activation)
+def mnist1d_reference_layer(dt: float, activation: str, width: int = 53) -> LayerSpec:
+    """The GLE reference's hidden layer. 53 units: 17 LE (tau_m = tau_r = 1.2),
+    18 LI (tau_m 0.6, tau_r = dt), 18 LI (1.2, dt); other widths keep the
+    proportions (LE = round(width / 3.1), half the LI units at tau_m 0.6)."""
+    fast = round(width / 3.1)
+    slow = width - fast
+    tau_m = np.array([1.2] * fast + [0.6] * (slow // 2) + [1.2] * (slow - slow // 2))
+    tau_r = np.array([1.2] * fast + [dt] * slow)
+    return LayerSpec(width, tau_m, tau_r, activation)
 
 
 def memory_layer(size: int, dt: float, tau_max: float, activation: str,
@@ -145,10 +150,12 @@ def memory_layer(size: int, dt: float, tau_max: float, activation: str,
 
 def default_network(dataset: SequenceDataset, precision: str = "float",
                     feedback: str = "mirrored", activation: Optional[str] = None,
-                    sigma_delta: float = 0.0, error_sigma_delta: float = 0.0) -> NetworkSpec:
+                    sigma_delta: float = 0.0, error_sigma_delta: float = 0.0,
+                    width: Optional[int] = None) -> NetworkSpec:
     """The network each benchmark trains (hidden ``activation``; default tanh,
     hard_tanh in fixed point; sigma-delta thresholds for the rates and the
-    errors of non-spiking hidden layers).
+    errors of non-spiking hidden layers; ``width``: hidden layer width of the
+    MNIST-1D network, default 53).
 
     Recurrent layers use ``recurrent_error="none"``: the GLE error loop
     through ``W_rec^T`` is unstable for LI units (``tau_m/tau_r`` gain, see
@@ -161,8 +168,9 @@ def default_network(dataset: SequenceDataset, precision: str = "float",
     out = LayerSpec(n_out, tau_m=dt, tau_r=dt, activation="linear")
     name = dataset.name
     if name == "mnist1d":  # first layer linear, as the GLE reference's input layer
-        layers = (mnist1d_reference_layer(dt, "linear"),) + tuple(
-            mnist1d_reference_layer(dt, act) for _ in range(5))
+        width = width or 53
+        layers = (mnist1d_reference_layer(dt, "linear", width),) + tuple(
+            mnist1d_reference_layer(dt, act, width) for _ in range(5))
         out = LayerSpec(n_out, tau_m=1.2, tau_r=1.2, activation="linear")
     elif name == "delayed-xor":
         # spiking memory bank (no recurrence: its local update destabilised the
@@ -175,6 +183,8 @@ def default_network(dataset: SequenceDataset, precision: str = "float",
         layers = (memory, LayerSpec(32, tau_m=dt, tau_r=dt, activation=act))
     else:  # digits and other small smoke tasks: one feed-forward layer
         layers = (LayerSpec(32, tau_m=dt, tau_r=dt, activation=act),)
+    if width is not None and name != "mnist1d":
+        raise ValueError(f"width applies to the mnist1d network only, not {name!r}")
     layers = tuple(layer if layer.spiking else
                    replace(layer, sigma_delta=sigma_delta, error_sigma_delta=error_sigma_delta)
                    for layer in layers)
@@ -198,7 +208,7 @@ class Trainer:
         self.config = config
         self.spec = spec or default_network(dataset, config.precision, config.feedback,
                                             config.activation, config.sigma_delta,
-                                            config.error_sigma_delta)
+                                            config.error_sigma_delta, config.width)
         self.stacked = StackedNetwork(self.spec, np.float32)
         params = init_params(self.spec, seed=config.seed)
         self.fixed = config.precision == "fixed"

@@ -64,8 +64,8 @@ def import_slayer() -> Any:
 
 
 def build_network(slayer: Any, n_in: int, steps: int, n_memory: int = 64,
-                  n_hidden: int = 32, n_out: int = 2, memory_scale: float = 4.0,
-                  hidden_scale: float = 2.0, recurrent: bool = False) -> Any:
+                  n_hidden: int = 32, n_out: int = 2, memory_scale: float = 12.0,
+                  hidden_scale: float = 6.0, recurrent: bool = False) -> Any:
     """CUBA-LIF memory (64, self-recurrent if ``recurrent``) -> CUBA-LIF hidden
     (32) -> linear read-out; ``*_scale``: slayer's ``weight_scale`` of the two
     spiking layers."""
@@ -95,9 +95,9 @@ def build_network(slayer: Any, n_in: int, steps: int, n_memory: int = 64,
     return SlayerXor()
 
 
-def train(epochs: int = 30, batch_size: int = 50, lr: float = 3e-3, seed: int = 0,
+def train(epochs: int = 60, batch_size: int = 50, lr: float = 1e-2, seed: int = 0,
           n_train: int = 2000, n_test: int = 500, progress: bool = True,
-          memory_scale: float = 4.0, hidden_scale: float = 2.0, recurrent: bool = False) -> dict:
+          memory_scale: float = 12.0, hidden_scale: float = 6.0, recurrent: bool = False) -> dict:
     """Train the slayer network on the delayed XOR; returns the results dict."""
     import torch
     from tqdm import tqdm
@@ -169,14 +169,14 @@ def train(epochs: int = 30, batch_size: int = 50, lr: float = 3e-3, seed: int = 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="results/delayed-xor-slayer", help="output folder")
-    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--epochs", type=int, default=60)
     parser.add_argument("--batch-size", type=int, default=50)
-    parser.add_argument("--lr", type=float, default=3e-3)
+    parser.add_argument("--lr", type=float, default=1e-2)
     parser.add_argument("--n-train", type=int, default=2000)
     parser.add_argument("--n-test", type=int, default=500)
-    parser.add_argument("--memory-scale", type=float, default=4.0,
+    parser.add_argument("--memory-scale", type=float, default=12.0,
                         help="weight_scale of the memory layer")
-    parser.add_argument("--hidden-scale", type=float, default=2.0,
+    parser.add_argument("--hidden-scale", type=float, default=6.0,
                         help="weight_scale of the hidden layer")
     parser.add_argument("--recurrent", action="store_true", help="self-recurrent memory layer")
     parser.add_argument("--quiet", action="store_true")

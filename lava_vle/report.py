@@ -17,6 +17,7 @@ def collect(root: Path) -> list[dict]:
             "run": path.parent.name, "task": result["task"], "rule": cfg["rule"],
             "precision": cfg["precision"], "optimizer": cfg.get("optimizer", "adam"),
             "lr": cfg["lr"], "update_interval": cfg.get("update_interval"),
+            "schedule": cfg.get("lr_schedule", "constant"), "carry": cfg.get("carry_state", False),
             "metric": "accuracy %" if accuracy else "NRMSE",
             "final": result["test_metric"],
             "best": max(metrics) if accuracy else min(metrics),
@@ -32,8 +33,14 @@ def markdown(rows: list[dict]) -> str:
             "| epochs | train wall s | samples/s | params |\n|" + "---|" * 12)
     lines = [head]
     for r in rows:
-        interval = f", every {r['update_interval']} steps" if r["rule"] == "vle" and \
-            r["precision"] == "float" else ""
+        interval = ""
+        if r["rule"] == "vle" and r["precision"] == "float":
+            every = r["update_interval"]
+            interval = ", every step" if every == 1 else f", every {every} steps"
+        if r["schedule"] != "constant":
+            interval += f", {r['schedule']}"
+        if r["carry"]:
+            interval += ", carried state"
         lines.append(
             f"| {r['run']} | {r['task']} | {r['rule']} | {r['precision']} | "
             f"{r['optimizer'] if r['precision'] == 'float' else 'integer SGD'} ({r['lr']:g}"

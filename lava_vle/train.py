@@ -7,9 +7,10 @@ or :class:`~lava_vle.optim.SGD`); they differ only in the update direction:
 - ``vle`` / float: the local rule, online: every ``update_interval`` time
   steps (1: every step) the optimiser receives the accumulated
   ``-sum_b e_breve_post r_pre^T / B``; the fused stacked simulator runs it
-  (float32). Adam on every single step trained worse in our tests (its
-  per-step normalisation moves the weights 1/update_interval times as
-  often as BPTT's per-batch step).
+  (float32). Adam on every step (the GLE reference's recipe) needs the
+  network state carried across batches (``carry_state``) and a decaying
+  learning rate (``lr_schedule``) to be stable; then it trains MNIST-1D
+  best (see README).
 - ``vle`` / fixed: the bit-exact fixed-point simulator with the integer
   local rule (plain SGD with stochastic rounding, applied every step), i.e.
   what the fixed_pt Lava processes do. The rule sums the updates of the

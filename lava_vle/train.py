@@ -96,6 +96,8 @@ class TrainConfig:
             raise ValueError(f"optimizer={self.optimizer!r} must be one of {OPTIMIZERS}")
         if self.lr_schedule not in LR_SCHEDULES:
             raise ValueError(f"lr_schedule={self.lr_schedule!r} must be one of {LR_SCHEDULES}")
+        if self.width is not None and int(self.width) < 3:
+            raise ValueError(f"width={self.width} must be >= 3 (LE and two LI groups)")
         if self.carry_state and (self.rule != "vle" or self.precision != "float"):
             raise ValueError("carry_state applies to rule='vle', precision='float' only")
 
@@ -169,7 +171,7 @@ def default_network(dataset: SequenceDataset, precision: str = "float",
     out = LayerSpec(n_out, tau_m=dt, tau_r=dt, activation="linear")
     name = dataset.name
     if name == "mnist1d":  # first layer linear, as the GLE reference's input layer
-        width = width or 53
+        width = 53 if width is None else width
         layers = (mnist1d_reference_layer(dt, "linear", width),) + tuple(
             mnist1d_reference_layer(dt, act, width) for _ in range(5))
         out = LayerSpec(n_out, tau_m=1.2, tau_r=1.2, activation="linear")
@@ -478,7 +480,7 @@ def measured_synops(trainer: Trainer, batch: int = 100) -> dict:
     if trainer.fixed:
         sim = Simulator(trainer.spec, trainer.params, "fixed", seed=trainer.config.seed)
         run = sim.run(x, y, loss_weight=ds.loss_weight, plasticity="apply",
-                      eta=trainer.config.lr, count_synops=True)
+                      eta=trainer.lr() / len(index), count_synops=True)
     else:
         run = Simulator(trainer.spec, trainer.float_params()).run(
             x, y, loss_weight=ds.loss_weight, plasticity="accumulate", count_synops=True)

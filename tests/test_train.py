@@ -118,6 +118,10 @@ def test_carry_state_changes_training_and_resumes_to_the_same_weights(tmp_path):
                zip(carried.params.arrays(), resumed.params.arrays()))
     with pytest.raises(ValueError, match="carry_state applies to rule='vle'"):
         TrainConfig(task="digits", rule="bptt", carry_state=True)
+    with pytest.raises(ValueError, match="width=2 must be >= 3"):
+        TrainConfig(task="mnist1d", width=2)
+    with pytest.raises(ValueError, match="width applies to the mnist1d network only"):
+        Trainer(DIGITS, TrainConfig(task="digits", width=16))
 
 
 def cli(*args, **kwargs):

@@ -116,8 +116,13 @@ def test_carry_state_changes_training_and_resumes_to_the_same_weights(tmp_path):
     resumed.train_epoch(progress=False)
     assert all(np.array_equal(a, b) for a, b in
                zip(carried.params.arrays(), resumed.params.arrays()))
+
+
+def test_options_that_do_not_apply_are_rejected_by_name():
     with pytest.raises(ValueError, match="carry_state applies to rule='vle'"):
         TrainConfig(task="digits", rule="bptt", carry_state=True)
+    with pytest.raises(ValueError, match="lr_schedule='step' must be one of"):
+        TrainConfig(task="digits", lr_schedule="step")
     with pytest.raises(ValueError, match="width=2 must be >= 3"):
         TrainConfig(task="mnist1d", width=2)
     with pytest.raises(ValueError, match="width applies to the mnist1d network only"):

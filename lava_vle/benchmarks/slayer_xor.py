@@ -84,7 +84,8 @@ def build_network(slayer: Any, n_in: int, steps: int, n_memory: int = 64,
             super().__init__()
             block = slayer.block.cuba.Recurrent if recurrent else slayer.block.cuba.Dense
             self.memory = block(memory, n_in, n_memory, weight_scale=memory_scale)
-            self.hidden = slayer.block.cuba.Dense(hidden, n_memory, n_hidden, weight_scale=hidden_scale)
+            self.hidden = slayer.block.cuba.Dense(hidden, n_memory, n_hidden,
+                                                  weight_scale=hidden_scale)
             self.readout = torch.nn.Linear(n_hidden, n_out)
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -156,7 +157,8 @@ def train(epochs: int = 60, batch_size: int = 50, lr: float = 1e-2, seed: int = 
                         "samples_per_s": len(order) / wall})
     n_params = int(sum(p.numel() for p in net.parameters() if p.requires_grad))
     return {"task": "delayed-xor",
-            "config": {"rule": "slayer", "precision": "float", "optimizer": "adam (cosine)",
+            "config": {"rule": "slayer", "precision": "float", "optimizer": "adam",
+                       "lr_schedule": "cosine",
                        "lr": lr, "epochs": epochs, "batch_size": batch_size, "seed": seed},
             "network": {"weight_scales": [memory_scale, hidden_scale], "recurrent": recurrent,
                         "description": "CUBA-LIF 64 (voltage decays 1/T..4/T) -> "

@@ -103,6 +103,27 @@ def representation_neuron(A: Any, c: dict, act: Activation, u: Array,
     return u, u_breve, A.phi(act, u_breve)
 
 
+def sent_rate(A: Any, rate: Array, last_sent: Array, spike_acc: Array, spiking: bool,
+              threshold: Any) -> tuple[Array, Array]:
+    """What a population sends, and its spike encoder's accumulator.
+
+    Spiking: the integrate-and-fire spikes of ``r`` (``A.spike_encode``);
+    sigma-delta (``threshold`` > 0): ``r`` where it moved by more than the
+    threshold since ``last_sent``, else ``last_sent``; otherwise ``r``.
+    """
+    if spiking:
+        return A.spike_encode(spike_acc, rate)
+    if threshold:
+        return spike_acc, A.sigma_delta(rate, last_sent, threshold)
+    return spike_acc, rate
+
+
+def sent_error(A: Any, e_breve: Array, last_sent: Array, threshold: Any) -> Array:
+    """What an error dendrite sends: ``e_breve``, held by a sigma-delta link
+    (``threshold`` > 0) until it moved by more than the threshold."""
+    return A.sigma_delta(e_breve, last_sent, threshold) if threshold else e_breve
+
+
 class VLEDynamics:
     """The VLE network step for one spec in one arithmetic."""
 
@@ -184,16 +205,13 @@ class VLEDynamics:
                 if l == n_layers:
                     e_in.append(state.e_target)
                 v, e_breve = error_dendrite(A, c, v, A.total(e_in), state.phi_prime[l - 1])
-                if self.error_thresholds[l - 1]:
-                    e_breve = A.sigma_delta(e_breve, state.e_breve[l - 1],
-                                            self.error_thresholds[l - 1])
+                e_breve = sent_error(A, e_breve, state.e_breve[l - 1],
+                                     self.error_thresholds[l - 1])
                 if spec.gamma:
                     drive.append(A.scale(e_breve, self.gamma))
             u, u_breve, rate = representation_neuron(A, c, act, state.u[l - 1], A.total(drive))
-            if spec.layers[l - 1].spiking:
-                new_acc[l - 1], rate = A.spike_encode(state.spike_acc[l - 1], rate)
-            elif self.thresholds[l - 1]:
-                rate = A.sigma_delta(rate, state.rates[l], self.thresholds[l - 1])
+            new_acc[l - 1], rate = sent_rate(A, rate, state.rates[l], state.spike_acc[l - 1],
+                                             spec.layers[l - 1].spiking, self.thresholds[l - 1])
             new_u.append(u)
             new_v.append(v)
             new_ub.append(u_breve)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 
 def collect(root: Path) -> list[dict]:
-    """One row per ``*/results.json`` below ``root``, sorted by task and rule."""
+    """One row per ``*/results.json`` below ``root``, sorted by folder name."""
     rows = []
     for path in sorted(Path(root).glob("*/results.json")):
         result = json.loads(path.read_text())
@@ -23,8 +23,7 @@ def collect(root: Path) -> list[dict]:
             "best": max(metrics) if accuracy else min(metrics),
             "epochs": len(history), "train_wall_s": result["train_wall_s"],
             "samples_per_s": sum(r["samples_per_s"] for r in history) / len(history),
-            "parameters": result["network"]["parameters"],
-            "synops": sum(result.get("effective_synops_per_sample", {}).values())})
+            "parameters": result["network"]["parameters"]})
     return rows
 
 

@@ -11,7 +11,7 @@ from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
 from lava_vle import fixed_point as fxp
 from lava_vle.arithmetic import FixedArithmetic, FloatArithmetic, neuron_constants
-from lava_vle.dynamics import error_dendrite
+from lava_vle.dynamics import error_dendrite, sent_error
 from lava_vle.processes.error_dendrite.process import ErrorDendrite
 
 
@@ -30,9 +30,8 @@ class AbstractErrorDendriteModel(PyLoihiProcessModel):
         e_in = self.A.total([self.e_in.recv()])
         phi_prime = self.phi_prime_in.recv()
         v, e_breve = error_dendrite(self.A, self.constants, self.v, e_in, phi_prime)
-        if self.threshold:
-            e_breve = self.A.sigma_delta(e_breve, self.e_breve, self.threshold)
-        self.v[:], self.e_breve[:] = v, e_breve
+        self.v[:] = v
+        self.e_breve[:] = sent_error(self.A, e_breve, self.e_breve, self.threshold)
         self.e_out.send(self.e_breve)
 
 

@@ -12,7 +12,7 @@ from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 from lava_vle import fixed_point as fxp
 from lava_vle.activations import get_activation
 from lava_vle.arithmetic import FixedArithmetic, FloatArithmetic, neuron_constants, scale_to_fixed
-from lava_vle.dynamics import representation_neuron
+from lava_vle.dynamics import representation_neuron, sent_rate
 from lava_vle.processes.vle_neuron.process import VLENeuron
 
 
@@ -41,10 +41,8 @@ class AbstractVLENeuronModel(PyLoihiProcessModel):
             drive.append(A.scale(nudge, self.gamma))
         u, u_breve, rate = representation_neuron(A, self.constants, self.activation,
                                                  self.u, A.total(drive))
-        if self.spiking:
-            self.spike_acc[:], rate = A.spike_encode(self.spike_acc, rate)
-        elif self.threshold:
-            rate = A.sigma_delta(rate, self.r, self.threshold)
+        self.spike_acc[:], rate = sent_rate(A, rate, self.r, self.spike_acc, self.spiking,
+                                            self.threshold)
         self.u[:], self.u_breve[:], self.r[:] = u, u_breve, rate
         self.s_out.send(self.r)
 

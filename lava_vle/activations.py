@@ -38,6 +38,14 @@ class Activation:
     phi_prime: Callable[[np.ndarray], np.ndarray]
     phi_fixed: Optional[Callable[[np.ndarray], np.ndarray]] = None
     phi_prime_fixed: Optional[Callable[[np.ndarray], np.ndarray]] = None
+    phi_prime_of_rate: Optional[Callable[[np.ndarray], np.ndarray]] = None
+
+    def slope(self, u_breve: np.ndarray, rate: np.ndarray) -> np.ndarray:
+        """phi'(u_breve), from ``rate = phi(u_breve)`` where an identity allows
+        (tanh' = 1 - r^2 saves a second tanh)."""
+        if self.phi_prime_of_rate is not None:
+            return self.phi_prime_of_rate(rate)
+        return self.phi_prime(u_breve)
 
     @property
     def fixed_point_capable(self) -> bool:
@@ -56,6 +64,7 @@ ACTIVATIONS: dict[str, Activation] = {
         phi_prime=lambda x: np.ones_like(x),
         phi_fixed=lambda x: np.asarray(x, dtype=np.int64),
         phi_prime_fixed=_unity,
+        phi_prime_of_rate=np.ones_like,
     ),
     # phi(x) = max(x, 0)
     "relu": Activation(
@@ -78,6 +87,7 @@ ACTIVATIONS: dict[str, Activation] = {
         "tanh",
         phi=_tanh,
         phi_prime=lambda x: 1.0 - np.tanh(x) ** 2,
+        phi_prime_of_rate=lambda r: 1.0 - r * r,
     ),
 }
 

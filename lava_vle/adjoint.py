@@ -30,9 +30,11 @@ from typing import Any
 
 import numpy as np
 
+from lava_vle.dynamics import loss_scale
 from lava_vle.losses import sequence_loss
 from lava_vle.network import FloatParams, NetworkSpec
-from lava_vle.simulator import Simulator, per_step, check_sequence
+from lava_vle.simulator import Simulator
+from lava_vle.validation import check_sequence, per_step
 
 
 @dataclass
@@ -64,9 +66,9 @@ def exact_gradients(spec: NetworkSpec, params: FloatParams, x: np.ndarray,
     rates, phi_prime = run.trace["rates"], run.trace["phi_prime"]
     weights = sim.params.weights
     consts = sim.dynamics.constants
-    scale = spec.beta * weight[:, :, None]
     # e_target(t) = -dL/dr_L(t), from the arithmetic's own output error
-    e_target = sim.dynamics.arith.output_error(spec.loss, rates[-1], target, scale)
+    e_target = sim.arith.output_error(spec.loss, rates[-1], target,
+                                      loss_scale(sim.arith, spec.beta, weight)[:, :, None])
 
     n_layers = spec.n_layers
     grad_w = [np.zeros_like(w) for w in weights]

@@ -1,55 +1,175 @@
 """The arithmetic a VLE step is written in: real numbers or Loihi integers.
 
-:mod:`lava_vle.dynamics` writes each equation once, against the small
-interface below. :class:`FloatArithmetic` evaluates it with real numbers
-(numpy, or torch tensors for the BPTT baseline); :class:`FixedArithmetic`
-with the integer rules of :mod:`lava_vle.fixed_point`. The Lava process
-models call the same two classes, so float and fixed models differ only in
-the arithmetic they are handed.
+:mod:`lava_vle.dynamics` and :mod:`lava_vle.plasticity` write each equation
+once, against the :class:`Arithmetic` protocol below. :class:`FloatArithmetic`
+evaluates it with real numbers (numpy, or torch tensors for the BPTT
+baseline); :class:`FixedArithmetic` with the integer rules of
+:mod:`lava_vle.fixed_point`. The simulator, the fused trainer and the Lava
+process models are handed one of the two classes, so float and fixed differ
+only in the arithmetic: constants, gains, activations, port units and the
+plastic update all come from it.
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Optional, Protocol
 
 import numpy as np
 
 from lava_vle import fixed_point as fxp
-from lava_vle.activations import Activation
+from lava_vle.activations import Activation, get_activation
+from lava_vle.losses import softmax
 
 Array = Any  # numpy.ndarray (float or int64) or torch.Tensor
 
 
-def softmax(x: np.ndarray) -> np.ndarray:
-    """Numerically stable softmax over the last axis."""
-    z = x - x.max(axis=-1, keepdims=True)
-    ez = np.exp(z)
-    return ez / ez.sum(axis=-1, keepdims=True)
+class Arithmetic(Protocol):
+    """What a VLE equation may ask of the numbers it is written in."""
+
+    name: str
+
+    # --- parameters in this arithmetic's units ---------------------------------
+    def neuron_constants(self, dt: float, tau_m: Any, tau_r: Any) -> dict[str, Array]:
+        """Euler factors ``k_m = dt/tau_m``, ``k_r = tau_r/tau_m`` (neuron) and
+        ``k_v = dt/tau_r``, ``k_e = tau_m/tau_r`` (error dendrite)."""
+
+    def gain(self, value: Any, name: str) -> Array:
+        """A non-negative gain (gamma, beta, loss weight)."""
+
+    def activation(self, name: str) -> Activation:
+        """The activation ``name``, checked to exist in this arithmetic."""
+
+    def threshold(self, value: float) -> Any:
+        """A sigma-delta threshold."""
+
+    def state_dtype(self, float_dtype: Any) -> Any:
+        """dtype of states and constants (``float_dtype`` where real)."""
+
+    def learning_rate(self, eta: float) -> Any:
+        """The learning rate of the local rule."""
+
+    # --- port units ---------------------------------------------------------------
+    def to_units(self, x: np.ndarray) -> Array:
+        """Real values (rates, targets) in the units this arithmetic's ports carry."""
+
+    def from_units(self, x: Array) -> np.ndarray:
+        """Port values as real numbers."""
+
+    def modulator(self, m: np.ndarray) -> Array:
+        """Third-factor values ``m(t)`` in this arithmetic's units."""
+
+    # --- compartments -------------------------------------------------------------
+    def relax_two(self, x: Array, target: Array, k_a: Array, k_b: Array) -> tuple[Array, Array]:
+        """``(x + k_a (target - x), x + k_b (target - x))``."""
+
+    def scale(self, x: Array, slope: Array) -> Array:
+        """``slope * x``."""
+
+    def total(self, terms: list) -> Array:
+        """Sum of the inputs that meet in one compartment."""
+
+    def phi(self, act: Activation, u_breve: Array) -> Array:
+        """``r = phi(u_breve)``."""
+
+    def phi_prime(self, act: Activation, u_breve: Array, rate: Array) -> Array:
+        """``phi'(u_breve)`` (``rate = phi(u_breve)`` may stand in for it)."""
+
+    def sigma_delta(self, value: Array, last_sent: Array, threshold: Any) -> Array:
+        """``value`` where it moved by more than ``threshold``, else ``last_sent``."""
+
+    def spike_encode(self, acc: Array, rate: Array) -> tuple[Array, Array]:
+        """Integrate-and-fire encoder: ``(acc, spikes)``."""
+
+    def select(self, mask: Any, a: Array, b: Array) -> Array:
+        """``a`` where ``mask`` (True: everywhere), else ``b``."""
+
+    # --- synapses and the local rule -------------------------------------------------
+    def forward(self, weights: Array, weight_exp: Optional[int], rates: Array) -> Array:
+        """``W r``."""
+
+    def backward(self, weights: Array, weight_exp: Optional[int], errors: Array) -> Array:
+        """``W^T e``."""
+
+    def bias(self, bias: Array, bias_exp: Optional[int]) -> Array:
+        """The bias as a synaptic input."""
+
+    def output_error(self, loss: str, rates: Array, target: Array, scale: Array) -> Array:
+        """``scale (y - r)`` (mse) or ``scale (y - softmax(r))`` (ce)."""
+
+    def learning_trace(self, e_breve: Array, modulator: Array, eta: Any) -> Array:
+        """``eta m(t) e_breve``, the post-synaptic factor of the rule."""
+
+    def plastic_update(self, weights: Array, bias: Optional[Array], trace: Array,
+                       r_pre: Array, weight_exp: Optional[int], eta: Any, seed: int,
+                       step: int) -> tuple[Array, Optional[Array]]:
+        """Weights (and bias) after ``W += trace^T r_pre``, ``b += sum trace``."""
+
+
+def _swap(x: Array) -> Array:
+    """Transpose the last two axes; numpy stacks are made contiguous (a
+    stacked matmul with a contiguous operand is one BLAS call, 2x faster)."""
+    if not isinstance(x, np.ndarray):
+        return x.transpose(-1, -2)
+    return x.T if x.ndim == 2 else np.ascontiguousarray(x.swapaxes(-1, -2))
 
 
 class FloatArithmetic:
     """Real-valued VLE arithmetic; works on numpy arrays and torch tensors."""
 
-    fixed = False
+    name = "float"
 
-    # --- neuron compartments ------------------------------------------------
+    @staticmethod
+    def neuron_constants(dt: float, tau_m: Any, tau_r: Any) -> dict[str, np.ndarray]:
+        tau_m = np.asarray(tau_m, dtype=np.float64)
+        tau_r = np.asarray(tau_r, dtype=np.float64)
+        return {"k_m": dt / tau_m, "k_r": tau_r / tau_m, "k_v": dt / tau_r, "k_e": tau_m / tau_r}
+
+    @staticmethod
+    def gain(value: Any, name: str) -> Any:
+        return value
+
+    @staticmethod
+    def activation(name: str) -> Activation:
+        return get_activation(name)
+
+    @staticmethod
+    def threshold(value: float) -> float:
+        return float(value)
+
+    @staticmethod
+    def state_dtype(float_dtype: Any) -> Any:
+        return float_dtype
+
+    @staticmethod
+    def learning_rate(eta: float) -> float:
+        return float(eta)
+
+    @staticmethod
+    def to_units(x: np.ndarray) -> np.ndarray:
+        return x
+
+    @staticmethod
+    def from_units(x: np.ndarray) -> np.ndarray:
+        return x
+
+    @staticmethod
+    def modulator(m: np.ndarray) -> np.ndarray:
+        return m
+
+    # --- compartments ---------------------------------------------------------
     @staticmethod
     def relax_two(x: Array, target: Array, k_a: Array, k_b: Array) -> tuple[Array, Array]:
-        """``(x + k_a (target - x), x + k_b (target - x))``, the difference shared.
-
-        Leaky integration (``k = dt/tau``) and prospective read-out
-        (``k = tau_r/tau_m`` or ``tau_m/tau_r``) of one compartment.
-        """
+        """Leaky integration (``k = dt/tau``) and prospective read-out
+        (``k = tau_r/tau_m`` or ``tau_m/tau_r``) of one compartment, the
+        difference ``target - x`` shared."""
         delta = target - x
         return x + k_a * delta, x + k_b * delta
 
     @staticmethod
     def scale(x: Array, slope: Array) -> Array:
-        """``slope * x`` (phi' times the incoming error, gamma times e_breve)."""
         return slope * x
 
     @staticmethod
     def total(terms: list) -> Array:
-        """Sum of the inputs that meet in one compartment."""
         out = terms[0]
         for term in terms[1:]:
             out = out + term
@@ -60,14 +180,12 @@ class FloatArithmetic:
         return act.phi(u_breve)
 
     @staticmethod
-    def phi_prime(act: Activation, u_breve: np.ndarray) -> np.ndarray:
-        return act.phi_prime(u_breve)
+    def phi_prime(act: Activation, u_breve: Array, rate: Array) -> Array:
+        return act.slope(u_breve, rate)
 
     @staticmethod
     def sigma_delta(value: Array, last_sent: Array, threshold: Array) -> Array:
-        """What a sigma-delta link holds: ``value`` where ``|value - last_sent| >
-        threshold`` (a message is sent), else ``last_sent``. On torch tensors the
-        result carries the straight-through gradient of ``value``."""
+        """On torch tensors the result carries the straight-through gradient of ``value``."""
         if isinstance(value, np.ndarray):
             return np.where(abs(value - last_sent) > threshold, value, last_sent)
         import torch
@@ -76,19 +194,11 @@ class FloatArithmetic:
         return value + (held - value).detach()
 
     @staticmethod
-    def threshold(value: float) -> float:
-        """A sigma-delta threshold in this arithmetic's units."""
-        return float(value)
-
-    @staticmethod
     def spike_encode(acc: Array, rate: Array) -> tuple[Array, Array]:
-        """Integrate-and-fire encoder: ``(acc, spikes)`` with spikes in {-1, 0, 1}.
-
-        ``total = acc + r``; a spike of ``sign(total)`` when ``|total| >= 1``,
+        """``total = acc + r``; a spike of ``sign(total)`` when ``|total| >= 1``,
         subtracted from ``acc``. On torch tensors the spikes carry the
-        straight-through gradient of ``r`` (the surrogate BPTT uses), and
-        the accumulator carries none.
-        """
+        straight-through gradient of ``r`` (the surrogate BPTT uses), the
+        accumulator none."""
         if isinstance(rate, np.ndarray):
             total = acc + rate
             spikes = (total >= 1.0).astype(rate.dtype) - (total <= -1.0).astype(rate.dtype)
@@ -97,11 +207,19 @@ class FloatArithmetic:
         hard = (total >= 1.0).to(rate.dtype) - (total <= -1.0).to(rate.dtype)
         return total - hard, rate + (hard - rate).detach()
 
-    # --- synapses -----------------------------------------------------------
+    @staticmethod
+    def select(mask: Any, a: Array, b: Array) -> Array:
+        if mask is True:
+            return a
+        if isinstance(a, np.ndarray):
+            return np.where(mask, a, b)
+        return a.where(mask, b)
+
+    # --- synapses ---------------------------------------------------------------
     @staticmethod
     def forward(weights: Array, weight_exp: Optional[int], rates: Array) -> Array:
-        """Synaptic input ``r @ W^T`` of a (n_post, n_pre) matrix."""
-        return rates @ weights.T
+        """Synaptic input ``r @ W^T`` of a (n_post, n_pre) matrix (or a stack)."""
+        return rates @ _swap(weights)
 
     @staticmethod
     def backward(weights: Array, weight_exp: Optional[int], errors: Array) -> Array:
@@ -112,20 +230,78 @@ class FloatArithmetic:
     def bias(bias: Array, bias_exp: Optional[int]) -> Array:
         return bias
 
-    # --- output error -------------------------------------------------------
     @staticmethod
     def output_error(loss: str, rates: np.ndarray, target: np.ndarray,
                      scale: np.ndarray) -> np.ndarray:
-        """``scale * (y - r)`` (mse) or ``scale * (y - softmax(r))`` (ce)."""
         prediction = softmax(rates) if loss == "ce" else rates
         return scale * (target - prediction)
+
+    # --- the local rule -------------------------------------------------------------
+    @staticmethod
+    def learning_trace(e_breve: Array, modulator: Array, eta: float) -> Array:
+        """``eta * m * e_breve`` with ``m`` per sample (batch,)."""
+        return eta * np.asarray(modulator, dtype=e_breve.dtype)[:, None] * e_breve
+
+    @staticmethod
+    def plastic_update(weights: np.ndarray, bias: Optional[np.ndarray], trace: np.ndarray,
+                       r_pre: np.ndarray, weight_exp: Optional[int], eta: float, seed: int,
+                       step: int) -> tuple[np.ndarray, Optional[np.ndarray]]:
+        """``W + trace^T r_pre`` and ``b + sum_batch trace``."""
+        new_bias = None if bias is None else bias + trace.sum(axis=0)
+        return weights + trace.T @ r_pre, new_bias
 
 
 class FixedArithmetic:
     """Loihi-2-constrained integer VLE arithmetic (see ``fixed_point``)."""
 
-    fixed = True
+    name = "fixed"
 
+    @staticmethod
+    def neuron_constants(dt: float, tau_m: Any, tau_r: Any) -> dict[str, np.ndarray]:
+        """12-bit decays and 16-bit gains with 12 fractional bits; raises
+        :class:`~lava_vle.fixed_point.FixedPointRangeError` naming the parameter."""
+        tau_m = np.asarray(tau_m, dtype=np.float64)
+        tau_r = np.asarray(tau_r, dtype=np.float64)
+        return {"k_m": fxp.decay_to_fixed(dt, tau_m, "tau_m"),
+                "k_r": fxp.gain_to_fixed(tau_r / tau_m, "tau_r/tau_m"),
+                "k_v": fxp.decay_to_fixed(dt, tau_r, "tau_r"),
+                "k_e": fxp.gain_to_fixed(tau_m / tau_r, "tau_m/tau_r")}
+
+    @staticmethod
+    def gain(value: Any, name: str) -> np.ndarray:
+        return fxp.scale_to_fixed(value, name)
+
+    @staticmethod
+    def activation(name: str) -> Activation:
+        return get_activation(name, fixed_point=True)
+
+    @staticmethod
+    def threshold(value: float) -> int:
+        return fxp.threshold_to_fixed(value)
+
+    @staticmethod
+    def state_dtype(float_dtype: Any) -> Any:
+        return np.int64
+
+    @staticmethod
+    def learning_rate(eta: float) -> tuple[int, int]:
+        """(8-bit mantissa, 5-bit shift)."""
+        return fxp.learning_rate_to_fixed(eta)
+
+    @staticmethod
+    def to_units(x: np.ndarray) -> np.ndarray:
+        """Q7.16 state integers."""
+        return fxp.to_state(x)
+
+    @staticmethod
+    def from_units(x: np.ndarray) -> np.ndarray:
+        return fxp.from_state(x)
+
+    @staticmethod
+    def modulator(m: np.ndarray) -> np.ndarray:
+        return fxp.modulator_to_fixed(m)
+
+    # --- compartments ---------------------------------------------------------
     @staticmethod
     def relax_two(x: np.ndarray, target: np.ndarray, k_a: np.ndarray,
                   k_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -137,10 +313,8 @@ class FixedArithmetic:
 
     @staticmethod
     def total(terms: list) -> np.ndarray:
-        """Sum of the inputs that meet in one compartment, saturated once at 24 bits.
-
-        (Lava sums the messages arriving at one InPort; the neuron saturates.)
-        """
+        """Saturated once at 24 bits (Lava sums the messages arriving at one
+        InPort; the neuron saturates)."""
         return fxp.saturate_state(sum(np.asarray(t, dtype=np.int64) for t in terms))
 
     @staticmethod
@@ -148,22 +322,23 @@ class FixedArithmetic:
         return act.phi_fixed(u_breve)
 
     @staticmethod
-    def phi_prime(act: Activation, u_breve: np.ndarray) -> np.ndarray:
+    def phi_prime(act: Activation, u_breve: np.ndarray, rate: np.ndarray) -> np.ndarray:
+        """12-bit slope factor (4096 = 1.0)."""
         return act.phi_prime_fixed(u_breve)
-
-    @staticmethod
-    def spike_encode(acc: np.ndarray, rate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return fxp.integrate_and_fire(acc, rate)
 
     @staticmethod
     def sigma_delta(value: np.ndarray, last_sent: np.ndarray, threshold: int) -> np.ndarray:
         return fxp.sigma_delta_hold(value, last_sent, threshold)
 
     @staticmethod
-    def threshold(value: float) -> int:
-        """A sigma-delta threshold in this arithmetic's units."""
-        return fxp.threshold_to_fixed(value)
+    def spike_encode(acc: np.ndarray, rate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return fxp.integrate_and_fire(acc, rate)
 
+    @staticmethod
+    def select(mask: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return a if mask is True else np.where(mask, a, b)
+
+    # --- synapses ---------------------------------------------------------------
     @staticmethod
     def forward(weight_mant: np.ndarray, weight_exp: int, rates: np.ndarray) -> np.ndarray:
         return fxp.synaptic_sum(weight_mant, rates, weight_exp)
@@ -180,42 +355,38 @@ class FixedArithmetic:
     @staticmethod
     def output_error(loss: str, rates: np.ndarray, target: np.ndarray,
                      scale: np.ndarray) -> np.ndarray:
-        """Integer target error; ``target`` in state units, ``scale`` a 16-bit gain.
-
-        For ``ce`` the softmax runs in float64 on the host / embedded CPU
-        (Loihi's neuro-cores have no exp or division) and is quantised back
-        to the state format, identically wherever this function is called.
-        """
+        """``target`` in state units, ``scale`` a 16-bit gain. For ``ce`` the
+        softmax runs in float64 on the host / embedded CPU (Loihi's
+        neuro-cores have no exp or division) and is quantised back to the
+        state format, identically wherever this function is called."""
         prediction = fxp.to_state(softmax(fxp.from_state(rates))) if loss == "ce" else rates
         diff = fxp.saturate_state(np.asarray(target, dtype=np.int64) - prediction)
         return fxp.saturate_state(fxp.mul_shift(diff, scale))
 
+    # --- the local rule -------------------------------------------------------------
+    @staticmethod
+    def learning_trace(e_breve: np.ndarray, modulator: np.ndarray,
+                       eta: tuple[int, int]) -> np.ndarray:
+        """:func:`~lava_vle.fixed_point.modulated_error` with the eta mantissa."""
+        return fxp.modulated_error(e_breve, modulator, eta[0])
 
-def neuron_constants(dt: float, tau_m: np.ndarray, tau_r: np.ndarray,
-                     fixed: bool) -> dict[str, np.ndarray]:
-    """Euler factors of a VLE neuron and its error dendrite.
+    @staticmethod
+    def plastic_update(weights: np.ndarray, bias: Optional[np.ndarray], trace: np.ndarray,
+                       r_pre: np.ndarray, weight_exp: int, eta: tuple[int, int], seed: int,
+                       step: int) -> tuple[np.ndarray, Optional[np.ndarray]]:
+        """16-bit accumulators after :func:`~lava_vle.fixed_point.plastic_update`;
+        the bias is the last column of the accumulator with an always-on rate of
+        ``ONE``, so one stochastic-rounding call with one hash stream covers a
+        projection's weights and bias."""
+        eta_shift = eta[1]
+        if bias is None:
+            return fxp.plastic_update(weights, trace, r_pre, weight_exp, eta_shift,
+                                      seed, step), None
+        always_on = np.full((r_pre.shape[0], 1), fxp.ONE, dtype=np.int64)
+        acc = fxp.plastic_update(np.column_stack([weights, bias]), trace,
+                                 np.column_stack([r_pre, always_on]), weight_exp,
+                                 eta_shift, seed, step)
+        return acc[:, :-1], acc[:, -1]
 
-    ``k_m = dt/tau_m``, ``k_r = tau_r/tau_m`` (representation neuron) and the
-    swapped ``k_v = dt/tau_r``, ``k_e = tau_m/tau_r`` (error dendrite). In
-    fixed point: 12-bit decays and 16-bit gains with 12 fractional bits.
-    """
-    tau_m = np.asarray(tau_m, dtype=np.float64)
-    tau_r = np.asarray(tau_r, dtype=np.float64)
-    if not fixed:
-        return {"k_m": dt / tau_m, "k_r": tau_r / tau_m,
-                "k_v": dt / tau_r, "k_e": tau_m / tau_r}
-    return {"k_m": fxp.decay_to_fixed(dt, tau_m, "tau_m"),
-            "k_r": fxp.gain_to_fixed(tau_r / tau_m, "tau_r/tau_m"),
-            "k_v": fxp.decay_to_fixed(dt, tau_r, "tau_r"),
-            "k_e": fxp.gain_to_fixed(tau_m / tau_r, "tau_m/tau_r")}
 
-
-def scale_to_fixed(scale: float | np.ndarray, name: str) -> np.ndarray:
-    """A non-negative gain (beta, gamma, loss weight) as a 16-bit factor; 0 allowed."""
-    scale = np.asarray(scale, dtype=np.float64)
-    fixed = np.rint(scale * fxp.DECAY_UNITY).astype(np.int64)
-    if np.any(fixed < 0) or np.any(fixed >= 1 << fxp.GAIN_BITS):
-        raise fxp.FixedPointRangeError(
-            f"{name} must lie in 0..{((1 << fxp.GAIN_BITS) - 1) / fxp.DECAY_UNITY:.6g} "
-            f"({fxp.GAIN_BITS}-bit unsigned, {fxp.DECAY_SHIFT} fractional bits)")
-    return fixed
+ARITHMETICS: dict[str, Arithmetic] = {"float": FloatArithmetic, "fixed": FixedArithmetic}

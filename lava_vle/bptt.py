@@ -1,75 +1,60 @@
-"""BPTT baseline: torch autograd through the very step the simulator runs.
+"""BPTT baseline: torch autograd through the very step the VLE trainer runs.
 
-The forward pass calls :meth:`lava_vle.dynamics.VLEDynamics.step` with
-:class:`~lava_vle.arithmetic.FloatArithmetic` on torch tensors (error
-dendrites off), so BPTT and VLE train the same network in the same
-discretisation. torch is imported here only.
+The forward pass is :meth:`lava_vle.fused.StackedNetwork.run` on torch
+tensors (error dendrites off), i.e. the compartment functions of
+:mod:`lava_vle.dynamics` with :class:`~lava_vle.arithmetic.FloatArithmetic`,
+so BPTT and VLE train the same network in the same discretisation. One
+path serves the trainer (float32) and the exactness tests against the
+adjoint (float64). torch is imported here only.
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Callable
 
 import numpy as np
 
 from lava_vle.adjoint import Gradients
-from lava_vle.dynamics import VLEDynamics
+from lava_vle.fused import StackedNetwork, StackedParams
 from lava_vle.losses import sequence_loss
 from lava_vle.network import FloatParams, NetworkSpec
-from lava_vle.simulator import per_step, check_sequence, synapses_of
+from lava_vle.validation import check_sequence, per_step
 
 
-class TorchNetwork:
-    """A VLE network's forward pass as a differentiable torch computation."""
+def bptt_step(net: StackedNetwork, arrays: list[np.ndarray], x: np.ndarray,
+              loss_fn: Callable[[Any], Any]) -> tuple[np.ndarray, list[np.ndarray], float]:
+    """Outputs (T, B, n_out), ``d loss_fn(outputs) / d arrays`` and the loss.
 
-    def __init__(self, spec: NetworkSpec, params: FloatParams, dtype: Any = None,
-                 device: Optional[str] = None):
-        import torch
+    ``arrays`` are the stacked trainable arrays ``[W, b(, R)]``
+    (:meth:`StackedParams.arrays`); only layers with a recurrent projection
+    use ``R``.
+    """
+    import torch
 
-        self.torch = torch
-        self.spec = spec
-        self.dtype = dtype or torch.float64
-        self.device = device or "cpu"
-        as_param = lambda a: torch.tensor(a, dtype=self.dtype, device=self.device,  # noqa: E731
-                                          requires_grad=True)
-        self.weights = [as_param(w) for w in params.weights]
-        self.biases = [as_param(b) for b in params.biases]
-        self.dynamics = VLEDynamics(spec, fixed=False)
-        self.dynamics.constants = [
-            {k: torch.tensor(v, dtype=self.dtype, device=self.device) for k, v in c.items()}
-            for c in self.dynamics.constants]
-
-    def forward(self, x: Any) -> Any:
-        """Output rates (T, B, n_out) for input ``x`` (T, B, n_in) (tensor or array)."""
-        torch = self.torch
-        x = torch.as_tensor(x, dtype=self.dtype, device=self.device)
-        steps, batch = x.shape[:2]
-        zeros = lambda n: torch.zeros(batch, n, dtype=self.dtype, device=self.device)  # noqa: E731
-        state = self.dynamics.initial_state(batch, zeros=zeros)
-        syn = synapses_of(self.spec, FloatParams(self.weights, self.biases,
-                                                 [None] * len(self.weights)))
-        outputs = []
-        for t in range(steps):
-            state = self.dynamics.step(state, syn, x[t], errors=False)
-            outputs.append(state.rates[-1])
-        return torch.stack(outputs)
-
-    def loss(self, x: Any, target: Any, weight: Any) -> Any:
-        torch = self.torch
-        out = self.forward(x)
-        target = torch.as_tensor(target, dtype=self.dtype, device=self.device)
-        weight = torch.as_tensor(weight, dtype=self.dtype, device=self.device)
-        return sequence_loss(self.spec.loss, out, target, weight, self.spec.beta)
+    leaves = [torch.tensor(a, requires_grad=True) for a in arrays]
+    recurrent = None
+    if len(leaves) > 2:
+        recurrent = leaves[2] * torch.from_numpy(net.recurrent_mask)
+    params = StackedParams(leaves[0], leaves[1], recurrent, leaves[0], recurrent)
+    out, _ = net.to_torch().run(params, x)
+    loss = loss_fn(out)
+    loss.backward()
+    return out.detach().numpy(), [leaf.grad.numpy() for leaf in leaves], float(loss.item())
 
 
 def bptt_gradients(spec: NetworkSpec, params: FloatParams, x: np.ndarray,
                    target: np.ndarray, loss_weight: Any = None) -> Gradients:
     """``dL/dW`` and ``dL/db`` by torch autograd (float64), for comparison."""
+    import torch
+
     x = check_sequence("x", x, spec.n_in)
     steps, batch = x.shape[:2]
-    target = check_sequence("target", target, spec.n_out, steps, batch)
-    weight = per_step("loss_weight", loss_weight, steps, batch, 1.0)
-    net = TorchNetwork(spec, params)
-    loss = net.loss(x, target, weight)
-    loss.backward()
-    return Gradients([w.grad.numpy().copy() for w in net.weights],
-                     [b.grad.numpy().copy() for b in net.biases], float(loss.item()))
+    target = torch.from_numpy(check_sequence("target", target, spec.n_out, steps, batch))
+    weight = torch.from_numpy(per_step("loss_weight", loss_weight, steps, batch, 1.0))
+    net = StackedNetwork(spec, np.float64)
+    stacked = net.pack(params)
+    _, grads, loss = bptt_step(net, stacked.arrays(), x,
+                               lambda out: sequence_loss(spec.loss, out, target, weight,
+                                                         spec.beta))
+    recurrent = grads[2] if len(grads) > 2 else None
+    unpacked = net.unpack(StackedParams(grads[0], grads[1], recurrent, grads[0]), params)
+    return Gradients(unpacked.weights, unpacked.biases, loss)

@@ -28,8 +28,8 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from lava_vle.activations import Activation, get_activation
-from lava_vle.arithmetic import FixedArithmetic, FloatArithmetic, neuron_constants, scale_to_fixed
+from lava_vle.activations import Activation
+from lava_vle.arithmetic import Arithmetic, FloatArithmetic
 from lava_vle.network import NetworkSpec
 
 Array = Any
@@ -73,7 +73,7 @@ class NetworkState:
     spike_acc: tuple
 
 
-def synaptic_drive(A: Any, weights: Array, weight_exp: Optional[int],
+def synaptic_drive(A: Arithmetic, weights: Array, weight_exp: Optional[int],
                    bias: Optional[Array], rates_pre: Array) -> Array:
     """What a projection delivers: ``W r_pre (+ b)`` (terms saturated, sum not)."""
     drive = A.forward(weights, weight_exp, rates_pre)
@@ -82,7 +82,14 @@ def synaptic_drive(A: Any, weights: Array, weight_exp: Optional[int],
     return drive
 
 
-def error_dendrite(A: Any, c: dict, v: Array, e_in: Array,
+def neuron_input(A: Arithmetic, drive: list, e_breve: Array, gamma: Any) -> Array:
+    """``I = sum_k a_k + gamma * e_breve``: synaptic input nudged by the error."""
+    if gamma:
+        drive = drive + [A.scale(e_breve, gamma)]
+    return A.total(drive)
+
+
+def error_dendrite(A: Arithmetic, c: dict, v: Array, e_in: Array,
                    phi_prime_prev: Array) -> tuple[Array, Array]:
     """Prospective error: returns ``(v, e_breve)`` after one step.
 
@@ -92,7 +99,7 @@ def error_dendrite(A: Any, c: dict, v: Array, e_in: Array,
     return A.relax_two(v, A.scale(e_in, phi_prime_prev), c["k_v"], c["k_e"])
 
 
-def representation_neuron(A: Any, c: dict, act: Activation, u: Array,
+def representation_neuron(A: Arithmetic, c: dict, act: Activation, u: Array,
                           drive: Array) -> tuple[Array, Array, Array]:
     """Prospective leaky integrator: returns ``(u, u_breve, r)`` after one step.
 
@@ -103,44 +110,56 @@ def representation_neuron(A: Any, c: dict, act: Activation, u: Array,
     return u, u_breve, A.phi(act, u_breve)
 
 
-def sent_rate(A: Any, rate: Array, last_sent: Array, spike_acc: Array, spiking: bool,
-              threshold: Any) -> tuple[Array, Array]:
+def sent_rate(A: Arithmetic, rate: Array, last_sent: Array, spike_acc: Array,
+              spiking: Any = None, threshold: Any = None) -> tuple[Array, Array]:
     """What a population sends, and its spike encoder's accumulator.
 
-    Spiking: the integrate-and-fire spikes of ``r`` (``A.spike_encode``);
-    sigma-delta (``threshold`` > 0): ``r`` where it moved by more than the
-    threshold since ``last_sent``, else ``last_sent``; otherwise ``r``.
+    ``spiking`` (True, or a mask of spiking neurons): the integrate-and-fire
+    spikes of ``r`` (``A.spike_encode``); ``threshold`` (not None): sigma-delta,
+    ``r`` where it moved by more than the threshold since ``last_sent``, else
+    ``last_sent`` (a threshold of 0 sends every change); otherwise ``r``.
     """
-    if spiking:
-        return A.spike_encode(spike_acc, rate)
-    if threshold:
-        return spike_acc, A.sigma_delta(rate, last_sent, threshold)
+    if spiking is not None:
+        acc, spikes = A.spike_encode(spike_acc, rate)
+        spike_acc, rate = A.select(spiking, acc, spike_acc), A.select(spiking, spikes, rate)
+    if threshold is not None:
+        rate = A.sigma_delta(rate, last_sent, threshold)
     return spike_acc, rate
 
 
-def sent_error(A: Any, e_breve: Array, last_sent: Array, threshold: Any) -> Array:
+def sent_error(A: Arithmetic, e_breve: Array, last_sent: Array, threshold: Any = None) -> Array:
     """What an error dendrite sends: ``e_breve``, held by a sigma-delta link
-    (``threshold`` > 0) until it moved by more than the threshold."""
-    return A.sigma_delta(e_breve, last_sent, threshold) if threshold else e_breve
+    (``threshold`` not None) until it moved by more than the threshold."""
+    return e_breve if threshold is None else A.sigma_delta(e_breve, last_sent, threshold)
+
+
+def loss_scale(A: Arithmetic, beta: float, weight: Any) -> Array:
+    """``beta * w_t``, the scale of the output error (16-bit gain in fixed point)."""
+    return A.gain(beta * np.asarray(weight, dtype=np.float64), "beta * loss_weight")
+
+
+def sigma_delta_threshold(A: Arithmetic, value: float) -> Any:
+    """A layer's sigma-delta threshold in ``A``'s units; None for graded links (0)."""
+    return A.threshold(value) if value else None
 
 
 class VLEDynamics:
     """The VLE network step for one spec in one arithmetic."""
 
-    def __init__(self, spec: NetworkSpec, fixed: bool = False, dtype: Any = np.float64):
+    def __init__(self, spec: NetworkSpec, arith: Arithmetic = FloatArithmetic,
+                 dtype: Any = np.float64):
         self.spec = spec
-        self.fixed = fixed
-        self.arith = FixedArithmetic if fixed else FloatArithmetic
-        self.activations: list[Activation] = [
-            get_activation(layer.activation, fixed_point=fixed) for layer in spec.layers]
-        self.constants = [neuron_constants(spec.dt, *layer.time_constants(), fixed=fixed)
+        self.arith = A = arith
+        self.dtype = A.state_dtype(dtype)
+        self.activations: list[Activation] = [A.activation(layer.activation)
+                                              for layer in spec.layers]
+        self.constants = [{k: v.astype(self.dtype) for k, v in
+                           A.neuron_constants(spec.dt, *layer.time_constants()).items()}
                           for layer in spec.layers]
-        if not fixed:
-            self.constants = [{k: v.astype(dtype) for k, v in c.items()}
-                              for c in self.constants]
-        self.gamma = scale_to_fixed(spec.gamma, "gamma") if fixed else spec.gamma
-        self.thresholds = [self.arith.threshold(layer.sigma_delta) for layer in spec.layers]
-        self.error_thresholds = [self.arith.threshold(layer.error_sigma_delta)
+        self.gamma = A.gain(spec.gamma, "gamma")
+        self.spiking = [True if layer.spiking else None for layer in spec.layers]
+        self.thresholds = [sigma_delta_threshold(A, layer.sigma_delta) for layer in spec.layers]
+        self.error_thresholds = [sigma_delta_threshold(A, layer.error_sigma_delta)
                                  for layer in spec.layers]
         self.into = [[k for k, p in enumerate(spec.projections) if p.post == l]
                      for l in range(spec.n_layers + 1)]
@@ -149,78 +168,56 @@ class VLEDynamics:
                        for l in range(spec.n_layers + 1)]
 
     def loss_scale(self, weight: np.ndarray) -> np.ndarray:
-        """``beta * w_t`` in the arithmetic's units (16-bit gain in fixed point)."""
-        scale = self.spec.beta * np.asarray(weight, dtype=np.float64)
-        return scale_to_fixed(scale, "beta * loss_weight") if self.fixed else scale
+        """``beta * w_t`` in the arithmetic's units."""
+        return loss_scale(self.arith, self.spec.beta, weight)
 
-    def initial_state(self, batch: int, dtype: Any = np.float64,
-                      zeros: Any = None) -> NetworkState:
-        """All compartments at rest (zero), phi' evaluated at u_breve = 0.
-
-        ``zeros(n)`` may build the (batch, n) zero arrays of another array
-        library (torch for BPTT); phi' is then left unset.
-        """
-        sizes = self.spec.sizes
-        if zeros is None:  # numpy: the error dendrites need phi'(0)
-            dtype = np.int64 if self.fixed else dtype
-            zeros = lambda n: np.zeros((batch, n), dtype=dtype)  # noqa: E731
-            layer_zeros = tuple(zeros(n) for n in sizes[1:])
-            phi_prime = tuple(self.arith.phi_prime(act, z)
-                              for act, z in zip(self.activations, layer_zeros))
-        else:  # e.g. torch zeros for the error-free BPTT forward pass
-            layer_zeros = tuple(zeros(n) for n in sizes[1:])
-            phi_prime = (None,) * len(layer_zeros)
-        return NetworkState(u=layer_zeros, v=layer_zeros, u_breve=layer_zeros,
-                            e_breve=layer_zeros, phi_prime=phi_prime,
-                            rates=tuple(zeros(n) for n in sizes),
-                            e_target=zeros(sizes[-1]), spike_acc=layer_zeros)
+    def initial_state(self, batch: int) -> NetworkState:
+        """All compartments at rest (zero), phi' evaluated at u_breve = 0."""
+        A = self.arith
+        zeros = [np.zeros((batch, n), dtype=self.dtype) for n in self.spec.sizes]
+        layers = tuple(zeros[1:])
+        phi_prime = tuple(A.phi_prime(act, z, A.phi(act, z))
+                          for act, z in zip(self.activations, layers))
+        return NetworkState(u=layers, v=layers, u_breve=layers, e_breve=layers,
+                            phi_prime=phi_prime, rates=tuple(zeros), e_target=zeros[-1],
+                            spike_acc=layers)
 
     def step(self, state: NetworkState, syn: Synapses, x_now: Array,
-             target: Optional[np.ndarray] = None,
-             loss_scale: Any = None, errors: bool = True) -> NetworkState:
+             target: Optional[np.ndarray] = None, loss_scale: Any = None) -> NetworkState:
         """Advance the network by one step (see the module docstring).
 
         ``x_now`` becomes population 0's rate for the next step. ``target``
-        (state integers in fixed point) and ``loss_scale`` (``beta * w_t``, per sample or scalar) set the
-        output error sent back at the next step (a zero ``loss_scale`` sends
-        none). ``errors=False`` skips the error dendrites (pure inference,
-        used by the BPTT baseline).
+        (in the arithmetic's units) and ``loss_scale`` (``beta * w_t``, per
+        sample or scalar) set the output error sent back at the next step (a
+        zero ``loss_scale`` sends none).
         """
-        A = self.arith
-        spec = self.spec
-        n_layers = spec.n_layers
+        A, spec = self.arith, self.spec
         new_u, new_v, new_ub, new_eb, new_pp, new_r = [], [], [], [], [], [x_now]
         new_acc = list(state.spike_acc)
-        for l in range(1, n_layers + 1):
-            c = self.constants[l - 1]
-            act = self.activations[l - 1]
+        for l in range(1, spec.n_layers + 1):
+            c, act = self.constants[l - 1], self.activations[l - 1]
             drive = [synaptic_drive(A, syn.forward[k], syn.forward_exp[k], syn.bias[k],
                                     state.rates[spec.projections[k].pre])
                      for k in self.into[l]]
-            v, e_breve = state.v[l - 1], state.e_breve[l - 1]
-            if errors:
-                e_in = [A.backward(syn.backward[k], syn.backward_exp[k],
-                                   state.e_breve[spec.projections[k].post - 1])
-                        for k in self.out_of[l]]
-                if l == n_layers:
-                    e_in.append(state.e_target)
-                v, e_breve = error_dendrite(A, c, v, A.total(e_in), state.phi_prime[l - 1])
-                e_breve = sent_error(A, e_breve, state.e_breve[l - 1],
-                                     self.error_thresholds[l - 1])
-                if spec.gamma:
-                    drive.append(A.scale(e_breve, self.gamma))
-            u, u_breve, rate = representation_neuron(A, c, act, state.u[l - 1], A.total(drive))
+            e_in = [A.backward(syn.backward[k], syn.backward_exp[k],
+                               state.e_breve[spec.projections[k].post - 1])
+                    for k in self.out_of[l]]
+            if l == spec.n_layers:
+                e_in.append(state.e_target)
+            v, e_breve = error_dendrite(A, c, state.v[l - 1], A.total(e_in),
+                                        state.phi_prime[l - 1])
+            e_breve = sent_error(A, e_breve, state.e_breve[l - 1], self.error_thresholds[l - 1])
+            u, u_breve, rate = representation_neuron(
+                A, c, act, state.u[l - 1], neuron_input(A, drive, e_breve, self.gamma))
+            new_pp.append(A.phi_prime(act, u_breve, rate))
             new_acc[l - 1], rate = sent_rate(A, rate, state.rates[l], state.spike_acc[l - 1],
-                                             spec.layers[l - 1].spiking, self.thresholds[l - 1])
+                                             self.spiking[l - 1], self.thresholds[l - 1])
             new_u.append(u)
             new_v.append(v)
             new_ub.append(u_breve)
             new_eb.append(e_breve)
             new_r.append(rate)
-            new_pp.append(A.phi_prime(act, u_breve) if errors else None)
-        e_target = state.e_target
-        if errors:
-            e_target = A.output_error(spec.loss, new_r[-1], target, loss_scale)
+        e_target = A.output_error(spec.loss, new_r[-1], target, loss_scale)
         return NetworkState(u=tuple(new_u), v=tuple(new_v), u_breve=tuple(new_ub),
                             e_breve=tuple(new_eb), phi_prime=tuple(new_pp),
                             rates=tuple(new_r), e_target=e_target, spike_acc=tuple(new_acc))

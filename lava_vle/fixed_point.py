@@ -31,6 +31,7 @@ from typing import Union
 import numpy as np
 
 IntArray = Union[np.ndarray, int]
+FloatOrArray = Union[np.ndarray, float]
 
 # --- Neuron state: 24-bit registers (Loihi 2 u / v) -----------------------
 STATE_BITS = 24
@@ -345,6 +346,18 @@ def decay_to_fixed(dt: float, tau: np.ndarray, name: str) -> np.ndarray:
 def gain_to_fixed(ratio: np.ndarray, name: str) -> np.ndarray:
     """16-bit prospective gain ``round(ratio * 4096)``, ratio < 16."""
     return fraction_to_fixed(name, ratio, GAIN_BITS)
+
+
+def scale_to_fixed(scale: FloatOrArray, name: str) -> np.ndarray:
+    """A non-negative gain (beta, gamma, loss weight) as a 16-bit factor
+    ``round(scale * 4096)``; 0 allowed."""
+    scale = np.asarray(scale, dtype=np.float64)
+    fixed = np.rint(scale * DECAY_UNITY).astype(np.int64)
+    if np.any(fixed < 0) or np.any(fixed >= 1 << GAIN_BITS):
+        raise FixedPointRangeError(
+            f"{name} must lie in 0..{((1 << GAIN_BITS) - 1) / DECAY_UNITY:.6g} "
+            f"({GAIN_BITS}-bit unsigned, {DECAY_SHIFT} fractional bits)")
+    return fixed
 
 
 def learning_rate_to_fixed(eta: float) -> tuple[int, int]:

@@ -14,16 +14,19 @@ against :class:`lava_vle.simulator.Simulator`.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import numpy as np
 
-from lava_vle.activations import Activation, get_activation
-from lava_vle.arithmetic import FloatArithmetic, neuron_constants
-from lava_vle.dynamics import error_dendrite, representation_neuron
+from lava_vle.activations import Activation
+from lava_vle.arithmetic import FloatArithmetic as F
+from lava_vle.dynamics import (error_dendrite, loss_scale, neuron_input, representation_neuron,
+                               sent_error, sent_rate, synaptic_drive)
 from lava_vle.network import FloatParams, NetworkSpec
 
 Array = Any
+# on_step(t, state, rates_pre, rates_before): called after every step of run()
+StepHook = Callable[[int, "StackedState", Array, Array], None]
 
 
 def _cat(arrays: list) -> Array:
@@ -34,45 +37,41 @@ def _cat(arrays: list) -> Array:
     return torch.cat(arrays)
 
 
-def _swap(x: Array) -> Array:
-    """Transpose the last two axes."""
-    return x.swapaxes(-1, -2) if isinstance(x, np.ndarray) else x.transpose(-1, -2)
-
-
 class StackedActivation(Activation):
-    """phi of a layer stack: each run of layers with one activation gets its own."""
+    """phi and phi' of a layer stack: each run of layers with one activation
+    applies its own (``groups`` of ``(first, stop, activation)``)."""
 
     def __init__(self, groups: list[tuple[int, int, Activation]]):
         self.groups = groups
+        super().__init__("stacked", phi=self._per_group("phi"),
+                         phi_prime=self._per_group("phi_prime"))
 
-        def apply(attr: str):
-            def fn(x: Array) -> Array:
-                if len(groups) == 1:
-                    return getattr(groups[0][2], attr)(x)
-                if not isinstance(x, np.ndarray):
-                    return _cat([getattr(act, attr)(x[a:b]) for a, b, act in groups])
-                out = np.empty_like(x)
-                for a, b, act in groups:
-                    out[a:b] = getattr(act, attr)(x[a:b])
-                return out
-            return fn
+    def _per_group(self, attr: str) -> Callable[[Array], Array]:
+        groups = self.groups
 
-        super().__init__("stacked", phi=apply("phi"), phi_prime=apply("phi_prime"))
+        def fn(x: Array) -> Array:
+            if len(groups) == 1:
+                return getattr(groups[0][2], attr)(x)
+            if not isinstance(x, np.ndarray):
+                return _cat([getattr(act, attr)(x[a:b]) for a, b, act in groups])
+            out = np.empty_like(x)
+            for a, b, act in groups:
+                out[a:b] = getattr(act, attr)(x[a:b])
+            return out
+        return fn
 
-    def slopes(self, u_breve: np.ndarray, rate: np.ndarray) -> np.ndarray:
-        """phi'(u_breve), reusing ``rate = phi(u_breve)`` where an identity allows.
-
-        tanh' = 1 - tanh^2 = 1 - r^2 saves a second tanh; linear' = 1.
-        """
+    def slope(self, u_breve: np.ndarray, rate: np.ndarray) -> np.ndarray:
+        """Each group's :meth:`Activation.slope` (numpy)."""
         out = np.empty_like(u_breve)
         for a, b, act in self.groups:
-            if act.name == "tanh":
-                out[a:b] = 1.0 - rate[a:b] * rate[a:b]
-            elif act.name == "linear":
-                out[a:b] = 1.0
-            else:
-                out[a:b] = act.phi_prime(u_breve[a:b])
+            out[a:b] = act.slope(u_breve[a:b], rate[a:b])
         return out
+
+
+def _layer_stack(values: list, dtype: Any) -> Optional[np.ndarray]:
+    """Per-layer values as an (L, 1, 1) stack; None if all are zero (off)."""
+    stack = np.array(values, dtype)[:, None, None]
+    return stack if stack.any() else None
 
 
 @dataclass
@@ -121,40 +120,38 @@ class StackedNetwork:
             tau_m[l, :layer.size], tau_r[l, :layer.size] = layer.time_constants()
         tau_m, tau_r = np.maximum(tau_m, spec.dt), np.maximum(tau_r, spec.dt)
         self.constants = {k: v[:, None, :].astype(self.dtype)
-                          for k, v in neuron_constants(spec.dt, tau_m, tau_r, False).items()}
+                          for k, v in F.neuron_constants(spec.dt, tau_m, tau_r).items()}
         groups, start = [], 0
         for l in range(1, self.n_layers + 1):
             name = spec.layers[l - 1].activation
             if l == self.n_layers or spec.layers[l].activation != name:
-                groups.append((start, l, get_activation(name)))
+                groups.append((start, l, F.activation(name)))
                 start = l
         self.activation = StackedActivation(groups)
         self.recurrent = any(layer.recurrent for layer in spec.layers)
         # 1 for layers that have a recurrent projection: R of the others stays zero
         self.recurrent_mask = np.array([float(layer.recurrent) for layer in spec.layers],
                                        self.dtype)[:, None, None]
-        spiking = np.array([layer.spiking for layer in spec.layers], self.dtype)
-        self.spiking = spiking[:, None, None] if spiking.any() else None
+        self.spiking = _layer_stack([layer.spiking for layer in spec.layers], bool)
         # sigma-delta thresholds; 0 holds nothing back, so one stack serves all layers
-        thresholds = np.array([layer.sigma_delta for layer in spec.layers], self.dtype)
-        self.sigma_delta = thresholds[:, None, None] if thresholds.any() else None
-        thresholds = np.array([layer.error_sigma_delta for layer in spec.layers], self.dtype)
-        self.error_sigma_delta = thresholds[:, None, None] if thresholds.any() else None
+        self.sigma_delta = _layer_stack([layer.sigma_delta for layer in spec.layers],
+                                        self.dtype)
+        self.error_sigma_delta = _layer_stack(
+            [layer.error_sigma_delta for layer in spec.layers], self.dtype)
+        self.on_torch = False
 
     def to_torch(self) -> "StackedNetwork":
-        """A copy whose constants are torch tensors (for the BPTT baseline)."""
+        """A copy whose constants and masks are torch tensors (for BPTT)."""
         import copy
 
         import torch
 
         clone = copy.copy(self)
+        clone.on_torch = True
         clone.constants = {k: torch.from_numpy(v) for k, v in self.constants.items()}
-        if self.spiking is not None:
-            clone.spiking = torch.from_numpy(self.spiking)
-        if self.sigma_delta is not None:
-            clone.sigma_delta = torch.from_numpy(self.sigma_delta)
-        if self.error_sigma_delta is not None:
-            clone.error_sigma_delta = torch.from_numpy(self.error_sigma_delta)
+        for name in ("spiking", "sigma_delta", "error_sigma_delta"):
+            if getattr(self, name) is not None:
+                setattr(clone, name, torch.from_numpy(getattr(self, name)))
         return clone
 
     # --- layout conversion ------------------------------------------------------
@@ -192,17 +189,28 @@ class StackedNetwork:
         biases = [b[l, 0, :bias.size].astype(np.float64) for l, bias in enumerate(like.biases)]
         return FloatParams(weights, biases, [None if f is None else f.copy() for f in like.feedback])
 
-    def pad_input(self, x: Array) -> Array:
-        """(T, B, n_in) -> (T, B, n) zero-padded (numpy)."""
+    def pad_input(self, x: np.ndarray) -> Array:
+        """(T, B, n_in) -> (T, B, n) zero-padded, in this network's dtype and
+        array library."""
         pad = self.width - x.shape[-1]
-        return np.pad(x, ((0, 0), (0, 0), (0, pad))).astype(self.dtype)
+        padded = np.pad(x, ((0, 0), (0, 0), (0, pad))).astype(self.dtype)
+        if self.on_torch:
+            import torch
 
-    def initial_state(self, batch: int, zeros: Any = None) -> StackedState:
-        if zeros is None:
+            return torch.from_numpy(padded)
+        return padded
+
+    def initial_state(self, batch: int) -> StackedState:
+        """All compartments at rest; phi'(0) on numpy (torch runs no errors)."""
+        if self.on_torch:
+            import torch
+
+            zeros = lambda *shape: torch.zeros(shape, dtype=torch.float64 if  # noqa: E731
+                                               self.dtype == np.float64 else torch.float32)
+        else:
             zeros = lambda *shape: np.zeros(shape, self.dtype)  # noqa: E731
         stack = (self.n_layers, batch, self.width)
-        phi_prime = self.activation.phi_prime(zeros(*stack)) if isinstance(zeros(1), np.ndarray) \
-            else None
+        phi_prime = None if self.on_torch else self.activation.phi_prime(zeros(*stack))
         return StackedState(zeros(*stack), zeros(*stack), zeros(*stack), zeros(*stack),
                             phi_prime, zeros(batch, self.width), zeros(*stack))
 
@@ -238,53 +246,71 @@ class StackedNetwork:
             self._expanded_shape = like.shape
         return self._expanded
 
-    # --- one step ---------------------------------------------------------------
+    # --- one step and the time loop ------------------------------------------------
     def step(self, state: StackedState, p: StackedParams, x_prev: Array,
              errors: bool = True) -> tuple[StackedState, Array]:
-        """One network step; returns the new state and the presynaptic stack.
+        """One network step: the functions of :mod:`lava_vle.dynamics` on the
+        stacks. Returns the new state and ``rates_pre`` (L, B, n), the
+        presynaptic rates ``r_pre(t-1)`` of every forward projection.
 
-        ``x_prev`` is the padded input of the previous step (B, n). The
-        returned ``rates_pre`` (L, B, n) is ``r_pre(t-1)`` of every forward
-        projection, which the local rule needs.
+        ``x_prev`` is the padded input of the previous step (B, n);
+        ``errors=False`` skips the error dendrites (inference, BPTT).
         """
-        F = FloatArithmetic
         c = self._constants_for(state.u)
         rates_pre = _cat([x_prev[None], state.r[:-1]])
-        # a contiguous W^T makes the stacked matmul a BLAS call (2x faster)
-        w_t = np.ascontiguousarray(_swap(p.W)) if isinstance(p.W, np.ndarray) else _swap(p.W)
-        drive = rates_pre @ w_t + p.b
+        drive = [synaptic_drive(F, p.W, None, p.b, rates_pre)]
         if p.R is not None:
-            drive = drive + state.r @ _swap(p.R)
-        v, e_breve = state.v, state.e_breve
+            drive.append(synaptic_drive(F, p.R, None, None, state.r))
+        v, e_breve, gamma = state.v, state.e_breve, 0.0
         if errors:
-            e_in = _cat([state.e_breve[1:] @ p.B[1:], state.e_target[None]])
+            e_in = [_cat([F.backward(p.B[1:], None, state.e_breve[1:]), state.e_target[None]])]
             if p.BR is not None:
-                e_in = e_in + state.e_breve @ p.BR
-            v, e_breve = error_dendrite(F, c, state.v, e_in, state.phi_prime)
-            if self.error_sigma_delta is not None:
-                e_breve = F.sigma_delta(e_breve, state.e_breve, self.error_sigma_delta)
-            if self.spec.gamma:
-                drive = drive + self.spec.gamma * e_breve
-        u, u_breve, r = representation_neuron(F, c, self.activation, state.u, drive)
-        phi_prime = self.activation.slopes(u_breve, r) if errors else None
-        acc = state.spike_acc
-        if self.spiking is not None:  # spiking layers send their encoder's spikes
-            acc, spikes = F.spike_encode(acc, r)
-            r = r + self.spiking * (spikes - r)
-            acc = acc * self.spiking
-        if self.sigma_delta is not None:
-            r = F.sigma_delta(r, state.r, self.sigma_delta)
+                e_in.append(F.backward(p.BR, None, state.e_breve))
+            v, e_breve = error_dendrite(F, c, state.v, F.total(e_in), state.phi_prime)
+            e_breve = sent_error(F, e_breve, state.e_breve, self.error_sigma_delta)
+            gamma = self.spec.gamma
+        u, u_breve, r = representation_neuron(F, c, self.activation, state.u,
+                                              neuron_input(F, drive, e_breve, gamma))
+        phi_prime = F.phi_prime(self.activation, u_breve, r) if errors else None
+        acc, r = sent_rate(F, r, state.r, state.spike_acc, self.spiking, self.sigma_delta)
         return StackedState(u, v, r, e_breve, phi_prime, state.e_target, acc), rates_pre
 
+    def run(self, p: StackedParams, x: np.ndarray, state: Optional[StackedState] = None,
+            errors: bool = False, on_step: Optional[StepHook] = None
+            ) -> tuple[Array, StackedState]:
+        """Step through ``x`` (T, B, n_in); returns the outputs (T, B, n_out)
+        and the final state. The one time loop of VLE training, BPTT and
+        evaluation: ``on_step(t, state, rates_pre, rates_before)`` runs after
+        step ``t`` (to set the output error and learn)."""
+        xp = self.pad_input(x)
+        state = self.initial_state(x.shape[1]) if state is None else state
+        prev, outputs = self.pad_input(np.zeros_like(x[:1]))[0], []
+        for t in range(x.shape[0]):
+            before = state.r
+            state, rates_pre = self.step(state, p, prev, errors)
+            prev = xp[t]
+            if on_step is not None:
+                on_step(t, state, rates_pre, before)
+            outputs.append(self.outputs(state))
+        stack = np.stack if isinstance(outputs[0], np.ndarray) else _torch_stack
+        return stack(outputs), state
+
     def output_error(self, state: StackedState, target: np.ndarray,
-                     scale: np.ndarray) -> StackedState:
-        """Set the target error ``scale (y - prediction)`` (padded to n) for the next step."""
+                     weight: Any) -> StackedState:
+        """Set the target error ``beta w_t (y - prediction)`` (padded to n)
+        for the next step."""
         n_out = self.spec.n_out
         e_target = np.zeros_like(state.e_target)
-        e_target[:, :n_out] = FloatArithmetic.output_error(
-            self.spec.loss, state.r[-1][:, :n_out], target, self.spec.beta * scale)
+        e_target[:, :n_out] = F.output_error(self.spec.loss, state.r[-1][:, :n_out], target,
+                                             loss_scale(F, self.spec.beta, weight))
         state.e_target = e_target
         return state
 
     def outputs(self, state: StackedState) -> Array:
         return state.r[-1][:, :self.spec.n_out]
+
+
+def _torch_stack(tensors: list) -> Any:
+    import torch
+
+    return torch.stack(tensors)

@@ -15,6 +15,21 @@ from typing import Any
 import numpy as np
 
 
+def softmax(x: np.ndarray) -> np.ndarray:
+    """Numerically stable softmax over the last axis (numpy)."""
+    z = x - x.max(axis=-1, keepdims=True)
+    ez = np.exp(z)
+    return ez / ez.sum(axis=-1, keepdims=True)
+
+
+def log_softmax(x: Any) -> Any:
+    """Numerically stable log-softmax over the last axis (numpy or torch)."""
+    if not isinstance(x, np.ndarray):
+        return x.log_softmax(-1)
+    shifted = x - x.max(-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(-1, keepdims=True))
+
+
 def sequence_loss(loss: str, outputs: Any, target: Any, weight: Any, beta: float) -> Any:
     """Total loss over (T, B, n) ``outputs``; numpy arrays or torch tensors.
 
@@ -23,12 +38,7 @@ def sequence_loss(loss: str, outputs: Any, target: Any, weight: Any, beta: float
     if loss == "mse":
         per_step = 0.5 * ((target - outputs) ** 2).sum(-1)
     elif loss == "ce":
-        if isinstance(outputs, np.ndarray):
-            shifted = outputs - outputs.max(-1, keepdims=True)
-            log_p = shifted - np.log(np.exp(shifted).sum(-1, keepdims=True))
-        else:
-            log_p = outputs.log_softmax(-1)
-        per_step = -(target * log_p).sum(-1)
+        per_step = -(target * log_softmax(outputs)).sum(-1)
     else:
         raise ValueError(f"loss={loss!r} must be 'mse' or 'ce'")
     return beta * (weight * per_step).sum()

@@ -15,6 +15,8 @@ import numpy as np
 
 from lava_vle import fixed_point as fxp
 from lava_vle.activations import get_activation
+from lava_vle.validation import (check_dt, check_spiking_or_sigma_delta, check_threshold,
+                                 check_time_constants)
 
 FloatOrArray = Union[float, Sequence[float], np.ndarray]
 
@@ -60,18 +62,9 @@ class LayerSpec:
     error_sigma_delta: float = 0.0
     init_gain: float = 1.0
 
-    def time_constants(self) -> tuple[np.ndarray, np.ndarray]:
-        """(tau_m, tau_r) broadcast to ``(size,)`` float64 arrays."""
-        out = []
-        for name in ("tau_m", "tau_r"):
-            arr = np.asarray(getattr(self, name), dtype=np.float64)
-            if arr.ndim == 0:
-                arr = np.full(self.size, float(arr))
-            if arr.shape != (self.size,):
-                raise ValueError(
-                    f"{name} must be a scalar or have shape ({self.size},), got {arr.shape}")
-            out.append(arr)
-        return out[0], out[1]
+    def time_constants(self, dt: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+        """(tau_m, tau_r) broadcast to ``(size,)`` float64 arrays (checked >= dt)."""
+        return check_time_constants(self.size, self.tau_m, self.tau_r, dt)
 
 
 @dataclass(frozen=True)
@@ -121,8 +114,7 @@ class NetworkSpec:
             raise ValueError(f"n_in={self.n_in} must be >= 1")
         if not self.layers:
             raise ValueError("layers must name at least the output layer")
-        if not (np.isfinite(self.dt) and self.dt > 0):
-            raise ValueError(f"dt={self.dt} must be a positive finite number")
+        check_dt(self.dt)
         if self.loss not in LOSSES:
             raise ValueError(f"loss={self.loss!r} must be one of {LOSSES}")
         if self.feedback not in FEEDBACK_MODES:
@@ -130,24 +122,17 @@ class NetworkSpec:
         if self.recurrent_error not in RECURRENT_ERROR_MODES:
             raise ValueError(f"recurrent_error={self.recurrent_error!r} must be one of "
                              f"{RECURRENT_ERROR_MODES}")
-        for idx, layer in enumerate(self.layers, start=1):
+        for idx, layer in enumerate(self.layers):
+            where = f"layers[{idx}]."
             if int(layer.size) < 1:
-                raise ValueError(f"layers[{idx - 1}].size={layer.size} must be >= 1")
+                raise ValueError(f"{where}size={layer.size} must be >= 1")
             get_activation(layer.activation)
             for name in ("sigma_delta", "error_sigma_delta"):
-                value = getattr(layer, name)
-                if not (np.isfinite(value) and value >= 0):
-                    raise ValueError(f"layers[{idx - 1}].{name}={value} must be >= 0")
+                check_threshold(getattr(layer, name), where + name)
             if not (np.isfinite(layer.init_gain) and layer.init_gain > 0):
-                raise ValueError(f"layers[{idx - 1}].init_gain={layer.init_gain} must be > 0")
-            if layer.sigma_delta and layer.spiking:
-                raise ValueError(f"layers[{idx - 1}]: choose spiking or sigma_delta, not both")
-            tau_m, tau_r = layer.time_constants()
-            for name, tau in (("tau_m", tau_m), ("tau_r", tau_r)):
-                if np.any(tau < self.dt) or not np.all(np.isfinite(tau)):
-                    raise ValueError(
-                        f"layers[{idx - 1}].{name} must be finite and >= dt={self.dt} "
-                        f"(Euler stability), got min {tau.min():.6g}")
+                raise ValueError(f"{where}init_gain={layer.init_gain} must be > 0")
+            check_spiking_or_sigma_delta(layer.spiking, layer.sigma_delta, f"layers[{idx}]: ")
+            check_time_constants(layer.size, layer.tau_m, layer.tau_r, self.dt, where)
         projections = []
         for post, layer in enumerate(self.layers, start=1):
             projections.append(Projection(post - 1, post))
@@ -160,6 +145,11 @@ class NetworkSpec:
         if proj.pre == 0:
             return False
         return proj.pre != proj.post or self.recurrent_error == "loop"
+
+    def bias_carriers(self) -> list[int]:
+        """Index of the projection that carries each population's bias (the first into it)."""
+        return [next(k for k, p in enumerate(self.projections) if p.post == post)
+                for post in range(1, self.n_layers + 1)]
 
     @property
     def sizes(self) -> tuple[int, ...]:
@@ -193,10 +183,28 @@ class FloatParams:
     biases: list[np.ndarray]
     feedback: list[Optional[np.ndarray]]
 
+    def plastic_arrays(self) -> tuple[list, list, list]:
+        """What the local rule changes: weights, biases and their exponents (None)."""
+        return self.weights, self.biases, [None] * len(self.weights)
+
     def copy(self) -> "FloatParams":
         return FloatParams([w.copy() for w in self.weights],
                            [b.copy() for b in self.biases],
                            [None if f is None else f.copy() for f in self.feedback])
+
+
+def check_params(spec: NetworkSpec, params: Union["FloatParams", "FixedParams"]) -> None:
+    """Raise ValueError unless ``params`` hold one matrix of shape
+    ``(n_post, n_pre)`` per projection of ``spec``."""
+    sizes = spec.sizes
+    mats = params.plastic_arrays()[0]
+    if len(mats) != len(spec.projections):
+        raise ValueError(f"params hold {len(mats)} weight matrices, the spec has "
+                         f"{len(spec.projections)} projections")
+    for w, proj in zip(mats, spec.projections):
+        if w.shape != (sizes[proj.post], sizes[proj.pre]):
+            raise ValueError(f"{proj.name} must have shape "
+                             f"{(sizes[proj.post], sizes[proj.pre])}, got {w.shape}")
 
 
 def init_params(spec: NetworkSpec, seed: int = 0, gain: float = 1.0,
@@ -257,10 +265,7 @@ class FixedParams:
                       for w in params.weights]
         weight_acc = [fxp.quantize_weights(w, e, fxp.ACC_FRAC_BITS)
                       for w, e in zip(params.weights, weight_exp)]
-        bias_exp = []
-        for post in range(1, spec.n_layers + 1):
-            first = next(k for k, p in enumerate(spec.projections) if p.post == post)
-            bias_exp.append(weight_exp[first])
+        bias_exp = [weight_exp[k] for k in spec.bias_carriers()]
         bias_acc = [fxp.quantize_weights(b, e, fxp.ACC_FRAC_BITS)
                     for b, e in zip(params.biases, bias_exp)]
         feedback_exp = [None if f is None else fxp.choose_weight_exp(np.abs(f).max())
@@ -268,6 +273,10 @@ class FixedParams:
         feedback_mant = [None if f is None else fxp.quantize_weights(f, e)
                          for f, e in zip(params.feedback, feedback_exp)]
         return cls(weight_acc, weight_exp, bias_acc, bias_exp, feedback_mant, feedback_exp)
+
+    def plastic_arrays(self) -> tuple[list, list, list]:
+        """What the local rule changes: the 16-bit accumulators and weight exponents."""
+        return self.weight_acc, self.bias_acc, self.weight_exp
 
     def weight_mant(self) -> list[np.ndarray]:
         """8-bit mantissas the forward and mirrored error paths use."""

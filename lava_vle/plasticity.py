@@ -1,14 +1,15 @@
-"""The local three-factor rule, in float and fixed point.
+"""The local three-factor rule, written once for every arithmetic and layout.
 
     trace   = eta * m(t) * e_breve_post(t)             post-synaptic learning trace
     dW      = trace^T r_pre(t-1)                        summed over the batch
     db      = sum_batch trace                           bias: weight from an always-on rate 1
 
-In fixed point the trace is :func:`~lava_vle.fixed_point.modulated_error`
-and the bias is updated as one more column of the weight accumulator (an
-always-on presynaptic rate of 1.0), so one stochastic-rounding call with one
-hash stream covers a projection's weights and bias. The batched simulator and
-the plastic-synapse process models both call :class:`LocalRule`.
+:class:`LocalRule` holds ``eta`` in the arithmetic's units and applies the
+update with the arithmetic's :meth:`~lava_vle.arithmetic.Arithmetic.plastic_update`
+(fixed point: 16-bit accumulators with stochastic rounding). The batched
+simulator and the plastic-synapse process models apply it per projection;
+:meth:`LocalRule.accumulate_stacked` sums it over the fused trainer's layer
+stacks, where the optimiser takes the place of ``eta``.
 """
 from __future__ import annotations
 
@@ -16,50 +17,50 @@ from typing import Any, Optional
 
 import numpy as np
 
-from lava_vle import fixed_point as fxp
+from lava_vle.arithmetic import Arithmetic, FloatArithmetic
+
+
+def weight_delta(trace: Any, r_pre: Any) -> Any:
+    """``trace^T r_pre`` summed over the batch (works on (L, B, n) stacks)."""
+    return trace.swapaxes(-1, -2) @ r_pre
+
+
+def bias_delta(trace: Any) -> Any:
+    """``sum_batch trace``: ``(n,)``, or ``(L, n)`` for a stack."""
+    return trace.sum(axis=-2)
 
 
 class LocalRule:
     """``dW = eta m e_post r_pre^T`` with ``eta`` in the arithmetic's units."""
 
-    def __init__(self, eta: float, fixed: bool):
-        self.fixed = fixed
-        self.eta = float(eta)
-        if fixed:
-            self.eta_mant, self.eta_shift = fxp.learning_rate_to_fixed(eta)
+    def __init__(self, eta: float, arith: Arithmetic = FloatArithmetic):
+        self.A = arith
+        self.eta = arith.learning_rate(eta)
 
     def trace(self, e_breve: Any, modulator: Any) -> Any:
-        """Learning trace of the post-synaptic population, (batch, n_post).
+        """Learning trace of the post-synaptic population, (batch, n_post) or a
+        (L, batch, n) stack; ``modulator`` is the third factor per sample (batch,)."""
+        return self.A.learning_trace(e_breve, modulator, self.eta)
 
-        ``modulator`` is the third factor per sample, (batch,): real, or
-        8-bit integers (64 = 1.0) in fixed point.
+    def apply(self, weights: Any, bias: Optional[Any], trace: Any, r_pre: Any,
+              weight_exp: Optional[int] = None, seed: int = 0,
+              step: int = 0) -> tuple[Any, Optional[Any]]:
+        """Return the weights (and bias, if any) after one local update."""
+        return self.A.plastic_update(weights, bias, trace, r_pre, weight_exp, self.eta,
+                                     seed, step)
+
+    def accumulate_stacked(self, sums: list, e_breve: np.ndarray, modulator: np.ndarray,
+                           rates_pre: np.ndarray, rates_rec: Optional[np.ndarray] = None,
+                           recurrent_mask: Optional[np.ndarray] = None) -> None:
+        """Add one step's updates of every layer to ``sums`` = ``[dW, db(, dR)]``
+        (float stacks ``(L, n, n)``, ``(L, 1, n)``, ``(L, n, n)``).
+
+        ``rates_pre`` (L, B, n) are the forward projections' presynaptic rates
+        ``r_pre(t-1)``; ``rates_rec`` the recurrent ones (each layer's own
+        previous rates), counted only where ``recurrent_mask`` is 1.
         """
-        if self.fixed:
-            return fxp.modulated_error(e_breve, modulator, self.eta_mant)
-        return self.eta * np.asarray(modulator, dtype=e_breve.dtype)[:, None] * e_breve
-
-    @staticmethod
-    def delta(trace: np.ndarray, r_pre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Real ``(dW, db)`` of one step (float)."""
-        return trace.T @ r_pre, trace.sum(axis=0)
-
-    def apply(self, weights: np.ndarray, bias: Optional[np.ndarray], trace: np.ndarray,
-              r_pre: np.ndarray, weight_exp: Optional[int] = None, seed: int = 0,
-              step: int = 0) -> tuple[np.ndarray, Optional[np.ndarray]]:
-        """Return the weights (and bias, if any) after one local update.
-
-        Float: ``W + dW``. Fixed: 16-bit accumulators after
-        :func:`~lava_vle.fixed_point.plastic_update`, the bias as the last
-        column of the accumulator with an always-on rate of ``ONE``.
-        """
-        if not self.fixed:
-            d_weights, d_bias = self.delta(trace, r_pre)
-            return weights + d_weights, None if bias is None else bias + d_bias
-        if bias is None:
-            return fxp.plastic_update(weights, trace, r_pre, weight_exp, self.eta_shift,
-                                      seed, step), None
-        always_on = np.full((r_pre.shape[0], 1), fxp.ONE, dtype=np.int64)
-        acc = fxp.plastic_update(np.column_stack([weights, bias]), trace,
-                                 np.column_stack([r_pre, always_on]), weight_exp,
-                                 self.eta_shift, seed, step)
-        return acc[:, :-1], acc[:, -1]
+        trace = self.trace(e_breve, modulator)
+        sums[0] += weight_delta(trace, rates_pre)
+        sums[1] += bias_delta(trace)[:, None, :]
+        if rates_rec is not None:
+            sums[2] += weight_delta(trace, rates_rec) * recurrent_mask

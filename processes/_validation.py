@@ -12,7 +12,9 @@ from lava.magma.core.process.process import AbstractProcess
 
 from lava_vle import fixed_point as fxp
 from lava_vle.activations import get_activation
-from lava_vle.arithmetic import neuron_constants, scale_to_fixed
+from lava_vle.arithmetic import FixedArithmetic
+from lava_vle.validation import (check_dt, check_spiking_or_sigma_delta, check_threshold,
+                                 check_time_constants)
 
 
 def shape_of(shape: ty.Union[int, ty.Tuple[int, ...]]) -> ty.Tuple[int]:
@@ -26,17 +28,9 @@ def shape_of(shape: ty.Union[int, ty.Tuple[int, ...]]) -> ty.Tuple[int]:
 def time_constants(shape: ty.Tuple[int], tau_m: ty.Any, tau_r: ty.Any,
                    dt: float) -> ty.Tuple[np.ndarray, np.ndarray]:
     """Broadcast and check ``tau_m``, ``tau_r`` (>= dt, representable on Loihi 2)."""
-    if not (np.isfinite(dt) and dt > 0):
-        raise ValueError(f"dt={dt} must be a positive finite number")
-    taus = []
-    for name, tau in (("tau_m", tau_m), ("tau_r", tau_r)):
-        arr = np.broadcast_to(np.asarray(tau, dtype=np.float64), shape).copy()
-        if not np.all(np.isfinite(arr)) or np.any(arr < dt):
-            raise ValueError(f"{name} must be finite and >= dt={dt} (Euler stability), "
-                             f"got min {arr.min():.6g}")
-        taus.append(arr)
-    neuron_constants(dt, taus[0], taus[1], fixed=True)  # raises FixedPointRangeError
-    return taus[0], taus[1]
+    tau_m, tau_r = check_time_constants(shape[0], tau_m, tau_r, check_dt(dt))
+    FixedArithmetic.neuron_constants(dt, tau_m, tau_r)  # raises FixedPointRangeError
+    return tau_m, tau_r
 
 
 def activation_name(name: str) -> str:
@@ -47,18 +41,14 @@ def activation_name(name: str) -> str:
 
 def gain(value: float, name: str) -> float:
     """A non-negative gain representable as a 16-bit factor."""
-    scale_to_fixed(value, name)
+    fxp.scale_to_fixed(value, name)
     return float(value)
 
 
 def threshold(value: float, spiking: bool = False) -> float:
     """A sigma-delta threshold: finite, >= 0, representable as a 24-bit state value."""
-    value = float(value)
-    if not (np.isfinite(value) and 0 <= value < 2 ** (fxp.STATE_BITS - 1) / fxp.ONE):
-        raise ValueError(f"sigma_delta={value} must lie in 0..{2 ** 7} "
-                         f"(state units, {fxp.STATE_BITS}-bit)")
-    if value and spiking:
-        raise ValueError("choose spiking or sigma_delta, not both")
+    value = check_threshold(value)
+    check_spiking_or_sigma_delta(spiking, value)
     return value
 
 

@@ -17,7 +17,6 @@ from lava_vle.processes.neuromodulator.process import Neuromodulator
 from lava_vle.processes.output_error.process import OutputError
 from lava_vle.processes.plastic_synapse.process import PlasticSynapse
 from lava_vle.processes.vle_neuron.process import VLENeuron
-from lava_vle.simulator import bias_carriers
 
 
 @dataclass
@@ -69,7 +68,7 @@ def build_vle_network(spec: NetworkSpec, params: FloatParams, learning_rate: flo
         neurons.append(neuron)
         dendrites.append(dendrite)
     broadcast = Neuromodulator(value=modulator, external=external_modulator)
-    carriers = bias_carriers(spec)
+    carriers = spec.bias_carriers()
     # sigma-delta links by population: rates (pre side) and errors (post side)
     sd_rates = [False] + [layer.sigma_delta > 0 for layer in spec.layers]
     sd_errors = [False] + [layer.error_sigma_delta > 0 for layer in spec.layers]

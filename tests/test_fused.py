@@ -4,23 +4,27 @@ import pytest
 
 from lava_vle.fused import StackedNetwork
 from lava_vle.network import LayerSpec, NetworkSpec, init_params
+from lava_vle.plasticity import LocalRule
+from lava_vle.rules import VLELocal
 from lava_vle.simulator import Simulator
 
 
 def run_fused(spec, params, x, y):
-    """Outputs and accumulated local updates (forward projections) of the fused path."""
+    """Outputs and accumulated local updates (forward projections) of the fused
+    time loop with the stacked local rule the trainer uses."""
     net = StackedNetwork(spec, np.float64)
     p = net.pack(params)
-    steps, batch = x.shape[:2]
-    state, xp = net.initial_state(batch), net.pad_input(x)
-    prev, d_weights, outputs = np.zeros_like(xp[0]), np.zeros_like(p.W), []
-    for t in range(steps):
-        state, rates_pre = net.step(state, p, prev)
-        prev = xp[t]
-        state = net.output_error(state, y[t], np.ones((batch, 1)))
-        d_weights += state.e_breve.swapaxes(1, 2) @ rates_pre
-        outputs.append(net.outputs(state))
-    return np.stack(outputs), d_weights, net, p
+    batch = x.shape[1]
+    sums = [np.zeros_like(a) for a in p.arrays()]
+    rule, modulator = LocalRule(1.0), np.ones(batch)
+
+    def learn(t, state, rates_pre, rates_before):
+        net.output_error(state, y[t], np.ones((batch, 1)))
+        rule.accumulate_stacked(sums, state.e_breve, modulator, rates_pre,
+                                None if p.R is None else rates_before, net.recurrent_mask)
+
+    outputs, _ = net.run(p, x, errors=True, on_step=learn)
+    return outputs, sums[0], net, p
 
 
 @pytest.mark.parametrize("recurrent,spiking,sigma_delta",
@@ -53,3 +57,29 @@ def test_fused_step_equals_reference_simulator_over_50_steps(recurrent, spiking,
     assert np.all(d_weights[0, :, 3:] == 0) and np.all(d_weights[-1, 2:] == 0)  # padding
     back = net.unpack(p, params)
     assert all(np.array_equal(a, b) for a, b in zip(back.weights, params.weights))
+
+
+@pytest.mark.parametrize("recurrent", [False, True], ids=["feedforward", "recurrent"])
+def test_trainer_update_is_the_simulators_accumulated_local_rule_over_the_batch(recurrent):
+    """VLELocal with SGD (lr 1) and one update per sequence moves every weight
+    and bias by the simulator's summed e_breve_post r_pre^T / B (float32)."""
+    spec = NetworkSpec(
+        n_in=3, dt=0.1, loss="mse",
+        layers=(LayerSpec(6, 1.0, [1, 1, 0.5, 1, 0.3, 1.0], "tanh", recurrent=recurrent),
+                LayerSpec(2, 0.5, 0.5, "linear")))
+    params = init_params(spec, seed=4)
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(40, 5, 3)), 0.5 * rng.normal(size=(40, 5, 2))
+    weight = np.ones(40)
+    rule = VLELocal(spec, params, weight, lr=1.0, optimizer="sgd", update_interval=40)
+    rule.batch(x.astype(np.float32), y.astype(np.float32))
+    moved = rule.float_params()
+    reference = Simulator(spec, params).run(x, y, loss_weight=weight,
+                                            plasticity="accumulate", eta=1.0)
+    for k in range(len(spec.projections)):
+        expected = params.weights[k] + reference.updates[0][k] / 5
+        np.testing.assert_allclose(moved.weights[k], expected, rtol=1e-4, atol=1e-5)
+        assert not np.allclose(moved.weights[k], params.weights[k], atol=1e-3)
+    for l, bias in enumerate(params.biases):
+        np.testing.assert_allclose(moved.biases[l], bias + reference.updates[1][l] / 5,
+                                   rtol=1e-4, atol=1e-5)

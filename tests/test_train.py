@@ -19,6 +19,7 @@ def quiet(*_):
     pass
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("precision,lr", [("float", 3e-3), ("fixed", 0.032)])  # eta = lr / 32 = 1e-3
 def test_vle_learns_digits_well_above_chance(tmp_path, precision, lr):
     config = TrainConfig(task="digits", rule="vle", precision=precision, epochs=3,
@@ -35,13 +36,13 @@ def test_exact_adjoint_and_bptt_trainers_take_the_same_first_step():
     steps = {}
     for rule in ("exact", "bptt"):
         trainer = Trainer(DIGITS, TrainConfig(task="digits", rule=rule, batch_size=64, lr=1e-3))
-        x, y = trainer._sequences("train", np.arange(64))
-        {"exact": trainer._exact, "bptt": trainer._bptt}[rule](x, y)
-        steps[rule] = [a.copy() for a in trainer.params.arrays()]
+        trainer.rule.batch(*trainer.sequences("train", np.arange(64)))
+        steps[rule] = [a.copy() for a in trainer.rule.params.arrays()]
     for a, b in zip(steps["exact"], steps["bptt"]):
         np.testing.assert_allclose(a, b, atol=2e-5)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rule", ["vle", "bptt"])
 def test_training_keeps_padding_and_non_recurrent_layers_at_zero(rule):
     from lava_vle.datasets import pattern_generation
@@ -50,12 +51,13 @@ def test_training_keeps_padding_and_non_recurrent_layers_at_zero(rule):
     trainer = Trainer(dataset, TrainConfig(task="pattern", rule=rule, epochs=2, lr=1e-2))
     for _ in range(2):
         trainer.train_epoch(progress=False)
-    p, sizes = trainer.params, trainer.spec.sizes
+    p, sizes = trainer.rule.params, trainer.spec.sizes
     assert np.abs(p.R[0]).max() > 0 and np.all(p.R[1:] == 0)  # only layer 1 is recurrent
     for layer, (n_post, n_pre) in enumerate(zip(sizes[1:], sizes[:-1])):
         assert np.all(p.W[layer, n_post:] == 0) and np.all(p.W[layer, :, n_pre:] == 0)
 
 
+@pytest.mark.slow
 def test_resume_continues_to_the_same_result_as_an_uninterrupted_run(tmp_path):
     config = TrainConfig(task="digits", epochs=3, batch_size=64, lr=3e-3, limit_train=400)
     straight = fit(DIGITS, config, tmp_path / "straight", progress=False, log=quiet)
@@ -64,13 +66,20 @@ def test_resume_continues_to_the_same_result_as_an_uninterrupted_run(tmp_path):
     resumed = fit(DIGITS, config, tmp_path / "split", resume=True, progress=False, log=quiet)
     for key in ("train_loss", "test_loss", "test_metric"):
         assert [r[key] for r in resumed["history"]] == [r[key] for r in straight["history"]]
-    params = []
+    after_one_epoch = TrainConfig(**{**config.__dict__, "epochs": 1})
+    one = Trainer(DIGITS, after_one_epoch)
+    one.train_epoch(progress=False)
+    checkpoints = {}
     for run in ("straight", "split"):
         with open(tmp_path / run / CHECKPOINT, "rb") as fh:
-            params.append(pickle.load(fh)["params"].arrays())
-    assert all(np.array_equal(a, b) for a, b in zip(*params))
+            checkpoints[run] = pickle.load(fh)
+    assert checkpoints["split"]["epoch"] == 3  # the resumed run rewrote its checkpoint
+    straight, split = (checkpoints[run]["params"].arrays() for run in ("straight", "split"))
+    assert all(np.array_equal(a, b) for a, b in zip(straight, split))
+    assert not np.array_equal(split[0], one.rule.params.arrays()[0])
 
 
+@pytest.mark.slow
 def test_cosine_schedule_decays_per_epoch_and_resumes_to_the_same_weights(tmp_path):
     config = TrainConfig(task="digits", epochs=3, batch_size=64, lr=3e-3, limit_train=256,
                          lr_schedule="cosine")
@@ -78,7 +87,7 @@ def test_cosine_schedule_decays_per_epoch_and_resumes_to_the_same_weights(tmp_pa
     straight = Trainer(DIGITS, config)
     for _ in range(3):
         straight.train_epoch(progress=False)
-    assert straight.optimizer.lr == pytest.approx(0.75e-3)
+    assert straight.rule.lr == pytest.approx(0.75e-3)
     first = Trainer(DIGITS, config)
     first.train_epoch(progress=False)
     first.save_checkpoint(tmp_path)
@@ -88,7 +97,7 @@ def test_cosine_schedule_decays_per_epoch_and_resumes_to_the_same_weights(tmp_pa
     for _ in range(2):
         resumed.train_epoch(progress=False)
     assert all(np.array_equal(a, b) for a, b in
-               zip(straight.params.arrays(), resumed.params.arrays()))
+               zip(straight.rule.params.arrays(), resumed.rule.params.arrays()))
 
 
 def test_plateau_schedule_halves_lr_after_three_epochs_without_a_lower_train_loss():
@@ -98,6 +107,7 @@ def test_plateau_schedule_halves_lr_after_three_epochs_without_a_lower_train_los
         [1e-3] * 5 + [5e-4] * 4 + [2.5e-4])
 
 
+@pytest.mark.slow
 def test_carry_state_changes_training_and_resumes_to_the_same_weights(tmp_path):
     base = dict(task="digits", epochs=2, batch_size=64, lr=3e-3, limit_train=256)
     carried = Trainer(DIGITS, TrainConfig(**base, carry_state=True))
@@ -105,8 +115,8 @@ def test_carry_state_changes_training_and_resumes_to_the_same_weights(tmp_path):
     for trainer in (carried, fresh):
         for _ in range(2):
             trainer.train_epoch(progress=False)
-    assert np.abs(carried.carried.u).max() > 0
-    assert not np.array_equal(carried.params.W, fresh.params.W)
+    assert np.abs(carried.rule.carried.u).max() > 0
+    assert not np.array_equal(carried.rule.params.W, fresh.rule.params.W)
     first = Trainer(DIGITS, TrainConfig(**base, carry_state=True))
     first.train_epoch(progress=False)
     first.save_checkpoint(tmp_path)
@@ -115,7 +125,7 @@ def test_carry_state_changes_training_and_resumes_to_the_same_weights(tmp_path):
         resumed.load_state_dict(pickle.load(fh))
     resumed.train_epoch(progress=False)
     assert all(np.array_equal(a, b) for a, b in
-               zip(carried.params.arrays(), resumed.params.arrays()))
+               zip(carried.rule.params.arrays(), resumed.rule.params.arrays()))
 
 
 def test_options_that_do_not_apply_are_rejected_by_name():
@@ -134,6 +144,7 @@ def cli(*args, **kwargs):
                           capture_output=True, text=True, timeout=300, **kwargs)
 
 
+@pytest.mark.slow
 def test_run_killed_mid_way_resumes_to_the_uninterrupted_result(tmp_path):
     args = ["--task", "digits", "--epochs", "12", "--batch-size", "16", "--quiet"]
     assert cli(*args, "--out", str(tmp_path / "straight")).returncode == 0
@@ -158,18 +169,20 @@ def test_run_killed_mid_way_resumes_to_the_uninterrupted_result(tmp_path):
         [r["train_loss"] for r in straight["history"]]
 
 
+@pytest.mark.slow
 def test_diverging_run_raises_and_keeps_the_last_checkpoint(tmp_path):
     config = TrainConfig(task="digits", rule="exact", epochs=1, batch_size=64, lr=1.0)
     fit(DIGITS, config, tmp_path, progress=False, log=quiet)
     before = (tmp_path / CHECKPOINT).read_bytes()
     trainer = Trainer(DIGITS, TrainConfig(task="digits", rule="exact", epochs=2, batch_size=64,
                                           lr=1.0))
-    trainer.params.W[...] = np.nan
+    trainer.rule.params.W[...] = np.nan
     with pytest.raises(TrainingDiverged, match=r"loss is nan at epoch 1.*lower the learning rate"):
         trainer.train_epoch(progress=False)
     assert (tmp_path / CHECKPOINT).read_bytes() == before
 
 
+@pytest.mark.slow
 def test_cli_errors_name_the_problem(tmp_path):
     wrong = cli("--task", "mnist2d", "--out", str(tmp_path / "a"))
     assert wrong.returncode != 0 and "mnist2d" in wrong.stderr and "digits" in wrong.stderr
@@ -183,6 +196,7 @@ def test_cli_errors_name_the_problem(tmp_path):
         TrainConfig(task="digits", rule="bptt", precision="fixed")
 
 
+@pytest.mark.slow
 def test_report_tabulates_every_run_folder(tmp_path):
     from lava_vle.report import collect, markdown
 

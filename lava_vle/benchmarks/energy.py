@@ -1,6 +1,6 @@
 """Energy per training sample: VLE on Loihi-like hardware vs BPTT in software.
 
-Counts come from the benchmark networks (``lava_vle.train.default_network``):
+Counts come from the benchmark networks (``lava_vle.networks.default_network``):
 MNIST-1D (graded rates, every synapse every step) and spiking delayed XOR,
 whose forward events are measured on a simulated batch (a spike, or an input
 spike, reaches all of its ``n_post`` synapses; zeros send nothing). Per-op
@@ -41,7 +41,7 @@ def measure(batch: int = 32) -> dict:
     from lava_vle.datasets import delayed_xor, mnist1d
     from lava_vle.network import init_params
     from lava_vle.simulator import Simulator
-    from lava_vle.train import default_network
+    from lava_vle.networks import default_network
 
     rows = {}
     data = mnist1d()

@@ -46,12 +46,11 @@ def trainer_for(rule: str, steps: int, batch: int, n_batches: int):
 
 def samples_per_second(rule: str, steps: int, batch: int, n_batches: int) -> float:
     trainer = trainer_for(rule, steps, batch, n_batches + 1)
-    step = {"vle": trainer._vle_float, "bptt": trainer._bptt}[rule]
-    batches = list(trainer._batches(0))
-    step(*trainer._sequences("train", batches[0]))  # warm-up
+    batches = list(trainer.batches(0))
+    trainer.rule.batch(*trainer.sequences("train", batches[0]))  # warm-up
     start = time.perf_counter()
     for index in batches[1:]:
-        step(*trainer._sequences("train", index))
+        trainer.rule.batch(*trainer.sequences("train", index))
     return batch * n_batches / (time.perf_counter() - start)
 
 
@@ -71,14 +70,13 @@ def batch_peak_memory_mib(rule: str, steps: int, batch: int) -> float:
     (``echo 5 > /proc/self/clear_refs``) and VmHWM read after the batch.
     """
     warm = trainer_for(rule, 2, 1, 1)
-    {"vle": warm._vle_float, "bptt": warm._bptt}[rule](*warm._sequences("train", np.arange(1)))
+    warm.rule.batch(*warm.sequences("train", np.arange(1)))
     trainer = trainer_for(rule, steps, batch, 1)
-    step = {"vle": trainer._vle_float, "bptt": trainer._bptt}[rule]
-    x, y = trainer._sequences("train", np.arange(batch))
+    x, y = trainer.sequences("train", np.arange(batch))
     with open("/proc/self/clear_refs", "w") as fh:
         fh.write("5")
     baseline = _status_kib("VmRSS")
-    step(x, y)
+    trainer.rule.batch(x, y)
     return max(0, _status_kib("VmHWM") - baseline) / 1024
 
 

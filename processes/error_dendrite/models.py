@@ -10,8 +10,9 @@ from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
 from lava_vle import fixed_point as fxp
-from lava_vle.arithmetic import FixedArithmetic, FloatArithmetic, neuron_constants
-from lava_vle.dynamics import error_dendrite, sent_error
+from lava_vle.arithmetic import FixedArithmetic, FloatArithmetic
+from lava_vle.dynamics import error_dendrite, sent_error, sigma_delta_threshold
+from lava_vle.processes._derived import Derived
 from lava_vle.processes.error_dendrite.process import ErrorDendrite
 
 
@@ -22,16 +23,19 @@ class AbstractErrorDendriteModel(PyLoihiProcessModel):
 
     def __init__(self, proc_params) -> None:
         super().__init__(proc_params)
-        self.constants = neuron_constants(proc_params["dt"], proc_params["tau_m"],
-                                          proc_params["tau_r"], fixed=self.A.fixed)
-        self.threshold = self.A.threshold(proc_params["sigma_delta"])
+        A, dt = self.A, proc_params["dt"]
+        self.threshold = sigma_delta_threshold(A, proc_params["sigma_delta"])
+        # read from the Vars every step, converted again only when they change
+        self.euler_factors = Derived(lambda tau_m, tau_r: A.neuron_constants(dt, tau_m, tau_r))
 
     def run_spk(self) -> None:
-        e_in = self.A.total([self.e_in.recv()])
+        A = self.A
+        e_in = A.total([self.e_in.recv()])
         phi_prime = self.phi_prime_in.recv()
-        v, e_breve = error_dendrite(self.A, self.constants, self.v, e_in, phi_prime)
+        v, e_breve = error_dendrite(A, self.euler_factors(self.tau_m, self.tau_r), self.v,
+                                    e_in, phi_prime)
         self.v[:] = v
-        self.e_breve[:] = sent_error(self.A, e_breve, self.e_breve, self.threshold)
+        self.e_breve[:] = sent_error(A, e_breve, self.e_breve, self.threshold)
         self.e_out.send(self.e_breve)
 
 

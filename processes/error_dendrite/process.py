@@ -37,7 +37,8 @@ class ErrorDendrite(ValidatedProcess):
     v : (n,) error compartment potential.
     e_breve : (n,) prospective error last sent.
     tau_m, tau_r : (n,) time constants of the paired neuron (fixed_pt derives
-        a 12-bit decay ``dt/tau_r`` and a 16-bit gain ``tau_m/tau_r``).
+        a 12-bit decay ``dt/tau_r`` and a 16-bit gain ``tau_m/tau_r``); read
+        every step, so ``Var.set`` between runs takes effect.
 
     Parameter ``sigma_delta`` (>= 0): send a new e_breve only when it moved
     by more than this since the last one sent; 0: graded.
@@ -50,8 +51,7 @@ class ErrorDendrite(ValidatedProcess):
                  log_config: ty.Optional[LogConfig] = None) -> None:
         shape = shape_of(shape)
         tau_m, tau_r = time_constants(shape, tau_m, tau_r, dt)
-        super().__init__(shape=shape, tau_m=tau_m, tau_r=tau_r, dt=float(dt),
-                         sigma_delta=threshold(sigma_delta), name=name, log_config=log_config)
+        super().__init__(shape=shape, dt=float(dt), sigma_delta=threshold(sigma_delta), name=name, log_config=log_config)
         self.e_in = InPort(shape=shape)
         self.phi_prime_in = InPort(shape=shape)
         self.e_out = OutPort(shape=shape)

@@ -10,13 +10,18 @@ from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
 from lava_vle import fixed_point as fxp
+from lava_vle.arithmetic import FixedArithmetic, FloatArithmetic
 from lava_vle.processes.neuromodulator.process import Neuromodulator
 
 
 class AbstractNeuromodulatorModel(PyLoihiProcessModel):
-    """Shared run_spk; ``constant`` is the value in the model's units."""
+    """Shared run_spk; ``constant`` is the value in the arithmetic's units."""
 
-    constant: np.ndarray
+    A = FloatArithmetic
+
+    def __init__(self, proc_params) -> None:
+        super().__init__(proc_params)
+        self.constant = self.A.modulator(np.array([proc_params["value"]]))
 
     def run_spk(self) -> None:
         received = self.m_in.recv()
@@ -28,23 +33,17 @@ class AbstractNeuromodulatorModel(PyLoihiProcessModel):
 @requires(CPU)
 @tag("floating_pt")
 class PyNeuromodulatorModelFloat(AbstractNeuromodulatorModel):
+    A = FloatArithmetic
     m_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
     m_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
     m: np.ndarray = LavaPyType(np.ndarray, float)
-
-    def __init__(self, proc_params) -> None:
-        super().__init__(proc_params)
-        self.constant = np.array([proc_params["value"]])
 
 
 @implements(proc=Neuromodulator, protocol=LoihiProtocol)
 @requires(CPU)
 @tag("fixed_pt", "bit_accurate_loihi")
 class PyNeuromodulatorModelFixed(AbstractNeuromodulatorModel):
+    A = FixedArithmetic
     m_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=fxp.MODULATOR_BITS)
     m_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=fxp.MODULATOR_BITS)
     m: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.MODULATOR_BITS)
-
-    def __init__(self, proc_params) -> None:
-        super().__init__(proc_params)
-        self.constant = fxp.modulator_to_fixed(np.array([proc_params["value"]]))

@@ -10,7 +10,7 @@ from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
 from lava_vle import fixed_point as fxp
-from lava_vle.arithmetic import FixedArithmetic, FloatArithmetic, scale_to_fixed
+from lava_vle.arithmetic import FixedArithmetic, FloatArithmetic
 from lava_vle.processes.output_error.process import OutputError
 
 
@@ -22,8 +22,7 @@ class AbstractOutputErrorModel(PyLoihiProcessModel):
     def __init__(self, proc_params) -> None:
         super().__init__(proc_params)
         self.loss = proc_params["loss"]
-        beta = proc_params["beta"]
-        self.scale = scale_to_fixed(beta, "beta") if self.A.fixed else beta
+        self.scale = self.A.gain(proc_params["beta"], "beta")
 
     def run_spk(self) -> None:
         self.e_out.send(self.e_target)

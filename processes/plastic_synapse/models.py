@@ -14,6 +14,7 @@ from lava_vle.arithmetic import FixedArithmetic, FloatArithmetic
 from lava_vle.dynamics import synaptic_drive
 from lava_vle.plasticity import LocalRule
 from lava_vle.synops import effective_synops
+from lava_vle.processes._derived import Derived
 from lava_vle.processes.plastic_synapse.process import PlasticSynapse
 
 
@@ -35,16 +36,18 @@ class AbstractPlasticSynapseModel(PyLoihiProcessModel):
     feedback: np.ndarray = LavaPyType(np.ndarray, float)
     feedback_exp: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=5)
     synops: np.ndarray = LavaPyType(np.ndarray, np.int64)
+    learning_rate: np.ndarray = LavaPyType(np.ndarray, float)
 
     def __init__(self, proc_params) -> None:
         super().__init__(proc_params)
-        self.rule = LocalRule(proc_params["learning_rate"], fixed=self.A.fixed)
-        self.learning = proc_params["learning_rate"] > 0
         self.has_bias = proc_params["has_bias"]
         self.has_feedback = proc_params["has_feedback"]
-        self.exp = proc_params["weight_exp"] if self.A.fixed else None
-        self.feedback_exp = proc_params["feedback_exp"] if self.A.fixed else None
+        self.exp = proc_params["weight_exp"]  # float weights ignore the exponent
+        self.feedback_exp = proc_params["feedback_exp"]
         self.seed = proc_params["seed"]
+        self.unit_modulator = self.A.modulator(np.ones(1))
+        # read from the Var every step, converted again only when it changes
+        self.local_rule = Derived(lambda eta: LocalRule(float(eta[0]), self.A))
 
     def run_spk(self) -> None:
         A = self.A
@@ -55,16 +58,18 @@ class AbstractPlasticSynapseModel(PyLoihiProcessModel):
         self.e_out.send(A.backward(backward, self.feedback_exp if self.has_feedback
                                    else self.exp, self.e_post))
         r_pre, e_post = self.s_in.recv(), self.e_in.recv()
-        modulator = self.m_in.recv() if self.m_in.csp_ports else self._unit_modulator()
-        trace = self.rule.trace(e_post[None, :], modulator) if self.learning else None
+        modulator = self.m_in.recv() if self.m_in.csp_ports else self.unit_modulator
+        rule = self.local_rule(self.learning_rate)
+        learning = self.learning_rate[0] > 0
+        trace = rule.trace(e_post[None, :], modulator) if learning else None
         counts = effective_synops(
             self.r_pre[None, :], self.e_post[None, :], trace, carries_error, self.has_bias,
             self.r_pre_before[None, :] if self.proc_params["sigma_delta_pre"] else None,
             self.e_post_before[None, :] if self.proc_params["sigma_delta_post"] else None)
         self.synops[:] += [counts["forward"], counts["error_path"], counts["weight_updates"]]
-        if self.learning:
+        if learning:
             weights, bias = self._plastic()
-            new_w, new_b = self.rule.apply(weights, bias if self.has_bias else None, trace,
+            new_w, new_b = rule.apply(weights, bias if self.has_bias else None, trace,
                                            self.r_pre[None, :], self.exp, self.seed,
                                            self.time_step)
             weights[:] = new_w
@@ -73,9 +78,6 @@ class AbstractPlasticSynapseModel(PyLoihiProcessModel):
             self._after_update()
         self.r_pre_before[:], self.e_post_before[:] = self.r_pre, self.e_post
         self.r_pre[:], self.e_post[:] = r_pre, e_post
-
-    def _unit_modulator(self) -> np.ndarray:
-        return np.ones(1)
 
     def _plastic(self):
         return self.weights, self.bias
@@ -127,9 +129,6 @@ class PyPlasticSynapseModelFixed(AbstractPlasticSynapseModel):
     def __init__(self, proc_params) -> None:
         super().__init__(proc_params)
         self._mantissas = None
-
-    def _unit_modulator(self) -> np.ndarray:
-        return np.array([1 << fxp.MODULATOR_FRAC_BITS])
 
     def _plastic(self):
         return self.weight_acc, self.bias_acc

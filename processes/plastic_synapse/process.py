@@ -53,6 +53,9 @@ class PlasticSynapse(ValidatedProcess):
         r_pre_before, e_post_before the step before (sigma-delta counts).
     synops : (3,) effective synaptic operations so far: forward, error path,
         weight updates (``lava_vle.synops.effective_synops``; int64).
+    learning_rate : (1,) eta, real in both models (fixed_pt converts it to an
+        8-bit mantissa and 5-bit shift when it changes); ``set`` it between
+        runs to change or stop learning.
 
     Parameters
     ----------
@@ -100,7 +103,7 @@ class PlasticSynapse(ValidatedProcess):
         weight_acc = fxp.quantize_weights(weights, weight_exp, fxp.ACC_FRAC_BITS)
         bias_acc = fxp.quantize_weights(bias, weight_exp, fxp.ACC_FRAC_BITS)
         super().__init__(weights=weights, has_bias=has_bias, weight_exp=weight_exp,
-                         learning_rate=float(learning_rate), has_feedback=has_feedback,
+                         has_feedback=has_feedback,
                          feedback_exp=feedback_exp, seed=int(seed),
                          sigma_delta_pre=bool(sigma_delta_pre),
                          sigma_delta_post=bool(sigma_delta_post), name=name,
@@ -122,3 +125,4 @@ class PlasticSynapse(ValidatedProcess):
         self.r_pre_before = Var(shape=(n_pre,), init=0)
         self.e_post_before = Var(shape=(n_post,), init=0)
         self.synops = Var(shape=(3,), init=0)
+        self.learning_rate = Var(shape=(1,), init=float(learning_rate))

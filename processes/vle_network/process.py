@@ -7,8 +7,7 @@ from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.process import LogConfig
 
 from lava_vle.activations import get_activation
-from lava_vle.network import FloatParams, NetworkSpec, init_params
-from lava_vle.simulator import Simulator
+from lava_vle.network import FixedParams, FloatParams, NetworkSpec, check_params, init_params
 from lava_vle.processes._validation import ValidatedProcess
 
 
@@ -49,7 +48,8 @@ class VLENetwork(ValidatedProcess):
         for layer in spec.layers:
             get_activation(layer.activation, fixed_point=True)
         params = init_params(spec, seed) if params is None else params
-        Simulator(spec, params, precision="fixed")  # validates shapes and bit widths
+        check_params(spec, params)
+        FixedParams.from_float(spec, params)  # raises unless representable in fixed_pt
         super().__init__(spec=spec, params=params, learning_rate=float(learning_rate),
                          seed=int(seed), modulator=float(modulator),
                          external_modulator=bool(external_modulator), name=name,

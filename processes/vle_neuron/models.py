@@ -10,9 +10,10 @@ from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
 from lava_vle import fixed_point as fxp
-from lava_vle.activations import get_activation
-from lava_vle.arithmetic import FixedArithmetic, FloatArithmetic, neuron_constants, scale_to_fixed
-from lava_vle.dynamics import representation_neuron, sent_rate
+from lava_vle.arithmetic import FixedArithmetic, FloatArithmetic
+from lava_vle.dynamics import (neuron_input, representation_neuron, sent_rate,
+                               sigma_delta_threshold)
+from lava_vle.processes._derived import Derived
 from lava_vle.processes.vle_neuron.process import VLENeuron
 
 
@@ -23,24 +24,21 @@ class AbstractVLENeuronModel(PyLoihiProcessModel):
 
     def __init__(self, proc_params) -> None:
         super().__init__(proc_params)
-        fixed = self.A.fixed
-        self.constants = neuron_constants(proc_params["dt"], proc_params["tau_m"],
-                                          proc_params["tau_r"], fixed=fixed)
-        self.activation = get_activation(proc_params["activation"], fixed_point=fixed)
-        gamma = proc_params["gamma"]
-        self.gamma = scale_to_fixed(gamma, "gamma") if fixed else gamma
-        self.spiking = proc_params["spiking"]
-        self.threshold = self.A.threshold(proc_params["sigma_delta"])
+        A, dt = self.A, proc_params["dt"]
+        self.activation = A.activation(proc_params["activation"])
+        self.spiking = True if proc_params["spiking"] else None
+        self.threshold = sigma_delta_threshold(A, proc_params["sigma_delta"])
+        # read from the Vars every step, converted again only when they change
+        self.euler_factors = Derived(lambda tau_m, tau_r: A.neuron_constants(dt, tau_m, tau_r))
+        self.nudge_gain = Derived(lambda gamma: A.gain(float(gamma[0]), "gamma"))
 
     def run_spk(self) -> None:
-        A = self.A
-        self.phi_prime_out.send(A.phi_prime(self.activation, self.u_breve))
-        drive = [self.a_in.recv()]
-        nudge = self.nudge_in.recv()
-        if self.gamma:
-            drive.append(A.scale(nudge, self.gamma))
-        u, u_breve, rate = representation_neuron(A, self.constants, self.activation,
-                                                 self.u, A.total(drive))
+        A, act = self.A, self.activation
+        self.phi_prime_out.send(A.phi_prime(act, self.u_breve, A.phi(act, self.u_breve)))
+        drive = neuron_input(A, [self.a_in.recv()], self.nudge_in.recv(),
+                             self.nudge_gain(self.gamma))
+        u, u_breve, rate = representation_neuron(
+            A, self.euler_factors(self.tau_m, self.tau_r), act, self.u, drive)
         self.spike_acc[:], rate = sent_rate(A, rate, self.r, self.spike_acc, self.spiking,
                                             self.threshold)
         self.u[:], self.u_breve[:], self.r[:] = u, u_breve, rate
@@ -64,6 +62,7 @@ class PyVLENeuronModelFloat(AbstractVLENeuronModel):
     spike_acc: np.ndarray = LavaPyType(np.ndarray, float)
     tau_m: np.ndarray = LavaPyType(np.ndarray, float)
     tau_r: np.ndarray = LavaPyType(np.ndarray, float)
+    gamma: np.ndarray = LavaPyType(np.ndarray, float)
 
 
 @implements(proc=VLENeuron, protocol=LoihiProtocol)
@@ -84,3 +83,4 @@ class PyVLENeuronModelFixed(AbstractVLENeuronModel):
     spike_acc: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.STATE_BITS)
     tau_m: np.ndarray = LavaPyType(np.ndarray, float)
     tau_r: np.ndarray = LavaPyType(np.ndarray, float)
+    gamma: np.ndarray = LavaPyType(np.ndarray, float)

@@ -47,6 +47,11 @@ class VLENeuron(ValidatedProcess):
     spike_acc : (n,) spike encoder accumulator (spiking only); fixed_pt 24-bit.
     tau_m, tau_r : (n,) time constants in the unit of ``dt`` (real, both models;
         fixed_pt derives 12-bit decays ``dt/tau_m`` and 16-bit gains ``tau_r/tau_m``).
+    gamma : (1,) nudging strength (real; fixed_pt derives a 16-bit gain).
+    The models read tau_m, tau_r and gamma every step (converting them again
+    when they changed), so ``Var.set`` between runs takes effect, as for
+    Lava LIF's du/dv; a value out of the fixed_pt range then raises
+    FixedPointRangeError at the next step.
 
     Parameters
     ----------
@@ -69,9 +74,9 @@ class VLENeuron(ValidatedProcess):
                  log_config: ty.Optional[LogConfig] = None) -> None:
         shape = shape_of(shape)
         tau_m, tau_r = time_constants(shape, tau_m, tau_r, dt)
-        super().__init__(shape=shape, tau_m=tau_m, tau_r=tau_r, dt=float(dt),
-                         activation=activation_name(activation),
-                         gamma=gain(gamma, "gamma"), spiking=bool(spiking),
+        gamma = gain(gamma, "gamma")
+        super().__init__(shape=shape, dt=float(dt), activation=activation_name(activation),
+                         spiking=bool(spiking),
                          sigma_delta=threshold(sigma_delta, spiking), name=name,
                          log_config=log_config)
         self.a_in = InPort(shape=shape)
@@ -84,3 +89,4 @@ class VLENeuron(ValidatedProcess):
         self.spike_acc = Var(shape=shape, init=0)
         self.tau_m = Var(shape=shape, init=tau_m)
         self.tau_r = Var(shape=shape, init=tau_r)
+        self.gamma = Var(shape=(1,), init=gamma)

@@ -1,0 +1,58 @@
+"""What a finished training run writes: results.json, learning curves, outputs,
+and the synaptic operations measured with the trained weights."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from lava_vle.simulator import Simulator
+from lava_vle.synops import dense_synaptic_ops
+
+if TYPE_CHECKING:
+    from lava_vle.train import Trainer
+
+
+def measured_synops(trainer: Trainer, batch: int = 100) -> dict:
+    """Effective SynOps per training sample, counted on the first test sequences
+    with the trained weights and the local rule running (not applied)."""
+    ds = trainer.dataset
+    index = np.arange(min(batch, len(ds.x_test)))
+    x, y = trainer.sequences("test", index)
+    if trainer.config.precision == "fixed":
+        sim = Simulator(trainer.spec, trainer.rule.params, "fixed", seed=trainer.config.seed)
+        run = sim.run(x, y, loss_weight=ds.loss_weight, plasticity="apply",
+                      eta=trainer.lr() / len(index), count_synops=True)
+    else:
+        run = Simulator(trainer.spec, trainer.rule.float_params()).run(
+            x, y, loss_weight=ds.loss_weight, plasticity="accumulate", count_synops=True)
+    return {key: value / len(index) for key, value in run.synops.items()}
+
+
+def write_results(trainer: Trainer, out: Path) -> dict:
+    """Write ``out/results.json`` (config, network, history, test metric, SynOps)
+    and the plots ``learning_curves.png`` and ``outputs.png``; return the results."""
+    from lava_vle.plots import plot_learning_curves, plot_outputs
+
+    ds, spec = trainer.dataset, trainer.spec
+    test = trainer.evaluate("test")
+    steps = ds.x_train.shape[1]
+    results = {
+        "task": ds.name, "config": asdict(trainer.config), "dataset_info": ds.info,
+        "network": {"sizes": list(spec.sizes), "parameters": spec.n_parameters(),
+                    "recurrent": [layer.recurrent for layer in spec.layers], "dt": spec.dt,
+                    "loss": spec.loss, "feedback": spec.feedback},
+        "metric": "accuracy_percent" if ds.task == "classification" else "nrmse",
+        "test_metric": test["metric"], "history": trainer.history,
+        "train_wall_s": sum(r["train_wall_s"] for r in trainer.history),
+        "synops_per_sample": dense_synaptic_ops(spec, steps, learning=True),
+        "effective_synops_per_sample": measured_synops(trainer),
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=2))
+    plot_learning_curves(results, out / "learning_curves.png")
+    plot_outputs(ds, test["outputs"], out / "outputs.png")
+    return results

@@ -1,0 +1,211 @@
+"""The learning rules a :class:`~lava_vle.train.Trainer` trains with, one class each.
+
+Every rule trains the same :class:`~lava_vle.network.NetworkSpec` from the
+same initial weights; the float rules share one numpy optimiser
+(:class:`~lava_vle.optim.Adam` or :class:`~lava_vle.optim.SGD`) and one time
+loop (:meth:`lava_vle.fused.StackedNetwork.run`), and differ only in the
+update direction:
+
+- :class:`VLELocal`: the local rule online; every ``update_interval``
+  steps the optimiser receives ``-sum_b e_breve_post r_pre^T / B``
+  (:meth:`lava_vle.plasticity.LocalRule.accumulate_stacked`), float32.
+- :class:`VLEFixed`: the bit-exact fixed-point simulator with the integer
+  local rule (plain SGD with stochastic rounding, every step), i.e. what
+  the fixed_pt Lava processes do; the rule sums the batch, so
+  ``eta = lr / batch``.
+- :class:`ExactAdjoint`: the adjoint gradient of each batch's sequence loss (float64).
+- :class:`BPTT`: torch autograd through the same fused step (float32).
+
+Each has ``batch(x, y)`` (learn from one time-major batch, return its
+outputs), ``forward(x)`` (outputs without learning), ``float_params()``,
+``lr`` and ``state_dict`` / ``load_state_dict``.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+
+from lava_vle.fused import StackedNetwork
+from lava_vle.losses import sequence_loss
+from lava_vle.network import FixedParams, FloatParams, NetworkSpec
+from lava_vle.optim import SGD, Adam
+from lava_vle.plasticity import LocalRule
+from lava_vle.simulator import Simulator
+
+
+class StackedRule:
+    """A float rule on the fused stacked network with a numpy optimiser."""
+
+    def __init__(self, spec: NetworkSpec, init: FloatParams, loss_weight: np.ndarray,
+                 lr: float, optimizer: str = "adam"):
+        self.spec, self.init = spec, init
+        self.loss_weight = np.asarray(loss_weight, dtype=np.float64)
+        self.net = StackedNetwork(spec, np.float32)
+        self.params = self.net.pack(init)
+        self.optimizer = {"adam": Adam, "sgd": SGD}[optimizer](self.params.arrays(), lr=lr)
+
+    @property
+    def lr(self) -> float:
+        return self.optimizer.lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self.optimizer.lr = value
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """Outputs (T, B, n_out) of ``x`` (T, B, n_in), no learning."""
+        return self.net.run(self.params, x)[0]
+
+    def float_params(self) -> FloatParams:
+        return self.net.unpack(self.params, self.init)
+
+    def loss(self, outputs: Any, target: Any) -> Any:
+        """Sequence loss summed over a time-major batch (numpy or torch), with
+        the dataset's per-step weights."""
+        weight = self.loss_weight[:, None]
+        if not isinstance(outputs, np.ndarray):
+            import torch
+
+            weight, target = torch.tensor(weight, dtype=outputs.dtype), torch.tensor(target)
+        return sequence_loss(self.spec.loss, outputs, target, weight, self.spec.beta)
+
+    def state_dict(self) -> dict:
+        return {"params": self.params, "optimizer": self.optimizer.state_dict()}
+
+    def load_state_dict(self, state: dict) -> None:
+        for dst, src in zip(self.params.arrays(), state["params"].arrays()):
+            dst[...] = src
+        self.optimizer.load_state_dict(state["optimizer"])
+
+
+class VLELocal(StackedRule):
+    """The local rule, online: an optimiser step every ``update_interval`` steps.
+
+    ``carry_state``: each batch runs on from the previous batch's final state
+    (the GLE reference's recipe with Adam on every step).
+    """
+
+    def __init__(self, *args: Any, update_interval: int = 50, carry_state: bool = False,
+                 **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.update_interval = update_interval
+        self.carry_state = carry_state
+        self.carried = None  # final state of the last batch (carry_state)
+        self.rule = LocalRule(1.0)  # eta = 1: the optimiser scales the step
+
+    def batch(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        net, p = self.net, self.params
+        steps, batch = x.shape[:2]
+        weight = self.loss_weight.astype(np.float32)
+        modulator = np.ones(batch, np.float32)
+        state = net.initial_state(batch)
+        if self.carried is not None:  # run on from the last batch
+            state = net.take_batch(self.carried, batch, state)
+        sums = [np.zeros_like(a) for a in p.arrays()]
+
+        def learn(t: int, state: Any, rates_pre: np.ndarray, rates_before: np.ndarray) -> None:
+            net.output_error(state, y[t], weight[t])
+            self.rule.accumulate_stacked(sums, state.e_breve, modulator, rates_pre,
+                                         None if p.R is None else rates_before,
+                                         net.recurrent_mask)
+            if (t + 1) % self.update_interval == 0 or t == steps - 1:
+                self.optimizer.step([-s / batch for s in sums])
+                for s in sums:
+                    s[...] = 0.0
+
+        outputs, state = net.run(p, x, state, errors=True, on_step=learn)
+        if self.carry_state:
+            self.carried = state
+        return outputs
+
+    def state_dict(self) -> dict:
+        return {**super().state_dict(), "carried": self.carried}
+
+    def load_state_dict(self, state: dict) -> None:
+        super().load_state_dict(state)
+        self.carried = state.get("carried")
+
+
+class ExactAdjoint(StackedRule):
+    """The adjoint gradient of each batch's sequence loss, fed to the optimiser."""
+
+    def batch(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        from lava_vle.adjoint import exact_gradients
+
+        grads = exact_gradients(self.spec, self.float_params(), x, y, self.loss_weight)
+        stacked = self.net.pack(FloatParams(grads.weights, grads.biases,
+                                            [None] * len(grads.weights)))
+        self.optimizer.step([g / x.shape[1] for g in stacked.arrays()])
+        return self.forward(x)
+
+
+class BPTT(StackedRule):
+    """Torch autograd through the fused step, fed to the same optimiser."""
+
+    def batch(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        from lava_vle.bptt import bptt_step
+
+        out, grads, _ = bptt_step(self.net, self.params.arrays(), x,
+                                  lambda out: self.loss(out, y) / x.shape[1])
+        self.optimizer.step(grads)
+        return out
+
+
+class VLEFixed:
+    """The integer local rule of the fixed_pt processes on the batched simulator.
+
+    The hash counter of stochastic rounding runs on across batches and epochs.
+    """
+
+    optimizer = None
+
+    def __init__(self, spec: NetworkSpec, init: FloatParams, loss_weight: np.ndarray,
+                 lr: float, seed: int = 0):
+        self.spec, self.lr, self.seed = spec, lr, seed
+        self.loss_weight = loss_weight
+        self.params = FixedParams.from_float(spec, init)
+        self.steps_done = 0
+
+    def batch(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        sim = Simulator(self.spec, self.params, "fixed", seed=self.seed)
+        # the integer rule sums the batch's updates: eta = lr / batch matches the
+        # float rules' batch-mean update (same lr, same step)
+        out = sim.run(x, y, loss_weight=self.loss_weight, plasticity="apply",
+                      eta=self.lr / x.shape[1], first_step=self.steps_done + 1).outputs
+        self.params = sim.params
+        self.steps_done += x.shape[0]
+        return out
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return Simulator(self.spec, self.params, "fixed").run(x).outputs
+
+    def float_params(self) -> FloatParams:
+        """The effective (8-bit mantissa) parameters as real values."""
+        return self.params.to_float()
+
+    def loss(self, outputs: np.ndarray, target: np.ndarray) -> float:
+        return sequence_loss(self.spec.loss, outputs, target, self.loss_weight[:, None],
+                             self.spec.beta)
+
+    def state_dict(self) -> dict:
+        return {"params": self.params, "steps_done": self.steps_done}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.params, self.steps_done = state["params"], state["steps_done"]
+
+
+def make_rule(name: str, precision: str, spec: NetworkSpec, init: FloatParams,
+              loss_weight: np.ndarray, lr: float, optimizer: str = "adam",
+              update_interval: int = 50, carry_state: bool = False,
+              seed: int = 0) -> Any:
+    """The rule ``name`` (``vle``, ``exact``, ``bptt``) in ``precision``."""
+    if precision == "fixed":
+        return VLEFixed(spec, init, loss_weight, lr, seed)
+    if name == "vle":
+        return VLELocal(spec, init, loss_weight, lr, optimizer,
+                        update_interval=update_interval, carry_state=carry_state)
+    return {"exact": ExactAdjoint, "bptt": BPTT}[name](spec, init, loss_weight, lr, optimizer)
+
+
+Rule = Optional[Any]  # one of the classes above

@@ -9,6 +9,8 @@ import pytest
 from lava_vle.benchmarks import gradient_quality
 from lava_vle.cli import demo
 
+pytestmark = pytest.mark.slow  # runs the demo, benchmarks and the CLI
+
 
 def test_demo_local_rule_lowers_output_error_in_float_and_fixed_point():
     summary = demo(epochs=4, steps=200)

@@ -13,6 +13,8 @@ import textwrap
 
 import pytest
 
+pytestmark = pytest.mark.slow  # starts Python subprocesses that import and run Lava
+
 from lava_vle import _lava_py311 as hook
 
 PY311 = sys.version_info >= (3, 11)

@@ -112,6 +112,16 @@ def _swap(x: Array) -> Array:
     return x.T if x.ndim == 2 else np.ascontiguousarray(x.swapaxes(-1, -2))
 
 
+def weight_delta(trace: Array, r_pre: Array) -> Array:
+    """``trace^T r_pre`` summed over the batch, in real numbers (works on (L, B, n) stacks)."""
+    return trace.swapaxes(-1, -2) @ r_pre
+
+
+def bias_delta(trace: Array) -> Array:
+    """``sum_batch trace``: ``(n,)``, or ``(L, n)`` for a stack."""
+    return trace.sum(axis=-2)
+
+
 class FloatArithmetic:
     """Real-valued VLE arithmetic; works on numpy arrays and torch tensors."""
 
@@ -247,8 +257,8 @@ class FloatArithmetic:
                        r_pre: np.ndarray, weight_exp: Optional[int], eta: float, seed: int,
                        step: int) -> tuple[np.ndarray, Optional[np.ndarray]]:
         """``W + trace^T r_pre`` and ``b + sum_batch trace``."""
-        new_bias = None if bias is None else bias + trace.sum(axis=0)
-        return weights + trace.T @ r_pre, new_bias
+        new_bias = None if bias is None else bias + bias_delta(trace)
+        return weights + weight_delta(trace, r_pre), new_bias
 
 
 class FixedArithmetic:

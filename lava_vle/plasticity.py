@@ -17,17 +17,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from lava_vle.arithmetic import Arithmetic, FloatArithmetic
-
-
-def weight_delta(trace: Any, r_pre: Any) -> Any:
-    """``trace^T r_pre`` summed over the batch (works on (L, B, n) stacks)."""
-    return trace.swapaxes(-1, -2) @ r_pre
-
-
-def bias_delta(trace: Any) -> Any:
-    """``sum_batch trace``: ``(n,)``, or ``(L, n)`` for a stack."""
-    return trace.sum(axis=-2)
+from lava_vle.arithmetic import Arithmetic, FloatArithmetic, bias_delta, weight_delta
 
 
 class LocalRule:

@@ -76,7 +76,8 @@ def train(args: argparse.Namespace) -> dict:
                          carry_state=args.carry_state, width=args.width,
                          activation=args.activation,
                          sigma_delta=args.sigma_delta, error_sigma_delta=args.error_sigma_delta,
-                         feedback=args.feedback, limit_train=args.limit_train,
+                         feedback=args.feedback, learning_epoch=args.learning_epoch,
+                         limit_train=args.limit_train,
                          limit_test=args.limit_test, dataset_kwargs=dataset_kwargs)
     try:
         dataset = load_dataset(args.task, **dataset_kwargs)
@@ -135,6 +136,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
                          help="hidden width of the MNIST-1D network (default 53; 89: 41,128 "
                               "parameters)")
     p_train.add_argument("--feedback", default="mirrored", choices=["mirrored", "random"])
+    p_train.add_argument("--learning-epoch", type=int, default=1,
+                         help="VLE: synapses keep pre/post traces and change once every N time "
+                              "steps, as the Loihi 2 learning engine (1 = every step)")
     p_train.add_argument("--sigma-delta", type=float, default=0.0,
                          help="sigma-delta threshold of the hidden layers' rates")
     p_train.add_argument("--error-sigma-delta", type=float, default=0.0,

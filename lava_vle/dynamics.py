@@ -71,6 +71,8 @@ class NetworkState:
     rates: tuple
     e_target: Array
     spike_acc: tuple
+    pre_trace: Optional[tuple] = None
+    post_trace: Optional[tuple] = None
 
 
 def synaptic_drive(A: Arithmetic, weights: Array, weight_exp: Optional[int],

@@ -15,8 +15,8 @@ import numpy as np
 
 from lava_vle import fixed_point as fxp
 from lava_vle.activations import get_activation
-from lava_vle.validation import (check_dt, check_spiking_or_sigma_delta, check_threshold,
-                                 check_time_constants)
+from lava_vle.validation import (check_dt, check_learning_epoch, check_spiking_or_sigma_delta,
+                                 check_threshold, check_time_constants)
 
 FloatOrArray = Union[float, Sequence[float], np.ndarray]
 
@@ -96,6 +96,10 @@ class NetworkSpec:
             errors back (``W_rec^T e_breve(t-1)``, the GLE form); ``"none"``:
             recurrent layers get errors only from the layers above (truncated,
             local in time; the recurrent weights still learn).
+        learning_epoch: steps per learning epoch ``N``: synapses keep pre and
+            post traces and change their weights once per epoch, as the
+            Loihi 2 learning engine does (see :mod:`lava_vle.plasticity`);
+            1 learns every step. 1..4096.
     """
 
     n_in: int
@@ -106,6 +110,7 @@ class NetworkSpec:
     gamma: float = 0.0
     feedback: str = "mirrored"
     recurrent_error: str = "loop"
+    learning_epoch: int = 1
     projections: tuple[Projection, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -115,6 +120,7 @@ class NetworkSpec:
         if not self.layers:
             raise ValueError("layers must name at least the output layer")
         check_dt(self.dt)
+        object.__setattr__(self, "learning_epoch", check_learning_epoch(self.learning_epoch))
         if self.loss not in LOSSES:
             raise ValueError(f"loss={self.loss!r} must be one of {LOSSES}")
         if self.feedback not in FEEDBACK_MODES:

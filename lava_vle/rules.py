@@ -80,10 +80,15 @@ class StackedRule:
 
 
 class VLELocal(StackedRule):
-    """The local rule, online: an optimiser step every ``update_interval`` steps.
+    """The local rule, online: an optimiser step every ``update_interval`` steps
+    (when a learning epoch ended since the last one).
 
-    ``carry_state``: each batch runs on from the previous batch's final state
-    (the GLE reference's recipe with Adam on every step).
+    With ``spec.learning_epoch = N > 1`` the update comes from pre and post
+    traces once per epoch (:class:`~lava_vle.plasticity.LocalRule`); epochs
+    are counted in time steps across batches (``steps_done``), as Lava counts
+    ``t_epoch``, and the traces start from zero with each batch.
+    ``carry_state``: each batch runs on from the previous batch's final
+    network state (the GLE reference's recipe with Adam on every step).
     """
 
     def __init__(self, *args: Any, update_interval: int = 50, carry_state: bool = False,
@@ -92,10 +97,12 @@ class VLELocal(StackedRule):
         self.update_interval = update_interval
         self.carry_state = carry_state
         self.carried = None  # final state of the last batch (carry_state)
-        self.rule = LocalRule(1.0)  # eta = 1: the optimiser scales the step
+        self.steps_done = 0
+        # eta = 1: the optimiser scales the step
+        self.rule = LocalRule(1.0, learning_epoch=self.spec.learning_epoch)
 
     def batch(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        net, p = self.net, self.params
+        net, p, rule = self.net, self.params, self.rule
         steps, batch = x.shape[:2]
         weight = self.loss_weight.astype(np.float32)
         modulator = np.ones(batch, np.float32)
@@ -103,16 +110,27 @@ class VLELocal(StackedRule):
         if self.carried is not None:  # run on from the last batch
             state = net.take_batch(self.carried, batch, state)
         sums = [np.zeros_like(a) for a in p.arrays()]
+        zeros = np.zeros_like(state.u)
+        traces = {"post": zeros, "pre": zeros, "rec": None if p.R is None else zeros}
+        pending = False  # an epoch's update waits for the optimiser
 
         def learn(t: int, state: Any, rates_pre: np.ndarray, rates_before: np.ndarray) -> None:
+            nonlocal pending
             net.output_error(state, y[t], weight[t])
-            self.rule.accumulate_stacked(sums, state.e_breve, modulator, rates_pre,
-                                         None if p.R is None else rates_before,
-                                         net.recurrent_mask)
-            if (t + 1) % self.update_interval == 0 or t == steps - 1:
+            traces["post"] = rule.filtered(traces["post"], rule.trace(state.e_breve, modulator))
+            traces["pre"] = rule.filtered(traces["pre"], rates_pre)
+            if p.R is not None:
+                traces["rec"] = rule.filtered(traces["rec"], rates_before)
+            self.steps_done += 1
+            if rule.learns_at(self.steps_done):
+                rule.accumulate_stacked(sums, traces["post"], traces["pre"], traces["rec"],
+                                        net.recurrent_mask)
+                pending = True
+            if pending and ((t + 1) % self.update_interval == 0 or t == steps - 1):
                 self.optimizer.step([-s / batch for s in sums])
                 for s in sums:
                     s[...] = 0.0
+                pending = False
 
         outputs, state = net.run(p, x, state, errors=True, on_step=learn)
         if self.carry_state:
@@ -120,11 +138,12 @@ class VLELocal(StackedRule):
         return outputs
 
     def state_dict(self) -> dict:
-        return {**super().state_dict(), "carried": self.carried}
+        return {**super().state_dict(), "carried": self.carried, "steps_done": self.steps_done}
 
     def load_state_dict(self, state: dict) -> None:
         super().load_state_dict(state)
         self.carried = state.get("carried")
+        self.steps_done = state.get("steps_done", 0)
 
 
 class ExactAdjoint(StackedRule):

@@ -24,6 +24,7 @@ from lava_vle.network import NetworkSpec, init_params
 from lava_vle.networks import default_network
 from lava_vle.results import write_results
 from lava_vle.rules import make_rule
+from lava_vle.validation import check_learning_epoch
 
 RULES = ("vle", "exact", "bptt")
 OPTIMIZERS = ("adam", "sgd")
@@ -57,6 +58,7 @@ class TrainConfig:
     sigma_delta: float = 0.0
     error_sigma_delta: float = 0.0
     feedback: str = "mirrored"
+    learning_epoch: int = 1
     limit_train: Optional[int] = None
     limit_test: Optional[int] = None
     dataset_kwargs: dict = field(default_factory=dict)
@@ -82,6 +84,9 @@ class TrainConfig:
             raise ValueError(f"width={self.width} must be >= 3 (LE and two LI groups)")
         if self.carry_state and (self.rule != "vle" or self.precision != "float"):
             raise ValueError("carry_state applies to rule='vle', precision='float' only")
+        check_learning_epoch(self.learning_epoch)
+        if self.learning_epoch > 1 and self.rule != "vle":
+            raise ValueError(f"learning_epoch={self.learning_epoch} applies to rule='vle' only")
 
     def lr_at(self, epoch: int, train_losses: Sequence[float] = ()) -> float:
         """Learning rate of epoch ``epoch`` (0-based).
@@ -116,9 +121,10 @@ class Trainer:
                                x_test=dataset.x_test[:config.limit_test],
                                y_test=dataset.y_test[:config.limit_test])
         self.config = config
-        self.spec = spec or default_network(dataset, config.precision, config.feedback,
-                                            config.activation, config.sigma_delta,
-                                            config.error_sigma_delta, config.width)
+        self.spec = spec or replace(
+            default_network(dataset, config.precision, config.feedback, config.activation,
+                            config.sigma_delta, config.error_sigma_delta, config.width),
+            learning_epoch=config.learning_epoch)
         self.rule = make_rule(config.rule, config.precision, self.spec,
                               init_params(self.spec, seed=config.seed), dataset.loss_weight,
                               config.lr, config.optimizer, config.update_interval,

@@ -78,6 +78,7 @@ def build_vle_network(spec: NetworkSpec, params: FloatParams, learning_rate: flo
         syn = PlasticSynapse(weights=params.weights[k], bias=carried, weight_exp=exps[k],
                              learning_rate=learning_rate, feedback=params.feedback[k],
                              seed=fxp.stream_seed(seed, k),
+                             learning_epoch=spec.learning_epoch,
                              sigma_delta_pre=sd_rates[proj.pre],
                              sigma_delta_post=sd_errors[proj.post])
         if proj.pre > 0:

@@ -20,7 +20,7 @@ def run_fused(spec, params, x, y):
 
     def learn(t, state, rates_pre, rates_before):
         net.output_error(state, y[t], np.ones((batch, 1)))
-        rule.accumulate_stacked(sums, state.e_breve, modulator, rates_pre,
+        rule.accumulate_stacked(sums, rule.trace(state.e_breve, modulator), rates_pre,
                                 None if p.R is None else rates_before, net.recurrent_mask)
 
     outputs, _ = net.run(p, x, errors=True, on_step=learn)

@@ -168,3 +168,33 @@ def plot_energy(results: dict, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+def plot_recurrent_cosines(results: dict, path: Path) -> None:
+    """Per unit type: cosine of the recurrent projection's local update with
+    the exact gradient vs the student's weight gain, one line per mode."""
+    plt = _pyplot()
+    rows = results["rows"]
+    units = list(dict.fromkeys(r["units"] for r in rows))
+    modes = list(dict.fromkeys(r["mode"] for r in rows))
+    fig, axes = plt.subplots(2, len(units), figsize=(3.6 * len(units), 6), sharey=True,
+                             squeeze=False)
+    for col, unit in enumerate(units):
+        for row_index, (proj, title) in enumerate(((1, "recurrent W1_1"), (0, "input W1_0"))):
+            ax = axes[row_index][col]
+            for mode in modes:
+                sel = [r for r in rows if r["units"] == unit and r["mode"] == mode]
+                ax.errorbar([r["gain"] for r in sel], [r["cosine_mean"][proj] for r in sel],
+                            yerr=[r["cosine_std"][proj] for r in sel], marker="o", capsize=3,
+                            label=mode)
+            ax.axhline(0, color="k", lw=0.5)
+            ax.set_ylim(-1.05, 1.05)
+            ax.set_title(f"{unit}\n{title}", fontsize=8)
+            ax.set_xlabel("student weight gain")
+    axes[0][0].set_ylabel("cosine(local update, -exact gradient)")
+    axes[1][0].set_ylabel("cosine(local update, -exact gradient)")
+    axes[0][-1].legend(fontsize=7)
+    fig.suptitle(f"Recurrent error modes vs the exact gradient ({results['steps']} steps, "
+                 f"{len(results['seeds'])} seeds; NaN = diverged, not drawn)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

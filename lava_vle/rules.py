@@ -26,7 +26,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from lava_vle.fused import StackedNetwork
+from lava_vle.fused import StackedNetwork, StackedParams
 from lava_vle.losses import sequence_loss
 from lava_vle.network import FixedParams, FloatParams, NetworkSpec
 from lava_vle.optim import SGD, Adam
@@ -211,6 +211,30 @@ class VLEFixed:
 
     def load_state_dict(self, state: dict) -> None:
         self.params, self.steps_done = state["params"], state["steps_done"]
+
+
+def local_updates(spec: NetworkSpec, params: FloatParams, x: np.ndarray, y: np.ndarray,
+                  loss_weight: Any = None, dtype: Any = np.float64) -> FloatParams:
+    """The local rule's update summed over a batch with the weights frozen, in
+    the layout of ``params``: what :class:`VLELocal` hands the optimiser
+    (negated, per sample), for comparisons with the exact gradient."""
+    steps, batch = x.shape[:2]
+    weight = np.ones(steps) if loss_weight is None else np.asarray(loss_weight, np.float64)
+    rule = VLELocal(spec, params, weight, lr=1.0)
+    rule.net = StackedNetwork(spec, dtype)
+    rule.params = rule.net.pack(params)
+    learning = rule.learning((spec.n_layers, batch, rule.net.width))
+    modulator = np.ones(batch, dtype)
+
+    def observe(t: int, state: Any, rates_pre: np.ndarray, rates_before: np.ndarray) -> None:
+        rule.net.output_error(state, y[t], weight[t])
+        learning.observe(t + 1, state.e_breve, modulator, rates_pre, rates_before, state.e_in,
+                         state.phi_prime)
+
+    rule.net.run(rule.params, x, errors=True, on_step=observe)
+    sums = learning.sums
+    recurrent = sums[2] if len(sums) > 2 else None
+    return rule.net.unpack(StackedParams(sums[0], sums[1], recurrent, sums[0]), params)
 
 
 def make_rule(name: str, precision: str, spec: NetworkSpec, init: FloatParams,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from lava_vle import fixed_point as fxp
 from lava_vle.network import FixedParams, FloatParams, NetworkSpec
+from lava_vle.processes._validation import lava_recurrent_error
 from lava_vle.processes.error_dendrite.process import ErrorDendrite
 from lava_vle.processes.neuromodulator.process import Neuromodulator
 from lava_vle.processes.output_error.process import OutputError
@@ -53,9 +54,7 @@ def build_vle_network(spec: NetworkSpec, params: FloatParams, learning_rate: flo
                       external_modulator: bool = False,
                       headroom: float = 2.0) -> VLENetworkProcesses:
     """Create and connect neurons, dendrites, plastic synapses, output error, broadcast."""
-    if spec.recurrent_error not in ("loop", "none"):
-        raise ValueError(f"recurrent_error={spec.recurrent_error!r} is not available in the Lava "
-                         "processes (their error paths carry e_breve): use 'loop' or 'none'")
+    lava_recurrent_error(spec)
     exps = FixedParams.from_float(spec, params, headroom).weight_exp
     neurons, dendrites = [], []
     for layer in spec.layers:

@@ -157,12 +157,22 @@ class PyFusedVLENetworkModelFixed(AbstractFusedVLENetworkModel):
     pre_trace: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=fxp.STATE_BITS)
     post_trace: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=fxp.STATE_BITS)
 
+    def __init__(self, proc_params) -> None:
+        super().__init__(proc_params)
+        # the exponent of every flat weight and bias value
+        params, sizes = self.simulator.params, self.spec.sizes
+        self.weight_exps = np.concatenate([np.full(sizes[p.post] * sizes[p.pre], e) for p, e in
+                                           zip(self.spec.projections, params.weight_exp)])
+        self.bias_exps = np.concatenate([np.full(n, e)
+                                         for n, e in zip(sizes[1:], params.bias_exp)])
+
     def _plastic_vars(self) -> tuple[str, str]:
         return "weight_acc", "bias_acc"
 
     def _after_update(self) -> None:
-        """Keep ``weights``/``bias`` at the real values of the mantissas."""
-        real = self.simulator.params.to_float()
-        for name, arrays in (("weights", real.weights), ("bias", real.biases)):
-            for view, value in zip(unpack(self.spec, name, getattr(self, name)), arrays):
-                view[...] = value
+        """Keep ``weights``/``bias`` at the real values of the mantissas
+        (``FixedParams.to_float``, on the flat Vars at once)."""
+        self.weights[:] = fxp.dequantize_weights(fxp.accumulator_to_mantissa(self.weight_acc),
+                                                 self.weight_exps)
+        self.bias[:] = fxp.dequantize_weights(fxp.accumulator_to_mantissa(self.bias_acc),
+                                              self.bias_exps)

@@ -24,8 +24,8 @@ def run_network(spec, params, precision, fused, x, y, chunks, between=None):
     """Run ``VLENetwork`` on x, y (batch of one) in ``chunks`` of steps.
 
     Calls ``between(net)`` after every chunk but the last. Returns the output
-    rates (T, n_out) in port units, the state per population, the weight
-    and bias accumulators (fixed_pt) or real values (floating_pt), and the
+    rates (T, n_out) in port units, the state per population, the real
+    weights and biases (and fixed_pt: their accumulators), and the
     model classes of the processes the network compiled to.
     """
     to_port = fxp.to_state if precision == "fixed" else (lambda a: a)
@@ -36,7 +36,7 @@ def run_network(spec, params, precision, fused, x, y, chunks, between=None):
     out = sink.RingBuffer(shape=(spec.n_out,), buffer=sum(chunks))
     net.s_out.connect(out.a_in)
     cfg = Loihi2SimCfg(select_tag="fixed_pt" if precision == "fixed" else "floating_pt")
-    weights = ("weight_acc", "bias_acc") if precision == "fixed" else ("weights", "bias")
+    weights = ("weights", "bias") + (("weight_acc", "bias_acc") if precision == "fixed" else ())
     try:
         for n, steps in enumerate(chunks):
             net.run(condition=RunSteps(steps), run_cfg=cfg)
@@ -63,8 +63,9 @@ def composed_values(children, spec, weights):
     state = {name: [getattr(proc, "r" if name == "rates" else name).get()
                     for proc in (dendrites if name in ("v", "e_breve") else neurons)]
              for name in STATE}
-    plastic = [[getattr(s, weights[0]).get() for s in synapses],
-               [getattr(synapses[k], weights[1]).get() for k in spec.bias_carriers()]]
+    plastic = [[getattr(s, name).get() for s in synapses] if name.startswith("weight") else
+               [getattr(synapses[k], name).get() for k in spec.bias_carriers()]
+               for name in weights]
     return state, plastic
 
 
@@ -86,11 +87,12 @@ def test_fused_fixed_pt_network_equals_composed_bit_for_bit_over_200_steps(spec)
     for name in STATE:
         for l, (got, want) in enumerate(zip(fused[1][name], composed[1][name])):
             assert np.array_equal(got, want), f"{name}[{l}] differs"
-    for kind, got, want in zip(("weight_acc", "bias_acc"), fused[2], composed[2]):
+    for kind, got, want in zip(("weights", "bias", "weight_acc", "bias_acc"), fused[2],
+                               composed[2]):
         for k, (a, b) in enumerate(zip(got, want)):
             assert np.array_equal(a, b), f"{kind}[{k}] differs"
     initial = Simulator(spec, params, "fixed").params.weight_acc
-    assert any(not np.array_equal(a, b) for a, b in zip(initial, fused[2][0]))
+    assert any(not np.array_equal(a, b) for a, b in zip(initial, fused[2][2]))
 
 
 def test_fused_floating_pt_network_agrees_with_composed_to_1e6():
@@ -135,7 +137,7 @@ def test_fused_vars_set_between_runs_take_effect_as_in_the_simulator():
     for name, layers in state.items():
         for got, want in zip(layers, sim_state(second)[STATE[name]]):
             assert np.array_equal(got, want[0]), name
-    for got, want in zip(plastic[0], sim.params.weight_acc):
+    for got, want in zip(plastic[2], sim.params.weight_acc):
         assert np.array_equal(got, want)
 
 

@@ -244,7 +244,7 @@ def test_lava_speed_benchmark_reports_both_precisions(tmp_path):
     from lava_vle.benchmarks import lava_speed
 
     results = lava_speed.main(["--out", str(tmp_path), "--steps", "30", "--hidden", "4",
-                               "--fused-width", "4"])
+                               "--fused-width", "4", "--chunks", "3"])
     for row in results["results"].values():
         assert row["vle_steps_per_s"] > 0 and row["stock_steps_per_s"] > 0
         assert row["processes"][0] == row["processes"][1]

@@ -9,4 +9,6 @@ One folder per process, each with ``process.py`` and ``models.py``
 - ``plastic_synapse.PlasticSynapse``: forward + error paths, local rule
 - ``output_error.OutputError``: target error of the output population
 - ``vle_network.VLENetwork``: a whole network as one hierarchical process
+- ``fused_vle_network.FusedVLENetwork``: the same network in one leaf process
+  (``VLENetwork(..., fused=True)``)
 """

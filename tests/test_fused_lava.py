@@ -149,3 +149,28 @@ def test_read_names_the_fused_vars_and_where_composed_state_lives():
         VLENetwork(spec=spec, fused=True).read("w")
     pieces = VLENetwork(spec=spec, fused=True).read("weights")
     assert [p.shape for p in pieces] == [(5, 2), (5, 5), (4, 5), (2, 4)]
+
+
+def test_fused_external_modulator_gates_learning():
+    """m(t) from m_in: zero freezes every weight, one learns as the constant m = 1."""
+    spec = three_layer_spec()
+    params = init_params(spec, seed=3)
+    x, y = signals(40)
+    learned = []
+    for m in (0.0, 1.0):
+        net = VLENetwork(spec=spec, params=params, learning_rate=ETA, seed=SEED,
+                         external_modulator=True, fused=True)
+        RingBuffer(data=fxp.to_state(x[:, 0, :]).T.astype(np.int32)).s_out.connect(net.s_in)
+        RingBuffer(data=fxp.to_state(y[:, 0, :]).T.astype(np.int32)).s_out.connect(net.target_in)
+        gate = np.full((1, 40), fxp.modulator_to_fixed(m), dtype=np.int32)
+        RingBuffer(data=gate).s_out.connect(net.m_in)
+        try:
+            net.run(condition=RunSteps(40), run_cfg=Loihi2SimCfg(select_tag="fixed_pt"))
+            learned.append(net.read("weight_acc"))
+        finally:
+            net.stop()
+    sim = Simulator(spec, params, "fixed", seed=SEED)
+    initial = [a.copy() for a in sim.params.weight_acc]
+    sim.run(x, y, plasticity="apply", eta=ETA)
+    for frozen, learning, start, want in zip(*learned, initial, sim.params.weight_acc):
+        assert np.array_equal(frozen, start) and np.array_equal(learning, want)

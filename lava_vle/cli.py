@@ -28,16 +28,12 @@ def demo(epochs: int = 20, steps: int = 400) -> dict:
     """Teacher-student demo: the local VLE rule learns online, no backward pass."""
     from tqdm import tqdm
 
-    from lava_vle.network import LayerSpec, NetworkSpec
     from lava_vle.simulator import Simulator
     from lava_vle.synops import dense_synaptic_ops
-    from lava_vle.tasks import teacher_student
+    from lava_vle.tasks import demo_spec, demo_task
 
-    spec = NetworkSpec(n_in=2, layers=(LayerSpec(16, tau_m=1.0, tau_r=1.0, activation="hard_tanh"),
-                                       LayerSpec(16, tau_m=1.0, tau_r=0.5, activation="hard_tanh"),
-                                       LayerSpec(2, tau_m=1.0, tau_r=1.0, activation="linear")),
-                       dt=0.1, loss="mse")
-    ts = teacher_student(spec, steps=steps, batch=1, seed=0, teacher_gain=1.5)
+    spec = demo_spec()
+    ts = demo_task(spec, steps)
     print(f"VLE network 2 -> 16 -> 16 -> 2 ({spec.n_parameters()} parameters), dt={spec.dt}, "
           f"{steps} steps per epoch; task: reproduce a fixed teacher network's output")
     summary = {}

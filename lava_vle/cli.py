@@ -7,6 +7,7 @@
     lava-vle bench lava-speed          Lava runtime steps/s vs stock LIF + Dense
     lava-vle bench train-speed         VLE vs BPTT samples/s and memory
     lava-vle bench energy              energy per training sample, VLE vs BPTT
+    lava-vle bench learning-engine     VLE on stock LearningDense vs our learning-epoch rule
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ BENCHMARKS = {"gradient-quality": "lava_vle.benchmarks.gradient_quality",
               "lava-speed": "lava_vle.benchmarks.lava_speed",
               "train-speed": "lava_vle.benchmarks.train_speed",
               "energy": "lava_vle.benchmarks.energy",
+              "learning-engine": "lava_vle.benchmarks.learning_engine",
               "slayer-xor": "lava_vle.benchmarks.slayer_xor"}
 
 

@@ -157,15 +157,20 @@ def dw_string(mant: int, exp: int) -> str:
     return f"{scale} * x0 * x1 * y1 - {scale} * x0 * x1 * y2"
 
 
-def learning_rule(learning_epoch: int, pre: SignalCoding, post: SignalCoding,
-                  engine_weight_exp: int = 0, seed: int = 0):
-    """The ``Loihi3FLearningRule`` of one synapse set (``t_epoch = N``; ``x1``
-    without decay, as Loihi3F keeps ``y1..y3``)."""
+def loihi3f_rule(dw: str, learning_epoch: int, seed: int = 0):
+    """A ``Loihi3FLearningRule`` with ``t_epoch = N`` whose ``x1`` takes graded
+    payloads and does not decay (as Loihi3F keeps ``y1..y3``)."""
     from lava.magma.core.learning.learning_rule import Loihi3FLearningRule
 
-    mant, exp = rule_scale(learning_epoch, pre, post, engine_weight_exp)
-    return Loihi3FLearningRule(dw=dw_string(mant, exp), x1_impulse=0, x1_tau=TRACE_NO_DECAY,
+    return Loihi3FLearningRule(dw=dw, x1_impulse=0, x1_tau=TRACE_NO_DECAY,
                                t_epoch=int(learning_epoch), rng_seed=int(seed))
+
+
+def learning_rule(learning_epoch: int, pre: SignalCoding, post: SignalCoding,
+                  engine_weight_exp: int = 0, seed: int = 0):
+    """The engine rule of one synapse set: :func:`dw_string` scaled by :func:`rule_scale`."""
+    return loihi3f_rule(dw_string(*rule_scale(learning_epoch, pre, post, engine_weight_exp)),
+                        learning_epoch, seed)
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,7 @@ def split(values: Any) -> tuple[Any, Any]:
 
 
 def check_precision(precision: str) -> str:
+    """``precision`` if it is ``"float"`` or ``"fixed"``, else ValueError."""
     if precision not in PRECISIONS:
         raise ValueError(f"precision={precision!r} must be one of {PRECISIONS}")
     return precision

@@ -8,8 +8,8 @@ population an :class:`EngineEncoder` splits the rate (and the error) into
 non-negative payloads and sends the learning traces to the synapses' post
 trace ports:
 
-    neuron_l.s_out  -> rate encoder  -> payload_pos / payload_neg -> forward pair of W   -> neuron_l+1.a_in
-    dendrite_l+1.e_out -> error encoder -> trace_pos / trace_neg  -> s_in_y1 / s_in_y2 of that pair
+    neuron_l.s_out     -> rate encoder  -> payload_pos / payload_neg -> pair of W -> neuron_l+1
+    dendrite_l+1.e_out -> error encoder -> trace_pos / trace_neg -> s_in_y1 / s_in_y2 of the pair
 
 The error path (``error_path``):
 

@@ -105,7 +105,8 @@ def test_learning_engine_network_halves_the_demo_error_close_to_our_learning_epo
 def test_learning_engine_benchmark_writes_json_and_plot(tmp_path):
     results = bench.main(["--out", str(tmp_path), "--epochs", "1", "--steps", "80",
                           "--no-variants"])
-    assert (tmp_path / "learning_engine.json").exists() and (tmp_path / "learning_engine.png").exists()
+    assert (tmp_path / "learning_engine.json").exists()
+    assert (tmp_path / "learning_engine.png").exists()
     assert set(results["precisions"]) == {"float", "fixed"}
     assert results["limits"]["product_shift"]["ratio"] == pytest.approx(8.0, rel=5e-4)
     assert results["limits"]["structure"]["product_terms_per_pre_post_pair"]["engine"] == 4

@@ -31,7 +31,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from lava_vle import fixed_point as fxp
-from lava_vle.arithmetic import FloatArithmetic
+from lava_vle.arithmetic import FixedArithmetic, FloatArithmetic
 from lava_vle.dynamics import NetworkState
 from lava_vle.learning_engine import (PRECISIONS, PRODUCTS_PER_SYNAPSE, SYNAPSE_SETS_PER_PATH,
                                       SignalCoding, dw_string, loihi3f_rule, rule_scale)
@@ -198,7 +198,8 @@ def product_shift_probe(learning_epoch: int = 8, payload: int = 100, trace: int 
     dw = dw_string(1, 0)
     result = {"dw": dw, "payload": payload, "x1": payload / 2, "y1": trace}
     for precision in PRECISIONS:
-        synapse = LearningDense(weights=np.zeros((1, 1)), learning_rule=loihi3f_rule(dw, learning_epoch),
+        synapse = LearningDense(weights=np.zeros((1, 1)),
+                                learning_rule=loihi3f_rule(dw, learning_epoch),
                                 graded_spike_cfg=GradedSpikeCfg.OVERWRITE,
                                 num_message_bits=fxp.ENGINE_PAYLOAD_BITS)
         Source(data=np.full((1, learning_epoch), payload)).s_out.connect(synapse.s_in)
@@ -213,51 +214,58 @@ def product_shift_probe(learning_epoch: int = 8, payload: int = 100, trace: int 
     return result
 
 
+def _rms(a: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(a))))
+
+
+def _quantisation(values: np.ndarray, codes: np.ndarray, frac_bits: int, top: int) -> dict:
+    """Relative RMS error of ``codes * 2**-frac_bits`` against ``values``, the
+    fractions of codes that are 0 and that saturate at ``top``."""
+    return {"relative_rms_error": _rms(np.ldexp(codes, -frac_bits) - values) / _rms(values),
+            "zero_fraction": float(np.mean(codes == 0)),
+            "saturated_fraction": float(np.mean(codes == top))}
+
+
 def signal_statistics(spec: NetworkSpec, recorded: dict, schedule: Schedule, eta: float,
                       weight_exps: Sequence[int]) -> dict:
     """What the engine sees of the graded signals of our float run (learning epochs only).
 
-    ``epoch_sampling``: per population feeding a projection, RMS of the
-    engine's ``x1`` (the rate at the epoch's last step) minus our pre trace
-    (``r(t-1)`` relaxed by ``1/N``), relative to the RMS of our trace.
-    ``rate_payload``: relative RMS error of 8-bit payloads and the fraction
-    saturated. ``error_trace``: per layer, 7-bit trace of ``y = eta e`` at
-    epoch ends: its LSB in error units, the fraction of samples below half an
-    LSB (they vanish) and the relative RMS quantisation error.
-    ``weight_update``: per projection, the smallest weight step of the
-    engine (9-bit integer weights) and of our 16-bit accumulator, and the
-    fraction of one epoch's updates ``N |y| |x|`` (the engine's sampled
-    factors) below each: those land only through stochastic rounding.
+    ``epoch_sampling_relative_rms``: per population feeding a projection, RMS
+    of the engine's ``x1`` (the rate at the epoch's last step) minus our pre
+    trace (``r(t-1)`` relaxed by ``1/N``), relative to the RMS of our trace.
+    ``rate_payload``: the fixed_pt encoder's 8-bit payloads of ``|r|``;
+    ``error_trace``: its 7-bit traces of ``eta |e|`` at epoch ends (zero
+    codes vanish from the rule; ``lsb_in_error_units``). ``weight_update``:
+    per projection, the smallest weight step of the engine (9-bit integer
+    weights) and of our 16-bit accumulator, and the fraction of one epoch's
+    updates ``N |y| |x|`` (the engine's sampled factors) below each: those
+    land only through stochastic rounding.
     """
     n = spec.learning_epoch
     coding = SignalCoding.fitting("fixed", VALUE_RANGE, eta)
+    eta_fixed = FixedArithmetic.learning_rate(eta)
+    unit_modulator = FixedArithmetic.modulator(np.ones(1))
     ends = np.arange(n - 1, schedule.x.shape[0], n)
     ends = ends[ends >= schedule.steps]
     rule = LocalRule(1.0, FloatArithmetic, n)
-
-    def rms(a: np.ndarray) -> float:
-        return float(np.sqrt(np.mean(np.square(a))))
-
     sampling, payload = [], []
     for rates in recorded["rates"][:-1]:
         trace, filtered = np.zeros(rates.shape[1]), []
         for t in range(rates.shape[0]):
             trace = rule.filtered(trace, rates[t - 1] if t else np.zeros_like(trace))
             filtered.append(trace)
-        sampling.append(rms(rates[ends] - np.asarray(filtered)[ends]) / rms(np.asarray(filtered)[ends]))
+        ours = np.asarray(filtered)[ends]
+        sampling.append(_rms(rates[ends] - ours) / _rms(ours))
         sent = np.abs(rates[ends])
-        code = np.minimum(np.rint(np.ldexp(sent, coding.payload_frac_bits)),
-                          (1 << fxp.ENGINE_PAYLOAD_BITS) - 1)
-        payload.append({"relative_rms_error": rms(np.ldexp(code, -coding.payload_frac_bits) - sent)
-                        / rms(sent),
-                        "saturated_fraction": float(np.mean(code == (1 << fxp.ENGINE_PAYLOAD_BITS) - 1))})
+        payload.append(_quantisation(sent, coding.payload(fxp.to_state(sent)),
+                                     coding.payload_frac_bits, (1 << fxp.ENGINE_PAYLOAD_BITS) - 1))
     error_trace = []
     for errors in recorded["e_breve"]:
-        y = eta * np.abs(errors[ends])
-        code = np.minimum(np.rint(np.ldexp(y, coding.trace_frac_bits)), (1 << fxp.ENGINE_TRACE_BITS) - 1)
-        error_trace.append({"lsb_in_error_units": 2.0 ** -coding.trace_frac_bits / eta,
-                            "below_half_lsb_fraction": float(np.mean(code == 0)),
-                            "relative_rms_error": rms(np.ldexp(code, -coding.trace_frac_bits) - y) / rms(y)})
+        magnitude = np.abs(errors[ends])
+        units = FixedArithmetic.learning_trace(fxp.to_state(magnitude), unit_modulator, eta_fixed)
+        error_trace.append(_quantisation(eta * magnitude, coding.trace(units, eta_fixed),
+                                         coding.trace_frac_bits, (1 << fxp.ENGINE_TRACE_BITS) - 1))
+        error_trace[-1]["lsb_in_error_units"] = 2.0 ** -coding.trace_frac_bits / eta
     weight_update = []
     for proj, exp in zip(spec.projections, weight_exps):
         pre = np.abs(recorded["rates"][proj.pre][ends])
@@ -281,8 +289,8 @@ def structure_counts(spec: NetworkSpec) -> dict:
         back = pre * post if spec.carries_error(proj) else 0
         engine += forward + back
         engine_learned += forward + SYNAPSE_SETS_PER_PATH * back
-    return {"product_terms_per_pre_post_pair": {"ours": 1,
-                                                "engine": PRODUCTS_PER_SYNAPSE * SYNAPSE_SETS_PER_PATH},
+    engine_terms = PRODUCTS_PER_SYNAPSE * SYNAPSE_SETS_PER_PATH
+    return {"product_terms_per_pre_post_pair": {"ours": 1, "engine": engine_terms},
             "products_per_synapse": PRODUCTS_PER_SYNAPSE,
             "synapse_sets_per_path": {"ours": 1, "engine": SYNAPSE_SETS_PER_PATH},
             "synapses": {"ours": ours, "engine_fixed_error_path": engine,
@@ -310,7 +318,8 @@ def compare(spec: NetworkSpec, ts: TeacherStudent, schedule: Schedule, precision
     engine = run_engine(spec, ts, schedule, precision, eta)
     ours = run_simulator(spec, ts, schedule, precision, eta)
     initial = ours["weights"][0]
-    distances = [weight_distances(e, o, initial) for e, o in zip(engine["weights"], ours["weights"])]
+    distances = [weight_distances(e, o, initial)
+                 for e, o in zip(engine["weights"], ours["weights"])]
     return {"engine_mse": schedule.epoch_mse(engine["outputs"]),
             "simulator_mse": schedule.epoch_mse(ours["outputs"]),
             "weight_distance": distances,

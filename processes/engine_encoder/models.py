@@ -26,10 +26,11 @@ class AbstractEngineEncoderModel(PyLoihiProcessModel):
     def __init__(self, proc_params) -> None:
         super().__init__(proc_params)
         self.coding = proc_params["coding"]
-        if self.coding.fixed != (self.A is FixedArithmetic):
-            raise ValueError(f"EngineEncoder coding={self.coding} does not match the "
-                             f"selected {'fixed_pt' if self.A is FixedArithmetic else 'floating_pt'}"
-                             " model; build the network for the precision you run")
+        fixed = self.A is FixedArithmetic
+        if self.coding.fixed != fixed:
+            raise ValueError(f"EngineEncoder coding={self.coding} does not match the selected "
+                             f"{'fixed_pt' if fixed else 'floating_pt'} model; build the network "
+                             "for the precision you run")
         self.unit_modulator = self.A.modulator(np.ones(1))
         self.always_on = (self.coding.payload(self.A.to_units(np.ones(1)))
                           if proc_params["bias_channel"] else np.zeros(0))

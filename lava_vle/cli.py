@@ -75,6 +75,7 @@ def train(args: argparse.Namespace) -> dict:
                          activation=args.activation,
                          sigma_delta=args.sigma_delta, error_sigma_delta=args.error_sigma_delta,
                          feedback=args.feedback, learning_epoch=args.learning_epoch,
+                         recurrent_error=args.recurrent_error,
                          limit_train=args.limit_train,
                          limit_test=args.limit_test, dataset_kwargs=dataset_kwargs)
     try:
@@ -134,6 +135,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
                          help="hidden width of the MNIST-1D network (default 53; 89: 41,128 "
                               "parameters)")
     p_train.add_argument("--feedback", default="mirrored", choices=["mirrored", "random"])
+    p_train.add_argument("--recurrent-error", default="none",
+                         choices=["loop", "none", "stable", "eprop"],
+                         help="how recurrent layers get errors and learn (see NetworkSpec)")
     p_train.add_argument("--learning-epoch", type=int, default=1,
                          help="VLE: synapses keep pre/post traces and change once every N time "
                               "steps, as the Loihi 2 learning engine (1 = every step)")

@@ -22,7 +22,7 @@ FloatOrArray = Union[float, Sequence[float], np.ndarray]
 
 LOSSES = ("mse", "ce")
 FEEDBACK_MODES = ("mirrored", "random")
-RECURRENT_ERROR_MODES = ("loop", "none")
+RECURRENT_ERROR_MODES = ("loop", "none", "stable", "eprop")
 
 
 @dataclass(frozen=True)
@@ -92,10 +92,19 @@ class NetworkSpec:
         gamma: nudging strength of the error on the membrane (0: no nudging).
         feedback: ``"mirrored"`` (error path uses W^T, kept equal by the same
             local rule) or ``"random"`` (fixed random feedback matrices).
-        recurrent_error: ``"loop"``: a recurrent projection also carries
-            errors back (``W_rec^T e_breve(t-1)``, the GLE form); ``"none"``:
-            recurrent layers get errors only from the layers above (truncated,
-            local in time; the recurrent weights still learn).
+        recurrent_error: how errors and learning treat recurrent projections.
+            ``"loop"``: the projection also carries errors back
+            (``W_rec^T e_breve(t-1)``, the GLE form; unstable for lead gains
+            ``tau_m/tau_r > 1`` in the loop). ``"none"``: recurrent layers get
+            errors only from the layers above (truncated, local in time; the
+            recurrent weights still learn by the local rule). ``"stable"``:
+            the projection carries ``c W_rec^T v(t-1)``, the low-passed error
+            (gain <= 1 at every frequency) scaled so that ``c ||W_rec||_F <=
+            LOOP_GAIN < 1``: the error loop contracts (see
+            :func:`lava_vle.dynamics.recurrent_loop_gain`). ``"eprop"``: no error
+            through the recurrence; recurrent weights learn from per-synapse
+            eligibility traces times the error arriving at the neuron (e-prop,
+            :class:`lava_vle.plasticity.StackedLearning`; fused float trainer only).
         learning_epoch: steps per learning epoch ``N``: synapses keep pre and
             post traces and change their weights once per epoch, as the
             Loihi 2 learning engine does (see :mod:`lava_vle.plasticity`);
@@ -150,7 +159,7 @@ class NetworkSpec:
         """Whether a projection sends errors back to its presynaptic population."""
         if proj.pre == 0:
             return False
-        return proj.pre != proj.post or self.recurrent_error == "loop"
+        return proj.pre != proj.post or self.recurrent_error in ("loop", "stable")
 
     def bias_carriers(self) -> list[int]:
         """Index of the projection that carries each population's bias (the first into it)."""

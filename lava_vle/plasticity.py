@@ -84,3 +84,74 @@ class LocalRule:
         sums[1] += bias_delta(post)[:, None, :]
         if rec_trace is not None:
             sums[2] += weight_delta(post, rec_trace) * recurrent_mask
+
+
+def eligibility_step(elig_u: np.ndarray, r_pre: np.ndarray, phi_prime: np.ndarray,
+                     k_m: np.ndarray, k_r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One step of the e-prop eligibility of synapses ``W_ij`` into VLE neurons.
+
+    The neuron's own dependence of ``r_i(t)`` on ``W_ij`` (recurrence through
+    other neurons ignored, as e-prop does):
+
+        elig_ij(t)  = phi'_i(t) ((1 - k_r,i) eps_ij(t-1) + k_r,i r_j(t-1))   d r_i / d W_ij
+        eps_ij(t)   = (1 - k_m,i) eps_ij(t-1) + k_m,i r_j(t-1)                d u_i / d W_ij
+
+    with ``k_m = dt/tau_m``, ``k_r = tau_r/tau_m``. Shapes: ``elig_u``
+    (..., n_post, n_pre), ``r_pre`` (..., n_pre), ``phi_prime``, ``k_m``,
+    ``k_r`` (..., n_post). Returns ``(eps, elig)``. Per synapse this is one
+    extra state variable (a Loihi 2 synaptic trace/tag).
+    """
+    r = r_pre[..., None, :]
+    k_m, k_r = k_m[..., :, None], k_r[..., :, None]
+    elig = phi_prime[..., :, None] * ((1.0 - k_r) * elig_u + k_r * r)
+    return (1.0 - k_m) * elig_u + k_m * r, elig
+
+
+class StackedLearning:
+    """The local rule over one batch on the fused trainer's stacks.
+
+    Holds what the rule keeps between steps: the learning-epoch traces, for
+    ``recurrent_error="eprop"`` the eligibility of the recurrent weights,
+    and the summed updates ``[dW, db(, dR)]`` until :meth:`take`.
+    """
+
+    def __init__(self, rule: LocalRule, arrays: list, state_shape: tuple,
+                 recurrent_mask: np.ndarray, eprop_constants: Optional[dict] = None):
+        self.rule, self.recurrent_mask = rule, recurrent_mask
+        self.sums = [np.zeros_like(a) for a in arrays]
+        zeros = np.zeros(state_shape, arrays[0].dtype)
+        self.post, self.pre = zeros, zeros
+        self.rec = zeros if len(arrays) > 2 and eprop_constants is None else None
+        self.eprop = eprop_constants
+        if eprop_constants is not None:
+            self.elig_u = np.zeros(state_shape + (state_shape[-1],), arrays[0].dtype)
+
+    def observe(self, step: int, e_breve: np.ndarray, modulator: np.ndarray,
+                rates_pre: np.ndarray, rates_before: np.ndarray,
+                e_in: Optional[np.ndarray] = None,
+                phi_prime: Optional[np.ndarray] = None) -> bool:
+        """Update the traces with step ``step`` (counted from 1) and add an
+        epoch's updates when it ends one; returns whether anything was added."""
+        rule = self.rule
+        self.post = rule.filtered(self.post, rule.trace(e_breve, modulator))
+        self.pre = rule.filtered(self.pre, rates_pre)
+        if self.rec is not None:
+            self.rec = rule.filtered(self.rec, rates_before)
+        added = False
+        if self.eprop is not None:
+            self.elig_u, elig = eligibility_step(self.elig_u, rates_before, phi_prime,
+                                                 self.eprop["k_m"], self.eprop["k_r"])
+            signal = rule.trace(e_in, modulator)  # eta m times the error reaching the neuron
+            self.sums[2] += np.einsum("lbi,lbij->lij", signal, elig) * self.recurrent_mask
+            added = True
+        if rule.learns_at(step):
+            rule.accumulate_stacked(self.sums, self.post, self.pre, self.rec, self.recurrent_mask)
+            added = True
+        return added
+
+    def take(self) -> list:
+        """The summed updates so far; the sums restart from zero."""
+        sums = [s.copy() for s in self.sums]
+        for s in self.sums:
+            s[...] = 0.0
+        return sums

@@ -20,7 +20,7 @@ import numpy as np
 
 from lava_vle import fixed_point as fxp
 from lava_vle.arithmetic import ARITHMETICS
-from lava_vle.dynamics import NetworkState, Synapses, VLEDynamics
+from lava_vle.dynamics import NetworkState, Synapses, VLEDynamics, recurrent_loop_gain
 from lava_vle.network import FixedParams, FloatParams, NetworkSpec, check_params
 from lava_vle.plasticity import LocalRule, bias_delta, weight_delta
 from lava_vle.synops import effective_synops
@@ -65,7 +65,13 @@ def synapses_of(spec: NetworkSpec, params: Union[FloatParams, FixedParams]) -> S
         bias[k] = biases[l]
     backward = [w if f is None else f for w, f in zip(forward, feedback)]
     backward_exp = [e if f is None else fe for e, f, fe in zip(forward_exp, feedback, feedback_exp)]
-    return Synapses(forward, forward_exp, backward, backward_exp, bias)
+    loop_gain = None
+    if spec.recurrent_error == "stable":
+        real = params.to_float() if fixed else params
+        A = ARITHMETICS["fixed" if fixed else "float"]
+        loop_gain = [recurrent_loop_gain(A, w if f is None else f) if p.pre == p.post else None
+                     for p, w, f in zip(spec.projections, real.weights, real.feedback)]
+    return Synapses(forward, forward_exp, backward, backward_exp, bias, loop_gain)
 
 
 class Simulator:
@@ -139,6 +145,10 @@ class Simulator:
             raise ValueError(f"plasticity={plasticity!r} must be one of {PLASTICITY}")
         if plasticity == "accumulate" and self.fixed:
             raise ValueError("plasticity='accumulate' is float only; use 'apply' in fixed point")
+        if plasticity != "off" and spec.recurrent_error == "eprop":
+            raise ValueError("recurrent_error='eprop' learns in the fused float trainer only "
+                             "(lava_vle.rules.VLELocal); the simulator runs it with "
+                             "plasticity='off'")
         for name in record:
             if name not in RECORDABLE:
                 raise ValueError(f"record: {name!r} is not one of {RECORDABLE}")

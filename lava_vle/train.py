@@ -20,7 +20,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from lava_vle.datasets import SequenceDataset, nrmse, one_hot_targets
-from lava_vle.network import NetworkSpec, init_params
+from lava_vle.network import RECURRENT_ERROR_MODES, NetworkSpec, init_params
 from lava_vle.networks import default_network
 from lava_vle.results import write_results
 from lava_vle.rules import make_rule
@@ -59,6 +59,7 @@ class TrainConfig:
     error_sigma_delta: float = 0.0
     feedback: str = "mirrored"
     learning_epoch: int = 1
+    recurrent_error: str = "none"
     limit_train: Optional[int] = None
     limit_test: Optional[int] = None
     dataset_kwargs: dict = field(default_factory=dict)
@@ -85,6 +86,12 @@ class TrainConfig:
         if self.carry_state and (self.rule != "vle" or self.precision != "float"):
             raise ValueError("carry_state applies to rule='vle', precision='float' only")
         check_learning_epoch(self.learning_epoch)
+        if self.recurrent_error not in RECURRENT_ERROR_MODES:
+            raise ValueError(f"recurrent_error={self.recurrent_error!r} must be one of "
+                             f"{RECURRENT_ERROR_MODES}")
+        if self.recurrent_error == "eprop" and self.precision != "float":
+            raise ValueError("recurrent_error='eprop' trains in float only "
+                             "(the fused trainer's eligibility traces)")
         if self.learning_epoch > 1 and self.rule != "vle":
             raise ValueError(f"learning_epoch={self.learning_epoch} applies to rule='vle' only")
 
@@ -124,7 +131,7 @@ class Trainer:
         self.spec = spec or replace(
             default_network(dataset, config.precision, config.feedback, config.activation,
                             config.sigma_delta, config.error_sigma_delta, config.width),
-            learning_epoch=config.learning_epoch)
+            learning_epoch=config.learning_epoch, recurrent_error=config.recurrent_error)
         self.rule = make_rule(config.rule, config.precision, self.spec,
                               init_params(self.spec, seed=config.seed), dataset.loss_weight,
                               config.lr, config.optimizer, config.update_interval,

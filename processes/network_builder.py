@@ -81,6 +81,9 @@ def build_vle_network(spec: NetworkSpec, params: FloatParams, learning_rate: flo
                       external_modulator: bool = False,
                       headroom: float = 2.0) -> VLENetworkProcesses:
     """Create and connect neurons, dendrites, plastic synapses, output error, broadcast."""
+    if spec.recurrent_error not in ("loop", "none"):
+        raise ValueError(f"recurrent_error={spec.recurrent_error!r} is not available in the Lava "
+                         "processes (their error paths carry e_breve): use 'loop' or 'none'")
     exps = FixedParams.from_float(spec, params, headroom).weight_exp
     neurons, dendrites = build_populations(spec)
     broadcast = Neuromodulator(value=modulator, external=external_modulator)

@@ -254,3 +254,27 @@ def test_learning_epoch_is_validated_with_its_range():
         NetworkSpec(n_in=1, layers=(LayerSpec(1),), learning_epoch=0)
     with pytest.raises(ValueError, match=r"learning_epoch=2.5"):
         NetworkSpec(n_in=1, layers=(LayerSpec(1),), learning_epoch=2.5)
+
+
+@pytest.mark.parametrize("precision", ["float", "fixed"])
+def test_stable_recurrent_error_stays_bounded_over_10000_steps_at_lead_gain_16_and_radius_1_5(
+        precision):
+    """The contraction bound of recurrent_loop_gain: LI units with tau_m/tau_r
+    = 15.9 (the largest 16-bit fixed-point gain) in a recurrent layer whose
+    weights have spectral radius 1.5."""
+    spec = NetworkSpec(n_in=2, dt=0.1, recurrent_error="stable", layers=(
+        LayerSpec(12, tau_m=1.59, tau_r=0.1, activation="hard_tanh", recurrent=True),
+        LayerSpec(2, tau_m=0.5, tau_r=0.5, activation="linear")))
+    params = init_params(spec, seed=0)
+    rec = params.weights[1]
+    params.weights[1] = 1.5 * rec / np.abs(np.linalg.eigvals(rec)).max()
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(10_000, 1, 2))
+    y = rng.normal(size=(10_000, 1, 2))
+    run = Simulator(spec, params, precision).run(x, y, record=("e_breve", "v"))
+    unit = 2.0 ** 16 if precision == "fixed" else 1.0  # Q7.16 state integers
+    for name in ("e_breve", "v"):
+        trace = run.trace[name][0] / unit
+        assert np.all(np.isfinite(trace))
+        assert np.abs(trace).max() < 100
+    assert np.abs(run.trace["e_breve"][0] / unit).max() > 0.1  # errors do flow

@@ -11,4 +11,8 @@ One folder per process, each with ``process.py`` and ``models.py``
 - ``vle_network.VLENetwork``: a whole network as one hierarchical process
 - ``fused_vle_network.FusedVLENetwork``: the same network in one leaf process
   (``VLENetwork(..., fused=True)``)
+- ``engine_encoder.EngineEncoder``: a population's interface to stock LearningDense
+
+``network_builder`` wires a network from these processes;
+``engine_network_builder`` wires one whose synapses are stock LearningDense.
 """

@@ -126,11 +126,13 @@ class FusedVLENetwork(FusedVarReader, ValidatedProcess):
         (fixed_pt: 8-bit, 64 = 1.0).
     s_out : OutPort (n_out,)    output rates.
 
-    Vars (flat; :meth:`read` splits them per projection or population)
+    Vars
     ----
+    Flat; :meth:`read` splits them per projection or population.
     weights : real weights of every projection; floating_pt state, fixed_pt
         the real value of the 8-bit mantissas (refreshed after each update).
-    weight_acc : fixed_pt state: the 16-bit accumulators.
+    weight_acc : fixed_pt state: the 16-bit accumulators (floating_pt leaves
+        them at the initial quantisation, as PlasticSynapse does).
     bias, bias_acc : the same for the bias of every population.
     u, v, u_breve, e_breve, spike_acc : neuron and error-dendrite state per
         population (real / Q7.16).

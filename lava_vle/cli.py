@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import argparse
 import time
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from lava_vle.train import TrainConfig
 
 
 BENCHMARKS = {"gradient-quality": "lava_vle.benchmarks.gradient_quality",
@@ -57,29 +60,78 @@ def demo(epochs: int = 20, steps: int = 400) -> dict:
     return summary
 
 
-def train(args: argparse.Namespace) -> dict:
-    """``lava-vle train``: one training run with progress, checkpoints and results."""
-    from pathlib import Path
+def add_train_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
+    """Add the options of one training run (``train`` and ``sweep`` share them);
+    return them (``sweep --grid`` keys must name one of them)."""
+    add = parser.add_argument
+    return [
+        add("--task", required=True,
+            help="mnist1d, smnist, smnist-row, fashion-smnist, fashion-smnist-row, "
+                 "delayed-xor, pattern, digits"),
+        add("--rule", default="vle", choices=["vle", "exact", "bptt"]),
+        add("--precision", default="float", choices=["float", "fixed"]),
+        add("--epochs", type=int, default=10),
+        add("--batch-size", type=int, default=100),
+        add("--lr", type=float, default=1e-3,
+            help="learning rate of the batch-mean update (Adam/SGD in float; fixed "
+                 "point: the integer local rule with eta = lr / batch size)"),
+        add("--update-interval", type=int, default=50,
+            help="VLE float: optimiser step every N time steps (1 = every step)"),
+        add("--optimizer", default="adam", choices=["adam", "sgd"],
+            help="float rules (fixed point always uses its integer SGD)"),
+        add("--lr-schedule", default="constant", choices=["constant", "cosine", "plateau"],
+            help="per-epoch learning rate: constant, cosine decay towards 0, or "
+                 "halved after 3 epochs without a lower train loss"),
+        add("--carry-state", action="store_true",
+            help="VLE float: each batch runs on from the previous batch's final "
+                 "state instead of from rest (as the GLE reference does)"),
+        add("--width", type=int,
+            help="hidden width of the MNIST-1D network (default 53; 89: 41,128 parameters)"),
+        add("--feedback", default="mirrored", choices=["mirrored", "random"]),
+        add("--sigma-delta", type=float, default=0.0,
+            help="sigma-delta threshold of the hidden layers' rates"),
+        add("--error-sigma-delta", type=float, default=0.0,
+            help="sigma-delta threshold of the hidden layers' errors"),
+        add("--activation", choices=["tanh", "hard_tanh", "relu"],
+            help="hidden activation (default tanh; fixed point: hard_tanh)"),
+        add("--seed", type=int, default=0),
+        add("--data-dir", help="folder of the MNIST IDX files (smnist tasks)"),
+        add("--limit-train", type=int, help="use only the first N training samples"),
+        add("--limit-test", type=int, help="use only the first N test samples"),
+    ]
 
-    from lava_vle.datasets import load_dataset
-    from lava_vle.train import TrainConfig, TrainingDiverged, fit
+
+def train_config(args: argparse.Namespace) -> TrainConfig:
+    """The :class:`~lava_vle.train.TrainConfig` of parsed training options (the one
+    place that maps options to a configuration, for ``train`` and ``sweep``)."""
+    from lava_vle.train import TrainConfig
 
     dataset_kwargs = {}
     if args.data_dir:
         if "smnist" not in args.task:
             raise SystemExit(f"--data-dir applies to the smnist tasks only, not {args.task!r}")
         dataset_kwargs["directory"] = args.data_dir
-    config = TrainConfig(task=args.task, rule=args.rule, precision=args.precision,
-                         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                         seed=args.seed, update_interval=args.update_interval,
-                         optimizer=args.optimizer, lr_schedule=args.lr_schedule,
-                         carry_state=args.carry_state, width=args.width,
-                         activation=args.activation,
-                         sigma_delta=args.sigma_delta, error_sigma_delta=args.error_sigma_delta,
-                         feedback=args.feedback, limit_train=args.limit_train,
-                         limit_test=args.limit_test, dataset_kwargs=dataset_kwargs)
+    return TrainConfig(task=args.task, rule=args.rule, precision=args.precision,
+                       epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                       seed=args.seed, update_interval=args.update_interval,
+                       optimizer=args.optimizer, lr_schedule=args.lr_schedule,
+                       carry_state=args.carry_state, width=args.width,
+                       activation=args.activation,
+                       sigma_delta=args.sigma_delta, error_sigma_delta=args.error_sigma_delta,
+                       feedback=args.feedback, limit_train=args.limit_train,
+                       limit_test=args.limit_test, dataset_kwargs=dataset_kwargs)
+
+
+def train(args: argparse.Namespace) -> dict:
+    """``lava-vle train``: one training run with progress, checkpoints and results."""
+    from pathlib import Path
+
+    from lava_vle.datasets import load_dataset
+    from lava_vle.train import TrainingDiverged, fit
+
+    config = train_config(args)
     try:
-        dataset = load_dataset(args.task, **dataset_kwargs)
+        dataset = load_dataset(args.task, **config.dataset_kwargs)
     except (ValueError, FileNotFoundError) as err:
         raise SystemExit(f"lava-vle train: {err}")
     out = Path(args.out or f"results/{args.task}-{args.rule}-{args.precision}")
@@ -110,41 +162,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser = argparse.ArgumentParser(prog="lava-vle", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p_train = sub.add_parser("train", help="train a benchmark task")
-    p_train.add_argument("--task", required=True,
-                         help="mnist1d, smnist, smnist-row, fashion-smnist, fashion-smnist-row, "
-                              "delayed-xor, pattern, digits")
-    p_train.add_argument("--rule", default="vle", choices=["vle", "exact", "bptt"])
-    p_train.add_argument("--precision", default="float", choices=["float", "fixed"])
-    p_train.add_argument("--epochs", type=int, default=10)
-    p_train.add_argument("--batch-size", type=int, default=100)
-    p_train.add_argument("--lr", type=float, default=1e-3,
-                         help="learning rate of the batch-mean update (Adam/SGD in float; fixed "
-                              "point: the integer local rule with eta = lr / batch size)")
-    p_train.add_argument("--update-interval", type=int, default=50,
-                         help="VLE float: optimiser step every N time steps (1 = every step)")
-    p_train.add_argument("--optimizer", default="adam", choices=["adam", "sgd"],
-                         help="float rules (fixed point always uses its integer SGD)")
-    p_train.add_argument("--lr-schedule", default="constant",
-                         choices=["constant", "cosine", "plateau"],
-                         help="per-epoch learning rate: constant, cosine decay towards 0, or "
-                              "halved after 3 epochs without a lower train loss")
-    p_train.add_argument("--carry-state", action="store_true",
-                         help="VLE float: each batch runs on from the previous batch's final "
-                              "state instead of from rest (as the GLE reference does)")
-    p_train.add_argument("--width", type=int,
-                         help="hidden width of the MNIST-1D network (default 53; 89: 41,128 "
-                              "parameters)")
-    p_train.add_argument("--feedback", default="mirrored", choices=["mirrored", "random"])
-    p_train.add_argument("--sigma-delta", type=float, default=0.0,
-                         help="sigma-delta threshold of the hidden layers' rates")
-    p_train.add_argument("--error-sigma-delta", type=float, default=0.0,
-                         help="sigma-delta threshold of the hidden layers' errors")
-    p_train.add_argument("--activation", choices=["tanh", "hard_tanh", "relu"],
-                         help="hidden activation (default tanh; fixed point: hard_tanh)")
-    p_train.add_argument("--seed", type=int, default=0)
-    p_train.add_argument("--data-dir", help="folder of the MNIST IDX files (smnist tasks)")
-    p_train.add_argument("--limit-train", type=int, help="use only the first N training samples")
-    p_train.add_argument("--limit-test", type=int, help="use only the first N test samples")
+    add_train_options(p_train)
     p_train.add_argument("--out", help="results folder (default results/TASK-RULE-PRECISION)")
     p_train.add_argument("--resume", action="store_true", help="continue from the checkpoint")
     p_train.add_argument("--quiet", action="store_true", help="no progress bars")

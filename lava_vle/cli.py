@@ -1,7 +1,9 @@
 """The ``lava-vle`` command line.
 
     lava-vle train --task digits --rule vle|exact|bptt --precision float|fixed
-    lava-vle report results/           markdown table of the training runs in a folder
+    lava-vle sweep --task digits --seeds 3 --grid lr=1e-3,3e-3 --out results/sweep
+                                       every grid point x seed a training run, on Ray
+    lava-vle report results/           markdown table of the training runs (or the sweep) in a folder
     lava-vle demo                      train a small VLE network, float and fixed point
     lava-vle bench gradient-quality    local rule vs exact gradient (JSON + plot)
     lava-vle bench lava-speed          Lava runtime steps/s vs stock LIF + Dense
@@ -11,8 +13,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
-from typing import TYPE_CHECKING, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Optional, Sequence
 
 import numpy as np
 
@@ -158,7 +161,34 @@ def train(args: argparse.Namespace) -> dict:
     return results
 
 
+def sweep(args: argparse.Namespace, options: list[argparse.Action],
+          configure: Callable[[list[str]], TrainConfig]) -> dict:
+    """``lava-vle sweep``: every grid point x seed a training run on Ray; the
+    results over seeds in ``--out`` (see :mod:`lava_vle.sweep`)."""
+    from lava_vle.report import sweep_markdown
+    from lava_vle.sweep import make_trials, run_sweep
+
+    try:
+        trials = make_trials(args.grid, args.seeds, args.seed, options, configure)
+        summary = run_sweep(trials, args.out, args.address, args.cpus_per_trial,
+                            args.gpus_per_trial)
+    except (ValueError, ImportError, ConnectionError) as err:
+        raise SystemExit(f"lava-vle sweep: {err}")
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: finished trials and the others' checkpoints are kept in "
+              f"{args.out}; rerun the same command to continue")
+        raise SystemExit(130)
+    print(sweep_markdown(summary))
+    print(f"wrote {args.out}/summary.json, summary.csv, summary.md, summary.png")
+    if summary["unfinished"]:
+        raise SystemExit(f"lava-vle sweep: {len(summary['unfinished'])} trials did not finish "
+                         f"({', '.join(summary['unfinished'])}); rerun the same command to "
+                         "retry them")
+    return summary
+
+
 def main(argv: Optional[Sequence[str]] = None) -> None:
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = argparse.ArgumentParser(prog="lava-vle", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p_train = sub.add_parser("train", help="train a benchmark task")
@@ -166,6 +196,21 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     p_train.add_argument("--out", help="results folder (default results/TASK-RULE-PRECISION)")
     p_train.add_argument("--resume", action="store_true", help="continue from the checkpoint")
     p_train.add_argument("--quiet", action="store_true", help="no progress bars")
+    p_sweep = sub.add_parser("sweep", help="train every grid point x seed on Ray; "
+                                           "statistics over the seeds")
+    sweep_options = add_train_options(p_sweep)
+    p_sweep.add_argument("--grid", nargs="+", action="extend", default=[], metavar="KEY=V1,V2",
+                         help="train every combination of these values of training options "
+                              "(e.g. lr=1e-3,3e-3 batch-size=16,32; flags: true,false)")
+    p_sweep.add_argument("--seeds", type=int, default=3,
+                         help="seeds per grid point: --seed, --seed + 1, ...")
+    p_sweep.add_argument("--out", required=True,
+                         help="sweep folder: NAME/seed-SEED per trial, summary.json/.csv/.md/.png")
+    p_sweep.add_argument("--address", help="join the Ray cluster at this address (default: "
+                                           "start Ray on this machine)")
+    p_sweep.add_argument("--cpus-per-trial", type=float, default=1.0)
+    p_sweep.add_argument("--gpus-per-trial", type=float, default=0.0,
+                         help="GPU share Ray reserves per trial (0.25: four trials per GPU)")
     p_demo = sub.add_parser("demo", help="train a small VLE network (float and fixed point)")
     p_demo.add_argument("--epochs", type=int, default=20)
     p_demo.add_argument("--steps", type=int, default=400)
@@ -177,10 +222,12 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parser.parse_args(argv)
     if args.command == "train":
         train(args)
+    elif args.command == "sweep":
+        sweep(args, sweep_options, lambda extra: train_config(parser.parse_args([*argv, *extra])))
     elif args.command == "report":
-        from lava_vle.report import collect, markdown
+        from lava_vle.report import table
 
-        print(markdown(collect(args.folder)))
+        print(table(args.folder))
     elif args.command == "demo":
         demo(args.epochs, args.steps)
     elif args.command == "bench":

@@ -182,8 +182,7 @@ def sweep(args: argparse.Namespace, options: list[argparse.Action],
     print(f"wrote {args.out}/summary.json, summary.csv, summary.md, summary.png")
     if summary["unfinished"]:
         raise SystemExit(f"lava-vle sweep: {len(summary['unfinished'])} trials did not finish "
-                         f"({', '.join(summary['unfinished'])}); rerun the same command to "
-                         "retry them")
+                         f"({', '.join(summary['unfinished'])}); see the lines above")
     return summary
 
 

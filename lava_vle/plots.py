@@ -170,6 +170,7 @@ def plot_sweep_curves(summary: dict, path: Path) -> None:
             mean, std = np.array(curve["mean"]), np.array(curve["std"])
             ax.plot(curve["epoch"], mean, "o-", color=f"C{i}", label=f"{c['name']} (n={c['n']})")
             ax.fill_between(curve["epoch"], mean - std, mean + std, color=f"C{i}", alpha=0.2)
+        ax.xaxis.get_major_locator().set_params(integer=True)
         ax.set_xlabel("epoch")
         ax.set_ylabel(f"test {metric}")
         ax.legend(fontsize=7)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+SWEEP_SUMMARY = "summary.json"  # what marks a sweep folder (lava_vle.sweep writes it)
+
 
 def run_row(result: dict, run: str) -> dict:
     """The table row of one training run (the contents of its ``results.json``)."""
@@ -72,7 +74,7 @@ def sweep_markdown(summary: dict) -> str:
 def table(folder: Path) -> str:
     """The sweep table of ``folder/summary.json`` if the folder holds a sweep,
     else the table of the training runs in its sub-folders."""
-    summary = Path(folder) / "summary.json"
+    summary = Path(folder) / SWEEP_SUMMARY
     if summary.exists():
         return sweep_markdown(json.loads(summary.read_text()))
     return markdown(collect(folder))

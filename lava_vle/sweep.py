@@ -30,11 +30,10 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from lava_vle.report import run_row, sweep_markdown
+from lava_vle.report import SWEEP_SUMMARY, run_row, sweep_markdown
 from lava_vle.train import CHECKPOINT, TrainConfig
 
 RESULTS = "results.json"
-SUMMARY = "summary.json"
 STATS = ("mean", "std", "min", "max")
 FLAG_VALUES = ("true", "false")  # what a grid key that is a flag (--carry-state) takes
 
@@ -153,10 +152,6 @@ def train_on_ray(trials: Sequence[Trial], out: Path, address: Optional[str],
                  cpus_per_trial: float, gpus_per_trial: float, log=print) -> None:
     """Train ``trials`` as Ray tasks of ``cpus_per_trial`` CPUs and
     ``gpus_per_trial`` GPUs each; log one line per finished (or failed) trial."""
-    if not cpus_per_trial > 0:
-        raise ValueError(f"cpus_per_trial={cpus_per_trial} must be > 0")
-    if not gpus_per_trial >= 0:
-        raise ValueError(f"gpus_per_trial={gpus_per_trial} must be >= 0")
     ray = start_ray(address)
     try:
         resources = ray.cluster_resources()
@@ -233,7 +228,7 @@ def write_summary(summary: dict, out: Path) -> None:
     from lava_vle.plots import plot_sweep_curves
 
     out.mkdir(parents=True, exist_ok=True)
-    (out / SUMMARY).write_text(json.dumps(summary, indent=2))
+    (out / SWEEP_SUMMARY).write_text(json.dumps(summary, indent=2))
     measures = [(which, stat) for which in ("final", "best") for stat in STATS]
     with open(out / "summary.csv", "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
@@ -254,6 +249,10 @@ def run_sweep(trials: Sequence[Trial], out: Path, address: Optional[str] = None,
               cpus_per_trial: float = 1.0, gpus_per_trial: float = 0.0, log=print) -> dict:
     """Train the trials that have not finished (resuming those with a
     checkpoint) on Ray, then write and return the summary (:func:`summarize`)."""
+    if not cpus_per_trial > 0:
+        raise ValueError(f"cpus_per_trial={cpus_per_trial} must be > 0")
+    if not gpus_per_trial >= 0:
+        raise ValueError(f"gpus_per_trial={gpus_per_trial} must be >= 0")
     out = Path(out)
     todo = [trial for trial in trials if finished_results(out / trial.folder, trial.config) is None]
     resume = sum((out / trial.folder / CHECKPOINT).exists() for trial in todo)

@@ -91,6 +91,11 @@ def add_train_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
         add("--width", type=int,
             help="hidden width of the MNIST-1D network (default 53; 89: 41,128 parameters)"),
         add("--feedback", default="mirrored", choices=["mirrored", "random"]),
+        add("--recurrent-error", default="none", choices=["loop", "none", "stable", "eprop"],
+            help="how recurrent layers get errors and learn (see NetworkSpec)"),
+        add("--learning-epoch", type=int, default=1,
+            help="VLE: synapses keep pre/post traces and change once every N time "
+                 "steps, as the Loihi 2 learning engine (1 = every step)"),
         add("--sigma-delta", type=float, default=0.0,
             help="sigma-delta threshold of the hidden layers' rates"),
         add("--error-sigma-delta", type=float, default=0.0,
@@ -121,7 +126,8 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
                        carry_state=args.carry_state, width=args.width,
                        activation=args.activation,
                        sigma_delta=args.sigma_delta, error_sigma_delta=args.error_sigma_delta,
-                       feedback=args.feedback, limit_train=args.limit_train,
+                       feedback=args.feedback, learning_epoch=args.learning_epoch,
+                       recurrent_error=args.recurrent_error, limit_train=args.limit_train,
                        limit_test=args.limit_test, dataset_kwargs=dataset_kwargs)
 
 

@@ -56,6 +56,16 @@ def check_spiking_or_sigma_delta(spiking: bool, sigma_delta: float, where: str =
         raise ValueError(f"{where}choose spiking or sigma_delta, not both")
 
 
+def check_learning_epoch(value: Any) -> int:
+    """Steps per learning epoch: an integer in 1..4096 (the trace decay 1/N is a
+    12-bit factor)."""
+    if isinstance(value, bool) or not float(value).is_integer() or \
+            not 1 <= int(value) <= fxp.DECAY_UNITY:
+        raise ValueError(f"learning_epoch={value} must be an integer in 1..{fxp.DECAY_UNITY} "
+                         f"(the trace decay 1/N is a {fxp.DECAY_BITS}-bit factor)")
+    return int(value)
+
+
 def check_sequence(name: str, value: Any, width: int, steps: Optional[int] = None,
                    batch: Optional[int] = None) -> np.ndarray:
     """A finite numeric (T, B, width) array, returned as float64."""

@@ -53,6 +53,9 @@ def build_vle_network(spec: NetworkSpec, params: FloatParams, learning_rate: flo
                       external_modulator: bool = False,
                       headroom: float = 2.0) -> VLENetworkProcesses:
     """Create and connect neurons, dendrites, plastic synapses, output error, broadcast."""
+    if spec.recurrent_error not in ("loop", "none"):
+        raise ValueError(f"recurrent_error={spec.recurrent_error!r} is not available in the Lava "
+                         "processes (their error paths carry e_breve): use 'loop' or 'none'")
     exps = FixedParams.from_float(spec, params, headroom).weight_exp
     neurons, dendrites = [], []
     for layer in spec.layers:
@@ -78,6 +81,7 @@ def build_vle_network(spec: NetworkSpec, params: FloatParams, learning_rate: flo
         syn = PlasticSynapse(weights=params.weights[k], bias=carried, weight_exp=exps[k],
                              learning_rate=learning_rate, feedback=params.feedback[k],
                              seed=fxp.stream_seed(seed, k),
+                             learning_epoch=spec.learning_epoch,
                              sigma_delta_pre=sd_rates[proj.pre],
                              sigma_delta_post=sd_errors[proj.post])
         if proj.pre > 0:

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import itertools
 import json
 import logging
 import os
+import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -116,12 +118,29 @@ def finished_results(folder: Path, config: TrainConfig) -> Optional[dict]:
     return results if results["config"] == asdict(config) else None
 
 
+@functools.cache
+def exit_with_parent(interval_s: float = 1.0) -> None:
+    """Exit this process within ``interval_s`` once its parent is gone (once per
+    process). A Ray worker's parent is the raylet; a local one dies with the
+    sweep command, and a worker in the middle of a trial would otherwise train
+    on, beside the rerun that resumes the same trial."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval_s)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit_with_parent", daemon=True).start()
+
+
 def train_trial(config: TrainConfig, folder: str) -> dict:
     """Train one trial quietly in ``folder``, resuming from its checkpoint if
     there is one; return its results (runs in a Ray worker)."""
     from lava_vle.datasets import load_dataset
     from lava_vle.train import fit
 
+    exit_with_parent()
     folder = Path(folder)
     dataset = load_dataset(config.task, **config.dataset_kwargs)
     return fit(dataset, config, folder, resume=(folder / CHECKPOINT).exists(), progress=False,

@@ -149,6 +149,18 @@ def finished_sweep(ray_env, tmp_path_factory):
     return out, done.stdout
 
 
+def wait_until_unchanged(folder: Path, quiet_s: float) -> None:
+    """Wait until no file below ``folder`` was added, removed or rewritten for ``quiet_s`` s."""
+    def state():
+        return sorted((str(path), path.stat().st_mtime_ns) for path in folder.rglob("*"))
+
+    last, since = state(), time.time()
+    while time.time() - since < quiet_s:
+        time.sleep(0.2)
+        if (now := state()) != last:
+            last, since = now, time.time()
+
+
 def comparable(summary: dict) -> list[dict]:
     """The summary without wall times and speeds (which differ from run to run)."""
     return [{k: v for k, v in c.items() if k not in ("train_wall_s", "samples_per_s")}
@@ -167,12 +179,13 @@ def test_sweep_killed_mid_way_resumes_to_the_summary_of_an_uninterrupted_sweep(
         time.sleep(0.01)
     victim.send_signal(signal.SIGKILL)
     victim.wait()
+    wait_until_unchanged(tmp_path, 2.0)  # the killed sweep's workers die soon after it
     midway = [path.parent for path in tmp_path.glob("*/seed-*/checkpoint.pkl")
               if not (path.parent / "results.json").exists()]
     assert midway, "the sweep was not interrupted mid-way through a trial"
     rerun = sweep(tmp_path, ray_env)
     assert rerun.returncode == 0, rerun.stderr
-    assert f"{len(midway)} to resume from their checkpoint" in rerun.stdout
+    assert f"{len(midway)} to resume from their checkpoint" in rerun.stdout, rerun.stdout
     assert comparable(json.loads((tmp_path / "summary.json").read_text())) == \
         comparable(json.loads((straight / "summary.json").read_text()))
 

@@ -119,7 +119,7 @@ def finished_results(folder: Path, config: TrainConfig) -> Optional[dict]:
 
 
 @functools.cache
-def exit_with_parent(interval_s: float = 1.0) -> None:
+def exit_with_parent(interval_s: float = 0.1) -> None:
     """Exit this process within ``interval_s`` once its parent is gone (once per
     process). A Ray worker's parent is the raylet; a local one dies with the
     sweep command, and a worker in the middle of a trial would otherwise train

@@ -17,9 +17,10 @@ import pytest
 from lava_vle.cli import add_train_options, train_config
 from lava_vle.sweep import Trial, grid_points, make_trials, summarize
 
-# 2 learning rates x 2 seeds on digits; 3 epochs, so that a kill lands mid-way
+# 2 learning rates x 2 seeds on digits; 3 epochs of 1000 samples (0.2-0.5 s each
+# here), so that a kill at the first checkpoint lands mid-way through a trial
 SWEEP = ["--task", "digits", "--grid", "lr=1e-3,3e-3", "--seeds", "2", "--epochs", "3",
-         "--batch-size", "32", "--limit-train", "600"]
+         "--batch-size", "16", "--limit-train", "1000"]
 
 
 def train_parser() -> tuple[argparse.ArgumentParser, list[argparse.Action]]:

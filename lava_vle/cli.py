@@ -9,6 +9,7 @@
     lava-vle bench lava-speed          Lava runtime steps/s vs stock LIF + Dense
     lava-vle bench train-speed         VLE vs BPTT samples/s and memory
     lava-vle bench energy              energy per training sample, VLE vs BPTT
+    lava-vle bench learning-engine     VLE on stock LearningDense vs our learning-epoch rule
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ BENCHMARKS = {"gradient-quality": "lava_vle.benchmarks.gradient_quality",
               "lava-speed": "lava_vle.benchmarks.lava_speed",
               "train-speed": "lava_vle.benchmarks.train_speed",
               "energy": "lava_vle.benchmarks.energy",
+              "learning-engine": "lava_vle.benchmarks.learning_engine",
               "slayer-xor": "lava_vle.benchmarks.slayer_xor"}
 
 
@@ -34,16 +36,12 @@ def demo(epochs: int = 20, steps: int = 400) -> dict:
     """Teacher-student demo: the local VLE rule learns online, no backward pass."""
     from tqdm import tqdm
 
-    from lava_vle.network import LayerSpec, NetworkSpec
     from lava_vle.simulator import Simulator
     from lava_vle.synops import dense_synaptic_ops
-    from lava_vle.tasks import teacher_student
+    from lava_vle.tasks import demo_spec, demo_task
 
-    spec = NetworkSpec(n_in=2, layers=(LayerSpec(16, tau_m=1.0, tau_r=1.0, activation="hard_tanh"),
-                                       LayerSpec(16, tau_m=1.0, tau_r=0.5, activation="hard_tanh"),
-                                       LayerSpec(2, tau_m=1.0, tau_r=1.0, activation="linear")),
-                       dt=0.1, loss="mse")
-    ts = teacher_student(spec, steps=steps, batch=1, seed=0, teacher_gain=1.5)
+    spec = demo_spec()
+    ts = demo_task(spec, steps)
     print(f"VLE network 2 -> 16 -> 16 -> 2 ({spec.n_parameters()} parameters), dt={spec.dt}, "
           f"{steps} steps per epoch; task: reproduce a fixed teacher network's output")
     summary = {}

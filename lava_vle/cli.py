@@ -1,7 +1,9 @@
 """The ``lava-vle`` command line.
 
     lava-vle train --task digits --rule vle|exact|bptt --precision float|fixed
-    lava-vle report results/           markdown table of the training runs in a folder
+    lava-vle sweep --task digits --seeds 3 --grid lr=1e-3,3e-3 --out results/sweep
+                                       every grid point x seed a training run, on Ray
+    lava-vle report results/           markdown table of the training runs (or the sweep) in a folder
     lava-vle demo                      train a small VLE network, float and fixed point
     lava-vle bench gradient-quality    local rule vs exact gradient (JSON + plot)
     lava-vle bench lava-speed          Lava runtime steps/s vs stock LIF + Dense
@@ -12,10 +14,14 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Optional, Sequence
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from lava_vle.train import TrainConfig
 
 
 BENCHMARKS = {"gradient-quality": "lava_vle.benchmarks.gradient_quality",
@@ -55,31 +61,84 @@ def demo(epochs: int = 20, steps: int = 400) -> dict:
     return summary
 
 
-def train(args: argparse.Namespace) -> dict:
-    """``lava-vle train``: one training run with progress, checkpoints and results."""
-    from pathlib import Path
+def add_train_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
+    """Add the options of one training run (``train`` and ``sweep`` share them);
+    return them (``sweep --grid`` keys must name one of them)."""
+    add = parser.add_argument
+    return [
+        add("--task", required=True,
+            help="mnist1d, smnist, smnist-row, fashion-smnist, fashion-smnist-row, "
+                 "delayed-xor, pattern, digits"),
+        add("--rule", default="vle", choices=["vle", "exact", "bptt"]),
+        add("--precision", default="float", choices=["float", "fixed"]),
+        add("--epochs", type=int, default=10),
+        add("--batch-size", type=int, default=100),
+        add("--lr", type=float, default=1e-3,
+            help="learning rate of the batch-mean update (Adam/SGD in float; fixed "
+                 "point: the integer local rule with eta = lr / batch size)"),
+        add("--update-interval", type=int, default=50,
+            help="VLE float: optimiser step every N time steps (1 = every step)"),
+        add("--optimizer", default="adam", choices=["adam", "sgd"],
+            help="float rules (fixed point always uses its integer SGD)"),
+        add("--lr-schedule", default="constant", choices=["constant", "cosine", "plateau"],
+            help="per-epoch learning rate: constant, cosine decay towards 0, or "
+                 "halved after 3 epochs without a lower train loss"),
+        add("--carry-state", action="store_true",
+            help="VLE float: each batch runs on from the previous batch's final "
+                 "state instead of from rest (as the GLE reference does)"),
+        add("--width", type=int,
+            help="hidden width of the MNIST-1D network (default 53; 89: 41,128 parameters)"),
+        add("--feedback", default="mirrored", choices=["mirrored", "random"]),
+        add("--recurrent-error", default="none", choices=["loop", "none", "stable", "eprop"],
+            help="how recurrent layers get errors and learn (see NetworkSpec)"),
+        add("--learning-epoch", type=int, default=1,
+            help="VLE: synapses keep pre/post traces and change once every N time "
+                 "steps, as the Loihi 2 learning engine (1 = every step)"),
+        add("--sigma-delta", type=float, default=0.0,
+            help="sigma-delta threshold of the hidden layers' rates"),
+        add("--error-sigma-delta", type=float, default=0.0,
+            help="sigma-delta threshold of the hidden layers' errors"),
+        add("--activation", choices=["tanh", "hard_tanh", "relu"],
+            help="hidden activation (default tanh; fixed point: hard_tanh)"),
+        add("--seed", type=int, default=0),
+        add("--data-dir", help="folder of the MNIST IDX files (smnist tasks)"),
+        add("--limit-train", type=int, help="use only the first N training samples"),
+        add("--limit-test", type=int, help="use only the first N test samples"),
+    ]
 
-    from lava_vle.datasets import load_dataset
-    from lava_vle.train import TrainConfig, TrainingDiverged, fit
+
+def train_config(args: argparse.Namespace) -> TrainConfig:
+    """The :class:`~lava_vle.train.TrainConfig` of parsed training options (the one
+    place that maps options to a configuration, for ``train`` and ``sweep``)."""
+    from lava_vle.train import TrainConfig
 
     dataset_kwargs = {}
     if args.data_dir:
         if "smnist" not in args.task:
             raise SystemExit(f"--data-dir applies to the smnist tasks only, not {args.task!r}")
         dataset_kwargs["directory"] = args.data_dir
-    config = TrainConfig(task=args.task, rule=args.rule, precision=args.precision,
-                         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                         seed=args.seed, update_interval=args.update_interval,
-                         optimizer=args.optimizer, lr_schedule=args.lr_schedule,
-                         carry_state=args.carry_state, width=args.width,
-                         activation=args.activation,
-                         sigma_delta=args.sigma_delta, error_sigma_delta=args.error_sigma_delta,
-                         feedback=args.feedback, learning_epoch=args.learning_epoch,
-                         recurrent_error=args.recurrent_error,
-                         limit_train=args.limit_train,
-                         limit_test=args.limit_test, dataset_kwargs=dataset_kwargs)
+    return TrainConfig(task=args.task, rule=args.rule, precision=args.precision,
+                       epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                       seed=args.seed, update_interval=args.update_interval,
+                       optimizer=args.optimizer, lr_schedule=args.lr_schedule,
+                       carry_state=args.carry_state, width=args.width,
+                       activation=args.activation,
+                       sigma_delta=args.sigma_delta, error_sigma_delta=args.error_sigma_delta,
+                       feedback=args.feedback, learning_epoch=args.learning_epoch,
+                       recurrent_error=args.recurrent_error, limit_train=args.limit_train,
+                       limit_test=args.limit_test, dataset_kwargs=dataset_kwargs)
+
+
+def train(args: argparse.Namespace) -> dict:
+    """``lava-vle train``: one training run with progress, checkpoints and results."""
+    from pathlib import Path
+
+    from lava_vle.datasets import load_dataset
+    from lava_vle.train import TrainingDiverged, fit
+
+    config = train_config(args)
     try:
-        dataset = load_dataset(args.task, **dataset_kwargs)
+        dataset = load_dataset(args.task, **config.dataset_kwargs)
     except (ValueError, FileNotFoundError) as err:
         raise SystemExit(f"lava-vle train: {err}")
     out = Path(args.out or f"results/{args.task}-{args.rule}-{args.precision}")
@@ -106,54 +165,55 @@ def train(args: argparse.Namespace) -> dict:
     return results
 
 
+def sweep(args: argparse.Namespace, options: list[argparse.Action],
+          configure: Callable[[list[str]], TrainConfig]) -> dict:
+    """``lava-vle sweep``: every grid point x seed a training run on Ray; the
+    results over seeds in ``--out`` (see :mod:`lava_vle.sweep`)."""
+    from lava_vle.report import sweep_markdown
+    from lava_vle.sweep import make_trials, run_sweep
+
+    try:
+        trials = make_trials(args.grid, args.seeds, args.seed, options, configure)
+        summary = run_sweep(trials, args.out, args.address, args.cpus_per_trial,
+                            args.gpus_per_trial)
+    except (ValueError, ImportError, ConnectionError) as err:
+        raise SystemExit(f"lava-vle sweep: {err}")
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: finished trials and the others' checkpoints are kept in "
+              f"{args.out}; rerun the same command to continue")
+        raise SystemExit(130)
+    print(sweep_markdown(summary))
+    print(f"wrote {args.out}/summary.json, summary.csv, summary.md, summary.png")
+    if summary["unfinished"]:
+        raise SystemExit(f"lava-vle sweep: {len(summary['unfinished'])} trials did not finish "
+                         f"({', '.join(summary['unfinished'])}); see the lines above")
+    return summary
+
+
 def main(argv: Optional[Sequence[str]] = None) -> None:
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = argparse.ArgumentParser(prog="lava-vle", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p_train = sub.add_parser("train", help="train a benchmark task")
-    p_train.add_argument("--task", required=True,
-                         help="mnist1d, smnist, smnist-row, fashion-smnist, fashion-smnist-row, "
-                              "delayed-xor, pattern, digits")
-    p_train.add_argument("--rule", default="vle", choices=["vle", "exact", "bptt"])
-    p_train.add_argument("--precision", default="float", choices=["float", "fixed"])
-    p_train.add_argument("--epochs", type=int, default=10)
-    p_train.add_argument("--batch-size", type=int, default=100)
-    p_train.add_argument("--lr", type=float, default=1e-3,
-                         help="learning rate of the batch-mean update (Adam/SGD in float; fixed "
-                              "point: the integer local rule with eta = lr / batch size)")
-    p_train.add_argument("--update-interval", type=int, default=50,
-                         help="VLE float: optimiser step every N time steps (1 = every step)")
-    p_train.add_argument("--optimizer", default="adam", choices=["adam", "sgd"],
-                         help="float rules (fixed point always uses its integer SGD)")
-    p_train.add_argument("--lr-schedule", default="constant",
-                         choices=["constant", "cosine", "plateau"],
-                         help="per-epoch learning rate: constant, cosine decay towards 0, or "
-                              "halved after 3 epochs without a lower train loss")
-    p_train.add_argument("--carry-state", action="store_true",
-                         help="VLE float: each batch runs on from the previous batch's final "
-                              "state instead of from rest (as the GLE reference does)")
-    p_train.add_argument("--width", type=int,
-                         help="hidden width of the MNIST-1D network (default 53; 89: 41,128 "
-                              "parameters)")
-    p_train.add_argument("--feedback", default="mirrored", choices=["mirrored", "random"])
-    p_train.add_argument("--recurrent-error", default="none",
-                         choices=["loop", "none", "stable", "eprop"],
-                         help="how recurrent layers get errors and learn (see NetworkSpec)")
-    p_train.add_argument("--learning-epoch", type=int, default=1,
-                         help="VLE: synapses keep pre/post traces and change once every N time "
-                              "steps, as the Loihi 2 learning engine (1 = every step)")
-    p_train.add_argument("--sigma-delta", type=float, default=0.0,
-                         help="sigma-delta threshold of the hidden layers' rates")
-    p_train.add_argument("--error-sigma-delta", type=float, default=0.0,
-                         help="sigma-delta threshold of the hidden layers' errors")
-    p_train.add_argument("--activation", choices=["tanh", "hard_tanh", "relu"],
-                         help="hidden activation (default tanh; fixed point: hard_tanh)")
-    p_train.add_argument("--seed", type=int, default=0)
-    p_train.add_argument("--data-dir", help="folder of the MNIST IDX files (smnist tasks)")
-    p_train.add_argument("--limit-train", type=int, help="use only the first N training samples")
-    p_train.add_argument("--limit-test", type=int, help="use only the first N test samples")
+    add_train_options(p_train)
     p_train.add_argument("--out", help="results folder (default results/TASK-RULE-PRECISION)")
     p_train.add_argument("--resume", action="store_true", help="continue from the checkpoint")
     p_train.add_argument("--quiet", action="store_true", help="no progress bars")
+    p_sweep = sub.add_parser("sweep", help="train every grid point x seed on Ray; "
+                                           "statistics over the seeds")
+    sweep_options = add_train_options(p_sweep)
+    p_sweep.add_argument("--grid", nargs="+", action="extend", default=[], metavar="KEY=V1,V2",
+                         help="train every combination of these values of training options "
+                              "(e.g. lr=1e-3,3e-3 batch-size=16,32; flags: true,false)")
+    p_sweep.add_argument("--seeds", type=int, default=3,
+                         help="seeds per grid point: --seed, --seed + 1, ...")
+    p_sweep.add_argument("--out", required=True,
+                         help="sweep folder: NAME/seed-SEED per trial, summary.json/.csv/.md/.png")
+    p_sweep.add_argument("--address", help="join the Ray cluster at this address (default: "
+                                           "start Ray on this machine)")
+    p_sweep.add_argument("--cpus-per-trial", type=float, default=1.0)
+    p_sweep.add_argument("--gpus-per-trial", type=float, default=0.0,
+                         help="GPU share Ray reserves per trial (0.25: four trials per GPU)")
     p_demo = sub.add_parser("demo", help="train a small VLE network (float and fixed point)")
     p_demo.add_argument("--epochs", type=int, default=20)
     p_demo.add_argument("--steps", type=int, default=400)
@@ -165,10 +225,12 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parser.parse_args(argv)
     if args.command == "train":
         train(args)
+    elif args.command == "sweep":
+        sweep(args, sweep_options, lambda extra: train_config(parser.parse_args([*argv, *extra])))
     elif args.command == "report":
-        from lava_vle.report import collect, markdown
+        from lava_vle.report import table
 
-        print(markdown(collect(args.folder)))
+        print(table(args.folder))
     elif args.command == "demo":
         demo(args.epochs, args.steps)
     elif args.command == "bench":

@@ -242,3 +242,25 @@ def plot_learning_engine(results: dict, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def plot_sweep_curves(summary: dict, path: Path) -> None:
+    """Test metric per epoch of each sweep configuration: mean over its seeds,
+    shaded +/- one standard deviation; one panel per metric."""
+    plt = _pyplot()
+    metrics = sorted({c["metric"] for c in summary["configurations"]})
+    fig, axes = plt.subplots(1, len(metrics), figsize=(6 * len(metrics), 4), squeeze=False)
+    for ax, metric in zip(axes[0], metrics):
+        for i, c in enumerate(c for c in summary["configurations"] if c["metric"] == metric):
+            curve = c["curve"]
+            mean, std = np.array(curve["mean"]), np.array(curve["std"])
+            ax.plot(curve["epoch"], mean, "o-", color=f"C{i}", label=f"{c['name']} (n={c['n']})")
+            ax.fill_between(curve["epoch"], mean - std, mean + std, color=f"C{i}", alpha=0.2)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(f"test {metric}")
+        ax.legend(fontsize=7)
+    fig.suptitle("Sweep: mean +/- std over seeds")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

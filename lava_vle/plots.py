@@ -7,9 +7,16 @@ import numpy as np
 
 
 def _pyplot():
+    """pyplot with the headless Agg backend, unless pyplot is already in use:
+    then its backend stays (a notebook's inline figures would otherwise stop
+    showing after a lava-vle call that writes a plot); every plot here is
+    saved and closed, never shown."""
+    import sys
+
     import matplotlib
 
-    matplotlib.use("Agg")
+    if "matplotlib.pyplot" not in sys.modules:
+        matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     return plt

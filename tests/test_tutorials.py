@@ -1,25 +1,74 @@
-"""Every tutorial notebook runs to the end (small size) without an error."""
+"""The tutorial notebooks: each runs to the end (small size) without an error,
+and each is stored executed (figures and printed results) and small.
+
+Regenerate the stored notebooks with ``python -m lava_vle.tutorials_build``.
+"""
+import ast
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
-pytestmark = pytest.mark.slow  # executes the notebooks (Lava runtime, training)
+from lava_vle.tutorials_build import MAX_BYTES, output_counts
 
 TUTORIALS = sorted((Path(__file__).parent.parent / "tutorials").glob("*.ipynb"))
+IDS = [p.stem for p in TUTORIALS]
 
 
-@pytest.mark.parametrize("path", TUTORIALS, ids=[p.stem for p in TUTORIALS])
+@pytest.mark.slow  # executes the notebooks (Lava runtime, training, a Ray sweep)
+@pytest.mark.parametrize("path", TUTORIALS, ids=IDS)
 def test_tutorial_executes_without_error(path, tmp_path, monkeypatch):
     monkeypatch.setenv("LAVA_VLE_TUTORIAL_SMALL", "1")
     notebook = nbformat.read(path, as_version=4)
     NotebookClient(notebook, timeout=600, kernel_name="python3",
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
-    images = [o for cell in notebook.cells if cell.cell_type == "code"
-              for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
-    assert images, "the tutorial should render its figures"
+    counts = output_counts(notebook)
+    assert counts["images"], "the tutorial should render its figures"
+    assert counts["printed"], "the tutorial should print its numbers"
+
+
+@pytest.mark.parametrize("path", TUTORIALS, ids=IDS)
+def test_stored_tutorial_is_executed_with_figures_and_numbers_and_small(path):
+    size = path.stat().st_size
+    assert size < MAX_BYTES, f"{path.name}: {size:,} bytes, the limit is {MAX_BYTES:,}"
+    notebook = nbformat.read(path, as_version=4)
+    nbformat.validate(notebook)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert all(cell.execution_count is not None for cell in code), \
+        f"{path.name}: not every code cell is stored executed (python -m lava_vle.tutorials_build)"
+    counts = output_counts(notebook)
+    assert counts["images"] >= 1 and counts["printed"] >= 1, f"{path.name}: {counts}"
+    assert counts["errors"] == 0
+    assert any(cell.cell_type == "markdown" for cell in notebook.cells[1:]), \
+        f"{path.name}: prose between the code cells"
+
+
+@pytest.mark.parametrize("path", TUTORIALS, ids=IDS)
+def test_tutorial_uses_only_public_names(path):
+    """No ``_private`` names from lava-vle or Lava (dunders such as
+    ``__name__`` are public)."""
+
+    def private_name(name):
+        return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+    notebook = nbformat.read(path, as_version=4)
+    private = []
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        for node in ast.walk(ast.parse(cell.source)):
+            if isinstance(node, ast.ImportFrom):
+                private += [a.name for a in node.names if private_name(a.name)]
+                private += [node.module] if any(private_name(part)
+                                                for part in (node.module or "").split(".")) else []
+            elif isinstance(node, ast.Import):
+                private += [a.name for a in node.names
+                            if any(private_name(part) for part in a.name.split("."))]
+            elif isinstance(node, ast.Attribute) and private_name(node.attr):
+                private.append(node.attr)
+    assert not private, f"{path.name} uses private names: {private}"
 
 
 def test_there_are_tutorials():
-    assert len(TUTORIALS) >= 2
+    assert len(TUTORIALS) >= 7

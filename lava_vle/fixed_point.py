@@ -84,9 +84,14 @@ def signed_limits(bits: int) -> tuple[int, int]:
 
 
 def saturate(x: IntArray, bits: int) -> np.ndarray:
-    """Clip ``x`` to the signed range of ``bits`` bits (saturating register)."""
+    """Clip ``x`` to the signed range of ``bits`` bits (saturating register).
+
+    ``minimum(maximum(x, lo), hi)``: the same integers as ``np.clip``, about
+    twice as fast on the small arrays of a step (np.clip's dispatch
+    dominates there).
+    """
     lo, hi = signed_limits(bits)
-    return np.clip(np.asarray(x, dtype=np.int64), lo, hi)
+    return np.minimum(np.maximum(np.asarray(x, dtype=np.int64), lo), hi)
 
 
 def wrap(x: IntArray, bits: int) -> np.ndarray:

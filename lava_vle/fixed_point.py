@@ -26,6 +26,7 @@ implementations draw the same bits.
 """
 from __future__ import annotations
 
+import warnings
 from typing import Union
 
 import numpy as np
@@ -37,6 +38,7 @@ FloatOrArray = Union[np.ndarray, float]
 STATE_BITS = 24
 STATE_FRAC_BITS = 16
 ONE = 1 << STATE_FRAC_BITS  # the fixed-point value 1.0 in state units
+STATE_MAX_REAL = ((1 << (STATE_BITS - 1)) - 1) / ONE  # largest real value a state holds
 
 # --- Decays and gains: 12-bit fractions, as Lava LIF's du / dv ------------
 DECAY_SHIFT = 12
@@ -241,10 +243,15 @@ def stochastic_shift(x: IntArray, shift: int, seed: int, step: int,
 # ---------------------------------------------------------------------------
 # Weights: 8-bit mantissa with a per-projection exponent
 # ---------------------------------------------------------------------------
-def choose_weight_exp(max_abs_weight: float, headroom: float = 1.0) -> int:
-    """Smallest exponent with ``headroom * max|w| <= 127 * 2**weight_exp``."""
+def choose_weight_exp(max_abs_weight: float, headroom: float = 1.0,
+                      name: str = "weights") -> int:
+    """Smallest exponent with ``headroom * max|w| <= 127 * 2**weight_exp``
+    (at most ``WEIGHT_EXP_MAX``: larger weights fail in :func:`quantize_weights`)."""
     lo, hi = signed_limits(WEIGHT_BITS)
     target = float(max_abs_weight) * headroom
+    if not np.isfinite(target):
+        raise FixedPointRangeError(f"{name} has max|w|={float(max_abs_weight)!r} "
+                                   f"(headroom {headroom!r}): weights must be finite")
     if target <= 0.0:
         return WEIGHT_EXP_MIN
     exp = int(np.ceil(np.log2(target / hi)))
@@ -257,17 +264,32 @@ def check_weight_exp(weight_exp: int) -> int:
     return int(weight_exp)
 
 
-def quantize_weights(weights: np.ndarray, weight_exp: int,
-                     extra_frac_bits: int = 0) -> np.ndarray:
+def quantize_weights(weights: np.ndarray, weight_exp: int, extra_frac_bits: int = 0,
+                     name: str = "weights", saturate: bool = False) -> np.ndarray:
     """Round real weights to ``w = q * 2**(weight_exp - extra_frac_bits)``.
 
     ``extra_frac_bits = 0`` gives the 8-bit mantissa; ``ACC_FRAC_BITS`` gives
-    the 16-bit plastic accumulator. Values beyond the register saturate.
+    the 16-bit plastic accumulator. A weight beyond the register raises
+    :class:`FixedPointRangeError` naming the matrix ``name`` and the largest
+    representable value; ``saturate=True`` clips it with a warning instead.
     """
     check_weight_exp(weight_exp)
-    scaled = np.rint(np.ldexp(np.asarray(weights, dtype=np.float64),
-                              extra_frac_bits - weight_exp))
-    return saturate(scaled.astype(np.int64), WEIGHT_BITS + extra_frac_bits)
+    weights = np.asarray(weights, dtype=np.float64)
+    if not np.all(np.isfinite(weights)):
+        raise FixedPointRangeError(f"{name} contains NaN or inf: weights must be finite")
+    bits = WEIGHT_BITS + extra_frac_bits
+    scaled = np.rint(np.ldexp(weights, extra_frac_bits - weight_exp)).astype(np.int64)
+    lo, hi = signed_limits(bits)
+    if scaled.size and (scaled.min() < lo or scaled.max() > hi):
+        largest = float(np.ldexp(hi, weight_exp - extra_frac_bits))
+        problem = (f"{name} has |w| up to {np.abs(weights).max():.6g}, beyond the largest "
+                   f"representable value {largest:.6g} ({bits}-bit register, "
+                   f"weight_exp={weight_exp})")
+        if not saturate:
+            raise FixedPointRangeError(
+                f"{problem}: scale the weights down, or pass saturate=True to clip them")
+        warnings.warn(f"{problem}: clipped to +-{largest:.6g}", stacklevel=2)
+    return np.clip(scaled, lo, hi)
 
 
 def accumulator_to_mantissa(acc: IntArray) -> np.ndarray:
@@ -305,8 +327,23 @@ def check_int_range(name: str, value: IntArray, lo: int, hi: int,
 
 
 def to_state(x: np.ndarray) -> np.ndarray:
-    """Real values to 24-bit state integers (round to nearest, saturate)."""
-    return saturate_state(np.rint(np.asarray(x, dtype=np.float64) * ONE).astype(np.int64))
+    """Real values to 24-bit state integers (round to nearest, saturate at
+    +-``STATE_MAX_REAL``); NaN or inf raise FixedPointRangeError."""
+    x = np.asarray(x, dtype=np.float64)
+    if not np.all(np.isfinite(x)):
+        raise FixedPointRangeError(
+            f"to_state: x contains {int(np.sum(~np.isfinite(x)))} NaN or inf values; "
+            f"Q7.16 state integers hold finite values in +-{STATE_MAX_REAL:.6g}")
+    return saturate_state(np.rint(x * ONE).astype(np.int64))
+
+
+def check_state_range(name: str, x: np.ndarray) -> None:
+    """Raise FixedPointRangeError unless real values ``x`` fit the 24-bit Q7.16 state."""
+    largest = float(np.abs(x).max(initial=0.0))
+    if largest > STATE_MAX_REAL:
+        raise FixedPointRangeError(
+            f"{name} has |values| up to {largest:.6g}: allowed -{STATE_MAX_REAL:.6g}.."
+            f"{STATE_MAX_REAL:.6g} (Q7.16 state, {STATE_BITS}-bit signed)")
 
 
 def from_state(x: IntArray) -> np.ndarray:
@@ -352,23 +389,26 @@ def scale_to_fixed(scale: FloatOrArray, name: str) -> np.ndarray:
     """A non-negative gain (beta, gamma, loss weight) as a 16-bit factor
     ``round(scale * 4096)``; 0 allowed."""
     scale = np.asarray(scale, dtype=np.float64)
-    fixed = np.rint(scale * DECAY_UNITY).astype(np.int64)
-    if np.any(fixed < 0) or np.any(fixed >= 1 << GAIN_BITS):
+    fixed = np.rint(np.nan_to_num(scale) * DECAY_UNITY).astype(np.int64)
+    if not np.all(np.isfinite(scale)) or np.any(fixed < 0) or np.any(fixed >= 1 << GAIN_BITS):
         raise FixedPointRangeError(
-            f"{name} must lie in 0..{((1 << GAIN_BITS) - 1) / DECAY_UNITY:.6g} "
+            f"{name}={_show(scale)} must lie in 0..{((1 << GAIN_BITS) - 1) / DECAY_UNITY:.6g} "
             f"({GAIN_BITS}-bit unsigned, {DECAY_SHIFT} fractional bits)")
     return fixed
 
 
-def learning_rate_to_fixed(eta: float) -> tuple[int, int]:
+def learning_rate_to_fixed(eta: float, name: str = "eta") -> tuple[int, int]:
     """Split ``eta`` into (mantissa, shift) with ``eta = mant * 2**-(8+shift)``.
 
     The mantissa is an 8-bit unsigned integer normalised to 128..255; the
-    shift is a 5-bit unsigned integer. ``eta = 0`` gives (0, 0).
+    shift is a 5-bit unsigned integer. ``eta = 0`` gives (0, 0). Errors name
+    the parameter ``name``.
     """
+    if isinstance(eta, (bool, np.bool_)) or not isinstance(eta, (int, float, np.number)):
+        raise FixedPointRangeError(f"{name}={eta!r} must be a finite number >= 0")
     eta = float(eta)
     if eta < 0 or not np.isfinite(eta):
-        raise FixedPointRangeError(f"eta={eta!r} must be a finite number >= 0")
+        raise FixedPointRangeError(f"{name}={eta!r} must be a finite number >= 0")
     if eta == 0.0:
         return 0, 0
     max_shift = (1 << ETA_SHIFT_BITS) - 1
@@ -378,19 +418,20 @@ def learning_rate_to_fixed(eta: float) -> tuple[int, int]:
     mant = int(np.rint(scaled * 2.0 ** shift))
     if mant >= 1 << ETA_MANT_BITS or shift > max_shift:
         raise FixedPointRangeError(
-            f"eta={eta!r} is not representable: allowed "
+            f"{name}={eta!r} is not representable: allowed "
             f"{128 * 2.0 ** -(ETA_MANT_BITS + max_shift):.3g}..{255 / 256:.3g} "
             f"({ETA_MANT_BITS}-bit mantissa, {ETA_SHIFT_BITS}-bit shift)")
     return mant, shift
 
 
-def modulator_to_fixed(m: np.ndarray) -> np.ndarray:
-    """Neuromodulator values to signed 8-bit integers, ``m * 64``."""
-    fixed = np.rint(np.asarray(m, dtype=np.float64) * (1 << MODULATOR_FRAC_BITS))
+def modulator_to_fixed(m: np.ndarray, name: str = "m") -> np.ndarray:
+    """Neuromodulator values to signed 8-bit integers, ``m * 64``; errors name ``name``."""
+    m = np.asarray(m, dtype=np.float64)
+    fixed = np.rint(np.nan_to_num(m) * (1 << MODULATOR_FRAC_BITS))
     lo, hi = signed_limits(MODULATOR_BITS)
-    if np.any(fixed < lo) or np.any(fixed > hi):
+    if not np.all(np.isfinite(m)) or np.any(fixed < lo) or np.any(fixed > hi):
         raise FixedPointRangeError(
-            f"m={_show(m)} is out of range: allowed {lo / 64}..{hi / 64} "
+            f"{name}={_show(m)} is out of range: allowed {lo / 64}..{hi / 64} "
             f"({MODULATOR_BITS}-bit signed, {MODULATOR_FRAC_BITS} fractional bits)")
     return fixed.astype(np.int64)
 

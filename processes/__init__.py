@@ -9,4 +9,12 @@ One folder per process, each with ``process.py`` and ``models.py``
 - ``plastic_synapse.PlasticSynapse``: forward + error paths, local rule
 - ``output_error.OutputError``: target error of the output population
 - ``vle_network.VLENetwork``: a whole network as one hierarchical process
+
+:func:`stopping` (``runtime.py``) stops a run's Lava runtime, also after a
+failed run; :func:`graded_dense` (``stock.py``) builds a stock ``Dense`` that
+carries graded VLE rates in either precision.
 """
+from lava_vle.processes.runtime import stopping
+from lava_vle.processes.stock import graded_dense
+
+__all__ = ["graded_dense", "stopping"]

@@ -11,18 +11,19 @@ import numpy as np
 from lava.magma.core.process.process import AbstractProcess
 
 from lava_vle import fixed_point as fxp
-from lava_vle.activations import get_activation
+from lava_vle.activations import ACTIVATIONS, get_activation
 from lava_vle.arithmetic import FixedArithmetic
-from lava_vle.validation import (check_dt, check_spiking_or_sigma_delta, check_threshold,
+from lava_vle.validation import (check_choice, check_dt, check_int, check_real,
+                                 check_spiking_or_sigma_delta, check_threshold,
                                  check_time_constants)
 
 
 def shape_of(shape: ty.Union[int, ty.Tuple[int, ...]]) -> ty.Tuple[int]:
     """A 1-D population shape ``(n,)``; lava-vle populations are flat."""
-    shape = (shape,) if np.isscalar(shape) else tuple(shape)
-    if len(shape) != 1 or int(shape[0]) < 1:
+    dims = (shape,) if np.isscalar(shape) else tuple(np.atleast_1d(shape))
+    if len(dims) != 1:
         raise ValueError(f"shape={shape} must be (n,) with n >= 1")
-    return (int(shape[0]),)
+    return (check_int("shape", dims[0], 1),)
 
 
 def time_constants(shape: ty.Tuple[int], tau_m: ty.Any, tau_r: ty.Any,
@@ -35,13 +36,13 @@ def time_constants(shape: ty.Tuple[int], tau_m: ty.Any, tau_r: ty.Any,
 
 def activation_name(name: str) -> str:
     """An activation both models can compute (piecewise linear)."""
-    get_activation(name, fixed_point=True)
+    get_activation(check_choice("activation", name, sorted(ACTIVATIONS)), fixed_point=True)
     return name
 
 
 def gain(value: float, name: str) -> float:
     """A non-negative gain representable as a 16-bit factor."""
-    fxp.scale_to_fixed(value, name)
+    fxp.scale_to_fixed(check_real(name, value), name)
     return float(value)
 
 

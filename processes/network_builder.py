@@ -17,6 +17,7 @@ from lava_vle.processes.neuromodulator.process import Neuromodulator
 from lava_vle.processes.output_error.process import OutputError
 from lava_vle.processes.plastic_synapse.process import PlasticSynapse
 from lava_vle.processes.vle_neuron.process import VLENeuron
+from lava_vle.validation import check_bool, check_int, check_real
 
 
 @dataclass
@@ -52,7 +53,20 @@ def build_vle_network(spec: NetworkSpec, params: FloatParams, learning_rate: flo
                       seed: int = 0, modulator: float = 1.0,
                       external_modulator: bool = False,
                       headroom: float = 2.0) -> VLENetworkProcesses:
-    """Create and connect neurons, dendrites, plastic synapses, output error, broadcast."""
+    """Create and connect neurons, dendrites, plastic synapses, output error, broadcast.
+
+    Raises ValueError / TypeError (FixedPointRangeError for a value no Loihi
+    register holds) naming the parameter, before creating any process.
+    """
+    if not isinstance(spec, NetworkSpec):
+        raise TypeError(f"spec must be a lava_vle.network.NetworkSpec, got {type(spec)}")
+    if not isinstance(params, FloatParams):
+        raise TypeError(f"params must be FloatParams (lava_vle.network.init_params), "
+                        f"got {type(params).__name__}")
+    fxp.learning_rate_to_fixed(learning_rate, "learning_rate")
+    check_int("seed", seed, 0, 2**32 - 1, "32-bit unsigned")
+    fxp.modulator_to_fixed(check_real("modulator", modulator), "modulator")
+    check_bool("external_modulator", external_modulator)
     exps = FixedParams.from_float(spec, params, headroom).weight_exp
     neurons, dendrites = [], []
     for layer in spec.layers:

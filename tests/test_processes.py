@@ -216,17 +216,17 @@ def test_processes_reject_bad_parameters_with_named_ranges():
         VLENeuron(shape=(3,), activation="tanh")
     with pytest.raises(ValueError, match=r"shape=\(2, 3\) must be \(n,\)"):
         VLENeuron(shape=(2, 3))
-    with pytest.raises(FixedPointRangeError, match=r"gamma must lie in 0\.\.15\.99.*16-bit"):
+    with pytest.raises(FixedPointRangeError, match=r"gamma=20 must lie in 0\.\.15\.99.*16-bit"):
         VLENeuron(shape=(3,), gamma=20.0)
     with pytest.raises(FixedPointRangeError, match=r"weight_exp=9 is out of range: allowed -16\.\.7"):
         PlasticSynapse(weights=np.ones((2, 3)), weight_exp=9)
-    with pytest.raises(FixedPointRangeError, match=r"eta=2\.0 is not representable"):
+    with pytest.raises(FixedPointRangeError, match=r"learning_rate=2\.0 is not representable"):
         PlasticSynapse(weights=np.ones((2, 3)), learning_rate=2.0)
     with pytest.raises(ValueError, match=r"bias must have shape \(2,\)"):
         PlasticSynapse(weights=np.ones((2, 3)), bias=np.ones(3))
     with pytest.raises(ValueError, match=r"feedback must have the shape of weights"):
         PlasticSynapse(weights=np.ones((2, 3)), feedback=np.ones((3, 2)))
-    with pytest.raises(FixedPointRangeError, match=r"m=5.*8-bit signed"):
+    with pytest.raises(FixedPointRangeError, match=r"value=5.*8-bit signed"):
         Neuromodulator(value=5.0)
     with pytest.raises(ValueError, match=r"loss='l1' must be one of"):
         OutputError(shape=(2,), loss="l1")

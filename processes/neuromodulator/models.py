@@ -11,6 +11,7 @@ from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
 from lava_vle import fixed_point as fxp
 from lava_vle.arithmetic import FixedArithmetic, FloatArithmetic
+from lava_vle.processes._ports import port_label, received
 from lava_vle.processes.neuromodulator.process import Neuromodulator
 
 
@@ -24,8 +25,15 @@ class AbstractNeuromodulatorModel(PyLoihiProcessModel):
         self.constant = self.A.modulator(np.array([proc_params["value"]]))
 
     def run_spk(self) -> None:
-        received = self.m_in.recv()
-        self.m[:] = received if self.proc_params["external"] else self.constant
+        if not self.proc_params["external"]:
+            self.m_in.recv()
+            self.m[:] = self.constant
+        elif self.m_in.csp_ports:
+            self.m[:] = received(self, "m_in")
+        else:
+            raise ValueError(f"{port_label(self, 'm_in')} is not connected, but the modulator "
+                             "is external: connect a source of m(t) (fixed_pt: 8-bit, 64 = 1.0) "
+                             "or use a constant modulator")
         self.m_out.send(self.m)
 
 

@@ -15,6 +15,7 @@ from lava_vle.dynamics import synaptic_drive
 from lava_vle.plasticity import LocalRule
 from lava_vle.synops import effective_synops
 from lava_vle.processes._derived import Derived
+from lava_vle.processes._ports import received
 from lava_vle.processes.plastic_synapse.process import PlasticSynapse
 
 
@@ -57,7 +58,7 @@ class AbstractPlasticSynapseModel(PyLoihiProcessModel):
                                        self.r_pre))
         self.e_out.send(A.backward(backward, self.feedback_exp if self.has_feedback
                                    else self.exp, self.e_post))
-        r_pre, e_post = self.s_in.recv(), self.e_in.recv()
+        r_pre, e_post = received(self, "s_in"), self.e_in.recv()
         modulator = self.m_in.recv() if self.m_in.csp_ports else self.unit_modulator
         rule = self.local_rule(self.learning_rate)
         learning = self.learning_rate[0] > 0

@@ -7,21 +7,64 @@
     lava-vle bench lava-speed          Lava runtime steps/s vs stock LIF + Dense
     lava-vle bench train-speed         VLE vs BPTT samples/s and memory
     lava-vle bench energy              energy per training sample, VLE vs BPTT
+
+A user error (a bad option, a damaged checkpoint, an unwritable folder) is
+one line on stderr and exit status 2; a diverged run exits with 1.
 """
 from __future__ import annotations
 
 import argparse
+import sys
 import time
-from typing import Optional, Sequence
+from pathlib import Path
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 
+from lava_vle.datasets import DATASETS
+from lava_vle.validation import check_int
 
 BENCHMARKS = {"gradient-quality": "lava_vle.benchmarks.gradient_quality",
               "lava-speed": "lava_vle.benchmarks.lava_speed",
               "train-speed": "lava_vle.benchmarks.train_speed",
               "energy": "lava_vle.benchmarks.energy",
               "slayer-xor": "lava_vle.benchmarks.slayer_xor"}
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """Keeps the description's layout and appends each option's default
+    (unless it has none)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.default in (None, False) or action.default is argparse.SUPPRESS:
+            return action.help or ""
+        return super()._get_help_string(action)
+
+
+class CommandParser(argparse.ArgumentParser):
+    """``argparse`` with defaults in ``--help`` and one-line errors (exit 2);
+    the parser of every ``lava-vle`` command and benchmark."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> None:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: an integer >= ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            return check_int("value", int(text), minimum)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not an integer >= {minimum}") from None
+
+    parse.__name__ = f"integer >= {minimum}"
+    return parse
 
 
 def demo(epochs: int = 20, steps: int = 400) -> dict:
@@ -33,6 +76,8 @@ def demo(epochs: int = 20, steps: int = 400) -> dict:
     from lava_vle.synops import dense_synaptic_ops
     from lava_vle.tasks import teacher_student
 
+    check_int("epochs", epochs, 1)
+    check_int("steps", steps, 1)
     spec = NetworkSpec(n_in=2, layers=(LayerSpec(16, tau_m=1.0, tau_r=1.0, activation="hard_tanh"),
                                        LayerSpec(16, tau_m=1.0, tau_r=0.5, activation="hard_tanh"),
                                        LayerSpec(2, tau_m=1.0, tau_r=1.0, activation="linear")),
@@ -45,7 +90,8 @@ def demo(epochs: int = 20, steps: int = 400) -> dict:
         sim = Simulator(spec, ts.student, precision=precision)
         start = time.perf_counter()
         mse = [float(np.mean((sim.run(ts.x, ts.target).outputs - ts.target) ** 2))]
-        for _ in tqdm(range(epochs), desc=f"{precision:>5} training", unit="epoch"):
+        for _ in tqdm(range(epochs), desc=f"{precision:>5} training", unit="epoch",
+                      disable=None):  # None: a bar only on a terminal
             sim.run(ts.x, ts.target, plasticity="apply", eta=0.01)
             mse.append(float(np.mean((sim.run(ts.x, ts.target).outputs - ts.target) ** 2)))
         wall = time.perf_counter() - start
@@ -59,15 +105,13 @@ def demo(epochs: int = 20, steps: int = 400) -> dict:
 
 def train(args: argparse.Namespace) -> dict:
     """``lava-vle train``: one training run with progress, checkpoints and results."""
-    from pathlib import Path
-
     from lava_vle.datasets import load_dataset
     from lava_vle.train import TrainConfig, TrainingDiverged, fit
 
     dataset_kwargs = {}
     if args.data_dir:
         if "smnist" not in args.task:
-            raise SystemExit(f"--data-dir applies to the smnist tasks only, not {args.task!r}")
+            raise ValueError(f"--data-dir applies to the smnist tasks only, not {args.task!r}")
         dataset_kwargs["directory"] = args.data_dir
     config = TrainConfig(task=args.task, rule=args.rule, precision=args.precision,
                          epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
@@ -78,17 +122,15 @@ def train(args: argparse.Namespace) -> dict:
                          sigma_delta=args.sigma_delta, error_sigma_delta=args.error_sigma_delta,
                          feedback=args.feedback, limit_train=args.limit_train,
                          limit_test=args.limit_test, dataset_kwargs=dataset_kwargs)
-    try:
-        dataset = load_dataset(args.task, **dataset_kwargs)
-    except (ValueError, FileNotFoundError) as err:
-        raise SystemExit(f"lava-vle train: {err}")
+    dataset = load_dataset(args.task, **dataset_kwargs)
     out = Path(args.out or f"results/{args.task}-{args.rule}-{args.precision}")
     print(f"{args.task}: {len(dataset.x_train)} train / {len(dataset.x_test)} test sequences "
           f"of {dataset.x_train.shape[1]} steps; rule {args.rule}, {args.precision}; -> {out}")
     try:
-        results = fit(dataset, config, out, resume=args.resume, progress=not args.quiet)
-    except (FileExistsError, FileNotFoundError, TrainingDiverged) as err:
-        raise SystemExit(f"lava-vle train: {err}")
+        results = fit(dataset, config, out, resume=args.resume, progress=not args.quiet,
+                      overwrite=args.overwrite)
+    except TrainingDiverged as err:
+        raise SystemExit(f"lava-vle train: {err}")  # exit status 1
     except KeyboardInterrupt:
         print(f"\ninterrupted: the checkpoint of the last completed epoch is kept in {out}; "
               "rerun with --resume to continue")
@@ -106,17 +148,37 @@ def train(args: argparse.Namespace) -> dict:
     return results
 
 
-def main(argv: Optional[Sequence[str]] = None) -> None:
-    parser = argparse.ArgumentParser(prog="lava-vle", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    p_train = sub.add_parser("train", help="train a benchmark task")
-    p_train.add_argument("--task", required=True,
-                         help="mnist1d, smnist, smnist-row, fashion-smnist, fashion-smnist-row, "
-                              "delayed-xor, pattern, digits")
-    p_train.add_argument("--rule", default="vle", choices=["vle", "exact", "bptt"])
-    p_train.add_argument("--precision", default="float", choices=["float", "fixed"])
-    p_train.add_argument("--epochs", type=int, default=10)
-    p_train.add_argument("--batch-size", type=int, default=100)
+def report(folder: str) -> None:
+    """``lava-vle report``: the table of the runs in ``folder``; a results.json
+    that cannot be read is named on stderr and skipped."""
+    from lava_vle.report import collect, markdown
+
+    root = Path(folder)
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root} is not a folder (of run folders with results.json)")
+    skipped: list[str] = []
+    rows = collect(root, skipped)
+    for problem in skipped:
+        print(f"lava-vle report: skipped {problem}", file=sys.stderr)
+    if not rows:
+        raise FileNotFoundError(f"no readable {root}/*/results.json")
+    print(markdown(rows))
+
+
+def build_parser() -> CommandParser:
+    parser = CommandParser(prog="lava-vle", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p_train = sub.add_parser("train", help="train a benchmark task",
+                             description="Train a benchmark task; a checkpoint every epoch.")
+    p_train.add_argument("--task", required=True, choices=sorted(DATASETS), metavar="TASK",
+                         help=f"the benchmark task: {', '.join(sorted(DATASETS))}")
+    p_train.add_argument("--rule", default="vle", choices=["vle", "exact", "bptt"],
+                         help="VLE's local rule, its exact (adjoint) gradient, or BPTT")
+    p_train.add_argument("--precision", default="float", choices=["float", "fixed"],
+                         help="float, or Loihi-2 fixed point (the integer local rule)")
+    p_train.add_argument("--epochs", type=int, default=10,
+                         help="number of epochs (with --resume: the total, done ones included)")
+    p_train.add_argument("--batch-size", type=int, default=100, help="sequences per batch")
     p_train.add_argument("--lr", type=float, default=1e-3,
                          help="learning rate of the batch-mean update (Adam/SGD in float; fixed "
                               "point: the integer local rule with eta = lr / batch size)")
@@ -134,41 +196,64 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     p_train.add_argument("--width", type=int,
                          help="hidden width of the MNIST-1D network (default 53; 89: 41,128 "
                               "parameters)")
-    p_train.add_argument("--feedback", default="mirrored", choices=["mirrored", "random"])
+    p_train.add_argument("--feedback", default="mirrored", choices=["mirrored", "random"],
+                         help="error path: the forward weights transposed, or fixed random "
+                              "matrices (feedback alignment)")
     p_train.add_argument("--sigma-delta", type=float, default=0.0,
                          help="sigma-delta threshold of the hidden layers' rates")
     p_train.add_argument("--error-sigma-delta", type=float, default=0.0,
                          help="sigma-delta threshold of the hidden layers' errors")
     p_train.add_argument("--activation", choices=["tanh", "hard_tanh", "relu"],
                          help="hidden activation (default tanh; fixed point: hard_tanh)")
-    p_train.add_argument("--seed", type=int, default=0)
+    p_train.add_argument("--seed", type=int, default=0,
+                         help="seed of the initial weights and the shuffling (0..2**32-1)")
     p_train.add_argument("--data-dir", help="folder of the MNIST IDX files (smnist tasks)")
     p_train.add_argument("--limit-train", type=int, help="use only the first N training samples")
     p_train.add_argument("--limit-test", type=int, help="use only the first N test samples")
     p_train.add_argument("--out", help="results folder (default results/TASK-RULE-PRECISION)")
-    p_train.add_argument("--resume", action="store_true", help="continue from the checkpoint")
-    p_train.add_argument("--quiet", action="store_true", help="no progress bars")
-    p_demo = sub.add_parser("demo", help="train a small VLE network (float and fixed point)")
-    p_demo.add_argument("--epochs", type=int, default=20)
-    p_demo.add_argument("--steps", type=int, default=400)
-    p_report = sub.add_parser("report", help="markdown table of training results")
-    p_report.add_argument("folder", nargs="?", default="results")
-    p_bench = sub.add_parser("bench", help="run a benchmark script")
-    p_bench.add_argument("name", choices=sorted(BENCHMARKS))
-    p_bench.add_argument("args", nargs=argparse.REMAINDER, help="arguments of the benchmark")
+    p_train.add_argument("--resume", action="store_true",
+                         help="continue the checkpoint in --out (same settings, --epochs may "
+                              "grow)")
+    p_train.add_argument("--overwrite", action="store_true",
+                         help="discard the checkpoint and results.json in --out and start again")
+    p_train.add_argument("--quiet", action="store_true",
+                         help="no progress bars (they only show on a terminal anyway)")
+    p_demo = sub.add_parser("demo", help="train a small VLE network (float and fixed point)",
+                            description=demo.__doc__)
+    p_demo.add_argument("--epochs", type=at_least(1), default=20, help="training epochs")
+    p_demo.add_argument("--steps", type=at_least(1), default=400, help="time steps per epoch")
+    p_report = sub.add_parser("report", help="markdown table of training results",
+                              description="Markdown table of the runs (*/results.json) in a "
+                                          "folder.")
+    p_report.add_argument("folder", nargs="?", default="results",
+                          help="folder holding one folder per run")
+    p_bench = sub.add_parser("bench", help="run a benchmark script",
+                             usage="lava-vle bench NAME [ARGS ...]",
+                             description="Run a benchmark; lava-vle bench NAME --help shows its "
+                                         "options.")
+    p_bench.add_argument("name", metavar="NAME", choices=sorted(BENCHMARKS),
+                         help=f"one of {', '.join(sorted(BENCHMARKS))}")
+    p_bench.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS",
+                         help="arguments of the benchmark")
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "train":
-        train(args)
-    elif args.command == "report":
-        from lava_vle.report import collect, markdown
+    try:
+        if args.command == "train":
+            train(args)
+        elif args.command == "report":
+            report(args.folder)
+        elif args.command == "demo":
+            demo(args.epochs, args.steps)
+        elif args.command == "bench":
+            import importlib
 
-        print(markdown(collect(args.folder)))
-    elif args.command == "demo":
-        demo(args.epochs, args.steps)
-    elif args.command == "bench":
-        import importlib
-
-        importlib.import_module(BENCHMARKS[args.name]).main(args.args)
+            importlib.import_module(BENCHMARKS[args.name]).main(args.args)
+    except (ValueError, OSError) as err:  # bad settings, data, checkpoints, folders
+        parser.exit(2, f"lava-vle {args.command}: error: {' '.join(str(err).split())}\n")
 
 
 if __name__ == "__main__":

@@ -254,12 +254,14 @@ def choose_weight_exp(max_abs_weight: float, headroom: float = 1.0,
                                    f"(headroom {headroom!r}): weights must be finite")
     if target <= 0.0:
         return WEIGHT_EXP_MIN
-    exp = int(np.ceil(np.log2(target / hi)))
-    return int(np.clip(exp, WEIGHT_EXP_MIN, WEIGHT_EXP_MAX))
+    return int(np.clip(np.ceil(np.log2(target / hi)), WEIGHT_EXP_MIN, WEIGHT_EXP_MAX))
 
 
 def check_weight_exp(weight_exp: int) -> int:
-    """Validate a weight exponent and return it as int."""
+    """Validate a weight exponent (one integer) and return it as int."""
+    if np.ndim(weight_exp) != 0:
+        raise FixedPointRangeError(f"weight_exp={weight_exp!r} must be one integer in "
+                                   f"{WEIGHT_EXP_MIN}..{WEIGHT_EXP_MAX}")
     check_int_range("weight_exp", weight_exp, WEIGHT_EXP_MIN, WEIGHT_EXP_MAX)
     return int(weight_exp)
 
@@ -317,11 +319,12 @@ def synaptic_sum(weight_mant: np.ndarray, x: np.ndarray, weight_exp: int) -> np.
 def check_int_range(name: str, value: IntArray, lo: int, hi: int,
                     bits: str = "") -> None:
     """Raise FixedPointRangeError unless every ``value`` is an integer in [lo, hi]."""
-    arr = np.asarray(value)
-    if arr.dtype.kind not in "iu" and not np.all(np.equal(np.mod(arr, 1), 0)):
-        raise FixedPointRangeError(f"{name} must be an integer, got {value!r}")
+    arr = np.asarray(value) if isinstance(value, (int, float, np.number, np.ndarray)) else None
+    width = f" ({bits})" if bits else ""
+    if (arr is None or arr.dtype.kind not in "iuf"
+            or (arr.dtype.kind == "f" and not np.all(np.isfinite(arr) & (arr == np.rint(arr))))):
+        raise FixedPointRangeError(f"{name}={value!r} must be an integer in {lo}..{hi}{width}")
     if arr.size and (arr.min() < lo or arr.max() > hi):
-        width = f" ({bits})" if bits else ""
         raise FixedPointRangeError(
             f"{name}={value!r} is out of range: allowed {lo}..{hi}{width}")
 

@@ -236,6 +236,10 @@ def init_params(spec: NetworkSpec, seed: int = 0, gain: float = 1.0,
     population counts all of its incoming projections.
     Random feedback matrices (if any) are drawn the same way, transposed.
     """
+    if not isinstance(spec, NetworkSpec):
+        raise TypeError(f"spec must be a NetworkSpec, got {type(spec).__name__}")
+    check_int("seed", seed, 0)
+    check_real("gain", gain, 0.0, lo_open=True)
     rng = np.random.default_rng(seed)
     feedback_rng = np.random.default_rng([seed, 1])  # mode-independent forward draws
     sizes = spec.sizes
@@ -245,6 +249,10 @@ def init_params(spec: NetworkSpec, seed: int = 0, gain: float = 1.0,
     weights, feedback = [], []
     for proj in spec.projections:
         bound = gain * spec.layers[proj.post - 1].init_gain / np.sqrt(fan_in[proj.post])
+        if not np.isfinite(2 * bound):
+            raise ValueError(f"init_gain={spec.layers[proj.post - 1].init_gain!r} of "
+                             f"layers[{proj.post - 1}] (with gain={gain!r}) bounds the initial "
+                             f"weights by {bound:.3g}: too large to draw in float64")
         shape = (sizes[proj.post], sizes[proj.pre])
         weights.append(rng.uniform(-bound, bound, size=shape).astype(dtype))
         if spec.feedback == "random" and proj.pre > 0:

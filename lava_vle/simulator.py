@@ -139,8 +139,9 @@ class Simulator:
         check_choice("plasticity", plasticity, PLASTICITY)
         if plasticity == "accumulate" and self.fixed:
             raise ValueError("plasticity='accumulate' is float only; use 'apply' in fixed point")
-        if isinstance(record, str):
-            raise TypeError(f"record={record!r} must be a sequence of names from {RECORDABLE}")
+        if not isinstance(record, (list, tuple)):
+            raise TypeError(f"record={record!r} must be a list or tuple of names from "
+                            f"{RECORDABLE}")
         for name in record:
             check_choice("record", name, RECORDABLE)
         check_real("eta", eta, 0.0)

@@ -135,8 +135,8 @@ def check_finite(name: str, value: Any) -> np.ndarray:
     """A numeric array without NaN or inf, as float64."""
     arr = check_array(name, value)
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or inf ({int(np.sum(~np.isfinite(arr)))} values): "
-                         f"every value must be finite")
+        raise ValueError(f"{name} contains NaN or inf (in {int(np.sum(~np.isfinite(arr)))} of "
+                         f"{arr.size} values): every value must be finite")
     return arr
 
 

@@ -10,13 +10,13 @@ figures and their sources: :mod:`lava_vle.energy`.
 """
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 from typing import Optional, Sequence
 
 import numpy as np
 
+from lava_vle.cli import CommandParser
 from lava_vle.energy import FIGURES, estimate, per_sample_counts
 
 
@@ -60,7 +60,7 @@ def measure(batch: int = 32) -> dict:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = CommandParser(prog="lava-vle bench energy", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="results/energy", help="output folder")
     args = parser.parse_args(argv)
     results = measure()

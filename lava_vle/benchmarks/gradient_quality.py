@@ -14,7 +14,6 @@ both paths, so the error reaching layer l lags its own activity by
 """
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 import time
@@ -24,6 +23,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from lava_vle.adjoint import exact_gradients
+from lava_vle.cli import CommandParser, at_least
 from lava_vle.network import LayerSpec, NetworkSpec
 from lava_vle.simulator import Simulator
 from lava_vle.tasks import teacher_student
@@ -76,11 +76,13 @@ def measure(steps: int = 1000, batch: int = 8, seeds: Sequence[int] = (0, 1, 2))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = CommandParser(prog="lava-vle bench gradient-quality",
+                           description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="results/gradient_quality", help="output folder")
-    parser.add_argument("--steps", type=int, default=1000)
-    parser.add_argument("--batch", type=int, default=8)
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--steps", type=at_least(1), default=1000,
+                        help="time steps the update accumulates over")
+    parser.add_argument("--batch", type=at_least(1), default=8, help="input sequences")
+    parser.add_argument("--seeds", type=at_least(1), default=3, help="networks per setting")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     results = measure(args.steps, args.batch, tuple(range(args.seeds)))

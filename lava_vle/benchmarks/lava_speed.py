@@ -13,7 +13,6 @@ floating_pt and fixed_pt; the result is reported as ratios.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 
 from lava_vle import fixed_point as fxp
+from lava_vle.cli import CommandParser, at_least
 from lava_vle.network import LayerSpec, NetworkSpec, init_params
 
 
@@ -107,10 +107,11 @@ def measure(steps: int = 500, hidden: Sequence[int] = (32, 32)) -> dict:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = CommandParser(prog="lava-vle bench lava-speed", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="results/lava_speed", help="output folder")
-    parser.add_argument("--steps", type=int, default=500)
-    parser.add_argument("--hidden", type=int, nargs="+", default=[32, 32])
+    parser.add_argument("--steps", type=at_least(1), default=500, help="timed time steps")
+    parser.add_argument("--hidden", type=at_least(1), nargs="+", default=[32, 32],
+                        help="hidden layer sizes")
     args = parser.parse_args(argv)
     results = measure(args.steps, args.hidden)
     out = Path(args.out)

@@ -207,14 +207,13 @@ class Trainer:
                    desc=f"epoch {self.epoch + 1}/{self.config.epochs}",
                    disable=None if progress else True)  # None: only on a terminal
         for index in bar:
+            if not all(np.all(np.isfinite(w)) for w in self.rule.float_params().weights):
+                raise self.diverged("the weights hold NaN or inf", len(metrics) + 1)
             x, y = self.sequences("train", index)
             out = self.rule.batch(x, y)
             loss = float(self.rule.loss(np.asarray(out, np.float64), y)) / len(index)
             if not np.isfinite(loss) or not np.all(np.isfinite(out)):
-                raise TrainingDiverged(
-                    f"loss is {loss} at epoch {self.epoch + 1}, batch {len(metrics) + 1}: "
-                    f"lower the learning rate (lr={self.config.lr}); the checkpoint of the "
-                    f"last completed epoch ({self.epoch}) is kept")
+                raise self.diverged(f"loss is {loss}", len(metrics) + 1)
             total_loss += loss * len(index)
             seen += len(index)
             metrics.append(self.metric(out, "train", index) * len(index))
@@ -228,6 +227,12 @@ class Trainer:
                "samples_per_s": seen / wall}
         self.history.append(row)
         return row
+
+    def diverged(self, what: str, batch: int) -> TrainingDiverged:
+        return TrainingDiverged(
+            f"{what} at epoch {self.epoch + 1}, batch {batch}: lower the learning rate "
+            f"(lr={self.config.lr}); the checkpoint of the last completed epoch "
+            f"({self.epoch}) is kept")
 
     def state_dict(self) -> dict:
         """Everything a resume needs: nested dicts and lists of numpy arrays,

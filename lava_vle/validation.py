@@ -53,6 +53,8 @@ def check_real(name: str, value: Any, lo: Optional[float] = None, hi: Optional[f
         parts.append(f"{'<' if hi_open else '<='} {hi:g}")
     allowed = "a finite number" + (" " + " and ".join(parts) if parts else "")
     width = f" ({bits})" if bits else ""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
         raise TypeError(f"{name}={value!r} must be {allowed}{width}")
     number = float(value)

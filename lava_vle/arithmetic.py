@@ -47,6 +47,9 @@ class Arithmetic(Protocol):
     def learning_rate(self, eta: float) -> Any:
         """The learning rate of the local rule."""
 
+    def trace_decay(self, learning_epoch: int) -> Any:
+        """``1 / N``, by which a learning trace relaxes toward its input per step."""
+
     # --- port units ---------------------------------------------------------------
     def to_units(self, x: np.ndarray) -> Array:
         """Real values (rates, targets) in the units this arithmetic's ports carry."""
@@ -60,6 +63,9 @@ class Arithmetic(Protocol):
     # --- compartments -------------------------------------------------------------
     def relax_two(self, x: Array, target: Array, k_a: Array, k_b: Array) -> tuple[Array, Array]:
         """``(x + k_a (target - x), x + k_b (target - x))``."""
+
+    def relax(self, x: Array, target: Array, k: Array) -> Array:
+        """``x + k (target - x)``."""
 
     def scale(self, x: Array, slope: Array) -> Array:
         """``slope * x``."""
@@ -154,6 +160,10 @@ class FloatArithmetic:
         return float(eta)
 
     @staticmethod
+    def trace_decay(learning_epoch: int) -> float:
+        return 1.0 / learning_epoch
+
+    @staticmethod
     def to_units(x: np.ndarray) -> np.ndarray:
         return x
 
@@ -173,6 +183,10 @@ class FloatArithmetic:
         difference ``target - x`` shared."""
         delta = target - x
         return x + k_a * delta, x + k_b * delta
+
+    @staticmethod
+    def relax(x: Array, target: Array, k: Array) -> Array:
+        return x + k * (target - x)
 
     @staticmethod
     def scale(x: Array, slope: Array) -> Array:
@@ -299,6 +313,10 @@ class FixedArithmetic:
         return fxp.learning_rate_to_fixed(eta)
 
     @staticmethod
+    def trace_decay(learning_epoch: int) -> np.ndarray:
+        return fxp.trace_decay_to_fixed(learning_epoch)
+
+    @staticmethod
     def to_units(x: np.ndarray) -> np.ndarray:
         """Q7.16 state integers."""
         return fxp.to_state(x)
@@ -316,6 +334,10 @@ class FixedArithmetic:
     def relax_two(x: np.ndarray, target: np.ndarray, k_a: np.ndarray,
                   k_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return fxp.relax_toward(x, target, k_a), fxp.relax_toward(x, target, k_b)
+
+    @staticmethod
+    def relax(x: np.ndarray, target: np.ndarray, k: np.ndarray) -> np.ndarray:
+        return fxp.relax_toward(x, target, k)
 
     @staticmethod
     def scale(x: np.ndarray, slope: np.ndarray) -> np.ndarray:

@@ -58,3 +58,21 @@ def bptt_gradients(spec: NetworkSpec, params: FloatParams, x: np.ndarray,
     recurrent = grads[2] if len(grads) > 2 else None
     unpacked = net.unpack(StackedParams(grads[0], grads[1], recurrent, grads[0]), params)
     return Gradients(unpacked.weights, unpacked.biases, loss)
+
+
+def trajectory_bytes(net: StackedNetwork, arrays: list[np.ndarray], x: np.ndarray,
+                     loss_fn: Callable[[Any], Any]) -> int:
+    """Bytes of the tensors autograd keeps for the backward pass of one batch
+    (the BPTT trajectory), counted as they are saved (each storage once)."""
+    import torch
+
+    seen: dict[int, int] = {}
+
+    def pack(tensor: Any) -> Any:
+        storage = tensor.untyped_storage()
+        seen[storage.data_ptr()] = storage.nbytes()
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        bptt_step(net, arrays, x, loss_fn)
+    return sum(seen.values())

@@ -120,7 +120,9 @@ def train(args: argparse.Namespace) -> dict:
                          carry_state=args.carry_state, width=args.width,
                          activation=args.activation,
                          sigma_delta=args.sigma_delta, error_sigma_delta=args.error_sigma_delta,
-                         feedback=args.feedback, limit_train=args.limit_train,
+                         feedback=args.feedback, learning_epoch=args.learning_epoch,
+                         recurrent_error=args.recurrent_error,
+                         limit_train=args.limit_train,
                          limit_test=args.limit_test, dataset_kwargs=dataset_kwargs)
     dataset = load_dataset(args.task, **dataset_kwargs)
     out = Path(args.out or f"results/{args.task}-{args.rule}-{args.precision}")
@@ -199,6 +201,12 @@ def build_parser() -> CommandParser:
     p_train.add_argument("--feedback", default="mirrored", choices=["mirrored", "random"],
                          help="error path: the forward weights transposed, or fixed random "
                               "matrices (feedback alignment)")
+    p_train.add_argument("--recurrent-error", default="none",
+                         choices=["loop", "none", "stable", "eprop"],
+                         help="how recurrent layers get errors and learn (see NetworkSpec)")
+    p_train.add_argument("--learning-epoch", type=int, default=1,
+                         help="VLE: synapses keep pre/post traces and change once every N time "
+                              "steps, as the Loihi 2 learning engine (1 = every step)")
     p_train.add_argument("--sigma-delta", type=float, default=0.0,
                          help="sigma-delta threshold of the hidden layers' rates")
     p_train.add_argument("--error-sigma-delta", type=float, default=0.0,

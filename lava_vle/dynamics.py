@@ -43,7 +43,9 @@ class Synapses:
     the error-path matrix (None where the presynaptic population is the
     input) and its exponent, and the bias of the postsynaptic population if
     projection ``k`` carries it (the first projection into each population;
-    None otherwise). Fixed point: 8-bit mantissas.
+    None otherwise). Fixed point: 8-bit mantissas. ``loop_gain[k]``: the
+    factor ``c`` of a recurrent projection's error under
+    ``recurrent_error="stable"`` (see :func:`recurrent_loop_gain`).
     """
 
     forward: Sequence[Array]
@@ -51,6 +53,7 @@ class Synapses:
     backward: Sequence[Optional[Array]]
     backward_exp: Sequence[Optional[int]]
     bias: Sequence[Optional[Array]]
+    loop_gain: Optional[Sequence[Optional[Array]]] = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,8 @@ class NetworkState:
     rates: tuple
     e_target: Array
     spike_acc: tuple
+    pre_trace: Optional[tuple] = None
+    post_trace: Optional[tuple] = None
 
 
 def synaptic_drive(A: Arithmetic, weights: Array, weight_exp: Optional[int],
@@ -133,6 +138,29 @@ def sent_error(A: Arithmetic, e_breve: Array, last_sent: Array, threshold: Any =
     return e_breve if threshold is None else A.sigma_delta(e_breve, last_sent, threshold)
 
 
+LOOP_GAIN = 0.9  # bound on ||c W_rec^T||_2 under recurrent_error="stable"
+
+
+def recurrent_loop_gain(A: Arithmetic, weights: np.ndarray) -> Array:
+    """``c = min(1, LOOP_GAIN / ||W||_F)`` of a recurrent error path ``W^T``
+    (real values; an (L, n, n) stack gives (L, 1, 1)).
+
+    Under ``recurrent_error="stable"`` the recurrent projection carries
+    ``c W^T v(t-1)``, the error dendrite's low-passed ``v`` instead of the
+    prospective ``e_breve`` (whose gain reaches ``tau_m/tau_r``). With
+    ``|phi'| <= 1`` and ``||c W^T||_2 <= c ||W||_F <= LOOP_GAIN``, the loop
+    ``v <- v + (dt/tau_r)(phi' (e_ext + c W^T v) - v)`` gives
+    ``||v(t)|| <= (1 - k) ||v(t-1)|| + k (||e_ext|| + LOOP_GAIN ||v(t-1)||)``
+    with ``k = dt/tau_r <= 1``, so ``||v|| <= max(||v(0)||,
+    sup ||e_ext|| / (1 - LOOP_GAIN))`` for every ``tau_m/tau_r``, and
+    ``e_breve = v + (tau_m/tau_r)(e_inst - v)`` stays bounded too.
+    """
+    norm = np.sqrt((np.asarray(weights, dtype=np.float64) ** 2).sum(axis=(-2, -1),
+                                                                   keepdims=True))
+    gain = np.minimum(1.0, LOOP_GAIN / np.maximum(norm, 1e-12))
+    return A.gain(gain if gain.ndim > 2 else gain.reshape(()), "recurrent loop gain")
+
+
 def loss_scale(A: Arithmetic, beta: float, weight: Any) -> Array:
     """``beta * w_t``, the scale of the output error (16-bit gain in fixed point)."""
     return A.gain(beta * np.asarray(weight, dtype=np.float64), "beta * loss_weight")
@@ -171,6 +199,15 @@ class VLEDynamics:
         """``beta * w_t`` in the arithmetic's units."""
         return loss_scale(self.arith, self.spec.beta, weight)
 
+    def _error_from(self, k: int, state: NetworkState, syn: Synapses) -> Array:
+        """What projection ``k`` carries back: ``B_k^T e_breve_post(t-1)``, or
+        for a recurrent projection under ``"stable"`` ``c B_k^T v(t-1)``."""
+        A, post = self.arith, self.spec.projections[k].post
+        if syn.loop_gain is not None and syn.loop_gain[k] is not None:
+            return A.scale(A.backward(syn.backward[k], syn.backward_exp[k], state.v[post - 1]),
+                           syn.loop_gain[k])
+        return A.backward(syn.backward[k], syn.backward_exp[k], state.e_breve[post - 1])
+
     def initial_state(self, batch: int) -> NetworkState:
         """All compartments at rest (zero), phi' evaluated at u_breve = 0."""
         A = self.arith
@@ -199,9 +236,7 @@ class VLEDynamics:
             drive = [synaptic_drive(A, syn.forward[k], syn.forward_exp[k], syn.bias[k],
                                     state.rates[spec.projections[k].pre])
                      for k in self.into[l]]
-            e_in = [A.backward(syn.backward[k], syn.backward_exp[k],
-                               state.e_breve[spec.projections[k].post - 1])
-                    for k in self.out_of[l]]
+            e_in = [self._error_from(k, state, syn) for k in self.out_of[l]]
             if l == spec.n_layers:
                 e_in.append(state.e_target)
             v, e_breve = error_dendrite(A, c, state.v[l - 1], A.total(e_in),

@@ -1,100 +1,199 @@
-"""Energy estimates from counted operations, with every per-op figure sourced.
+"""Energy per training sample from counted operations, one boundary at a time.
 
-VLE on Loihi-like hardware (per training sample)::
+An energy ratio means something only when both sides stop at the same
+boundary (``vle-model.md`` section 5). Every figure below says what it
+includes, where it comes from and whether it is *measured*, *simulated*,
+*derived* (our arithmetic on published numbers) or *estimated* (our
+assumption); each has a nominal value and a low/high range.
 
-    E_vle = (forward events + error-path events) * E_synop
-          + weight updates * E_update + neuron compartment updates * E_neuron
+VLE on a Loihi-like chip, per training sample of ``T`` steps::
 
-BPTT in software (per training sample, fp32 on a CPU/GPU-like core)::
+    core   = (forward + error-path synaptic events) * E_synop
+           + outgoing messages (rates and errors sent) * E_message
+           + compartment updates (2 per neuron per step, all active) * E_neuron
+           + learning-trace updates (learning epochs N > 1) * E_neuron
+           + learning-engine weight updates (once per epoch, both copies
+             under mirrored feedback) * E_update
+    system = core + chip power * T * step time          (static and idle power)
 
-    E_bptt = 3 * forward MACs * (E_mul + E_add)        forward + 2 backward products
-           + activation words stored and re-read * E_memory
+BPTT in software, at four boundaries, never mixed::
 
-Each figure has a nominal value and a low/high range; the estimate's range
-combines all lows and all highs. The figures are data (``FIGURES``) so a
-user can swap them. They are coarse: per-op energies of a 2018 chip and a
-45 nm process, not measurements of this code.
+    A arithmetic   = 3 * forward MACs * (E_mul + E_add)             lower bound
+    B memory       = A + 2 * trajectory bytes * E_dram_byte          (written, read back)
+    C GPU          = 3 * forward MACs * E_gpu_mac                    board power at full throughput
+    D this CPU     = wall time per sample * package power            measured time
+
+A and B are compared with VLE's core energy, C and D with its system
+energy: :func:`compare` returns the ratio per boundary.
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Optional
 
 from lava_vle.network import NetworkSpec
-from lava_vle.synops import dense_synaptic_ops
+
+LABELS = ("measured", "simulated", "derived", "estimated")
+BPTT_BOUNDARIES = {"A": "arithmetic only", "B": "arithmetic + trajectory in DRAM",
+                   "C": "GPU board at full throughput", "D": "this CPU, measured time"}
+VLE_SIDE = {"A": "core", "B": "core", "C": "system", "D": "system"}
 
 
 @dataclass(frozen=True)
 class Figure:
-    """One per-operation energy in picojoules, with its range and source."""
+    """One energy (or power, or time) figure with its range and provenance."""
 
-    nominal_pj: float
-    low_pj: float
-    high_pj: float
+    nominal: float
+    low: float
+    high: float
+    unit: str
+    label: str
     source: str
+    year: int
+    includes: str
+
+    def __post_init__(self) -> None:
+        if self.label not in LABELS:
+            raise ValueError(f"label={self.label!r} must be one of {LABELS}")
+        if not self.low <= self.nominal <= self.high:
+            raise ValueError(f"range {self.low}..{self.high} must hold nominal {self.nominal}")
 
 
 FIGURES: dict[str, Figure] = {
-    "synop": Figure(23.6, 6.8, 23.6,
-                    "Loihi synaptic spike op 23.6 pJ (Davies et al., IEEE Micro 2018, Table 1); "
-                    "low: Loihi 2 / Hala Point <= ~6.8 pJ per synaptic op at max power "
-                    "(Intel Hala Point release, 2024)"),
-    "synaptic_update": Figure(120.0, 120.0 * 6.8 / 23.6, 120.0,
-                              "Loihi synaptic update 120 pJ (Davies et al. 2018, Table 1); low: "
-                              "scaled by the Loihi 2 / Loihi synop ratio (our assumption)"),
-    "neuron_update": Figure(81.0, 52.0, 81.0,
-                            "Loihi neuron update 52 pJ (inactive) .. 81 pJ (active) "
-                            "(Davies et al. 2018, Table 1)"),
-    "fp32_mul": Figure(3.7, 3.7, 3.7, "45 nm fp32 multiply 3.7 pJ (Horowitz, ISSCC 2014)"),
-    "fp32_add": Figure(0.9, 0.9, 0.9, "45 nm fp32 add 0.9 pJ (Horowitz, ISSCC 2014)"),
-    "memory_word": Figure(5.0, 5.0, 640.0,
-                          "32-bit activation word: low 5 pJ on-chip SRAM (half of Horowitz's "
-                          "10 pJ per 64-bit 8 KB cache access), high 640 pJ DRAM read "
-                          "(Horowitz, ISSCC 2014)"),
+    "synop": Figure(23.6, 6.8, 23.6, "pJ", "simulated",
+                    "Davies et al., IEEE Micro 2018, Table 1 (Loihi; pre-silicon simulation "
+                    "and measurement; 23.6 pJ is the table's minimum synaptic op). Low: our "
+                    "division of Hala Point's 2,600 W by its 3.8e14 synops/s (Intel release "
+                    "2024), a system-level upper bound for a Loihi 2 synop", 2018,
+                    "one synaptic operation in a neuro-core"),
+    "message": Figure(76.8, 3.0, 80.8, "pJ", "simulated",
+                      "SANA-FE arch/loihi.yaml: 76.8 pJ per outgoing spike plus 3-4 pJ per "
+                      "hop (Boyle et al., tuned Loihi simulator); low: one hop only", 2023,
+                      "generating and routing one message (spike or graded value)"),
+    "neuron": Figure(81.0, 72.8, 81.0, "pJ", "simulated",
+                     "Davies et al. 2018, Table 1: 81 pJ active neuron update; low: SANA-FE "
+                     "72.8 pJ active", 2018, "one active compartment update"),
+    "update": Figure(120.0, 120.0 * 6.8 / 23.6, 120.0, "pJ", "simulated",
+                     "Davies et al. 2018, Table 1: 120 pJ synaptic update (pairwise STDP in "
+                     "the learning engine); low: scaled by the low/nominal synop ratio (our "
+                     "assumption)", 2018, "one weight update by the learning engine"),
+    "chip_power": Figure(0.5, 0.1, 2.26, "W", "estimated",
+                         "high: Hala Point 2,600 W / 1,152 chips (Intel release 2024, derived: "
+                         "system maximum incl. x86 cores); nominal and low: our assumption for "
+                         "one chip running a small network", 2024,
+                         "whole chip incl. static power, while the network runs"),
+    "step_time": Figure(1e-5, 1e-6, 1e-4, "s", "estimated",
+                        "our assumption: 1-100 us per barrier-synchronised time step of a "
+                        "small network", 2024, "wall time of one time step on the chip"),
+    "fp32_mul": Figure(3.7, 3.7, 3.7, "pJ", "measured",
+                       "Horowitz, ISSCC 2014 (45 nm)", 2014, "the multiplier only"),
+    "fp32_add": Figure(0.9, 0.9, 0.9, "pJ", "measured",
+                       "Horowitz, ISSCC 2014 (45 nm)", 2014, "the adder only"),
+    "dram_byte": Figure(162.5, 162.5, 325.0, "pJ", "measured",
+                        "Horowitz, ISSCC 2014: DRAM 1.3-2.6 nJ per 64-bit access, per byte",
+                        2014, "DRAM access only"),
+    "gpu_mac": Figure(41.0, 41.0, 82.0, "pJ", "derived",
+                      "A100 SXM datasheet: 400 W / 19.5 TFLOPS fp32 = 20.5 pJ per FLOP, 2 "
+                      "FLOPs per MAC; high: at half of peak throughput", 2020,
+                      "whole board at full throughput (memory, idle lanes, host excluded)"),
+    "cpu_power": Figure(10.0, 5.0, 20.0, "W", "estimated",
+                        "our assumption for 2 cores of an AMD EPYC server CPU (225-280 W TDP "
+                        "over 64 cores, plus memory); no RAPL energy counter is readable on "
+                        "these machines", 2024, "package and memory power of the cores used"),
 }
 
 
-def per_sample_counts(spec: NetworkSpec, steps: int, forward_events: float | None = None,
-                      error_events: float | None = None,
-                      weight_updates: float | None = None) -> dict:
-    """Operation counts of one training sample of ``steps`` steps.
+@dataclass
+class VLECounts:
+    """Operations of one VLE training sample (events as a run measured them)."""
 
-    ``forward_events`` / ``error_events`` / ``weight_updates`` override the
-    dense counts with what a run measured
-    (:func:`lava_vle.synops.effective_synops`); dense graded communication
-    sends every synapse's message every step.
+    steps: int
+    forward_events: float
+    error_events: float
+    messages: float
+    compartment_updates: float
+    trace_updates: float
+    weight_updates: float
+
+
+@dataclass
+class BPTTCounts:
+    """One BPTT training sample: MACs, the trajectory it keeps, the time it took."""
+
+    forward_macs: float
+    trajectory_bytes: float
+    wall_s: float
+
+
+def learning_copies(spec: NetworkSpec) -> float:
+    """Weight updates per counted update: 1, plus the learned transposed copy
+    of error-carrying synapses under mirrored feedback (a chip stores W^T
+    apart and must update it too), weighted by synapse count."""
+    sizes = spec.sizes
+    synapses = [sizes[p.post] * sizes[p.pre] for p in spec.projections]
+    mirrored = sum(n for n, p in zip(synapses, spec.projections)
+                   if spec.feedback == "mirrored" and spec.carries_error(p))
+    return 1.0 + mirrored / (sum(synapses) + sum(sizes[1:]))
+
+
+def trace_updates_per_step(spec: NetworkSpec) -> int:
+    """Learning traces each step updates: a pre trace per presynaptic and a
+    post trace per postsynaptic neuron of every projection (none for N = 1,
+    which learns from the instantaneous values)."""
+    if spec.learning_epoch == 1:
+        return 0
+    sizes = spec.sizes
+    return sum(sizes[p.pre] + sizes[p.post] for p in spec.projections)
+
+
+def vle_energy_uj(counts: VLECounts, boundary: str = "core", pick: str = "nominal",
+                  figures: Optional[dict[str, Figure]] = None) -> float:
+    """VLE energy per training sample (uJ) at the ``core`` or ``system`` boundary."""
+    f = {k: getattr(v, pick) for k, v in (figures or FIGURES).items()}
+    core_pj = ((counts.forward_events + counts.error_events) * f["synop"]
+               + counts.messages * f["message"]
+               + (counts.compartment_updates + counts.trace_updates) * f["neuron"]
+               + counts.weight_updates * f["update"])
+    if boundary == "core":
+        return core_pj * 1e-6
+    if boundary == "system":
+        return core_pj * 1e-6 + f["chip_power"] * counts.steps * f["step_time"] * 1e6
+    raise ValueError(f"boundary={boundary!r} must be 'core' or 'system'")
+
+
+def bptt_energy_uj(counts: BPTTCounts, boundary: str, pick: str = "nominal",
+                   figures: Optional[dict[str, Figure]] = None) -> float:
+    """BPTT energy per training sample (uJ) at boundary A, B, C or D."""
+    f = {k: getattr(v, pick) for k, v in (figures or FIGURES).items()}
+    arithmetic = 3 * counts.forward_macs * (f["fp32_mul"] + f["fp32_add"])
+    energies_pj = {"A": arithmetic,
+                   "B": arithmetic + 2 * counts.trajectory_bytes * f["dram_byte"],
+                   "C": 3 * counts.forward_macs * f["gpu_mac"],
+                   "D": counts.wall_s * f["cpu_power"] * 1e12}
+    if boundary not in energies_pj:
+        raise ValueError(f"boundary={boundary!r} must be one of {sorted(energies_pj)}")
+    return energies_pj[boundary] * 1e-6
+
+
+def compare(vle: VLECounts, bptt: BPTTCounts,
+            figures: Optional[dict[str, Figure]] = None) -> dict:
+    """Per BPTT boundary: both energies (nominal, low, high) and BPTT / VLE.
+
+    The ratio's low pairs BPTT's low with VLE's high and vice versa.
     """
-    dense = dense_synaptic_ops(spec, steps, learning=True)
-    neurons = sum(spec.sizes[1:])
-    return {
-        "forward_events": dense["forward"] if forward_events is None else forward_events,
-        "error_events": dense["error_path"] if error_events is None else error_events,
-        "weight_updates": dense["weight_updates"] if weight_updates is None else weight_updates,
-        "neuron_updates": dense["neuron_updates"],  # representation + error compartment
-        "forward_macs": dense["forward"],
-        # BPTT stores u and r of every neuron at every step and reads them back
-        "activation_words": 2 * 2 * neurons * steps,
-    }
+    rows = {}
+    for boundary, name in BPTT_BOUNDARIES.items():
+        side = VLE_SIDE[boundary]
+        v = {p: vle_energy_uj(vle, side, p, figures) for p in ("nominal", "low", "high")}
+        b = {p: bptt_energy_uj(bptt, boundary, p, figures) for p in ("nominal", "low", "high")}
+        rows[boundary] = {"bptt_boundary": name, "vle_boundary": side, "vle_uj": v,
+                          "bptt_uj": b,
+                          "bptt_over_vle": {"nominal": b["nominal"] / v["nominal"],
+                                            "low": b["low"] / v["high"],
+                                            "high": b["high"] / v["low"]}}
+    return rows
 
 
-def estimate(counts: dict, figures: dict[str, Figure] = FIGURES) -> dict:
-    """Energy per training sample in microjoules: nominal, low and high, and the ratio."""
-    def vle(pick: str) -> float:
-        f = {k: getattr(v, pick) for k, v in figures.items()}
-        return ((counts["forward_events"] + counts["error_events"]) * f["synop"]
-                + counts["weight_updates"] * f["synaptic_update"]
-                + counts["neuron_updates"] * f["neuron_update"]) * 1e-6
-
-    def bptt(pick: str) -> float:
-        f = {k: getattr(v, pick) for k, v in figures.items()}
-        return (3 * counts["forward_macs"] * (f["fp32_mul"] + f["fp32_add"])
-                + counts["activation_words"] * f["memory_word"]) * 1e-6
-
-    out = {"vle_uj": {p: vle(f"{p}_pj") for p in ("nominal", "low", "high")},
-           "bptt_uj": {p: bptt(f"{p}_pj") for p in ("nominal", "low", "high")}}
-    out["bptt_over_vle"] = {
-        "nominal": out["bptt_uj"]["nominal"] / out["vle_uj"]["nominal"],
-        "low": out["bptt_uj"]["low"] / out["vle_uj"]["high"],
-        "high": out["bptt_uj"]["high"] / out["vle_uj"]["low"],
-    }
-    out["figures"] = {k: asdict(v) for k, v in figures.items()}
-    return out
+def figures_table(figures: Optional[dict[str, Figure]] = None) -> dict:
+    """The figures as plain data (for JSON)."""
+    return {k: asdict(v) for k, v in (figures or FIGURES).items()}

@@ -16,7 +16,17 @@ weight mantissa          8        w = mantissa * 2**weight_exp (Lava Dense)
 weight accumulator      16        w = acc * 2**(weight_exp - ACC_FRAC_BITS)
 modulator m              8        m * 2**MODULATOR_FRAC_BITS
 learning rate eta       8 (u)+5   eta = mant * 2**-(8 + shift)
+learning traces x, y    24        Q7.16, like the state; decay 1/N (12 bits)
 =====================  =========  ==========================================
+
+Learning epochs (``NetworkSpec.learning_epoch = N``): a plastic synapse keeps
+a pre trace ``x`` (of ``r_pre``) and a post trace ``y`` (of ``eta m e_post``),
+each relaxing toward its input by the 12-bit factor ``round(4096 / N)`` per
+step (:func:`relax_toward`, the compartments' own update, so
+``1 <= N <= 4096``), and changes its weights once per epoch, at
+``time_step % N == 0`` as Lava's ``t_epoch``, by ``N y x^T``. The Loihi 2
+learning engine itself keeps 7-bit unsigned traces; this synapse keeps signed
+24-bit ones (see the learning-engine path for the difference).
 
 Roundings: decays and gains multiply and shift with rounding toward zero,
 exactly as Lava's LIF fixed_pt model (``sign(x) * (|x| >> 12)``); weight
@@ -400,6 +410,13 @@ def scale_to_fixed(scale: FloatOrArray, name: str) -> np.ndarray:
     return fixed
 
 
+def trace_decay_to_fixed(learning_epoch: int) -> np.ndarray:
+    """12-bit factor ``round(4096 / N)`` by which a learning trace relaxes per step."""
+    check_int_range("learning_epoch", learning_epoch, 1, DECAY_UNITY,
+                    f"12-bit trace decay 1/N, N <= {DECAY_UNITY}")
+    return decay_to_fixed(1.0, float(learning_epoch), "learning_epoch")
+
+
 def learning_rate_to_fixed(eta: float, name: str = "eta") -> tuple[int, int]:
     """Split ``eta`` into (mantissa, shift) with ``eta = mant * 2**-(8+shift)``.
 
@@ -415,9 +432,9 @@ def learning_rate_to_fixed(eta: float, name: str = "eta") -> tuple[int, int]:
     if eta == 0.0:
         return 0, 0
     max_shift = (1 << ETA_SHIFT_BITS) - 1
-    scaled = eta * (1 << ETA_MANT_BITS)
+    scaled = min(eta, 1.0) * (1 << ETA_MANT_BITS)  # eta >= 1 is out of range anyway
     # smallest shift that lifts the mantissa into 128..255
-    shift = max(0, int(np.ceil(np.log2(127.5 / scaled))))
+    shift = int(np.clip(np.ceil(np.log2(127.5 / scaled)), 0, max_shift + 1))
     mant = int(np.rint(scaled * 2.0 ** shift))
     if mant >= 1 << ETA_MANT_BITS or shift > max_shift:
         raise FixedPointRangeError(

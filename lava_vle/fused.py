@@ -20,8 +20,8 @@ import numpy as np
 
 from lava_vle.activations import Activation
 from lava_vle.arithmetic import FloatArithmetic as F
-from lava_vle.dynamics import (error_dendrite, loss_scale, neuron_input, representation_neuron,
-                               sent_error, sent_rate, synaptic_drive)
+from lava_vle.dynamics import (error_dendrite, loss_scale, neuron_input, recurrent_loop_gain,
+                               representation_neuron, sent_error, sent_rate, synaptic_drive)
 from lava_vle.network import FloatParams, NetworkSpec
 
 Array = Any
@@ -95,7 +95,8 @@ class StackedParams:
 @dataclass
 class StackedState:
     """``(L, B, n)`` stacks of u, v, r (what is sent: rates or spikes),
-    e_breve, phi' and the spike encoders' accumulators; e_target (B, n)."""
+    e_breve, phi' and the spike encoders' accumulators; e_target (B, n);
+    ``e_in``: the error input of the last step (the e-prop learning signal)."""
 
     u: Array
     v: Array
@@ -104,6 +105,7 @@ class StackedState:
     phi_prime: Optional[Array]
     e_target: Array
     spike_acc: Array
+    e_in: Optional[Array] = None
 
 
 class StackedNetwork:
@@ -172,7 +174,7 @@ class StackedNetwork:
             b[l, 0, :bias.size] = bias
         if self.spec.feedback == "mirrored":
             B, BR = W, R
-        if self.spec.recurrent_error == "none":
+        if self.spec.recurrent_error not in ("loop", "stable"):
             BR = None
         return StackedParams(W, b, R, B, BR)
 
@@ -229,7 +231,7 @@ class StackedNetwork:
         values = []
         for field in fields(StackedState):
             a, b = getattr(source, field.name), getattr(rest, field.name)
-            values.append(None if a is None else take(a, b, 0 if a.ndim == 2 else 1))
+            values.append(None if a is None or b is None else take(a, b, 0 if a.ndim == 2 else 1))
         return StackedState(*values)
 
     def _constants_for(self, like: Array) -> dict:
@@ -261,19 +263,28 @@ class StackedNetwork:
         drive = [synaptic_drive(F, p.W, None, p.b, rates_pre)]
         if p.R is not None:
             drive.append(synaptic_drive(F, p.R, None, None, state.r))
-        v, e_breve, gamma = state.v, state.e_breve, 0.0
+        v, e_breve, e_in, gamma = state.v, state.e_breve, None, 0.0
         if errors:
             e_in = [_cat([F.backward(p.B[1:], None, state.e_breve[1:]), state.e_target[None]])]
             if p.BR is not None:
-                e_in.append(F.backward(p.BR, None, state.e_breve))
-            v, e_breve = error_dendrite(F, c, state.v, F.total(e_in), state.phi_prime)
+                e_in.append(self._recurrent_error(p, state))
+            e_in = F.total(e_in)
+            v, e_breve = error_dendrite(F, c, state.v, e_in, state.phi_prime)
             e_breve = sent_error(F, e_breve, state.e_breve, self.error_sigma_delta)
             gamma = self.spec.gamma
         u, u_breve, r = representation_neuron(F, c, self.activation, state.u,
                                               neuron_input(F, drive, e_breve, gamma))
         phi_prime = F.phi_prime(self.activation, u_breve, r) if errors else None
         acc, r = sent_rate(F, r, state.r, state.spike_acc, self.spiking, self.sigma_delta)
-        return StackedState(u, v, r, e_breve, phi_prime, state.e_target, acc), rates_pre
+        return StackedState(u, v, r, e_breve, phi_prime, state.e_target, acc, e_in), rates_pre
+
+    def _recurrent_error(self, p: StackedParams, state: StackedState) -> Array:
+        """``BR^T e_breve(t-1)`` of the recurrent projections (``"loop"``), or
+        ``c BR^T v(t-1)`` (``"stable"``, :func:`recurrent_loop_gain`)."""
+        if self.spec.recurrent_error == "stable":
+            gain = recurrent_loop_gain(F, p.BR).astype(self.dtype)
+            return F.scale(F.backward(p.BR, None, state.v), gain)
+        return F.backward(p.BR, None, state.e_breve)
 
     def run(self, p: StackedParams, x: np.ndarray, state: Optional[StackedState] = None,
             errors: bool = False, on_step: Optional[StepHook] = None

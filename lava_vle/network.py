@@ -16,14 +16,15 @@ import numpy as np
 from lava_vle import fixed_point as fxp
 from lava_vle.activations import ACTIVATIONS
 from lava_vle.validation import (check_bool, check_choice, check_dt, check_finite, check_gain,
-                                 check_int, check_real, check_spiking_or_sigma_delta,
+                                 check_int, check_learning_epoch, check_real,
+                                 check_spiking_or_sigma_delta,
                                  check_threshold, check_time_constants)
 
 FloatOrArray = Union[float, Sequence[float], np.ndarray]
 
 LOSSES = ("mse", "ce")
 FEEDBACK_MODES = ("mirrored", "random")
-RECURRENT_ERROR_MODES = ("loop", "none")
+RECURRENT_ERROR_MODES = ("loop", "none", "stable", "eprop")
 
 
 @dataclass(frozen=True)
@@ -106,10 +107,23 @@ class NetworkSpec:
         gamma: nudging strength of the error on the membrane (0: no nudging).
         feedback: ``"mirrored"`` (error path uses W^T, kept equal by the same
             local rule) or ``"random"`` (fixed random feedback matrices).
-        recurrent_error: ``"loop"``: a recurrent projection also carries
-            errors back (``W_rec^T e_breve(t-1)``, the GLE form); ``"none"``:
-            recurrent layers get errors only from the layers above (truncated,
-            local in time; the recurrent weights still learn).
+        recurrent_error: how errors and learning treat recurrent projections.
+            ``"loop"``: the projection also carries errors back
+            (``W_rec^T e_breve(t-1)``, the GLE form; unstable for lead gains
+            ``tau_m/tau_r > 1`` in the loop). ``"none"``: recurrent layers get
+            errors only from the layers above (truncated, local in time; the
+            recurrent weights still learn by the local rule). ``"stable"``:
+            the projection carries ``c W_rec^T v(t-1)``, the low-passed error
+            (gain <= 1 at every frequency) scaled so that ``c ||W_rec||_F <=
+            LOOP_GAIN < 1``: the error loop contracts (see
+            :func:`lava_vle.dynamics.recurrent_loop_gain`). ``"eprop"``: no error
+            through the recurrence; recurrent weights learn from per-synapse
+            eligibility traces times the error arriving at the neuron (e-prop,
+            :class:`lava_vle.plasticity.StackedLearning`; fused float trainer only).
+        learning_epoch: steps per learning epoch ``N``: synapses keep pre and
+            post traces and change their weights once per epoch, as the
+            Loihi 2 learning engine does (see :mod:`lava_vle.plasticity`);
+            1 learns every step. 1..4096.
     """
 
     n_in: int
@@ -120,6 +134,7 @@ class NetworkSpec:
     gamma: float = 0.0
     feedback: str = "mirrored"
     recurrent_error: str = "loop"
+    learning_epoch: int = 1
     projections: tuple[Projection, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -133,6 +148,7 @@ class NetworkSpec:
             if not isinstance(layer, LayerSpec):
                 raise TypeError(f"layers[{idx}]={layer!r} must be a LayerSpec")
         object.__setattr__(self, "dt", check_dt(self.dt))
+        object.__setattr__(self, "learning_epoch", check_learning_epoch(self.learning_epoch))
         check_choice("loss", self.loss, LOSSES)
         object.__setattr__(self, "beta", check_gain("beta", self.beta))
         object.__setattr__(self, "gamma", check_gain("gamma", self.gamma))
@@ -151,7 +167,7 @@ class NetworkSpec:
         """Whether a projection sends errors back to its presynaptic population."""
         if proj.pre == 0:
             return False
-        return proj.pre != proj.post or self.recurrent_error == "loop"
+        return proj.pre != proj.post or self.recurrent_error in ("loop", "stable")
 
     def bias_carriers(self) -> list[int]:
         """Index of the projection that carries each population's bias (the first into it)."""

@@ -4,6 +4,17 @@
     dW      = trace^T r_pre(t-1)                        summed over the batch
     db      = sum_batch trace                           bias: weight from an always-on rate 1
 
+With learning epochs (``learning_epoch = N > 1``, as the Loihi 2 learning
+engine runs) the synapse keeps a post trace ``y`` and a pre trace ``x`` that
+relax toward ``eta m e_breve_post(t)`` and ``r_pre(t-1)`` by ``1/N`` per step
+(``y += (value - y) / N``), and learns only at the end of an epoch
+(``step % N == 0``, Lava's ``t_epoch``):
+
+    dW = N * y x^T ,   db = N * sum_batch y
+
+which is ``sum_{epoch} eta m e_post r_pre^T`` when the two factors are
+uncorrelated within an epoch; ``N = 1`` is the rule above exactly.
+
 :class:`LocalRule` holds ``eta`` in the arithmetic's units and applies the
 update with the arithmetic's :meth:`~lava_vle.arithmetic.Arithmetic.plastic_update`
 (fixed point: 16-bit accumulators with stochastic rounding). The batched
@@ -18,39 +29,129 @@ from typing import Any, Optional
 import numpy as np
 
 from lava_vle.arithmetic import Arithmetic, FloatArithmetic, bias_delta, weight_delta
+from lava_vle.validation import check_learning_epoch
 
 
 class LocalRule:
-    """``dW = eta m e_post r_pre^T`` with ``eta`` in the arithmetic's units."""
+    """``dW = eta m e_post r_pre^T`` with ``eta`` in the arithmetic's units,
+    applied once per learning epoch of ``learning_epoch`` steps."""
 
-    def __init__(self, eta: float, arith: Arithmetic = FloatArithmetic):
+    def __init__(self, eta: float, arith: Arithmetic = FloatArithmetic,
+                 learning_epoch: int = 1):
         self.A = arith
         self.eta = arith.learning_rate(eta)
+        self.learning_epoch = check_learning_epoch(learning_epoch)
+        self.trace_decay = arith.trace_decay(learning_epoch) if learning_epoch > 1 else None
 
     def trace(self, e_breve: Any, modulator: Any) -> Any:
-        """Learning trace of the post-synaptic population, (batch, n_post) or a
+        """``eta m e_breve`` of the post-synaptic population, (batch, n_post) or a
         (L, batch, n) stack; ``modulator`` is the third factor per sample (batch,)."""
         return self.A.learning_trace(e_breve, modulator, self.eta)
 
-    def apply(self, weights: Any, bias: Optional[Any], trace: Any, r_pre: Any,
+    def filtered(self, trace: Any, value: Any) -> Any:
+        """A learning trace after one more step: ``value`` itself for ``N = 1``,
+        else ``trace + (value - trace) / N``."""
+        return value if self.trace_decay is None else self.A.relax(trace, value, self.trace_decay)
+
+    def learns_at(self, step: int) -> bool:
+        """Whether time step ``step`` (counted from 1, as in Lava) ends an epoch."""
+        return step % self.learning_epoch == 0
+
+    def epoch_factor(self, post_trace: Any) -> Any:
+        """``N y``: the post factor of the epoch's update."""
+        return post_trace if self.learning_epoch == 1 else post_trace * self.learning_epoch
+
+    def apply(self, weights: Any, bias: Optional[Any], post_trace: Any, pre_trace: Any,
               weight_exp: Optional[int] = None, seed: int = 0,
               step: int = 0) -> tuple[Any, Optional[Any]]:
-        """Return the weights (and bias, if any) after one local update."""
-        return self.A.plastic_update(weights, bias, trace, r_pre, weight_exp, self.eta,
-                                     seed, step)
+        """Return the weights (and bias, if any) after one epoch's update
+        ``W += N y x^T`` (summed over the batch)."""
+        return self.A.plastic_update(weights, bias, self.epoch_factor(post_trace), pre_trace,
+                                     weight_exp, self.eta, seed, step)
 
-    def accumulate_stacked(self, sums: list, e_breve: np.ndarray, modulator: np.ndarray,
-                           rates_pre: np.ndarray, rates_rec: Optional[np.ndarray] = None,
+    def accumulate_stacked(self, sums: list, post_trace: np.ndarray, pre_trace: np.ndarray,
+                           rec_trace: Optional[np.ndarray] = None,
                            recurrent_mask: Optional[np.ndarray] = None) -> None:
-        """Add one step's updates of every layer to ``sums`` = ``[dW, db(, dR)]``
+        """Add one epoch's updates of every layer to ``sums`` = ``[dW, db(, dR)]``
         (float stacks ``(L, n, n)``, ``(L, 1, n)``, ``(L, n, n)``).
 
-        ``rates_pre`` (L, B, n) are the forward projections' presynaptic rates
-        ``r_pre(t-1)``; ``rates_rec`` the recurrent ones (each layer's own
-        previous rates), counted only where ``recurrent_mask`` is 1.
+        ``pre_trace`` (L, B, n) is the trace of the forward projections'
+        presynaptic rates, ``rec_trace`` that of the recurrent ones (each
+        layer's own previous rates), counted only where ``recurrent_mask`` is 1.
         """
-        trace = self.trace(e_breve, modulator)
-        sums[0] += weight_delta(trace, rates_pre)
-        sums[1] += bias_delta(trace)[:, None, :]
-        if rates_rec is not None:
-            sums[2] += weight_delta(trace, rates_rec) * recurrent_mask
+        post = self.epoch_factor(post_trace)
+        sums[0] += weight_delta(post, pre_trace)
+        sums[1] += bias_delta(post)[:, None, :]
+        if rec_trace is not None:
+            sums[2] += weight_delta(post, rec_trace) * recurrent_mask
+
+
+def eligibility_step(elig_u: np.ndarray, r_pre: np.ndarray, phi_prime: np.ndarray,
+                     k_m: np.ndarray, k_r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One step of the e-prop eligibility of synapses ``W_ij`` into VLE neurons.
+
+    The neuron's own dependence of ``r_i(t)`` on ``W_ij`` (recurrence through
+    other neurons ignored, as e-prop does):
+
+        elig_ij(t)  = phi'_i(t) ((1 - k_r,i) eps_ij(t-1) + k_r,i r_j(t-1))   d r_i / d W_ij
+        eps_ij(t)   = (1 - k_m,i) eps_ij(t-1) + k_m,i r_j(t-1)                d u_i / d W_ij
+
+    with ``k_m = dt/tau_m``, ``k_r = tau_r/tau_m``. Shapes: ``elig_u``
+    (..., n_post, n_pre), ``r_pre`` (..., n_pre), ``phi_prime``, ``k_m``,
+    ``k_r`` (..., n_post). Returns ``(eps, elig)``. Per synapse this is one
+    extra state variable (a Loihi 2 synaptic trace/tag).
+    """
+    r = r_pre[..., None, :]
+    k_m, k_r = k_m[..., :, None], k_r[..., :, None]
+    elig = phi_prime[..., :, None] * ((1.0 - k_r) * elig_u + k_r * r)
+    return (1.0 - k_m) * elig_u + k_m * r, elig
+
+
+class StackedLearning:
+    """The local rule over one batch on the fused trainer's stacks.
+
+    Holds what the rule keeps between steps: the learning-epoch traces, for
+    ``recurrent_error="eprop"`` the eligibility of the recurrent weights,
+    and the summed updates ``[dW, db(, dR)]`` until :meth:`take`.
+    """
+
+    def __init__(self, rule: LocalRule, arrays: list, state_shape: tuple,
+                 recurrent_mask: np.ndarray, eprop_constants: Optional[dict] = None):
+        self.rule, self.recurrent_mask = rule, recurrent_mask
+        self.sums = [np.zeros_like(a) for a in arrays]
+        zeros = np.zeros(state_shape, arrays[0].dtype)
+        self.post, self.pre = zeros, zeros
+        self.rec = zeros if len(arrays) > 2 and eprop_constants is None else None
+        self.eprop = eprop_constants
+        if eprop_constants is not None:
+            self.elig_u = np.zeros(state_shape + (state_shape[-1],), arrays[0].dtype)
+
+    def observe(self, step: int, e_breve: np.ndarray, modulator: np.ndarray,
+                rates_pre: np.ndarray, rates_before: np.ndarray,
+                e_in: Optional[np.ndarray] = None,
+                phi_prime: Optional[np.ndarray] = None) -> bool:
+        """Update the traces with step ``step`` (counted from 1) and add an
+        epoch's updates when it ends one; returns whether anything was added."""
+        rule = self.rule
+        self.post = rule.filtered(self.post, rule.trace(e_breve, modulator))
+        self.pre = rule.filtered(self.pre, rates_pre)
+        if self.rec is not None:
+            self.rec = rule.filtered(self.rec, rates_before)
+        added = False
+        if self.eprop is not None:
+            self.elig_u, elig = eligibility_step(self.elig_u, rates_before, phi_prime,
+                                                 self.eprop["k_m"], self.eprop["k_r"])
+            signal = rule.trace(e_in, modulator)  # eta m times the error reaching the neuron
+            self.sums[2] += np.einsum("lbi,lbij->lij", signal, elig) * self.recurrent_mask
+            added = True
+        if rule.learns_at(step):
+            rule.accumulate_stacked(self.sums, self.post, self.pre, self.rec, self.recurrent_mask)
+            added = True
+        return added
+
+    def take(self) -> list:
+        """The summed updates so far; the sums restart from zero."""
+        sums = [s.copy() for s in self.sums]
+        for s in self.sums:
+            s[...] = 0.0
+        return sums

@@ -136,23 +136,65 @@ def plot_train_speed(results: dict, path: Path) -> None:
 
 
 def plot_energy(results: dict, path: Path) -> None:
-    """Energy per training sample, VLE vs BPTT, nominal with low/high range."""
+    """Energy per training sample vs learning epoch N: VLE at its core and
+    system boundaries, BPTT at each of its boundaries (nominal, low..high band)."""
     plt = _pyplot()
-    names = list(results)
-    pos = np.arange(len(names))
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for offset, key, label in ((-0.2, "vle_uj", "VLE on Loihi-like hardware"),
-                               (0.2, "bptt_uj", "BPTT in software (fp32)")):
-        values = [results[n]["energy"][key] for n in names]
-        nominal = np.array([v["nominal"] for v in values])
-        err = np.array([[v["nominal"] - v["low"] for v in values],
-                        [v["high"] - v["nominal"] for v in values]])
-        ax.bar(pos + offset, nominal, 0.4, yerr=err, capsize=4, label=label)
-    ax.set_xticks(pos, names)
-    ax.set_yscale("log")
-    ax.set_ylabel("energy per training sample (uJ)")
-    ax.set_title("Estimated from counted operations (bars: nominal, whiskers: low..high)")
-    ax.legend(fontsize=8)
+    nets = results["networks"]
+    fig, axes = plt.subplots(1, len(nets), figsize=(6 * len(nets), 4.2), squeeze=False)
+    for ax, net in zip(axes[0], nets):
+        rows = net["by_learning_epoch"]
+        epochs = [int(n) for n in rows]
+        first = rows[next(iter(rows))]["boundaries"]
+        for boundary, row in first.items():
+            b = row["bptt_uj"]
+            line = ax.axhline(b["nominal"], ls="--", lw=1,
+                              label=f"BPTT {boundary}: {row['bptt_boundary']}")
+            ax.axhspan(b["low"], b["high"], color=line.get_color(), alpha=0.08)
+        for side, boundary in (("core", "A"), ("system", "D")):
+            values = [rows[n]["boundaries"][boundary]["vle_uj"] for n in rows]
+            nominal = [v["nominal"] for v in values]
+            line, = ax.plot(epochs, nominal, "o-", lw=2, label=f"VLE on chip, {side}")
+            ax.fill_between(epochs, [v["low"] for v in values], [v["high"] for v in values],
+                            color=line.get_color(), alpha=0.15)
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xticks(epochs, [str(n) for n in epochs])
+        ax.set_xlabel("learning epoch N (steps between weight updates)")
+        ax.set_ylabel("energy per training sample (uJ)")
+        ax.set_title(net["network"])
+        ax.legend(fontsize=7)
+    fig.suptitle("Estimated from counted operations, one boundary per line "
+                 "(bands: low..high figures)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+def plot_recurrent_cosines(results: dict, path: Path) -> None:
+    """Per unit type: cosine of the recurrent projection's local update with
+    the exact gradient vs the student's weight gain, one line per mode."""
+    plt = _pyplot()
+    rows = results["rows"]
+    units = list(dict.fromkeys(r["units"] for r in rows))
+    modes = list(dict.fromkeys(r["mode"] for r in rows))
+    fig, axes = plt.subplots(2, len(units), figsize=(3.6 * len(units), 6), sharey=True,
+                             squeeze=False)
+    for col, unit in enumerate(units):
+        for row_index, (proj, title) in enumerate(((1, "recurrent W1_1"), (0, "input W1_0"))):
+            ax = axes[row_index][col]
+            for mode in modes:
+                sel = [r for r in rows if r["units"] == unit and r["mode"] == mode]
+                ax.errorbar([r["gain"] for r in sel], [r["cosine_mean"][proj] for r in sel],
+                            yerr=[r["cosine_std"][proj] for r in sel], marker="o", capsize=3,
+                            label=mode)
+            ax.axhline(0, color="k", lw=0.5)
+            ax.set_ylim(-1.05, 1.05)
+            ax.set_title(f"{unit}\n{title}", fontsize=8)
+            ax.set_xlabel("student weight gain")
+    axes[0][0].set_ylabel("cosine(local update, -exact gradient)")
+    axes[1][0].set_ylabel("cosine(local update, -exact gradient)")
+    axes[0][-1].legend(fontsize=7)
+    fig.suptitle(f"Recurrent error modes vs the exact gradient ({results['steps']} steps, "
+                 f"{len(results['seeds'])} seeds; NaN = diverged, not drawn)", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

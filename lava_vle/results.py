@@ -3,7 +3,7 @@ and the synaptic operations measured with the trained weights."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,16 +18,21 @@ if TYPE_CHECKING:
 
 def measured_synops(trainer: Trainer, batch: int = 100) -> dict:
     """Effective SynOps per training sample, counted on the first test sequences
-    with the trained weights and the local rule running (not applied)."""
+    with the trained weights and the local rule running (not applied).
+    ``eprop`` is counted as ``none`` (same error paths; its recurrent
+    updates are per step, as the local rule's)."""
     ds = trainer.dataset
+    spec = trainer.spec
+    if spec.recurrent_error == "eprop":
+        spec = replace(spec, recurrent_error="none")
     index = np.arange(min(batch, len(ds.x_test)))
     x, y = trainer.sequences("test", index)
     if trainer.config.precision == "fixed":
-        sim = Simulator(trainer.spec, trainer.rule.params, "fixed", seed=trainer.config.seed)
+        sim = Simulator(spec, trainer.rule.params, "fixed", seed=trainer.config.seed)
         run = sim.run(x, y, loss_weight=ds.loss_weight, plasticity="apply",
                       eta=trainer.lr() / len(index), count_synops=True)
     else:
-        run = Simulator(trainer.spec, trainer.rule.float_params()).run(
+        run = Simulator(spec, trainer.rule.float_params()).run(
             x, y, loss_weight=ds.loss_weight, plasticity="accumulate", count_synops=True)
     return {key: value / len(index) for key, value in run.synops.items()}
 

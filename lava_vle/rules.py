@@ -28,11 +28,11 @@ from typing import Any, Optional
 
 import numpy as np
 
-from lava_vle.fused import StackedNetwork, StackedState
+from lava_vle.fused import StackedNetwork, StackedParams, StackedState
 from lava_vle.losses import sequence_loss
 from lava_vle.network import FixedParams, FloatParams, NetworkSpec
 from lava_vle.optim import SGD, Adam
-from lava_vle.plasticity import LocalRule
+from lava_vle.plasticity import LocalRule, StackedLearning
 from lava_vle.simulator import Simulator
 
 
@@ -83,10 +83,15 @@ class StackedRule:
 
 
 class VLELocal(StackedRule):
-    """The local rule, online: an optimiser step every ``update_interval`` steps.
+    """The local rule, online: an optimiser step every ``update_interval`` steps
+    (when a learning epoch ended since the last one).
 
-    ``carry_state``: each batch runs on from the previous batch's final state
-    (the GLE reference's recipe with Adam on every step).
+    With ``spec.learning_epoch = N > 1`` the update comes from pre and post
+    traces once per epoch (:class:`~lava_vle.plasticity.LocalRule`); epochs
+    are counted in time steps across batches (``steps_done``), as Lava counts
+    ``t_epoch``, and the traces start from zero with each batch.
+    ``carry_state``: each batch runs on from the previous batch's final
+    network state (the GLE reference's recipe with Adam on every step).
     """
 
     def __init__(self, *args: Any, update_interval: int = 50, carry_state: bool = False,
@@ -95,7 +100,9 @@ class VLELocal(StackedRule):
         self.update_interval = update_interval
         self.carry_state = carry_state
         self.carried = None  # final state of the last batch (carry_state)
-        self.rule = LocalRule(1.0)  # eta = 1: the optimiser scales the step
+        self.steps_done = 0
+        # eta = 1: the optimiser scales the step
+        self.rule = LocalRule(1.0, learning_epoch=self.spec.learning_epoch)
 
     def batch(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         net, p = self.net, self.params
@@ -105,31 +112,42 @@ class VLELocal(StackedRule):
         state = net.initial_state(batch)
         if self.carried is not None:  # run on from the last batch
             state = net.take_batch(self.carried, batch, state)
-        sums = [np.zeros_like(a) for a in p.arrays()]
+        learning = self.learning(state.u.shape)
+        pending = False  # an update waits for the optimiser
 
         def learn(t: int, state: Any, rates_pre: np.ndarray, rates_before: np.ndarray) -> None:
+            nonlocal pending
             net.output_error(state, y[t], weight[t])
-            self.rule.accumulate_stacked(sums, state.e_breve, modulator, rates_pre,
-                                         None if p.R is None else rates_before,
-                                         net.recurrent_mask)
-            if (t + 1) % self.update_interval == 0 or t == steps - 1:
-                self.optimizer.step([-s / batch for s in sums])
-                for s in sums:
-                    s[...] = 0.0
+            self.steps_done += 1
+            pending |= learning.observe(self.steps_done, state.e_breve, modulator, rates_pre,
+                                        rates_before, state.e_in, state.phi_prime)
+            if pending and ((t + 1) % self.update_interval == 0 or t == steps - 1):
+                self.optimizer.step([-s / batch for s in learning.take()])
+                pending = False
 
         outputs, state = net.run(p, x, state, errors=True, on_step=learn)
         if self.carry_state:
             self.carried = state
         return outputs
 
+    def learning(self, state_shape: tuple) -> StackedLearning:
+        """The rule's state for one batch (traces from zero)."""
+        eprop = None
+        if self.spec.recurrent_error == "eprop" and self.params.R is not None:
+            eprop = {k: np.broadcast_to(self.net.constants[k], state_shape)
+                     for k in ("k_m", "k_r")}
+        return StackedLearning(self.rule, self.params.arrays(), state_shape,
+                               self.net.recurrent_mask, eprop)
+
     def state_dict(self) -> dict:
         carried = None if self.carried is None else asdict(self.carried)
-        return {**super().state_dict(), "carried": carried}
+        return {**super().state_dict(), "carried": carried, "steps_done": self.steps_done}
 
     def load_state_dict(self, state: dict) -> None:
         super().load_state_dict(state)
         carried = state.get("carried")
         self.carried = None if carried is None else StackedState(**carried)
+        self.steps_done = state.get("steps_done", 0)
 
 
 class ExactAdjoint(StackedRule):
@@ -198,6 +216,30 @@ class VLEFixed:
 
     def load_state_dict(self, state: dict) -> None:
         self.params, self.steps_done = FixedParams(**state["params"]), state["steps_done"]
+
+
+def local_updates(spec: NetworkSpec, params: FloatParams, x: np.ndarray, y: np.ndarray,
+                  loss_weight: Any = None, dtype: Any = np.float64) -> FloatParams:
+    """The local rule's update summed over a batch with the weights frozen, in
+    the layout of ``params``: what :class:`VLELocal` hands the optimiser
+    (negated, per sample), for comparisons with the exact gradient."""
+    steps, batch = x.shape[:2]
+    weight = np.ones(steps) if loss_weight is None else np.asarray(loss_weight, np.float64)
+    rule = VLELocal(spec, params, weight, lr=1.0)
+    rule.net = StackedNetwork(spec, dtype)
+    rule.params = rule.net.pack(params)
+    learning = rule.learning((spec.n_layers, batch, rule.net.width))
+    modulator = np.ones(batch, dtype)
+
+    def observe(t: int, state: Any, rates_pre: np.ndarray, rates_before: np.ndarray) -> None:
+        rule.net.output_error(state, y[t], weight[t])
+        learning.observe(t + 1, state.e_breve, modulator, rates_pre, rates_before, state.e_in,
+                         state.phi_prime)
+
+    rule.net.run(rule.params, x, errors=True, on_step=observe)
+    sums = learning.sums
+    recurrent = sums[2] if len(sums) > 2 else None
+    return rule.net.unpack(StackedParams(sums[0], sums[1], recurrent, sums[0]), params)
 
 
 def make_rule(name: str, precision: str, spec: NetworkSpec, init: FloatParams,

@@ -13,14 +13,14 @@ from 1, as in Lava.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 
 from lava_vle import fixed_point as fxp
 from lava_vle.arithmetic import ARITHMETICS
-from lava_vle.dynamics import NetworkState, Synapses, VLEDynamics
+from lava_vle.dynamics import NetworkState, Synapses, VLEDynamics, recurrent_loop_gain
 from lava_vle.network import FixedParams, FloatParams, NetworkSpec, check_params
 from lava_vle.plasticity import LocalRule, bias_delta, weight_delta
 from lava_vle.synops import effective_synops
@@ -66,7 +66,13 @@ def synapses_of(spec: NetworkSpec, params: Union[FloatParams, FixedParams]) -> S
         bias[k] = biases[l]
     backward = [w if f is None else f for w, f in zip(forward, feedback)]
     backward_exp = [e if f is None else fe for e, f, fe in zip(forward_exp, feedback, feedback_exp)]
-    return Synapses(forward, forward_exp, backward, backward_exp, bias)
+    loop_gain = None
+    if spec.recurrent_error == "stable":
+        real = params.to_float() if fixed else params
+        A = ARITHMETICS["fixed" if fixed else "float"]
+        loop_gain = [recurrent_loop_gain(A, w if f is None else f) if p.pre == p.post else None
+                     for p, w, f in zip(spec.projections, real.weights, real.feedback)]
+    return Synapses(forward, forward_exp, backward, backward_exp, bias, loop_gain)
 
 
 class Simulator:
@@ -139,6 +145,10 @@ class Simulator:
         check_choice("plasticity", plasticity, PLASTICITY)
         if plasticity == "accumulate" and self.fixed:
             raise ValueError("plasticity='accumulate' is float only; use 'apply' in fixed point")
+        if plasticity != "off" and spec.recurrent_error == "eprop":
+            raise ValueError("recurrent_error='eprop' learns in the fused float trainer only "
+                             "(lava_vle.rules.VLELocal); the simulator runs it with "
+                             "plasticity='off'")
         if not isinstance(record, (list, tuple)):
             raise TypeError(f"record={record!r} must be a list or tuple of names from "
                             f"{RECORDABLE}")
@@ -161,7 +171,7 @@ class Simulator:
         scales = self.dynamics.loss_scale(weight)  # checked once, before any step
         mod = A.modulator(per_step("modulator", modulator, steps, batch, 1.0), "modulator")
         x_in, target = A.to_units(x).astype(dtype), target.astype(dtype)
-        rule = LocalRule(eta, A)
+        rule = LocalRule(eta, A, spec.learning_epoch)
         state = state if state is not None else self.initial_state(batch)
         before = state  # the state one step before ``state`` (sigma-delta message counts)
         updates = self._zero_updates() if plasticity == "accumulate" else None
@@ -172,14 +182,15 @@ class Simulator:
         for t in range(steps):
             new = self.dynamics.step(state, syn, x_in[t], target[t],
                                      scales[t][:, None].astype(dtype))
-            traces = ([rule.trace(e, mod[t]) for e in new.e_breve] if plasticity != "off"
-                      else [None] * spec.n_layers)
+            learns = plasticity != "off" and rule.learns_at(first_step + t)
+            if plasticity != "off":
+                new = self._learning_traces(rule, state, new, mod[t])
             if count_synops:
-                self._count_synops(synops, before, state, new, traces)
-            if plasticity == "accumulate":
-                self._accumulate(traces, state.rates, updates)
-            elif plasticity == "apply":
-                self._apply(rule, traces, state.rates, first_step + t)
+                self._count_synops(synops, before, state, new, learns)
+            if learns and plasticity == "accumulate":
+                self._accumulate(rule, new, updates)
+            elif learns:
+                self._apply(rule, new, first_step + t)
                 syn = synapses_of(spec, self.params)
             before, state = state, new
             outputs.append(state.rates[-1])
@@ -201,19 +212,34 @@ class Simulator:
                          synops=synops)
 
     # --- counts and the local rule ------------------------------------------------
+    @staticmethod
+    def _learning_traces(rule: LocalRule, state: NetworkState, new: NetworkState,
+                         modulator: np.ndarray) -> NetworkState:
+        """``new`` with the learning traces after this step: post traces of
+        ``eta m e_breve(t)``, pre traces of ``r(t-1)`` (from zero at the start)."""
+        post_prev = state.post_trace or [np.zeros_like(e) for e in new.e_breve]
+        pre_prev = state.pre_trace or [np.zeros_like(r) for r in state.rates]
+        post = tuple(rule.filtered(prev, rule.trace(e, modulator))
+                     for prev, e in zip(post_prev, new.e_breve))
+        pre = tuple(rule.filtered(prev, r) for prev, r in zip(pre_prev, state.rates))
+        return replace(new, pre_trace=pre, post_trace=post)
+
     def _count_synops(self, synops: dict, before: NetworkState, state: NetworkState,
-                      new: NetworkState, traces: list) -> None:
-        """Add one step's :func:`effective_synops` of every projection."""
+                      new: NetworkState, learns: bool) -> None:
+        """Add one step's :func:`effective_synops` of every projection (weight
+        updates only at the end of a learning epoch)."""
         spec = self.spec
         carriers = spec.bias_carriers()
         for k, proj in enumerate(spec.projections):
             sd_pre = proj.pre > 0 and spec.layers[proj.pre - 1].sigma_delta > 0
             sd_post = spec.layers[proj.post - 1].error_sigma_delta > 0
             counts = effective_synops(
-                state.rates[proj.pre], state.e_breve[proj.post - 1], traces[proj.post - 1],
+                state.rates[proj.pre], state.e_breve[proj.post - 1],
+                new.post_trace[proj.post - 1] if learns else None,
                 spec.carries_error(proj), carriers[proj.post - 1] == k,
                 before.rates[proj.pre] if sd_pre else None,
-                before.e_breve[proj.post - 1] if sd_post else None)
+                before.e_breve[proj.post - 1] if sd_post else None,
+                new.pre_trace[proj.pre] if learns else None)
             for key, value in counts.items():
                 synops[key] += value
 
@@ -221,24 +247,25 @@ class Simulator:
         return ([np.zeros(w.shape, dtype=np.float64) for w in self.params.weights],
                 [np.zeros(b.shape, dtype=np.float64) for b in self.params.biases])
 
-    def _accumulate(self, traces: list, rates_prev: tuple,
+    def _accumulate(self, rule: LocalRule, new: NetworkState,
                     updates: tuple[list, list]) -> None:
-        """Add this step's ``(dW, db)`` to ``updates`` without applying them."""
+        """Add this epoch's ``(dW, db)`` to ``updates`` without applying them."""
         carriers = self.spec.bias_carriers()
         for k, proj in enumerate(self.spec.projections):
-            updates[0][k] += weight_delta(traces[proj.post - 1], rates_prev[proj.pre])
+            post = rule.epoch_factor(new.post_trace[proj.post - 1])
+            updates[0][k] += weight_delta(post, new.pre_trace[proj.pre])
             if k == carriers[proj.post - 1]:
-                updates[1][proj.post - 1] += bias_delta(traces[proj.post - 1])
+                updates[1][proj.post - 1] += bias_delta(post)
 
-    def _apply(self, rule: LocalRule, traces: list, rates_prev: tuple, step: int) -> None:
+    def _apply(self, rule: LocalRule, new: NetworkState, step: int) -> None:
         """One local update of every projection (and the bias it carries)."""
         weights, biases, exps = self.params.plastic_arrays()
         carriers = self.spec.bias_carriers()
         for k, proj in enumerate(self.spec.projections):
             l = proj.post - 1
             carried = biases[l] if k == carriers[l] else None
-            weights[k], new_bias = rule.apply(weights[k], carried, traces[l],
-                                              rates_prev[proj.pre], exps[k],
+            weights[k], new_bias = rule.apply(weights[k], carried, new.post_trace[l],
+                                              new.pre_trace[proj.pre], exps[k],
                                               fxp.stream_seed(self.seed, k), step)
             if carried is not None:
                 biases[l] = new_bias

@@ -38,7 +38,8 @@ def dense_synaptic_ops(spec: NetworkSpec, steps: int, learning: bool = True) -> 
 def effective_synops(r_pre: np.ndarray, e_post: np.ndarray, trace: Optional[np.ndarray],
                      carries_error: bool, has_bias: bool,
                      r_pre_before: Optional[np.ndarray] = None,
-                     e_post_before: Optional[np.ndarray] = None) -> dict:
+                     e_post_before: Optional[np.ndarray] = None,
+                     pre_trace: Optional[np.ndarray] = None) -> dict:
     """Operations one projection performs in one step, counting only nonzero inputs.
 
     NeuroBench's "effective" synaptic operations: a message of value 0
@@ -47,6 +48,10 @@ def effective_synops(r_pre: np.ndarray, e_post: np.ndarray, trace: Optional[np.n
         forward        = nnz(r_pre(t-1)) * n_post
         error_path     = nnz(e_post(t-1)) * n_pre          (if it carries errors)
         weight_updates = nnz(trace(t)) * (nnz(r_pre(t-1)) + has_bias)   (if learning)
+
+    With learning epochs the update multiplies the post trace ``trace`` with
+    the pre trace (``pre_trace``, default ``r_pre``) and happens only at the
+    end of an epoch: pass ``trace=None`` on the other steps.
 
     Over a sigma-delta link a message is a change: pass the values held one
     step earlier (``r_pre_before``, ``e_post_before``) and the message counts
@@ -63,6 +68,7 @@ def effective_synops(r_pre: np.ndarray, e_post: np.ndarray, trace: Optional[np.n
               "error_path": int(np.count_nonzero(errors)) * n_pre if carries_error else 0,
               "weight_updates": 0}
     if trace is not None:
+        pre = active_pre if pre_trace is None else np.count_nonzero(pre_trace, axis=-1)
         counts["weight_updates"] = int((np.count_nonzero(trace, axis=-1)
-                                        * (active_pre + int(has_bias))).sum())
+                                        * (pre + int(has_bias))).sum())
     return counts

@@ -32,11 +32,12 @@ import numpy as np
 
 from lava_vle.activations import ACTIVATIONS
 from lava_vle.datasets import DATASETS, SequenceDataset, nrmse, one_hot_targets
-from lava_vle.network import FEEDBACK_MODES, NetworkSpec, init_params
+from lava_vle.network import FEEDBACK_MODES, RECURRENT_ERROR_MODES, NetworkSpec, init_params
 from lava_vle.networks import default_network
 from lava_vle.results import write_results
 from lava_vle.rules import make_rule
-from lava_vle.validation import check_bool, check_choice, check_int, check_real, check_threshold
+from lava_vle.validation import (check_bool, check_choice, check_int, check_learning_epoch,
+                                 check_real, check_threshold)
 
 RULES = ("vle", "exact", "bptt")
 OPTIMIZERS = ("adam", "sgd")
@@ -77,6 +78,8 @@ class TrainConfig:
     sigma_delta: float = 0.0
     error_sigma_delta: float = 0.0
     feedback: str = "mirrored"
+    learning_epoch: int = 1
+    recurrent_error: str = "none"
     limit_train: Optional[int] = None
     limit_test: Optional[int] = None
     dataset_kwargs: dict = field(default_factory=dict)
@@ -109,6 +112,13 @@ class TrainConfig:
             raise TypeError(f"dataset_kwargs={self.dataset_kwargs!r} must be a dict")
         if self.carry_state and (self.rule != "vle" or self.precision != "float"):
             raise ValueError("carry_state applies to rule='vle', precision='float' only")
+        check_learning_epoch(self.learning_epoch)
+        check_choice("recurrent_error", self.recurrent_error, RECURRENT_ERROR_MODES)
+        if self.recurrent_error == "eprop" and self.precision != "float":
+            raise ValueError("recurrent_error='eprop' trains in float only "
+                             "(the fused trainer's eligibility traces)")
+        if self.learning_epoch > 1 and self.rule != "vle":
+            raise ValueError(f"learning_epoch={self.learning_epoch} applies to rule='vle' only")
 
     def lr_at(self, epoch: int, train_losses: Sequence[float] = ()) -> float:
         """Learning rate of epoch ``epoch`` (0-based).
@@ -143,9 +153,10 @@ class Trainer:
                                x_test=dataset.x_test[:config.limit_test],
                                y_test=dataset.y_test[:config.limit_test])
         self.config = config
-        self.spec = spec or default_network(dataset, config.precision, config.feedback,
-                                            config.activation, config.sigma_delta,
-                                            config.error_sigma_delta, config.width)
+        self.spec = spec or replace(
+            default_network(dataset, config.precision, config.feedback, config.activation,
+                            config.sigma_delta, config.error_sigma_delta, config.width),
+            learning_epoch=config.learning_epoch, recurrent_error=config.recurrent_error)
         self.rule = make_rule(config.rule, config.precision, self.spec,
                               init_params(self.spec, seed=config.seed), dataset.loss_weight,
                               config.lr, config.optimizer, config.update_interval,

@@ -122,6 +122,16 @@ def check_spiking_or_sigma_delta(spiking: bool, sigma_delta: float, where: str =
         raise ValueError(f"{where}choose spiking or sigma_delta, not both")
 
 
+def check_learning_epoch(value: Any) -> int:
+    """Steps per learning epoch: an integer in 1..4096 (the trace decay 1/N is a
+    12-bit factor)."""
+    numeric = isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_))
+    if not numeric or not float(value).is_integer() or not 1 <= int(value) <= fxp.DECAY_UNITY:
+        raise ValueError(f"learning_epoch={value!r} must be an integer in 1..{fxp.DECAY_UNITY} "
+                         f"(the trace decay 1/N is a {fxp.DECAY_BITS}-bit factor)")
+    return int(value)
+
+
 def check_array(name: str, value: Any) -> np.ndarray:
     """A numeric array (or scalar) as float64; NaN/inf are left to the caller."""
     try:

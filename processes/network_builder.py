@@ -60,6 +60,9 @@ def build_vle_network(spec: NetworkSpec, params: FloatParams, learning_rate: flo
     """
     if not isinstance(spec, NetworkSpec):
         raise TypeError(f"spec must be a lava_vle.network.NetworkSpec, got {type(spec)}")
+    if spec.recurrent_error not in ("loop", "none"):
+        raise ValueError(f"recurrent_error={spec.recurrent_error!r} is not available in the Lava "
+                         "processes (their error paths carry e_breve): use 'loop' or 'none'")
     if not isinstance(params, FloatParams):
         raise TypeError(f"params must be FloatParams (lava_vle.network.init_params), "
                         f"got {type(params).__name__}")
@@ -92,6 +95,7 @@ def build_vle_network(spec: NetworkSpec, params: FloatParams, learning_rate: flo
         syn = PlasticSynapse(weights=params.weights[k], bias=carried, weight_exp=exps[k],
                              learning_rate=learning_rate, feedback=params.feedback[k],
                              seed=fxp.stream_seed(seed, k),
+                             learning_epoch=spec.learning_epoch,
                              sigma_delta_pre=sd_rates[proj.pre],
                              sigma_delta_post=sd_errors[proj.post])
         if proj.pre > 0:

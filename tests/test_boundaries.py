@@ -79,14 +79,16 @@ def test_layer_spec_fields(name, data, precision):
 
 
 NETWORK = dict(n_in=2, dt=0.1, loss="mse", beta=1.0, gamma=0.0, feedback="mirrored",
-               recurrent_error="loop")
+               recurrent_error="loop", learning_epoch=1)
 
 
 @RUN
 @given(st.sampled_from(sorted(NETWORK) + ["layers"]), st.data(),
        st.sampled_from(["float", "fixed"]))
 def test_network_spec_fields(name, data, precision):
-    value = data.draw(SMALL_INTS if name == "n_in" else WILD, label=name)
+    value = data.draw(SMALL_INTS if name == "n_in" else
+                      st.one_of(WILD, st.sampled_from(["none", "stable", "eprop"]))
+                      if name == "recurrent_error" else WILD, label=name)
 
     def call():
         settings = {**NETWORK, "layers": (LayerSpec(3, recurrent=True),
@@ -155,8 +157,8 @@ def test_process_parameters(target, data):
 CONFIG = dict(task="digits", rule="vle", precision="float", epochs=2, batch_size=8, lr=1e-3,
               seed=0, update_interval=5, optimizer="adam", lr_schedule="constant",
               carry_state=False, width=None, activation=None, sigma_delta=0.0,
-              error_sigma_delta=0.0, feedback="mirrored", limit_train=None, limit_test=None,
-              dataset_kwargs={})
+              error_sigma_delta=0.0, feedback="mirrored", learning_epoch=1,
+              recurrent_error="none", limit_train=None, limit_test=None, dataset_kwargs={})
 
 
 @RUN

@@ -228,3 +228,53 @@ def test_init_gain_scales_the_initial_weights_into_a_layer_and_is_validated():
     assert np.abs(params.weights[1]).max() <= 1.0 / np.sqrt(8)
     with pytest.raises(ValueError, match=r"init_gain=0.0 must be a finite number > 0"):
         NetworkSpec(n_in=2, layers=(LayerSpec(3, init_gain=0.0),))
+
+
+def test_learning_epoch_updates_once_per_epoch_close_to_the_per_step_rule_on_slow_inputs():
+    """N = 8: 8x fewer weight updates, each N y x^T from the traces; for inputs
+    slow against the epoch the summed update stays aligned with N = 1's."""
+    base = chain_spec()
+    epochs = NetworkSpec(n_in=base.n_in, layers=base.layers, dt=base.dt, learning_epoch=8)
+    params = init_params(base, seed=1)
+    t = np.arange(256)[:, None, None] * base.dt
+    x = np.sin(0.3 * t + np.arange(3)) * np.ones((1, 2, 1))
+    y = 0.5 * np.cos(0.2 * t[..., :1] + np.arange(2)) * np.ones((1, 2, 1))
+    runs = [Simulator(spec, params).run(x, y, plasticity="accumulate", eta=1.0,
+                                        count_synops=True) for spec in (base, epochs)]
+    ratio = runs[0].synops["weight_updates"] / runs[1].synops["weight_updates"]
+    assert 7.5 < ratio < 8.5
+    for k in range(len(base.projections)):
+        a, b = runs[0].updates[0][k].ravel(), runs[1].updates[0][k].ravel()
+        assert a @ b / np.linalg.norm(a) / np.linalg.norm(b) > 0.9
+        assert not np.allclose(a, b)
+
+
+def test_learning_epoch_is_validated_with_its_range():
+    with pytest.raises(ValueError, match=r"learning_epoch=0 must be an integer in 1\.\.4096"):
+        NetworkSpec(n_in=1, layers=(LayerSpec(1),), learning_epoch=0)
+    with pytest.raises(ValueError, match=r"learning_epoch=2.5"):
+        NetworkSpec(n_in=1, layers=(LayerSpec(1),), learning_epoch=2.5)
+
+
+@pytest.mark.parametrize("precision", ["float", "fixed"])
+def test_stable_recurrent_error_stays_bounded_over_10000_steps_at_lead_gain_16_and_radius_1_5(
+        precision):
+    """The contraction bound of recurrent_loop_gain: LI units with tau_m/tau_r
+    = 15.9 (the largest 16-bit fixed-point gain) in a recurrent layer whose
+    weights have spectral radius 1.5."""
+    spec = NetworkSpec(n_in=2, dt=0.1, recurrent_error="stable", layers=(
+        LayerSpec(12, tau_m=1.59, tau_r=0.1, activation="hard_tanh", recurrent=True),
+        LayerSpec(2, tau_m=0.5, tau_r=0.5, activation="linear")))
+    params = init_params(spec, seed=0)
+    rec = params.weights[1]
+    params.weights[1] = 1.5 * rec / np.abs(np.linalg.eigvals(rec)).max()
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(10_000, 1, 2))
+    y = rng.normal(size=(10_000, 1, 2))
+    run = Simulator(spec, params, precision).run(x, y, record=("e_breve", "v"))
+    unit = 2.0 ** 16 if precision == "fixed" else 1.0  # Q7.16 state integers
+    for name in ("e_breve", "v"):
+        trace = run.trace[name][0] / unit
+        assert np.all(np.isfinite(trace))
+        assert np.abs(trace).max() < 100
+    assert np.abs(run.trace["e_breve"][0] / unit).max() > 0.1  # errors do flow

@@ -20,22 +20,25 @@ def run_fused(spec, params, x, y):
 
     def learn(t, state, rates_pre, rates_before):
         net.output_error(state, y[t], np.ones((batch, 1)))
-        rule.accumulate_stacked(sums, state.e_breve, modulator, rates_pre,
+        rule.accumulate_stacked(sums, rule.trace(state.e_breve, modulator), rates_pre,
                                 None if p.R is None else rates_before, net.recurrent_mask)
 
     outputs, _ = net.run(p, x, errors=True, on_step=learn)
     return outputs, sums[0], net, p
 
 
-@pytest.mark.parametrize("recurrent,spiking,sigma_delta",
-                         [(False, False, 0.0), (True, False, 0.0), (True, True, 0.0),
-                          (True, False, 0.05)],
-                         ids=["feedforward", "recurrent", "recurrent-spiking", "sigma-delta"])
+@pytest.mark.parametrize("recurrent,spiking,sigma_delta,recurrent_error",
+                         [(False, False, 0.0, "loop"), (True, False, 0.0, "loop"),
+                          (True, True, 0.0, "loop"), (True, False, 0.05, "loop"),
+                          (True, False, 0.0, "stable")],
+                         ids=["feedforward", "recurrent", "recurrent-spiking", "sigma-delta",
+                              "recurrent-stable"])
 @pytest.mark.parametrize("feedback", ["mirrored", "random"])
 def test_fused_step_equals_reference_simulator_over_50_steps(recurrent, spiking, sigma_delta,
-                                                             feedback):
+                                                             recurrent_error, feedback):
     spec = NetworkSpec(
         n_in=3, dt=0.1, loss="ce", gamma=0.1, feedback=feedback,
+        recurrent_error=recurrent_error,
         layers=(LayerSpec(6, 1.0, [1, 1, 0.5, 1, 0.3, 1.0], "tanh", recurrent=recurrent,
                           spiking=spiking, sigma_delta=sigma_delta,
                           error_sigma_delta=sigma_delta / 10),

@@ -35,7 +35,7 @@ SEED = 7
 
 
 def three_layer_spec(gamma=0.0, feedback="mirrored", spiking=False, recurrent_error="loop",
-                     sigma_delta=0.0, error_sigma_delta=0.0):
+                     sigma_delta=0.0, error_sigma_delta=0.0, learning_epoch=1):
     """Recurrent LE/LI hidden layer, relu layer, linear output: every code path."""
     return NetworkSpec(
         n_in=2,
@@ -45,7 +45,8 @@ def three_layer_spec(gamma=0.0, feedback="mirrored", spiking=False, recurrent_er
                 LayerSpec(4, tau_m=0.8, tau_r=0.4, activation="relu", spiking=spiking,
                           sigma_delta=sigma_delta, error_sigma_delta=error_sigma_delta),
                 LayerSpec(2, tau_m=0.5, tau_r=0.5, activation="linear")),
-        dt=0.1, gamma=gamma, feedback=feedback, recurrent_error=recurrent_error)
+        dt=0.1, gamma=gamma, feedback=feedback, recurrent_error=recurrent_error,
+        learning_epoch=learning_epoch)
 
 
 def signals(steps):
@@ -92,9 +93,10 @@ def sim_state(result):
 @pytest.mark.parametrize("spec", [three_layer_spec(),
                                   three_layer_spec(gamma=0.5, feedback="random"),
                                   three_layer_spec(spiking=True, recurrent_error="none"),
-                                  three_layer_spec(sigma_delta=0.02, error_sigma_delta=0.002)],
+                                  three_layer_spec(sigma_delta=0.02, error_sigma_delta=0.002),
+                                  three_layer_spec(learning_epoch=8)],
                          ids=["mirrored", "random-feedback-nudged", "spiking-truncated",
-                              "sigma-delta"])
+                              "sigma-delta", "learning-epoch-8"])
 def test_fixed_pt_network_equals_batched_simulator_bit_for_bit_over_200_steps(spec):
     params = init_params(spec, seed=3)
     x, y = signals(200)
@@ -112,6 +114,9 @@ def test_fixed_pt_network_equals_batched_simulator_bit_for_bit_over_200_steps(sp
                 assert np.array_equal(got, want[0]), f"{name}[{l}] differs after {done} steps"
         for k, syn in enumerate(net.synapses):
             assert np.array_equal(syn.weight_acc.get(), sim.params.weight_acc[k]), f"W{k}"
+            proj = spec.projections[k]
+            assert np.array_equal(syn.post_trace.get(), state.post_trace[proj.post - 1][0])
+            assert np.array_equal(syn.pre_trace.get(), state.pre_trace[proj.pre][0])
         carriers = {0: 0, 2: 1, 3: 2}  # projection -> population whose bias it carries
         for k, l in carriers.items():
             assert np.array_equal(net.synapses[k].bias_acc.get(), sim.params.bias_acc[l])
@@ -136,8 +141,9 @@ def test_floating_pt_network_agrees_with_float_simulator_to_1e6():
 
 @pytest.mark.parametrize("precision", ["fixed", "float"])
 @pytest.mark.parametrize("spec", [three_layer_spec(spiking=True, recurrent_error="none"),
-                                  three_layer_spec(sigma_delta=0.02, error_sigma_delta=0.002)],
-                         ids=["spiking", "sigma-delta"])
+                                  three_layer_spec(sigma_delta=0.02, error_sigma_delta=0.002),
+                                  three_layer_spec(learning_epoch=16)],
+                         ids=["spiking", "sigma-delta", "learning-epoch-16"])
 def test_synop_counts_of_lava_runtime_equal_the_simulators(precision, spec):
     params = init_params(spec, seed=3)
     x, y = signals(80)

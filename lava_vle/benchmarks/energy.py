@@ -1,85 +1,125 @@
-"""Energy per training sample: VLE on Loihi-like hardware vs BPTT in software.
+"""Energy per training sample by boundary: VLE on a Loihi-like chip vs BPTT.
 
-Counts come from the benchmark networks (``lava_vle.networks.default_network``):
-MNIST-1D (graded rates, every synapse every step) and spiking delayed XOR,
-whose forward events are measured on a simulated batch (a spike, or an input
-spike, reaches all of its ``n_post`` synapses; zeros send nothing). Per-op
-figures and their sources: :mod:`lava_vle.energy`.
+For the MNIST-1D reference network (graded) and the spiking delayed-XOR
+network (``lava_vle.networks.default_network``) and learning epochs
+``N in {1, 4, 16, 64}``, VLE's operations are measured on a simulated
+training batch (``Simulator.run(count_synops=True)``: synaptic events, weight
+updates once per epoch; messages from the recorded rates and errors), and
+BPTT's on the same batch: forward MACs, the bytes autograd keeps for the
+backward pass, the wall time of one training step here. Figures, sources
+and boundaries: :mod:`lava_vle.energy`.
 
     python -m lava_vle.benchmarks.energy --out results/energy
 """
 from __future__ import annotations
 
 import json
+import time
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Optional, Sequence
 
 import numpy as np
 
-from lava_vle.cli import CommandParser
-from lava_vle.energy import FIGURES, estimate, per_sample_counts
+from lava_vle.cli import CommandParser, at_least
+from lava_vle.energy import (BPTT_BOUNDARIES, FIGURES, BPTTCounts, VLECounts, compare,
+                             figures_table, learning_copies, trace_updates_per_step)
+
+EPOCHS = (1, 4, 16, 64)
 
 
-def spike_events(spec, rates: list, spiking_input: bool) -> float:
-    """Forward events per sample of a run: nonzero messages times fan-out.
-
-    ``rates[l]`` is the (T, B, n) record of what population ``l`` sent;
-    graded populations (not spiking, not a spiking input) count densely.
-    """
-    batch = rates[0].shape[1]
-    events = 0.0
-    for proj in spec.projections:
-        sent = rates[proj.pre]
-        event_driven = (proj.pre == 0 and spiking_input) or \
-            (proj.pre > 0 and spec.layers[proj.pre - 1].spiking)
-        messages = np.count_nonzero(sent) if event_driven else sent.size
-        events += messages * spec.sizes[proj.post]
-    return events / batch
-
-
-def measure(batch: int = 32) -> dict:
-    from lava_vle.datasets import delayed_xor, mnist1d
+def vle_counts(spec, x: np.ndarray, y: np.ndarray, loss_weight: np.ndarray) -> VLECounts:
+    """Operations per sample of one VLE training batch (time-major ``x``, ``y``)."""
     from lava_vle.network import init_params
     from lava_vle.simulator import Simulator
+
+    steps, batch = x.shape[:2]
+    run = Simulator(spec, init_params(spec)).run(
+        x, y, loss_weight=loss_weight, plasticity="accumulate", count_synops=True,
+        record=("rates", "e_breve"))
+    sent = run.trace["rates"] + run.trace["e_breve"]
+    return VLECounts(
+        steps=steps, forward_events=run.synops["forward"] / batch,
+        error_events=run.synops["error_path"] / batch,
+        messages=sum(np.count_nonzero(s) for s in sent) / batch,
+        compartment_updates=2 * sum(spec.sizes[1:]) * steps,
+        trace_updates=trace_updates_per_step(spec) * steps,
+        weight_updates=run.synops["weight_updates"] / batch * learning_copies(spec))
+
+
+def bptt_counts(spec, x: np.ndarray, y: np.ndarray, loss_weight: np.ndarray,
+                repeats: int = 5) -> BPTTCounts:
+    """MACs, trajectory bytes and wall time per sample of one BPTT training step
+    (the fastest of ``repeats``)."""
+    from lava_vle.bptt import trajectory_bytes
+    from lava_vle.network import init_params
+    from lava_vle.rules import BPTT
+    from lava_vle.synops import dense_synaptic_ops
+
+    steps, batch = x.shape[:2]
+    rule = BPTT(spec, init_params(spec), loss_weight, lr=1e-3)
+    loss = lambda out: rule.loss(out, y) / batch  # noqa: E731
+    stored = trajectory_bytes(rule.net, rule.params.arrays(), x, loss)
+    rule.batch(x, y)  # warm-up
+    wall = np.inf
+    for _ in range(repeats):  # the fastest of a few: other work on the machine only slows
+        start = time.perf_counter()
+        rule.batch(x, y)
+        wall = min(wall, time.perf_counter() - start)
+    return BPTTCounts(forward_macs=dense_synaptic_ops(spec, steps)["forward"],
+                      trajectory_bytes=stored / batch, wall_s=wall / batch)
+
+
+def network_rows(name: str, dataset, batch: int) -> dict:
+    """Counts and per-boundary energies of one benchmark network, per learning epoch."""
+    from lava_vle.datasets import one_hot_targets
     from lava_vle.networks import default_network
 
+    index = np.arange(batch)
+    x = np.ascontiguousarray(dataset.x_train[index].transpose(1, 0, 2))
+    y = np.ascontiguousarray(one_hot_targets(dataset, "train", index).transpose(1, 0, 2))
+    spec = default_network(dataset)
+    bptt = bptt_counts(spec, x.astype(np.float32), y.astype(np.float32), dataset.loss_weight)
     rows = {}
-    data = mnist1d()
-    spec = default_network(data)
-    rows["mnist1d (graded)"] = per_sample_counts(spec, data.x_train.shape[1])
-    data = delayed_xor(n_train=batch, n_test=4)
-    spec = default_network(data)
-    run = Simulator(spec, init_params(spec)).run(data.x_train.transpose(1, 0, 2),
-                                                 record=("rates",))
-    events = spike_events(spec, run.trace["rates"], spiking_input=True)
-    rows["delayed-xor (spiking)"] = per_sample_counts(spec, data.x_train.shape[1],
-                                                      forward_events=events)
-    rows["delayed-xor (spiking)"]["dense_forward_events"] = \
-        per_sample_counts(spec, data.x_train.shape[1])["forward_events"]
-    return {name: {"counts": counts, "energy": estimate(counts)} for name, counts in rows.items()}
+    for n in EPOCHS:
+        vle = vle_counts(replace(spec, learning_epoch=n), x, y, dataset.loss_weight)
+        rows[n] = {"vle_counts": asdict(vle), "boundaries": compare(vle, bptt)}
+    return {"network": name, "sizes": list(spec.sizes), "batch": batch,
+            "bptt_counts": asdict(bptt), "by_learning_epoch": rows}
+
+
+def measure(batch: int = 16) -> dict:
+    from lava_vle.datasets import delayed_xor, mnist1d
+
+    return {"figures": figures_table(), "boundaries": BPTT_BOUNDARIES,
+            "networks": [network_rows("MNIST-1D (graded)", mnist1d(), batch),
+                         network_rows("delayed XOR (spiking)", delayed_xor(n_train=batch,
+                                                                           n_test=4), batch)]}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
     parser = CommandParser(prog="lava-vle bench energy", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="results/energy", help="output folder")
+    parser.add_argument("--batch", type=at_least(1), default=16,
+                        help="samples measured per network")
     args = parser.parse_args(argv)
-    results = measure()
+    results = measure(args.batch)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "energy.json").write_text(json.dumps(results, indent=2))
     from lava_vle.plots import plot_energy
 
     plot_energy(results, out / "energy.png")
-    for name, row in results.items():
-        e = row["energy"]
-        print(f"{name}: VLE {e['vle_uj']['nominal']:.1f} uJ "
-              f"({e['vle_uj']['low']:.1f}..{e['vle_uj']['high']:.1f}), BPTT "
-              f"{e['bptt_uj']['nominal']:.1f} uJ ({e['bptt_uj']['low']:.1f}.."
-              f"{e['bptt_uj']['high']:.1f}) per training sample; BPTT/VLE "
-              f"{e['bptt_over_vle']['nominal']:.2f} ({e['bptt_over_vle']['low']:.2f}.."
-              f"{e['bptt_over_vle']['high']:.2f})")
+    for net in results["networks"]:
+        print(f"{net['network']}: BPTT/VLE per boundary (nominal, low..high)")
+        for n, row in net["by_learning_epoch"].items():
+            cells = [f"{b} {r['bptt_over_vle']['nominal']:.2g} "
+                     f"({r['bptt_over_vle']['low']:.2g}..{r['bptt_over_vle']['high']:.2g})"
+                     for b, r in row["boundaries"].items()]
+            print(f"  N={n:>3}: " + "; ".join(cells))
     for key, fig in FIGURES.items():
-        print(f"  {key}: {fig.nominal_pj:g} pJ ({fig.low_pj:.3g}..{fig.high_pj:.3g}); {fig.source}")
+        print(f"  {key}: {fig.nominal:g} {fig.unit} ({fig.low:.3g}..{fig.high:.3g}), "
+              f"{fig.label}; {fig.source}")
     print(f"wrote {out}/energy.json and .png")
     return results
 

@@ -48,12 +48,12 @@ class AbstractPlasticSynapseModel(PyLoihiProcessModel):
         self.seed = proc_params["seed"]
         self.unit_modulator = self.A.modulator(np.ones(1))
         # read from the Var every step, converted again only when it changes
-        self.local_rule = Derived(lambda eta: LocalRule(float(eta[0]), self.A))
+        epoch = proc_params["learning_epoch"]
+        self.local_rule = Derived(lambda eta: LocalRule(float(eta[0]), self.A, epoch))
 
     def run_spk(self) -> None:
         A = self.A
         forward, bias, backward = self._paths()
-        carries_error = bool(self.e_out.csp_ports)
         self.a_out.send(synaptic_drive(A, forward, self.exp, bias if self.has_bias else None,
                                        self.r_pre))
         self.e_out.send(A.backward(backward, self.feedback_exp if self.has_feedback
@@ -61,24 +61,38 @@ class AbstractPlasticSynapseModel(PyLoihiProcessModel):
         r_pre, e_post = received(self, "s_in"), self.e_in.recv()
         modulator = self.m_in.recv() if self.m_in.csp_ports else self.unit_modulator
         rule = self.local_rule(self.learning_rate)
-        learning = self.learning_rate[0] > 0
-        trace = rule.trace(e_post[None, :], modulator) if learning else None
-        counts = effective_synops(
-            self.r_pre[None, :], self.e_post[None, :], trace, carries_error, self.has_bias,
-            self.r_pre_before[None, :] if self.proc_params["sigma_delta_pre"] else None,
-            self.e_post_before[None, :] if self.proc_params["sigma_delta_post"] else None)
-        self.synops[:] += [counts["forward"], counts["error_path"], counts["weight_updates"]]
-        if learning:
+        learns = self.learning_rate[0] > 0 and self._update_traces(rule, e_post, modulator)
+        self._count_synops(rule if learns else None)
+        if learns:
             weights, bias = self._plastic()
-            new_w, new_b = rule.apply(weights, bias if self.has_bias else None, trace,
-                                           self.r_pre[None, :], self.exp, self.seed,
-                                           self.time_step)
+            new_w, new_b = rule.apply(weights, bias if self.has_bias else None,
+                                      self.post_trace[None, :], self.pre_trace[None, :],
+                                      self.exp, self.seed, self.time_step)
             weights[:] = new_w
             if self.has_bias:
                 bias[:] = new_b
             self._after_update()
         self.r_pre_before[:], self.e_post_before[:] = self.r_pre, self.e_post
         self.r_pre[:], self.e_post[:] = r_pre, e_post
+
+    def _update_traces(self, rule: LocalRule, e_post: np.ndarray, modulator: np.ndarray) -> bool:
+        """Post trace of ``eta m e_post(t)``, pre trace of ``r_pre(t-1)``; whether
+        this step ends a learning epoch."""
+        self.post_trace[:] = rule.filtered(self.post_trace,
+                                           rule.trace(e_post[None, :], modulator)[0])
+        self.pre_trace[:] = rule.filtered(self.pre_trace, self.r_pre)
+        return rule.learns_at(self.time_step)
+
+    def _count_synops(self, rule) -> None:
+        """Add this step's effective operations; updates only when ``rule`` learns now."""
+        counts = effective_synops(
+            self.r_pre[None, :], self.e_post[None, :],
+            None if rule is None else rule.epoch_factor(self.post_trace)[None, :],
+            bool(self.e_out.csp_ports), self.has_bias,
+            self.r_pre_before[None, :] if self.proc_params["sigma_delta_pre"] else None,
+            self.e_post_before[None, :] if self.proc_params["sigma_delta_post"] else None,
+            self.pre_trace[None, :])
+        self.synops[:] += [counts["forward"], counts["error_path"], counts["weight_updates"]]
 
     def _plastic(self):
         return self.weights, self.bias
@@ -107,6 +121,8 @@ class PyPlasticSynapseModelFloat(AbstractPlasticSynapseModel):
     e_post: np.ndarray = LavaPyType(np.ndarray, float)
     r_pre_before: np.ndarray = LavaPyType(np.ndarray, float)
     e_post_before: np.ndarray = LavaPyType(np.ndarray, float)
+    pre_trace: np.ndarray = LavaPyType(np.ndarray, float)
+    post_trace: np.ndarray = LavaPyType(np.ndarray, float)
 
 
 @implements(proc=PlasticSynapse, protocol=LoihiProtocol)
@@ -126,6 +142,8 @@ class PyPlasticSynapseModelFixed(AbstractPlasticSynapseModel):
     e_post: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.STATE_BITS)
     r_pre_before: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.MAX_PAYLOAD_BITS)
     e_post_before: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.STATE_BITS)
+    pre_trace: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.STATE_BITS)
+    post_trace: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.STATE_BITS)
 
     def __init__(self, proc_params) -> None:
         super().__init__(proc_params)

@@ -10,7 +10,8 @@ from lava.magma.core.process.variable import Var
 
 from lava_vle import fixed_point as fxp
 from lava_vle.processes._validation import ValidatedProcess
-from lava_vle.validation import check_bool, check_finite, check_int, check_real
+from lava_vle.validation import (check_bool, check_finite, check_int, check_learning_epoch,
+                                 check_real)
 
 
 class PlasticSynapse(ValidatedProcess):
@@ -25,6 +26,11 @@ class PlasticSynapse(ValidatedProcess):
         e_out   = B^T e_post(t-1)                       error path, to the pre dendrites
         W      += eta * m(t) * e_post(t) r_pre(t-1)^T   local three-factor rule
         b      += eta * m(t) * e_post(t)
+
+    With ``learning_epoch = N > 1`` the synapse keeps traces
+    ``y += (eta m e_post(t) - y) / N`` and ``x += (r_pre(t-1) - x) / N`` and
+    learns once per epoch (``time_step % N == 0``, Lava's ``t_epoch``):
+    ``W += N y x^T``, ``b += N y`` (see ``lava_vle.plasticity``).
 
     ``B = W`` (mirrored weights: the error path reads the same synapses, so
     it stays equal under the same local rule) unless a fixed random
@@ -57,6 +63,8 @@ class PlasticSynapse(ValidatedProcess):
         r_pre_before, e_post_before the step before (sigma-delta counts).
     synops : (3,) effective synaptic operations so far: forward, error path,
         weight updates (``lava_vle.synops.effective_synops``; int64).
+    pre_trace, post_trace : (n_pre,), (n_post,) learning traces x and y
+        (real / Q7.16 signed 24-bit); equal to r_pre and eta m e_post for N = 1.
     learning_rate : (1,) eta, real in both models (fixed_pt converts it to an
         8-bit mantissa and 5-bit shift when it changes); ``set`` it between
         runs to change or stop learning.
@@ -71,6 +79,7 @@ class PlasticSynapse(ValidatedProcess):
         mantissa and 5-bit shift.
     feedback : fixed random (n_post, n_pre) feedback matrix, or None (mirrored).
     seed : 32-bit seed of the stochastic-rounding hash (fixed_pt).
+    learning_epoch : steps per learning epoch N, 1..4096 (1: learn every step).
     headroom : growth room of the default exponent for learning.
     sigma_delta_pre, sigma_delta_post : the presynaptic rates / postsynaptic
         errors arrive over sigma-delta links; ``synops`` then counts changes
@@ -80,7 +89,7 @@ class PlasticSynapse(ValidatedProcess):
     def __init__(self, *, weights: np.ndarray, bias: ty.Optional[np.ndarray] = None,
                  weight_exp: ty.Optional[int] = None, learning_rate: float = 0.0,
                  feedback: ty.Optional[np.ndarray] = None, seed: int = 0,
-                 headroom: float = 2.0, sigma_delta_pre: bool = False,
+                 headroom: float = 2.0, learning_epoch: int = 1, sigma_delta_pre: bool = False,
                  sigma_delta_post: bool = False, name: ty.Optional[str] = None,
                  log_config: ty.Optional[LogConfig] = None) -> None:
         weights = check_finite("weights", weights)
@@ -108,6 +117,7 @@ class PlasticSynapse(ValidatedProcess):
         bias_acc = fxp.quantize_weights(bias, weight_exp, fxp.ACC_FRAC_BITS, "bias")
         super().__init__(weights=weights, has_bias=has_bias, weight_exp=weight_exp,
                          has_feedback=has_feedback,
+                         learning_epoch=check_learning_epoch(learning_epoch),
                          feedback_exp=feedback_exp, seed=int(seed),
                          sigma_delta_pre=check_bool("sigma_delta_pre", sigma_delta_pre),
                          sigma_delta_post=check_bool("sigma_delta_post", sigma_delta_post),
@@ -131,3 +141,5 @@ class PlasticSynapse(ValidatedProcess):
         self.e_post_before = Var(shape=(n_post,), init=0)
         self.synops = Var(shape=(3,), init=0)
         self.learning_rate = Var(shape=(1,), init=float(learning_rate))
+        self.pre_trace = Var(shape=(n_pre,), init=0)
+        self.post_trace = Var(shape=(n_post,), init=0)

@@ -63,7 +63,6 @@ def at_least(minimum: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(
                 f"{text!r} is not an integer >= {minimum}") from None
 
-    parse.__name__ = f"integer >= {minimum}"
     return parse
 
 

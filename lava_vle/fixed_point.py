@@ -268,12 +268,13 @@ def choose_weight_exp(max_abs_weight: float, headroom: float = 1.0,
 
 
 def check_weight_exp(weight_exp: int) -> int:
-    """Validate a weight exponent (one integer) and return it as int."""
-    if np.ndim(weight_exp) != 0:
+    """Validate a weight exponent (one integer, or a Var's one-element array)
+    and return it as int."""
+    if np.size(weight_exp) != 1:
         raise FixedPointRangeError(f"weight_exp={weight_exp!r} must be one integer in "
                                    f"{WEIGHT_EXP_MIN}..{WEIGHT_EXP_MAX}")
     check_int_range("weight_exp", weight_exp, WEIGHT_EXP_MIN, WEIGHT_EXP_MAX)
-    return int(weight_exp)
+    return int(np.reshape(weight_exp, -1)[0])
 
 
 def quantize_weights(weights: np.ndarray, weight_exp: int, extra_frac_bits: int = 0,

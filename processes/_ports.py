@@ -6,8 +6,14 @@ declares (``precision``): Q7.16 state values (rates, errors, targets; 1.0 =
 finite real numbers. :func:`received` reads a port and checks its data where
 it enters, every step, so a bad value stops the run with a message naming
 the process, the port and the units it expects instead of turning into a
-silent 0 or NaN. Errors raised here surface from ``run()`` through
-:func:`lava_vle.processes.stopping`.
+silent 0 or NaN.
+
+A model that raises before it has sent its messages of the step leaves its
+neighbours waiting for them, and Lava's ``run()`` then never returns. So a
+violation is only noted (:func:`port_error`; the model computes the step on
+zeros) and raised by :func:`raise_port_error`, which every model calls after
+its last send: Lava then reports it from ``run()``, and
+:func:`lava_vle.processes.stopping` raises it as itself.
 """
 from __future__ import annotations
 
@@ -50,18 +56,35 @@ def note_non_integer_sources(proc: AbstractProcess, port: str, outer_port: ty.An
 
 
 def received(model: ty.Any, port: str, range_checked: bool = True) -> np.ndarray:
-    """``model.<port>.recv()``, checked against the port's contract.
+    """``model.<port>.recv()``, checked against the port's contract; zeros
+    (and a noted error) if it breaks it.
 
     ``range_checked=False`` leaves the range to the model (an input it
     saturates explicitly, such as a neuron's summed ``a_in``).
     """
     data = getattr(model, port).recv()
     lava_type = getattr(type(model), port)
-    if np.issubdtype(np.dtype(lava_type.d_type), np.integer):
-        _check_fixed(model, port, data, lava_type.precision if range_checked else None)
-    else:
-        _check_float(model, port, data)
+    try:
+        if np.issubdtype(np.dtype(lava_type.d_type), np.integer):
+            _check_fixed(model, port, data, lava_type.precision if range_checked else None)
+        else:
+            _check_float(model, port, data)
+    except ValueError as err:
+        port_error(model, err)
+        return np.zeros(data.shape, dtype=lava_type.d_type)
     return data
+
+
+def port_error(model: ty.Any, error: Exception) -> None:
+    """Note ``error`` (the first of the step) for :func:`raise_port_error`."""
+    model.__dict__.setdefault("_port_error", error)
+
+
+def raise_port_error(model: ty.Any) -> None:
+    """Raise the error noted this step; call it after the model's last send."""
+    error = model.__dict__.pop("_port_error", None)
+    if error is not None:
+        raise error
 
 
 def port_label(model: ty.Any, port: str) -> str:

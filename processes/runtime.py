@@ -5,12 +5,16 @@ for their answer. After an exception inside ``run()`` (a process model that
 raised in ``run_spk``, a source with bad data, Ctrl-C) the services have
 exited, so ``stop()`` waits forever, and so does the garbage collector that
 calls it; the shared-memory segments of every channel stay allocated until
-the interpreter is killed. :func:`stopping` ends such a runtime itself.
+the interpreter is killed. Worse, a model that raises before it has sent its
+messages of the step leaves its neighbours waiting for them, and ``run()``
+itself never returns. :func:`stopping` watches the workers during the block
+and ends such a runtime itself.
 """
 from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
+import signal
 import threading
 import time
 from multiprocessing.shared_memory import SharedMemory
@@ -19,6 +23,12 @@ from typing import Any, Iterator, Optional, Union
 from lava.magma.core.process.process import AbstractProcess
 
 TEARDOWN_TIMEOUT_S = 10.0  # a failed run is torn down within this time
+WORKER_GRACE_S = 2.0  # a worker dead this long during the block: run() will not return
+WATCH_INTERVAL_S = 0.2
+
+
+class WorkerExited(RuntimeError):
+    """A Lava worker process exited during a run that did not return."""
 
 
 @contextlib.contextmanager
@@ -38,12 +48,20 @@ def stopping(*procs: AbstractProcess, timeout: float = TEARDOWN_TIMEOUT_S
     process model's own exception (e.g. a port-contract error) is raised
     instead, from it, with the worker's traceback as a note.
 
+    In the main thread a watchdog checks the workers every 0.2 s while the
+    block runs: a worker that has been dead for 2 s means ``run()`` will not
+    return (its neighbours wait for its messages), so the watchdog
+    interrupts the main thread with :class:`WorkerExited` (through SIGUSR1,
+    whose handler it installs for the block), and the block ends as above.
+
     Yields the process, or the tuple of processes when given several.
     """
     if not procs or not all(isinstance(p, AbstractProcess) for p in procs):
         raise TypeError(f"stopping() takes Lava processes, got {procs!r}")
+    watchdog = _Watchdog(procs)
     try:
-        yield procs[0] if len(procs) == 1 else procs
+        with watchdog:
+            yield procs[0] if len(procs) == 1 else procs
     except BaseException as failure:
         cause = model_error(procs)
         for runtime in _runtimes(procs):
@@ -113,6 +131,44 @@ def _runtimes(procs: tuple) -> list:
         if proc.runtime is not None:
             found[id(proc.runtime)] = proc.runtime
     return list(found.values())
+
+
+class _Watchdog:
+    """Interrupts the main thread when a worker of ``procs``' runtime has
+    exited while the block still runs (see :func:`stopping`); does nothing
+    outside the main thread, where no signal handler can be installed."""
+
+    def __init__(self, procs: tuple):
+        self.procs = procs
+        self.active = threading.current_thread() is threading.main_thread()
+        self.done = threading.Event()
+
+    def __enter__(self) -> None:
+        if self.active:
+            self.previous = signal.signal(signal.SIGUSR1, self._interrupt)
+            self.thread = threading.Thread(target=self._watch, daemon=True)
+            self.thread.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.active:
+            self.done.set()  # before anything else: no interrupt from now on
+            self.thread.join()
+            signal.signal(signal.SIGUSR1, self.previous)
+
+    def _interrupt(self, signum: int, frame: Any) -> None:
+        if not self.done.is_set():
+            raise WorkerExited("a Lava worker process exited during the run, which would "
+                               "never return")
+
+    def _watch(self) -> None:
+        dead_since: Optional[float] = None
+        while not self.done.wait(WATCH_INTERVAL_S):
+            dead = any(not actor._is_done and actor.exitcode is not None
+                       for runtime in _runtimes(self.procs) for actor in _actors(runtime))
+            dead_since = (dead_since or time.monotonic()) if dead else None
+            if dead_since is not None and time.monotonic() - dead_since > WORKER_GRACE_S:
+                signal.pthread_kill(threading.main_thread().ident, signal.SIGUSR1)
+                return
 
 
 def _healthy(runtime: Any) -> bool:

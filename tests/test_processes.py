@@ -267,16 +267,18 @@ with stopping(net):
     print("during", len(os.listdir("/dev/shm")))
 """
 
-# A process whose model raises in run_spk at step 3. Run with ``-c`` from an
-# empty folder: Lava looks for process models in the folder of the script.
+# A process whose model raises in run_spk at step 3, after sending its message
+# of the step (Lava's own error path ends run()) or before it (its receiver
+# waits forever: run() returns only through stopping()'s watchdog). Run with
+# ``-c`` from an empty folder: Lava looks for models in the script's folder.
 FAILING_RUN_SCRIPT = """
 import multiprocessing, os, time
 import numpy as np
 from lava.magma.core.decorator import implements, requires, tag
 from lava.magma.core.model.py.model import PyLoihiProcessModel
-from lava.magma.core.model.py.ports import PyInPort
+from lava.magma.core.model.py.ports import PyInPort, PyOutPort
 from lava.magma.core.model.py.type import LavaPyType
-from lava.magma.core.process.ports.ports import InPort
+from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.process import AbstractProcess
 from lava.magma.core.resources import CPU
 from lava.magma.core.run_conditions import RunSteps
@@ -290,21 +292,29 @@ class Failing(AbstractProcess):
     def __init__(self):
         super().__init__()
         self.a_in = InPort(shape=(2,))
+        self.s_out = OutPort(shape=(2,))
 
 @implements(proc=Failing, protocol=LoihiProtocol)
 @requires(CPU)
 @tag("floating_pt")
 class PyFailingModel(PyLoihiProcessModel):
     a_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
+    s_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
 
     def run_spk(self):
-        self.a_in.recv()
+        after = os.environ["RAISE"] == "after sending"
+        if after:
+            self.s_out.send(self.a_in.recv())
         if self.time_step == 3:
             raise ArithmeticError("failing at step 3")
+        if not after:
+            self.s_out.send(self.a_in.recv())
 
-failing, dense = Failing(), Dense(weights=np.eye(2), num_message_bits=24)
+failing = Failing()
+dense, downstream = (Dense(weights=np.eye(2), num_message_bits=24) for _ in range(2))
 RingBuffer(data=np.ones((2, 10))).s_out.connect(dense.s_in)
 dense.a_out.connect(failing.a_in)
+failing.s_out.connect(downstream.s_in)
 cfg = Loihi2SimCfg(select_tag="floating_pt")
 try:
     with stopping(failing):
@@ -347,10 +357,13 @@ def test_a_stopped_lava_run_frees_its_shared_memory_in_a_private_dev_shm():
 
 
 @needs_private_dev_shm
+@pytest.mark.parametrize("when", ["after sending", "before sending"])
 def test_a_failed_lava_run_is_torn_down_within_10_s_with_its_error_and_no_shared_memory_left(
-        tmp_path):
-    """lava-nc's own stop() hangs after an exception in run(); stopping()
-    raises the model's error, leaves no worker and frees every segment."""
+        tmp_path, monkeypatch, when):
+    """lava-nc's own stop() hangs after an exception in run(), and run()
+    itself when the model had not sent its message; stopping() raises the
+    model's error, leaves no worker and frees every segment."""
+    monkeypatch.setenv("RAISE", when)
     report = in_private_dev_shm(FAILING_RUN_SCRIPT, cwd=tmp_path)
     assert report["error"] == "failing at step 3"
     assert int(report["during"]) > 0, "the run used no shared memory: nothing was checked"
@@ -391,6 +404,21 @@ def test_port_contracts_stop_the_run_naming_process_port_and_units(case, select_
                      external_modulator=case == "m_in unconnected")
     with pytest.raises(error, match=message):
         run_network(net, x, y, select_tag)
+
+
+def test_a_var_set_out_of_the_fixed_pt_range_ends_the_next_run_with_its_error():
+    """The neuron raises before it sends (its synapses then wait forever in
+    Lava); stopping()'s watchdog ends the run with the model's error."""
+    net = VLENetwork(spec=SMALL, learning_rate=0.01)
+    x = fxp.to_state(np.full((2, 10), 0.5)).astype(np.int32)
+    cfg = Loihi2SimCfg(select_tag="fixed_pt")
+    RingBuffer(data=x).s_out.connect(net.s_in)
+    RingBuffer(data=np.zeros((2, 10), np.int32)).s_out.connect(net.target_in)
+    with pytest.raises(FixedPointRangeError, match=r"tau_m/tau_r=100 is not representable"):
+        with stopping(net):
+            net.run(condition=RunSteps(3), run_cfg=cfg)
+            net.procs.neuron1.tau_m.set(np.full(3, 100.0))
+            net.run(condition=RunSteps(3), run_cfg=cfg)
 
 
 def test_a_floating_pt_port_warns_once_about_values_only_q7_16_integers_reach():

@@ -14,7 +14,7 @@ from lava_vle.arithmetic import FixedArithmetic, FloatArithmetic
 from lava_vle.dynamics import (neuron_input, representation_neuron, sent_rate,
                                sigma_delta_threshold)
 from lava_vle.processes._derived import Derived
-from lava_vle.processes._ports import received
+from lava_vle.processes._ports import raise_port_error, received
 from lava_vle.processes.vle_neuron.process import VLENeuron
 
 
@@ -45,6 +45,7 @@ class AbstractVLENeuronModel(PyLoihiProcessModel):
                                             self.threshold)
         self.u[:], self.u_breve[:], self.r[:] = u, u_breve, rate
         self.s_out.send(self.r)
+        raise_port_error(self)
 
 
 @implements(proc=VLENeuron, protocol=LoihiProtocol)

@@ -83,15 +83,15 @@ def steps_per_second(build: Callable, spec: NetworkSpec, steps: int, fixed: bool
     from lava.magma.core.run_conditions import RunSteps
     from lava.magma.core.run_configs import Loihi2SimCfg
 
+    from lava_vle.processes import stopping
+
     proc, count = build(spec, steps + 10, fixed)
     cfg = Loihi2SimCfg(select_tag="fixed_pt" if fixed else "floating_pt")
-    try:
+    with stopping(proc):
         proc.run(condition=RunSteps(10), run_cfg=cfg)  # compile and warm up
         start = time.perf_counter()
         proc.run(condition=RunSteps(steps), run_cfg=cfg)
         elapsed = time.perf_counter() - start
-    finally:
-        proc.stop()
     return steps / elapsed, count
 
 

@@ -1,15 +1,19 @@
 """The ``lava-vle`` command line.
 
     lava-vle train --task digits --rule vle|exact|bptt --precision float|fixed
-    lava-vle report results/           markdown table of the training runs in a folder
+    lava-vle sweep --task digits --seeds 3 --grid lr=1e-3,3e-3 --out results/sweep
+                                       every grid point x seed a training run, on Ray
+    lava-vle report results/           markdown table of the training runs (or the sweep) in a folder
     lava-vle demo                      train a small VLE network, float and fixed point
     lava-vle bench gradient-quality    local rule vs exact gradient (JSON + plot)
     lava-vle bench lava-speed          Lava runtime steps/s vs stock LIF + Dense
     lava-vle bench train-speed         VLE vs BPTT samples/s and memory
     lava-vle bench energy              energy per training sample, VLE vs BPTT
+    lava-vle bench learning-engine     VLE on stock LearningDense vs our learning-epoch rule
 
-A user error (a bad option, a damaged checkpoint, an unwritable folder) is
-one line on stderr and exit status 2; a diverged run exits with 1.
+A user error (a bad option, a damaged checkpoint, an unwritable folder, a
+missing optional package) is one line on stderr and exit status 2; a
+diverged run exits with 1.
 """
 from __future__ import annotations
 
@@ -17,17 +21,22 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Optional, Sequence
 
 import numpy as np
 
 from lava_vle.datasets import DATASETS
 from lava_vle.validation import check_int
 
+if TYPE_CHECKING:
+    from lava_vle.train import TrainConfig
+
+
 BENCHMARKS = {"gradient-quality": "lava_vle.benchmarks.gradient_quality",
               "lava-speed": "lava_vle.benchmarks.lava_speed",
               "train-speed": "lava_vle.benchmarks.train_speed",
               "energy": "lava_vle.benchmarks.energy",
+              "learning-engine": "lava_vle.benchmarks.learning_engine",
               "slayer-xor": "lava_vle.benchmarks.slayer_xor"}
 
 
@@ -70,18 +79,14 @@ def demo(epochs: int = 20, steps: int = 400) -> dict:
     """Teacher-student demo: the local VLE rule learns online, no backward pass."""
     from tqdm import tqdm
 
-    from lava_vle.network import LayerSpec, NetworkSpec
     from lava_vle.simulator import Simulator
     from lava_vle.synops import dense_synaptic_ops
-    from lava_vle.tasks import teacher_student
+    from lava_vle.tasks import demo_spec, demo_task
 
     check_int("epochs", epochs, 1)
     check_int("steps", steps, 1)
-    spec = NetworkSpec(n_in=2, layers=(LayerSpec(16, tau_m=1.0, tau_r=1.0, activation="hard_tanh"),
-                                       LayerSpec(16, tau_m=1.0, tau_r=0.5, activation="hard_tanh"),
-                                       LayerSpec(2, tau_m=1.0, tau_r=1.0, activation="linear")),
-                       dt=0.1, loss="mse")
-    ts = teacher_student(spec, steps=steps, batch=1, seed=0, teacher_gain=1.5)
+    spec = demo_spec()
+    ts = demo_task(spec, steps)
     print(f"VLE network 2 -> 16 -> 16 -> 2 ({spec.n_parameters()} parameters), dt={spec.dt}, "
           f"{steps} steps per epoch; task: reproduce a fixed teacher network's output")
     summary = {}
@@ -102,28 +107,86 @@ def demo(epochs: int = 20, steps: int = 400) -> dict:
     return summary
 
 
-def train(args: argparse.Namespace) -> dict:
-    """``lava-vle train``: one training run with progress, checkpoints and results."""
-    from lava_vle.datasets import load_dataset
-    from lava_vle.train import TrainConfig, TrainingDiverged, fit
+def add_train_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
+    """Add the options of one training run (``train`` and ``sweep`` share them);
+    return them (``sweep --grid`` keys must name one of them)."""
+    add = parser.add_argument
+    return [
+        add("--task", required=True, choices=sorted(DATASETS), metavar="TASK",
+            help=f"the benchmark task: {', '.join(sorted(DATASETS))}"),
+        add("--rule", default="vle", choices=["vle", "exact", "bptt"],
+            help="VLE's local rule, its exact (adjoint) gradient, or BPTT"),
+        add("--precision", default="float", choices=["float", "fixed"],
+            help="float, or Loihi-2 fixed point (the integer local rule)"),
+        add("--epochs", type=int, default=10,
+            help="number of epochs (with --resume: the total, done ones included)"),
+        add("--batch-size", type=int, default=100, help="sequences per batch"),
+        add("--lr", type=float, default=1e-3,
+            help="learning rate of the batch-mean update (Adam/SGD in float; fixed "
+                 "point: the integer local rule with eta = lr / batch size)"),
+        add("--update-interval", type=int, default=50,
+            help="VLE float: optimiser step every N time steps (1 = every step)"),
+        add("--optimizer", default="adam", choices=["adam", "sgd"],
+            help="float rules (fixed point always uses its integer SGD)"),
+        add("--lr-schedule", default="constant", choices=["constant", "cosine", "plateau"],
+            help="per-epoch learning rate: constant, cosine decay towards 0, or "
+                 "halved after 3 epochs without a lower train loss"),
+        add("--carry-state", action="store_true",
+            help="VLE float: each batch runs on from the previous batch's final "
+                 "state instead of from rest (as the GLE reference does)"),
+        add("--width", type=int,
+            help="hidden width of the MNIST-1D network (default 53; 89: 41,128 parameters)"),
+        add("--feedback", default="mirrored", choices=["mirrored", "random"],
+            help="error path: the forward weights transposed, or fixed random "
+                 "matrices (feedback alignment)"),
+        add("--recurrent-error", default="none", choices=["loop", "none", "stable", "eprop"],
+            help="how recurrent layers get errors and learn (see NetworkSpec)"),
+        add("--learning-epoch", type=int, default=1,
+            help="VLE: synapses keep pre/post traces and change once every N time "
+                 "steps, as the Loihi 2 learning engine (1 = every step)"),
+        add("--sigma-delta", type=float, default=0.0,
+            help="sigma-delta threshold of the hidden layers' rates"),
+        add("--error-sigma-delta", type=float, default=0.0,
+            help="sigma-delta threshold of the hidden layers' errors"),
+        add("--activation", choices=["tanh", "hard_tanh", "relu"],
+            help="hidden activation (default tanh; fixed point: hard_tanh)"),
+        add("--seed", type=int, default=0,
+            help="seed of the initial weights and the shuffling (0..2**32-1)"),
+        add("--data-dir", help="folder of the MNIST IDX files (smnist tasks)"),
+        add("--limit-train", type=int, help="use only the first N training samples"),
+        add("--limit-test", type=int, help="use only the first N test samples"),
+    ]
+
+
+def train_config(args: argparse.Namespace) -> TrainConfig:
+    """The :class:`~lava_vle.train.TrainConfig` of parsed training options (the one
+    place that maps options to a configuration, for ``train`` and ``sweep``)."""
+    from lava_vle.train import TrainConfig
 
     dataset_kwargs = {}
     if args.data_dir:
         if "smnist" not in args.task:
             raise ValueError(f"--data-dir applies to the smnist tasks only, not {args.task!r}")
         dataset_kwargs["directory"] = args.data_dir
-    config = TrainConfig(task=args.task, rule=args.rule, precision=args.precision,
-                         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                         seed=args.seed, update_interval=args.update_interval,
-                         optimizer=args.optimizer, lr_schedule=args.lr_schedule,
-                         carry_state=args.carry_state, width=args.width,
-                         activation=args.activation,
-                         sigma_delta=args.sigma_delta, error_sigma_delta=args.error_sigma_delta,
-                         feedback=args.feedback, learning_epoch=args.learning_epoch,
-                         recurrent_error=args.recurrent_error,
-                         limit_train=args.limit_train,
-                         limit_test=args.limit_test, dataset_kwargs=dataset_kwargs)
-    dataset = load_dataset(args.task, **dataset_kwargs)
+    return TrainConfig(task=args.task, rule=args.rule, precision=args.precision,
+                       epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                       seed=args.seed, update_interval=args.update_interval,
+                       optimizer=args.optimizer, lr_schedule=args.lr_schedule,
+                       carry_state=args.carry_state, width=args.width,
+                       activation=args.activation,
+                       sigma_delta=args.sigma_delta, error_sigma_delta=args.error_sigma_delta,
+                       feedback=args.feedback, learning_epoch=args.learning_epoch,
+                       recurrent_error=args.recurrent_error, limit_train=args.limit_train,
+                       limit_test=args.limit_test, dataset_kwargs=dataset_kwargs)
+
+
+def train(args: argparse.Namespace) -> dict:
+    """``lava-vle train``: one training run with progress, checkpoints and results."""
+    from lava_vle.datasets import load_dataset
+    from lava_vle.train import TrainingDiverged, fit
+
+    config = train_config(args)
+    dataset = load_dataset(args.task, **config.dataset_kwargs)
     out = Path(args.out or f"results/{args.task}-{args.rule}-{args.precision}")
     print(f"{args.task}: {len(dataset.x_train)} train / {len(dataset.x_test)} test sequences "
           f"of {dataset.x_train.shape[1]} steps; rule {args.rule}, {args.precision}; -> {out}")
@@ -150,13 +213,17 @@ def train(args: argparse.Namespace) -> dict:
 
 
 def report(folder: str) -> None:
-    """``lava-vle report``: the table of the runs in ``folder``; a results.json
-    that cannot be read is named on stderr and skipped."""
-    from lava_vle.report import collect, markdown
+    """``lava-vle report``: the table of the runs (or the sweep) in ``folder``;
+    a results.json that cannot be read is named on stderr and skipped."""
+    from lava_vle.report import SWEEP_SUMMARY, collect, markdown, table
 
     root = Path(folder)
     if not root.is_dir():
-        raise FileNotFoundError(f"{root} is not a folder (of run folders with results.json)")
+        raise FileNotFoundError(f"{root} is not a folder (of run folders with results.json, "
+                                "or a sweep)")
+    if (root / SWEEP_SUMMARY).exists():
+        print(table(root))
+        return
     skipped: list[str] = []
     rows = collect(root, skipped)
     for problem in skipped:
@@ -166,57 +233,36 @@ def report(folder: str) -> None:
     print(markdown(rows))
 
 
-def build_parser() -> CommandParser:
+def sweep(args: argparse.Namespace, options: list[argparse.Action],
+          configure: Callable[[list[str]], TrainConfig]) -> dict:
+    """``lava-vle sweep``: every grid point x seed a training run on Ray; the
+    results over seeds in ``--out`` (see :mod:`lava_vle.sweep`)."""
+    from lava_vle.report import sweep_markdown
+    from lava_vle.sweep import make_trials, run_sweep
+
+    try:
+        trials = make_trials(args.grid, args.seeds, args.seed, options, configure)
+        summary = run_sweep(trials, args.out, args.address, args.cpus_per_trial,
+                            args.gpus_per_trial)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: finished trials and the others' checkpoints are kept in "
+              f"{args.out}; rerun the same command to continue")
+        raise SystemExit(130)
+    print(sweep_markdown(summary))
+    print(f"wrote {args.out}/summary.json, summary.csv, summary.md, summary.png")
+    if summary["unfinished"]:
+        raise SystemExit(f"lava-vle sweep: {len(summary['unfinished'])} trials did not finish "
+                         f"({', '.join(summary['unfinished'])}); see the lines above")
+    return summary
+
+
+def build_parser() -> tuple[CommandParser, list[argparse.Action]]:
+    """The ``lava-vle`` parser and the training options ``sweep --grid`` may vary."""
     parser = CommandParser(prog="lava-vle", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p_train = sub.add_parser("train", help="train a benchmark task",
                              description="Train a benchmark task; a checkpoint every epoch.")
-    p_train.add_argument("--task", required=True, choices=sorted(DATASETS), metavar="TASK",
-                         help=f"the benchmark task: {', '.join(sorted(DATASETS))}")
-    p_train.add_argument("--rule", default="vle", choices=["vle", "exact", "bptt"],
-                         help="VLE's local rule, its exact (adjoint) gradient, or BPTT")
-    p_train.add_argument("--precision", default="float", choices=["float", "fixed"],
-                         help="float, or Loihi-2 fixed point (the integer local rule)")
-    p_train.add_argument("--epochs", type=int, default=10,
-                         help="number of epochs (with --resume: the total, done ones included)")
-    p_train.add_argument("--batch-size", type=int, default=100, help="sequences per batch")
-    p_train.add_argument("--lr", type=float, default=1e-3,
-                         help="learning rate of the batch-mean update (Adam/SGD in float; fixed "
-                              "point: the integer local rule with eta = lr / batch size)")
-    p_train.add_argument("--update-interval", type=int, default=50,
-                         help="VLE float: optimiser step every N time steps (1 = every step)")
-    p_train.add_argument("--optimizer", default="adam", choices=["adam", "sgd"],
-                         help="float rules (fixed point always uses its integer SGD)")
-    p_train.add_argument("--lr-schedule", default="constant",
-                         choices=["constant", "cosine", "plateau"],
-                         help="per-epoch learning rate: constant, cosine decay towards 0, or "
-                              "halved after 3 epochs without a lower train loss")
-    p_train.add_argument("--carry-state", action="store_true",
-                         help="VLE float: each batch runs on from the previous batch's final "
-                              "state instead of from rest (as the GLE reference does)")
-    p_train.add_argument("--width", type=int,
-                         help="hidden width of the MNIST-1D network (default 53; 89: 41,128 "
-                              "parameters)")
-    p_train.add_argument("--feedback", default="mirrored", choices=["mirrored", "random"],
-                         help="error path: the forward weights transposed, or fixed random "
-                              "matrices (feedback alignment)")
-    p_train.add_argument("--recurrent-error", default="none",
-                         choices=["loop", "none", "stable", "eprop"],
-                         help="how recurrent layers get errors and learn (see NetworkSpec)")
-    p_train.add_argument("--learning-epoch", type=int, default=1,
-                         help="VLE: synapses keep pre/post traces and change once every N time "
-                              "steps, as the Loihi 2 learning engine (1 = every step)")
-    p_train.add_argument("--sigma-delta", type=float, default=0.0,
-                         help="sigma-delta threshold of the hidden layers' rates")
-    p_train.add_argument("--error-sigma-delta", type=float, default=0.0,
-                         help="sigma-delta threshold of the hidden layers' errors")
-    p_train.add_argument("--activation", choices=["tanh", "hard_tanh", "relu"],
-                         help="hidden activation (default tanh; fixed point: hard_tanh)")
-    p_train.add_argument("--seed", type=int, default=0,
-                         help="seed of the initial weights and the shuffling (0..2**32-1)")
-    p_train.add_argument("--data-dir", help="folder of the MNIST IDX files (smnist tasks)")
-    p_train.add_argument("--limit-train", type=int, help="use only the first N training samples")
-    p_train.add_argument("--limit-test", type=int, help="use only the first N test samples")
+    add_train_options(p_train)
     p_train.add_argument("--out", help="results folder (default results/TASK-RULE-PRECISION)")
     p_train.add_argument("--resume", action="store_true",
                          help="continue the checkpoint in --out (same settings, --epochs may "
@@ -225,15 +271,33 @@ def build_parser() -> CommandParser:
                          help="discard the checkpoint and results.json in --out and start again")
     p_train.add_argument("--quiet", action="store_true",
                          help="no progress bars (they only show on a terminal anyway)")
+    p_sweep = sub.add_parser("sweep", help="train every grid point x seed on Ray; "
+                                           "statistics over the seeds",
+                             description="Train every grid point x seed on Ray; statistics "
+                                         "over the seeds.")
+    sweep_options = add_train_options(p_sweep)
+    p_sweep.add_argument("--grid", nargs="+", action="extend", default=[], metavar="KEY=V1,V2",
+                         help="train every combination of these values of training options "
+                              "(e.g. lr=1e-3,3e-3 batch-size=16,32; flags: true,false)")
+    p_sweep.add_argument("--seeds", type=at_least(1), default=3,
+                         help="seeds per grid point: --seed, --seed + 1, ...")
+    p_sweep.add_argument("--out", required=True,
+                         help="sweep folder: NAME/seed-SEED per trial, summary.json/.csv/.md/.png")
+    p_sweep.add_argument("--address", help="join the Ray cluster at this address (default: "
+                                           "start Ray on this machine)")
+    p_sweep.add_argument("--cpus-per-trial", type=float, default=1.0,
+                         help="CPUs Ray reserves per trial")
+    p_sweep.add_argument("--gpus-per-trial", type=float, default=0.0,
+                         help="GPU share Ray reserves per trial (0.25: four trials per GPU)")
     p_demo = sub.add_parser("demo", help="train a small VLE network (float and fixed point)",
                             description=demo.__doc__)
     p_demo.add_argument("--epochs", type=at_least(1), default=20, help="training epochs")
     p_demo.add_argument("--steps", type=at_least(1), default=400, help="time steps per epoch")
     p_report = sub.add_parser("report", help="markdown table of training results",
-                              description="Markdown table of the runs (*/results.json) in a "
-                                          "folder.")
+                              description="Markdown table of the runs (*/results.json) or of "
+                                          "the sweep (summary.json) in a folder.")
     p_report.add_argument("folder", nargs="?", default="results",
-                          help="folder holding one folder per run")
+                          help="folder holding one folder per run, or a sweep folder")
     p_bench = sub.add_parser("bench", help="run a benchmark script",
                              usage="lava-vle bench NAME [ARGS ...]",
                              description="Run a benchmark; lava-vle bench NAME --help shows its "
@@ -242,15 +306,19 @@ def build_parser() -> CommandParser:
                          help=f"one of {', '.join(sorted(BENCHMARKS))}")
     p_bench.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS",
                          help="arguments of the benchmark")
-    return parser
+    return parser, sweep_options
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser, sweep_options = build_parser()
     args = parser.parse_args(argv)
     try:
         if args.command == "train":
             train(args)
+        elif args.command == "sweep":
+            sweep(args, sweep_options,
+                  lambda extra: train_config(parser.parse_args([*argv, *extra])))
         elif args.command == "report":
             report(args.folder)
         elif args.command == "demo":
@@ -259,7 +327,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             import importlib
 
             importlib.import_module(BENCHMARKS[args.name]).main(args.args)
-    except (ValueError, OSError) as err:  # bad settings, data, checkpoints, folders
+    except (ValueError, OSError, ImportError) as err:  # settings, data, files, packages
         parser.exit(2, f"lava-vle {args.command}: error: {' '.join(str(err).split())}\n")
 
 

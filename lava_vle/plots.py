@@ -198,3 +198,69 @@ def plot_recurrent_cosines(results: dict, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def plot_learning_engine(results: dict, path: Path) -> None:
+    """Output MSE per epoch (engine vs our learning-epoch rule, and the floating_pt
+    variants) and the engine's forward weight distance from ours."""
+    plt = _pyplot()
+    fig, (ax_mse, ax_dist) = plt.subplots(1, 2, figsize=(11, 4))
+    epochs = np.arange(results["epochs"] + 1)
+    styles = {"float": "tab:blue", "fixed": "tab:orange"}
+    for precision, row in results["precisions"].items():
+        colour = styles.get(precision)
+        ax_mse.semilogy(epochs, row["simulator_mse"], "o-", color=colour,
+                        label=f"our learning-epoch rule, {precision}")
+        ax_mse.semilogy(epochs, row["engine_mse"], "s--", color=colour,
+                        label=f"learning engine, {precision}")
+        ax_dist.plot(epochs, row["forward_weight_distance"], "s--", color=colour,
+                     label=f"||W_engine - W_ours|| / ||W_ours||, {precision}")
+        ax_dist.plot(epochs, np.mean(row["forward_half_drift"], axis=1), "^:", color=colour,
+                     label=f"engine ||W+ - W-|| / ||W+||, {precision}")
+    variants = results.get("variants_float", {})
+    labels = {"simulator_sampled_traces_mse": ("our rule, both traces sampled (float)",
+                                               "tab:green"),
+              "engine_filtered_post_trace_mse": ("engine, our filtered y (float)", "tab:purple"),
+              "engine_learned_error_path_mse": ("engine, error path learned (float)", "tab:red")}
+    for key, (label, colour) in labels.items():
+        if key in variants:
+            ax_mse.semilogy(epochs, variants[key], ":", color=colour, label=label)
+    if "engine_learned_error_path_half_drift" in variants:
+        drift = np.array(variants["engine_learned_error_path_half_drift"])
+        ax_dist.plot(epochs, drift.mean(axis=1), ":", color="tab:red",
+                     label="learned error path: ||W_e+ - W_e-|| / ||W_e+|| (float)")
+    ax_mse.set_xlabel("epoch (0: frozen)")
+    ax_mse.set_ylabel("output MSE")
+    ax_mse.legend(fontsize=7)
+    ax_dist.set_xlabel("epoch (0: frozen)")
+    ax_dist.set_ylabel("relative weight distance")
+    ax_dist.legend(fontsize=7)
+    fig.suptitle(f"{results['task']}\nstock LearningDense + Loihi3FLearningRule (t_epoch = "
+                 f"{results['learning_epoch']}) vs our rule (learning_epoch = "
+                 f"{results['learning_epoch']}), {results['steps_per_epoch']} steps per epoch",
+                 fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_sweep_curves(summary: dict, path: Path) -> None:
+    """Test metric per epoch of each sweep configuration: mean over its seeds,
+    shaded +/- one standard deviation; one panel per metric."""
+    plt = _pyplot()
+    metrics = sorted({c["metric"] for c in summary["configurations"]})
+    fig, axes = plt.subplots(1, len(metrics), figsize=(6 * len(metrics), 4), squeeze=False)
+    for ax, metric in zip(axes[0], metrics):
+        for i, c in enumerate(c for c in summary["configurations"] if c["metric"] == metric):
+            curve = c["curve"]
+            mean, std = np.array(curve["mean"]), np.array(curve["std"])
+            ax.plot(curve["epoch"], mean, "o-", color=f"C{i}", label=f"{c['name']} (n={c['n']})")
+            ax.fill_between(curve["epoch"], mean - std, mean + std, color=f"C{i}", alpha=0.2)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(f"test {metric}")
+        ax.legend(fontsize=7)
+    fig.suptitle("Sweep: mean +/- std over seeds")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

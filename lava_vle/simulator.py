@@ -180,17 +180,13 @@ class Simulator:
         synops = {"forward": 0, "error_path": 0, "weight_updates": 0} if count_synops else None
         syn = synapses_of(spec, self.params)
         for t in range(steps):
-            new = self.dynamics.step(state, syn, x_in[t], target[t],
-                                     scales[t][:, None].astype(dtype))
+            new = self.step(state, syn, x_in[t], target[t], scales[t][:, None].astype(dtype),
+                            mod[t], None if plasticity == "off" else rule, first_step + t,
+                            updates)
             learns = plasticity != "off" and rule.learns_at(first_step + t)
-            if plasticity != "off":
-                new = self._learning_traces(rule, state, new, mod[t])
             if count_synops:
                 self._count_synops(synops, before, state, new, learns)
-            if learns and plasticity == "accumulate":
-                self._accumulate(rule, new, updates)
-            elif learns:
-                self._apply(rule, new, first_step + t)
+            if learns and plasticity == "apply":
                 syn = synapses_of(spec, self.params)
             before, state = state, new
             outputs.append(state.rates[-1])
@@ -210,6 +206,31 @@ class Simulator:
                          trace={name: [np.stack(layer) for layer in zip(*steps_)]
                                 for name, steps_ in trace.items()},
                          synops=synops)
+
+    def step(self, state: NetworkState, syn: Synapses, x_now: np.ndarray, target: np.ndarray,
+             scale: np.ndarray, modulator: Optional[np.ndarray] = None,
+             rule: Optional[LocalRule] = None, step: int = 1,
+             updates: Optional[tuple[list, list]] = None) -> NetworkState:
+        """One time step of :meth:`run`, numbered ``step`` (from 1, Lava's time_step).
+
+        :meth:`VLEDynamics.step` from ``state`` with the synapses ``syn``, the
+        input ``x_now``, ``target`` and ``scale`` (``beta w_t``) in the
+        arithmetic's units; with a ``rule``, the learning traces of
+        ``eta m(t) e_breve_post(t)`` and ``r_pre(t-1)`` (``modulator`` m(t) per
+        sample), and at the end of a learning epoch the update
+        ``dW_k = N y x^T`` of every projection: applied to ``self.params``, or
+        added to ``updates`` when given (``plasticity='accumulate'``). After an
+        applied update, read the synapses again (:func:`synapses_of`).
+        """
+        new = self.dynamics.step(state, syn, x_now, target, scale)
+        if rule is None:
+            return new
+        new = self._learning_traces(rule, state, new, modulator)
+        if rule.learns_at(step) and updates is not None:
+            self._accumulate(rule, new, updates)
+        elif rule.learns_at(step):
+            self._apply(rule, new, step)
+        return new
 
     # --- counts and the local rule ------------------------------------------------
     @staticmethod

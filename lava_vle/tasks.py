@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lava_vle.network import FloatParams, NetworkSpec, init_params
+from lava_vle.network import FloatParams, LayerSpec, NetworkSpec, init_params
 from lava_vle.simulator import Simulator
 
 
@@ -24,6 +24,20 @@ def smooth_inputs(steps: int, batch: int, n_in: int, dt: float, seed: int = 0,
     amp = rng.uniform(0.5, 1.0, size=(1, batch, n_in, n_modes))
     signal = (amp * np.sin(2 * np.pi * freq * t + phase)).sum(-1)
     return signal / np.abs(signal).max(axis=0, keepdims=True)
+
+
+def demo_spec(learning_epoch: int = 1) -> NetworkSpec:
+    """The ``lava-vle demo`` network: 2 -> 16 (LE) -> 16 (tau_r = tau_m / 2) -> 2 (linear),
+    hard_tanh hidden layers, MSE, dt = 0.1."""
+    return NetworkSpec(n_in=2, layers=(LayerSpec(16, tau_m=1.0, tau_r=1.0, activation="hard_tanh"),
+                                       LayerSpec(16, tau_m=1.0, tau_r=0.5, activation="hard_tanh"),
+                                       LayerSpec(2, tau_m=1.0, tau_r=1.0, activation="linear")),
+                       dt=0.1, loss="mse", learning_epoch=learning_epoch)
+
+
+def demo_task(spec: NetworkSpec, steps: int = 400) -> "TeacherStudent":
+    """The ``lava-vle demo`` task: one sequence of ``steps``, teacher gain 1.5, seed 0."""
+    return teacher_student(spec, steps=steps, batch=1, seed=0, teacher_gain=1.5)
 
 
 @dataclass

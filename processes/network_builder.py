@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 from lava_vle import fixed_point as fxp
 from lava_vle.network import FixedParams, FloatParams, NetworkSpec
+from lava_vle.processes._validation import network
 from lava_vle.processes.error_dendrite.process import ErrorDendrite
 from lava_vle.processes.neuromodulator.process import Neuromodulator
 from lava_vle.processes.output_error.process import OutputError
 from lava_vle.processes.plastic_synapse.process import PlasticSynapse
 from lava_vle.processes.vle_neuron.process import VLENeuron
-from lava_vle.validation import check_bool, check_int, check_real
 
 
 @dataclass
@@ -49,28 +49,9 @@ class VLENetworkProcesses:
         return procs
 
 
-def build_vle_network(spec: NetworkSpec, params: FloatParams, learning_rate: float = 0.0,
-                      seed: int = 0, modulator: float = 1.0,
-                      external_modulator: bool = False,
-                      headroom: float = 2.0) -> VLENetworkProcesses:
-    """Create and connect neurons, dendrites, plastic synapses, output error, broadcast.
-
-    Raises ValueError / TypeError (FixedPointRangeError for a value no Loihi
-    register holds) naming the parameter, before creating any process.
-    """
-    if not isinstance(spec, NetworkSpec):
-        raise TypeError(f"spec must be a lava_vle.network.NetworkSpec, got {type(spec)}")
-    if spec.recurrent_error not in ("loop", "none"):
-        raise ValueError(f"recurrent_error={spec.recurrent_error!r} is not available in the Lava "
-                         "processes (their error paths carry e_breve): use 'loop' or 'none'")
-    if not isinstance(params, FloatParams):
-        raise TypeError(f"params must be FloatParams (lava_vle.network.init_params), "
-                        f"got {type(params).__name__}")
-    fxp.learning_rate_to_fixed(learning_rate, "learning_rate")
-    check_int("seed", seed, 0, 2**32 - 1, "32-bit unsigned")
-    fxp.modulator_to_fixed(check_real("modulator", modulator), "modulator")
-    check_bool("external_modulator", external_modulator)
-    exps = FixedParams.from_float(spec, params, headroom).weight_exp
+def build_populations(spec: NetworkSpec) -> tuple[list[VLENeuron], list[ErrorDendrite]]:
+    """One VLE neuron population and its error dendrites per layer, connected
+    (``phi'`` to the dendrite; the error back onto the membrane when gamma > 0)."""
     neurons, dendrites = [], []
     for layer in spec.layers:
         tau_m, tau_r = layer.time_constants()
@@ -84,6 +65,30 @@ def build_vle_network(spec: NetworkSpec, params: FloatParams, learning_rate: flo
             dendrite.e_out.connect(neuron.nudge_in)
         neurons.append(neuron)
         dendrites.append(dendrite)
+    return neurons, dendrites
+
+
+def build_output_error(spec: NetworkSpec, output: VLENeuron,
+                       dendrite: ErrorDendrite) -> OutputError:
+    """The target error of the output population, fed to its error dendrite."""
+    output_error = OutputError(shape=(spec.n_out,), loss=spec.loss, beta=spec.beta)
+    output.s_out.connect(output_error.r_in)
+    output_error.e_out.connect(dendrite.e_in)
+    return output_error
+
+
+def build_vle_network(spec: NetworkSpec, params: FloatParams, learning_rate: float = 0.0,
+                      seed: int = 0, modulator: float = 1.0,
+                      external_modulator: bool = False,
+                      headroom: float = 2.0) -> VLENetworkProcesses:
+    """Create and connect neurons, dendrites, plastic synapses, output error, broadcast.
+
+    Raises ValueError / TypeError (FixedPointRangeError for a value no Loihi
+    register holds) naming the parameter, before creating any process.
+    """
+    network(spec, params, learning_rate, seed, modulator, external_modulator)
+    exps = FixedParams.from_float(spec, params, headroom).weight_exp
+    neurons, dendrites = build_populations(spec)
     broadcast = Neuromodulator(value=modulator, external=external_modulator)
     carriers = spec.bias_carriers()
     # sigma-delta links by population: rates (pre side) and errors (post side)
@@ -106,8 +111,6 @@ def build_vle_network(spec: NetworkSpec, params: FloatParams, learning_rate: flo
         dendrites[proj.post - 1].e_out.connect(syn.e_in)
         broadcast.m_out.connect(syn.m_in)
         synapses.append(syn)
-    output_error = OutputError(shape=(spec.n_out,), loss=spec.loss, beta=spec.beta)
-    neurons[-1].s_out.connect(output_error.r_in)
-    output_error.e_out.connect(dendrites[-1].e_in)
+    output_error = build_output_error(spec, neurons[-1], dendrites[-1])
     inputs = [syn for syn, proj in zip(synapses, spec.projections) if proj.pre == 0]
     return VLENetworkProcesses(neurons, dendrites, synapses, inputs, output_error, broadcast)

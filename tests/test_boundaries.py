@@ -126,7 +126,7 @@ PROCESSES = {
     "Neuromodulator": dict(value=1.0, external=False),
     "OutputError": dict(shape=(2,), loss="mse", beta=1.0),
     "VLENetwork": dict(spec=SPEC, params=None, learning_rate=0.01, seed=0, modulator=1.0,
-                       external_modulator=False),
+                       external_modulator=False, fused=False),
 }
 
 

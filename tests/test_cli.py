@@ -46,7 +46,7 @@ def test_a_user_error_is_one_line_on_stderr_with_exit_status_2(argv, message, tm
 
 
 def test_help_shows_a_text_and_the_default_of_every_option(capsys):
-    parser = build_parser()
+    parser = build_parser()[0]
     subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     for name, sub in subparsers.choices.items():
         for action in sub._actions:

@@ -66,12 +66,20 @@ def test_train_speed_benchmark_measures_both_rules_and_bptt_memory_grows(tmp_pat
     assert (tmp_path / "train_speed.png").stat().st_size > 10_000
 
 
-def test_energy_benchmark_writes_json_plot_and_counts_fewer_spiking_messages(tmp_path):
+def test_energy_benchmark_reports_every_boundary_and_fewer_updates_with_learning_epochs(tmp_path):
     from lava_vle.benchmarks import energy
+    from lava_vle.datasets import delayed_xor
+    from lava_vle.networks import default_network
+    from lava_vle.synops import dense_synaptic_ops
 
-    results = energy.main(["--out", str(tmp_path)])
-    xor = results["delayed-xor (spiking)"]["counts"]
-    assert 0 < xor["forward_events"] < xor["dense_forward_events"]
+    results = energy.main(["--out", str(tmp_path), "--batch", "4", "--learning-epochs", "1", "64"])
+    mnist, xor = results["networks"]
+    rows = mnist["by_learning_epoch"]
+    assert set(rows[1]["boundaries"]) == {"A", "B", "C", "D"}
+    assert rows[64]["vle_counts"]["weight_updates"] < rows[1]["vle_counts"]["weight_updates"] / 16
+    assert mnist["bptt_counts"]["trajectory_bytes"] > 0
+    dense = dense_synaptic_ops(default_network(delayed_xor(n_train=4, n_test=4)), 130)["forward"]
+    assert 0 < xor["by_learning_epoch"][1]["vle_counts"]["forward_events"] < dense  # spikes
     assert (tmp_path / "energy.png").stat().st_size > 10_000
     assert json.loads((tmp_path / "energy.json").read_text()).keys() == results.keys()
 

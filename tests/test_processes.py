@@ -241,10 +241,15 @@ def test_processes_reject_bad_parameters_with_named_ranges():
 def test_lava_speed_benchmark_reports_both_precisions(tmp_path):
     from lava_vle.benchmarks import lava_speed
 
-    results = lava_speed.main(["--out", str(tmp_path), "--steps", "30", "--hidden", "4"])
+    results = lava_speed.main(["--out", str(tmp_path), "--steps", "30", "--hidden", "4",
+                               "--fused-width", "4", "--chunks", "3"])
     for row in results["results"].values():
         assert row["vle_steps_per_s"] > 0 and row["stock_steps_per_s"] > 0
         assert row["processes"][0] == row["processes"][1]
+    assert results["fused"]["sizes"] == [1, 4, 4, 4, 4, 4, 4, 10]
+    for precision, row in results["fused"]["results"].items():
+        assert row["ratio_fused_over_composed"] == results["ratio_fused_over_composed"][precision]
+        assert row["ratio_fused_over_composed"] > 1 and row["processes"] == [25, 3]
     assert (tmp_path / "lava_speed.png").stat().st_size > 5_000
 
 

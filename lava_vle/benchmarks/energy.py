@@ -70,7 +70,7 @@ def bptt_counts(spec, x: np.ndarray, y: np.ndarray, loss_weight: np.ndarray,
                       trajectory_bytes=stored / batch, wall_s=wall / batch)
 
 
-def network_rows(name: str, dataset, batch: int) -> dict:
+def network_rows(name: str, dataset, batch: int, epochs: Sequence[int] = EPOCHS) -> dict:
     """Counts and per-boundary energies of one benchmark network, per learning epoch."""
     from lava_vle.datasets import one_hot_targets
     from lava_vle.networks import default_network
@@ -81,20 +81,20 @@ def network_rows(name: str, dataset, batch: int) -> dict:
     spec = default_network(dataset)
     bptt = bptt_counts(spec, x.astype(np.float32), y.astype(np.float32), dataset.loss_weight)
     rows = {}
-    for n in EPOCHS:
+    for n in epochs:
         vle = vle_counts(replace(spec, learning_epoch=n), x, y, dataset.loss_weight)
         rows[n] = {"vle_counts": asdict(vle), "boundaries": compare(vle, bptt)}
     return {"network": name, "sizes": list(spec.sizes), "batch": batch,
             "bptt_counts": asdict(bptt), "by_learning_epoch": rows}
 
 
-def measure(batch: int = 16) -> dict:
+def measure(batch: int = 16, epochs: Sequence[int] = EPOCHS) -> dict:
     from lava_vle.datasets import delayed_xor, mnist1d
 
     return {"figures": figures_table(), "boundaries": BPTT_BOUNDARIES,
-            "networks": [network_rows("MNIST-1D (graded)", mnist1d(), batch),
-                         network_rows("delayed XOR (spiking)", delayed_xor(n_train=batch,
-                                                                           n_test=4), batch)]}
+            "networks": [network_rows("MNIST-1D (graded)", mnist1d(), batch, epochs),
+                         network_rows("delayed XOR (spiking)",
+                                      delayed_xor(n_train=batch, n_test=4), batch, epochs)]}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
@@ -102,8 +102,10 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     parser.add_argument("--out", default="results/energy", help="output folder")
     parser.add_argument("--batch", type=at_least(1), default=16,
                         help="samples measured per network")
+    parser.add_argument("--learning-epochs", type=at_least(1), nargs="+", default=list(EPOCHS),
+                        help="learning epochs N to count")
     args = parser.parse_args(argv)
-    results = measure(args.batch)
+    results = measure(args.batch, args.learning_epochs)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "energy.json").write_text(json.dumps(results, indent=2))

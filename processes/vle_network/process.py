@@ -7,27 +7,38 @@ from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.process import AbstractProcess, LogConfig
 from lava.proc.monitor.process import Monitor
 
-from lava_vle.activations import get_activation
-from lava_vle.network import FloatParams, NetworkSpec, init_params
+from lava_vle.network import FloatParams, NetworkSpec
 from lava_vle.processes._ports import label_port
-from lava_vle.processes._validation import ValidatedProcess
-from lava_vle.processes.network_builder import build_vle_network
-from lava_vle.validation import check_int
+from lava_vle.processes._validation import ValidatedProcess, network
+from lava_vle.processes.fused_vle_network.process import (FusedVarReader, declare_fused_vars,
+                                                           fused_var_values)
+from lava_vle.processes.network_builder import VLENetworkProcesses, build_vle_network
+from lava_vle.validation import check_bool
 
 
-class VLENetwork(ValidatedProcess):
+class VLENetwork(FusedVarReader, ValidatedProcess):
     """A layered (optionally recurrent) VLE network that learns online.
 
     The constructor builds its children with :func:`build_vle_network`: one
     :class:`VLENeuron` and :class:`ErrorDendrite` per population, one
     :class:`PlasticSynapse` per projection, an :class:`OutputError` and a
-    :class:`Neuromodulator`, connected; its model
-    (:class:`SubVLENetworkModel`) connects them to the network's ports. The
-    children are ``net.procs.neuron1``, ``net.procs.synapse0``,
-    ``net.procs.output_error`` ... (see ``VLENetworkProcesses.named``), also
-    before the first run: ``get``/``set`` their Vars between runs, and probe
-    them with a ``Monitor`` attached before the first run (Lava compiles a
-    graph once; a probe attached later raises at the next ``run``).
+    :class:`Neuromodulator`, connected (the default: the structure that maps
+    to a chip); its model (:class:`SubVLENetworkModel`) connects them to the
+    network's ports. The children are ``net.procs.neuron1``,
+    ``net.procs.synapse0``, ``net.procs.output_error`` ... (see
+    ``VLENetworkProcesses.named``), also before the first run: ``get``/``set``
+    their Vars between runs, and probe them with a ``Monitor`` attached
+    before the first run (Lava compiles a graph once; a probe attached later
+    raises at the next ``run``).
+
+    With ``fused=True`` it builds one :class:`FusedVLENetwork` instead, a
+    leaf process that steps the whole network in one process model (the
+    batched simulator's single step, bit for bit the composed fixed_pt
+    network, many times faster in the Lava CPU runtime). The same run
+    configurations select its floating_pt / fixed_pt model. Its flat Vars
+    appear on this process (``net.weight_acc``, ``net.u``, ...; see
+    :class:`FusedVLENetwork`), and ``net.read("weight_acc")`` splits one per
+    projection or population.
 
     Ports
     -----
@@ -50,36 +61,39 @@ class VLENetwork(ValidatedProcess):
     seed : seed of the initial weights (if drawn) and of stochastic rounding.
     modulator : constant third factor m when not external.
     external_modulator : take m(t) from ``m_in``.
+    fused : run the whole network in one process (see above).
     """
 
     def __init__(self, *, spec: NetworkSpec, params: ty.Optional[FloatParams] = None,
                  learning_rate: float = 0.0, seed: int = 0, modulator: float = 1.0,
-                 external_modulator: bool = False, name: ty.Optional[str] = None,
+                 external_modulator: bool = False, fused: bool = False,
+                 name: ty.Optional[str] = None,
                  log_config: ty.Optional[LogConfig] = None) -> None:
-        if not isinstance(spec, NetworkSpec):
-            raise TypeError(f"spec must be a lava_vle.network.NetworkSpec, got {type(spec)}")
-        for layer in spec.layers:
-            get_activation(layer.activation, fixed_point=True)
-        check_int("seed", seed, 0, 2**32 - 1, "32-bit unsigned")
-        params = init_params(spec, seed) if params is None else params
-        network = build_vle_network(spec, params, learning_rate, seed, modulator,
-                                    external_modulator)
-        super().__init__(spec=spec, external_modulator=bool(external_modulator), name=name,
-                         log_config=log_config)
+        params = network(spec, params, learning_rate, seed, modulator, external_modulator)
+        check_bool("fused", fused)
+        children = None if fused else build_vle_network(spec, params, learning_rate, seed,
+                                                        modulator, external_modulator)
+        super().__init__(spec=spec, params=params, learning_rate=float(learning_rate),
+                         seed=int(seed), modulator=float(modulator),
+                         external_modulator=bool(external_modulator), fused=bool(fused),
+                         name=name, log_config=log_config)
         self.s_in = InPort(shape=(spec.n_in,))
         self.target_in = InPort(shape=(spec.n_out,))
         self.m_in = InPort(shape=(1,))
         self.s_out = OutPort(shape=(spec.n_out,))
-        self.network = network
-        for syn in network.input_synapses:
-            label_port(syn, "s_in", "VLENetwork.s_in")
-        label_port(network.output_error, "target_in", "VLENetwork.target_in")
-        label_port(network.modulator, "m_in", "VLENetwork.m_in")
-        self.register_sub_procs(network.named())
+        self.network: ty.Optional[VLENetworkProcesses] = children
+        if fused:
+            declare_fused_vars(self, fused_var_values(spec, params, learning_rate))
+        else:
+            label_inputs(self, children.input_synapses, children.output_error,
+                         children.modulator)
+            self.register_sub_procs(children.named())
 
     def attached(self) -> ty.List[AbstractProcess]:
         """Processes outside the network connected directly to its children
         (a ``Monitor`` probing them, or a process spliced in)."""
+        if self.network is None:
+            return []
         members = set(self.network.named().values()) | {self}
         found = []
         for child in members - {self}:
@@ -102,6 +116,15 @@ class VLENetwork(ValidatedProcess):
                     "a graph once; attach probes before the first run, or build the processes "
                     "with lava_vle.processes.network_builder.build_vle_network")
         super().run(*args, **kwargs)
+
+
+def label_inputs(net: VLENetwork, inputs: ty.List[AbstractProcess], target: AbstractProcess,
+                 modulator: AbstractProcess) -> None:
+    """Name the children's input ports as the network's in contract errors."""
+    for child in inputs:
+        label_port(child, "s_in", "VLENetwork.s_in")
+    label_port(target, "target_in", "VLENetwork.target_in")
+    label_port(modulator, "m_in", "VLENetwork.m_in")
 
 
 def adoptable(proc: AbstractProcess) -> bool:

@@ -1,0 +1,286 @@
+"""``lava-vle sweep``: training runs over a grid of options and seeds, on Ray.
+
+Every grid point x seed is a :class:`Trial`, an independent run of
+:func:`lava_vle.train.fit` in its own folder ``OUT/NAME/seed-SEED`` (with
+its own checkpoints), scheduled as a Ray task. Without an address Ray starts
+in-process on this machine (as many CPUs as this process may use); with one
+it joins a running cluster, and ``OUT`` must then be a folder every node
+sees at the same path. Running the same sweep again skips the finished
+trials (``results.json`` of the same configuration), resumes the interrupted
+ones from their last checkpoint, and starts no Ray at all when nothing is
+left to train. :func:`summarize` gives the statistics over seeds that
+:func:`write_summary` stores as ``summary.json``, ``.csv``, ``.md`` and
+``.png``.
+
+Ray is an optional dependency (``pip install "lava-vle[sweep]"``), imported
+only inside :func:`start_ray`.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import functools
+import itertools
+import json
+import logging
+import os
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+
+from lava_vle.report import SWEEP_SUMMARY, run_row, sweep_markdown
+from lava_vle.train import CHECKPOINT, TrainConfig
+
+RESULTS = "results.json"
+STATS = ("mean", "std", "min", "max")
+FLAG_VALUES = ("true", "false")  # what a grid key that is a flag (--carry-state) takes
+
+
+@dataclass
+class Trial:
+    """One training run of a sweep: its configuration's name and its config."""
+
+    name: str
+    config: TrainConfig
+
+    @property
+    def folder(self) -> Path:
+        """The run's folder relative to the sweep folder: ``NAME/seed-SEED``."""
+        return Path(self.name) / f"seed-{self.config.seed}"
+
+
+def grid_points(grid: Sequence[str], options: Sequence[argparse.Action]
+                ) -> list[tuple[str, list[str]]]:
+    """Every point of the grid ``KEY=V1,V2 ...`` (the product over the keys) as
+    its name (``KEY=V,KEY=V``; empty without a grid) and the command-line
+    options that set it.
+
+    A key names one of the training ``options`` (``lr``, ``batch-size`` or
+    ``--batch-size``); a flag (``carry-state``) takes ``true`` or ``false``.
+    ``seed`` is not a key: ``--seed`` and ``--seeds`` give the seeds.
+    """
+    by_key = {option.option_strings[0].lstrip("-"): option for option in options}
+    keys = sorted(set(by_key) - {"seed"})
+    axes, seen = [], set()
+    for item in grid:
+        key, _, values = item.partition("=")
+        key = key.lstrip("-").replace("_", "-")
+        if key not in keys:
+            raise ValueError(f"--grid {item!r}: the key must be a training option, one of "
+                             f"{', '.join(keys)} (seeds: --seed and --seeds)")
+        if key in seen:
+            raise ValueError(f"--grid key {key!r} is given twice")
+        seen.add(key)
+        values = values.split(",")
+        if "" in values or len(set(values)) < len(values):
+            raise ValueError(f"--grid {item!r} must be {key}=V1,V2,... with distinct, "
+                             "non-empty values")
+        option, flag = by_key[key], by_key[key].option_strings[0]
+        if option.nargs == 0 and not set(values) <= set(FLAG_VALUES):
+            raise ValueError(f"--grid {item!r}: {flag} is a flag, its values are "
+                             f"{' or '.join(FLAG_VALUES)}")
+        axes.append([(f"{key}={value}", [flag] if value == "true" else
+                      [] if option.nargs == 0 else [flag, value]) for value in values])
+    return [(",".join(name for name, _ in point), sum((argv for _, argv in point), []))
+            for point in itertools.product(*axes)]
+
+
+def make_trials(grid: Sequence[str], seeds: int, first_seed: int,
+                options: Sequence[argparse.Action],
+                configure: Callable[[list[str]], TrainConfig]) -> list[Trial]:
+    """Every grid point x the seeds ``first_seed .. first_seed + seeds - 1``;
+    ``configure`` turns a trial's command-line options (its grid point and
+    ``--seed``) into its :class:`TrainConfig`. Without a grid the one
+    configuration is named ``TASK-RULE-PRECISION``."""
+    if seeds < 1:
+        raise ValueError(f"seeds={seeds} must be >= 1")
+    trials = []
+    for name, argv in grid_points(grid, options):
+        for seed in range(first_seed, first_seed + seeds):
+            config = configure([*argv, "--seed", str(seed)])
+            trials.append(Trial(name or f"{config.task}-{config.rule}-{config.precision}",
+                                config))
+    return trials
+
+
+def finished_results(folder: Path, config: TrainConfig) -> Optional[dict]:
+    """The results of the run in ``folder`` if it finished with ``config``;
+    ``None`` if it has not (no ``results.json``, another configuration, or a
+    file cut short by a kill: the run is then resumed from its checkpoint)."""
+    try:
+        results = json.loads((folder / RESULTS).read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+    return results if results["config"] == asdict(config) else None
+
+
+@functools.cache
+def exit_with_parent(interval_s: float = 0.1) -> None:
+    """Exit this process within ``interval_s`` once its parent is gone (once per
+    process). A Ray worker's parent is the raylet; a local one dies with the
+    sweep command, and a worker in the middle of a trial would otherwise train
+    on, beside the rerun that resumes the same trial."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval_s)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit_with_parent", daemon=True).start()
+
+
+def train_trial(config: TrainConfig, folder: str) -> dict:
+    """Train one trial quietly in ``folder``, resuming from its checkpoint if
+    there is one; return its results (runs in a Ray worker)."""
+    from lava_vle.datasets import load_dataset
+    from lava_vle.train import fit
+
+    exit_with_parent()
+    folder = Path(folder)
+    dataset = load_dataset(config.task, **config.dataset_kwargs)
+    return fit(dataset, config, folder, resume=(folder / CHECKPOINT).exists(), progress=False,
+               log=lambda *_: None)
+
+
+def available_cpus() -> int:
+    """The number of cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def start_ray(address: Optional[str]):
+    """Import Ray and start it here (``address`` None) or join the cluster at
+    ``address``; workers' output is not forwarded. Returns the ``ray`` module."""
+    try:
+        import ray
+    except ImportError:
+        raise ImportError('lava-vle sweep needs Ray: pip install "lava-vle[sweep]"') from None
+    quiet = {"log_to_driver": False, "logging_level": logging.WARNING}
+    if address:
+        ray.init(address=address, **quiet)
+    else:
+        ray.init(num_cpus=available_cpus(), include_dashboard=False, **quiet)
+    return ray
+
+
+def train_on_ray(trials: Sequence[Trial], out: Path, address: Optional[str],
+                 cpus_per_trial: float, gpus_per_trial: float, log=print) -> None:
+    """Train ``trials`` as Ray tasks of ``cpus_per_trial`` CPUs and
+    ``gpus_per_trial`` GPUs each; log one line per finished (or failed) trial."""
+    ray = start_ray(address)
+    try:
+        resources = ray.cluster_resources()
+        for name, per_trial in (("CPU", cpus_per_trial), ("GPU", gpus_per_trial)):
+            if per_trial > resources.get(name, 0):
+                raise ValueError(f"{name.lower()}s_per_trial={per_trial:g} must be <= "
+                                 f"{resources.get(name, 0):g}, the {name}s of the Ray cluster")
+        log(f"Ray: {resources['CPU']:g} CPUs, {resources.get('GPU', 0):g} GPUs; "
+            f"{cpus_per_trial:g} CPUs and {gpus_per_trial:g} GPUs per trial")
+        task = ray.remote(train_trial).options(num_cpus=cpus_per_trial, num_gpus=gpus_per_trial)
+        pending = {task.remote(trial.config, str((out / trial.folder).resolve())): trial
+                   for trial in trials}
+        while pending:
+            (ref,), _ = ray.wait(list(pending), num_returns=1)
+            trial = pending.pop(ref)
+            done = f"[{len(trials) - len(pending)}/{len(trials)}] {trial.folder}"
+            try:
+                row = run_row(ray.get(ref), str(trial.folder))
+            except ray.exceptions.RayError as err:
+                cause = getattr(err, "cause", None) or err
+                log(f"{done}: failed: {type(cause).__name__}: {cause}")
+                continue
+            log(f"{done}: test {row['metric']}: final {row['final']:.2f}, best {row['best']:.2f} "
+                f"({row['epochs']} epochs, {row['train_wall_s']:.1f} s training, "
+                f"{row['samples_per_s']:.0f} samples/s)")
+    finally:
+        ray.shutdown()
+
+
+def _stats(values: Sequence[float]) -> dict:
+    """Mean, standard deviation over seeds (n - 1 in the denominator; 0 for one
+    value), min and max."""
+    values = np.asarray(values, dtype=float)
+    std = values.std(ddof=1) if len(values) > 1 else 0.0
+    return dict(zip(STATS, map(float, (values.mean(), std, values.min(), values.max()))))
+
+
+def summarize(trials: Sequence[Trial], out: Path) -> dict:
+    """The sweep over seeds: per configuration with finished trials, ``n``;
+    ``mean``, ``std``, ``min`` and ``max`` of the final and the best test
+    metric (best: highest accuracy, lowest NRMSE); mean train wall time and
+    samples/s; mean and std of the test metric per epoch (``curve``); the
+    trial folders. ``unfinished`` lists the folders of the other trials."""
+    configurations, unfinished = [], []
+    for name in dict.fromkeys(trial.name for trial in trials):
+        group, rows, curves = [trial for trial in trials if trial.name == name], [], []
+        for trial in group:
+            results = finished_results(out / trial.folder, trial.config)
+            if results is None:
+                unfinished.append(str(trial.folder))
+                continue
+            rows.append(run_row(results, str(trial.folder)))
+            curves.append([epoch["test_metric"] for epoch in results["history"]])
+        if not rows:
+            continue
+        curves = np.array(curves)
+        config = {key: value for key, value in asdict(group[0].config).items() if key != "seed"}
+        configurations.append({
+            "name": name, "config": config, "metric": rows[0]["metric"], "n": len(rows),
+            "final": _stats([row["final"] for row in rows]),
+            "best": _stats([row["best"] for row in rows]),
+            "train_wall_s": float(np.mean([row["train_wall_s"] for row in rows])),
+            "samples_per_s": float(np.mean([row["samples_per_s"] for row in rows])),
+            "curve": {"epoch": list(range(1, curves.shape[1] + 1)),
+                      "mean": curves.mean(axis=0).tolist(),
+                      "std": [_stats(column)["std"] for column in curves.T]},
+            "trials": [row["run"] for row in rows]})
+    return {"configurations": configurations, "unfinished": unfinished}
+
+
+def write_summary(summary: dict, out: Path) -> None:
+    """Write ``summary.json``; ``summary.csv`` and ``summary.md`` (one row per
+    configuration); ``summary.png`` (mean +/- std learning curves)."""
+    from lava_vle.plots import plot_sweep_curves
+
+    out.mkdir(parents=True, exist_ok=True)
+    (out / SWEEP_SUMMARY).write_text(json.dumps(summary, indent=2))
+    measures = [(which, stat) for which in ("final", "best") for stat in STATS]
+    with open(out / "summary.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["configuration", "task", "rule", "precision", "metric", "n",
+                         *(f"{which}_{stat}" for which, stat in measures),
+                         "train_wall_s", "samples_per_s", "trials"])
+        for c in summary["configurations"]:
+            cfg = c["config"]
+            writer.writerow([c["name"], cfg["task"], cfg["rule"], cfg["precision"], c["metric"],
+                             c["n"], *(c[which][stat] for which, stat in measures),
+                             c["train_wall_s"], c["samples_per_s"], " ".join(c["trials"])])
+    (out / "summary.md").write_text(sweep_markdown(summary) + "\n")
+    if summary["configurations"]:
+        plot_sweep_curves(summary, out / "summary.png")
+
+
+def run_sweep(trials: Sequence[Trial], out: Path, address: Optional[str] = None,
+              cpus_per_trial: float = 1.0, gpus_per_trial: float = 0.0, log=print) -> dict:
+    """Train the trials that have not finished (resuming those with a
+    checkpoint) on Ray, then write and return the summary (:func:`summarize`)."""
+    if not cpus_per_trial > 0:
+        raise ValueError(f"cpus_per_trial={cpus_per_trial} must be > 0")
+    if not gpus_per_trial >= 0:
+        raise ValueError(f"gpus_per_trial={gpus_per_trial} must be >= 0")
+    out = Path(out)
+    todo = [trial for trial in trials if finished_results(out / trial.folder, trial.config) is None]
+    resume = sum((out / trial.folder / CHECKPOINT).exists() for trial in todo)
+    log(f"{len(trials)} trials: {len(trials) - len(todo)} finished before, {resume} to resume "
+        f"from their checkpoint, {len(todo) - resume} to train")
+    if todo:
+        start = time.perf_counter()
+        train_on_ray(todo, out, address, cpus_per_trial, gpus_per_trial, log)
+        log(f"trained {len(todo)} trials in {time.perf_counter() - start:.1f} s")
+    summary = summarize(trials, out)
+    write_summary(summary, out)
+    return summary

@@ -1,0 +1,1 @@
+"""A population's interface to stock LearningDense synapses (Lava's learning engine)."""

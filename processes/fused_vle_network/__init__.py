@@ -1,0 +1,1 @@
+"""A whole VLE network as one leaf process (the fused model of VLENetwork)."""

@@ -1,0 +1,230 @@
+"""`lava-vle sweep`: grid points x seeds on a local Ray instance, the summary over
+seeds, reruns that skip finished trials and resume killed ones."""
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lava_vle.cli import add_train_options, train_config
+from lava_vle.sweep import Trial, grid_points, make_trials, summarize
+
+# 2 learning rates x 2 seeds on digits; 3 epochs of 1000 samples (0.2-0.5 s each
+# here), so that a kill at the first checkpoint lands mid-way through a trial
+SWEEP = ["--task", "digits", "--grid", "lr=1e-3,3e-3", "--seeds", "2", "--epochs", "3",
+         "--batch-size", "16", "--limit-train", "1000"]
+
+
+def train_parser() -> tuple[argparse.ArgumentParser, list[argparse.Action]]:
+    parser = argparse.ArgumentParser()
+    return parser, add_train_options(parser)
+
+
+def test_grid_is_the_product_of_its_keys_and_its_keys_are_train_options():
+    _, options = train_parser()
+    points = grid_points(["lr=1e-3,3e-3", "--carry-state=true,false"], options)
+    assert points == [("lr=1e-3,carry-state=true", ["--lr", "1e-3", "--carry-state"]),
+                      ("lr=1e-3,carry-state=false", ["--lr", "1e-3"]),
+                      ("lr=3e-3,carry-state=true", ["--lr", "3e-3", "--carry-state"]),
+                      ("lr=3e-3,carry-state=false", ["--lr", "3e-3"])]
+    assert grid_points([], options) == [("", [])]
+    for grid, message in ((["learning-rate=1"], "must be a training option, one of .*batch-size"),
+                          (["seed=1,2"], "--seed and --seeds"),
+                          (["lr=1,2", "lr=3"], "'lr' is given twice"),
+                          (["lr=1,,2"], "distinct, non-empty values"),
+                          (["lr"], "distinct, non-empty values"),
+                          (["carry-state=yes"], "--carry-state is a flag, its values are true or false")):
+        with pytest.raises(ValueError, match=message):
+            grid_points(grid, options)
+
+
+def test_trials_take_their_config_from_the_train_options_of_each_point_and_seed():
+    parser, options = train_parser()
+    base = ["--task", "digits", "--epochs", "2", "--batch-size", "16"]
+    trials = make_trials(["batch-size=8,32"], 2, 5, options,
+                         lambda extra: train_config(parser.parse_args([*base, *extra])))
+    assert [(str(t.folder), t.config.batch_size, t.config.seed, t.config.epochs) for t in trials] \
+        == [("batch-size=8/seed-5", 8, 5, 2), ("batch-size=8/seed-6", 8, 6, 2),
+            ("batch-size=32/seed-5", 32, 5, 2), ("batch-size=32/seed-6", 32, 6, 2)]
+    plain = make_trials([], 1, 0, options, lambda extra: train_config(parser.parse_args(
+        ["--task", "digits", "--rule", "bptt", *extra])))
+    assert [str(t.folder) for t in plain] == ["digits-bptt-float/seed-0"]
+    with pytest.raises(ValueError, match="seeds=0 must be >= 1"):
+        make_trials([], 0, 0, options, lambda extra: None)
+
+
+def fake_results(folder: Path, config, test_metrics: list[float], metric: str) -> None:
+    """A results.json as fit writes it, with the fields the summary reads."""
+    from dataclasses import asdict
+
+    folder.mkdir(parents=True)
+    history = [{"epoch": i + 1, "test_metric": m, "samples_per_s": 100.0 * (i + 1)}
+               for i, m in enumerate(test_metrics)]
+    folder.joinpath("results.json").write_text(json.dumps({
+        "task": config.task, "config": asdict(config), "metric": metric,
+        "test_metric": test_metrics[-1], "history": history, "train_wall_s": 2.0,
+        "network": {"parameters": 10}}))
+
+
+@pytest.mark.parametrize("metric,best", [("accuracy_percent", max), ("nrmse", min)])
+def test_summary_gives_mean_std_min_max_of_final_and_best_metric_over_seeds(tmp_path, metric,
+                                                                            best):
+    from lava_vle.train import TrainConfig
+
+    curves = {0: [50.0, 70.0, 60.0], 1: [40.0, 30.0, 80.0], 2: [20.0, 90.0, 70.0]}
+    trials = [Trial("lr=1e-3", TrainConfig(task="pattern", epochs=3, seed=s)) for s in range(4)]
+    for trial in trials[:3]:
+        fake_results(tmp_path / trial.folder, trial.config, curves[trial.config.seed], metric)
+    summary = summarize(trials, tmp_path)
+    assert summary["unfinished"] == ["lr=1e-3/seed-3"]  # no results.json: not counted
+    (c,) = summary["configurations"]
+    final, bests = [60.0, 80.0, 70.0], [best(curve) for curve in curves.values()]
+    assert c["n"] == 3 and c["trials"] == ["lr=1e-3/seed-0", "lr=1e-3/seed-1", "lr=1e-3/seed-2"]
+    assert c["final"] == pytest.approx({"mean": 70.0, "std": np.std(final, ddof=1),
+                                        "min": 60.0, "max": 80.0})
+    assert c["best"] == pytest.approx({"mean": np.mean(bests), "std": np.std(bests, ddof=1),
+                                       "min": min(bests), "max": max(bests)})
+    assert c["curve"]["mean"] == pytest.approx(np.mean(list(curves.values()), axis=0))
+    assert c["samples_per_s"] == pytest.approx(200.0) and c["train_wall_s"] == 2.0
+    assert "seed" not in c["config"] and c["config"]["epochs"] == 3
+
+
+# --- through Ray ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def ray_env():
+    """Environment of the sweep commands: Ray's files in a fresh short folder (its
+    socket paths must stay short). Afterwards no process of those Ray instances
+    may be left; the Ray agents of a SIGKILLed driver exit on their own within
+    about a minute, after failing to report to the dead instance."""
+    tmp = tempfile.mkdtemp(prefix="ray-", dir="/tmp")
+    env = dict(os.environ, RAY_TMPDIR=tmp, RAY_USAGE_STATS_ENABLED="0")
+    yield env
+    assert not ray_processes_after(tmp, 120), "Ray processes left running"
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def ray_processes(ray_tmpdir: str) -> list[int]:
+    """Running processes of the Ray instances in ``ray_tmpdir``: started with
+    RAY_TMPDIR=ray_tmpdir, or holding a file there open (Ray's agents, whose
+    environment Ray replaces, keep their log files open)."""
+    marker = f"RAY_TMPDIR={ray_tmpdir}\0".encode()
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and (marker in (proc / "environ").read_bytes() or any(
+                    os.readlink(fd).startswith(ray_tmpdir) for fd in (proc / "fd").iterdir())):
+                found.append(int(proc.name))
+        except OSError:  # gone, or not ours
+            pass
+    return found
+
+
+def ray_processes_after(ray_tmpdir: str, timeout: float) -> list[int]:
+    """The processes of :func:`ray_processes` still running after at most ``timeout`` s."""
+    deadline = time.time() + timeout
+    while (running := ray_processes(ray_tmpdir)) and time.time() < deadline:
+        time.sleep(0.5)
+    return running
+
+
+def sweep(out: Path, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "lava_vle.cli", "sweep", *SWEEP, "--out",
+                           str(out)], capture_output=True, text=True, timeout=300, env=env)
+
+
+@pytest.fixture(scope="module")
+def finished_sweep(ray_env, tmp_path_factory):
+    out = tmp_path_factory.mktemp("sweep")
+    done = sweep(out, ray_env)
+    assert done.returncode == 0, done.stderr
+    assert not ray_processes_after(ray_env["RAY_TMPDIR"], 10), "Ray outlived the sweep"
+    return out, done.stdout
+
+
+def wait_until_unchanged(folder: Path, quiet_s: float) -> None:
+    """Wait until no file below ``folder`` was added, removed or rewritten for ``quiet_s`` s."""
+    def state():
+        return sorted((str(path), path.stat().st_mtime_ns) for path in folder.rglob("*"))
+
+    last, since = state(), time.time()
+    while time.time() - since < quiet_s:
+        time.sleep(0.2)
+        if (now := state()) != last:
+            last, since = now, time.time()
+
+
+def comparable(summary: dict) -> list[dict]:
+    """The summary without wall times and speeds (which differ from run to run)."""
+    return [{k: v for k, v in c.items() if k not in ("train_wall_s", "samples_per_s")}
+            for c in summary["configurations"]]
+
+
+@pytest.mark.slow
+def test_sweep_killed_mid_way_resumes_to_the_summary_of_an_uninterrupted_sweep(
+        ray_env, finished_sweep, tmp_path):
+    straight, _ = finished_sweep
+    victim = subprocess.Popen([sys.executable, "-m", "lava_vle.cli", "sweep", *SWEEP, "--out",
+                               str(tmp_path)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, env=ray_env)
+    deadline = time.time() + 120
+    while not list(tmp_path.glob("*/seed-*/checkpoint.pkl")) and time.time() < deadline:
+        time.sleep(0.01)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    wait_until_unchanged(tmp_path, 2.0)  # the killed sweep's workers die soon after it
+    midway = [path.parent for path in tmp_path.glob("*/seed-*/checkpoint.pkl")
+              if not (path.parent / "results.json").exists()]
+    assert midway, "the sweep was not interrupted mid-way through a trial"
+    rerun = sweep(tmp_path, ray_env)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"{len(midway)} to resume from their checkpoint" in rerun.stdout, rerun.stdout
+    assert comparable(json.loads((tmp_path / "summary.json").read_text())) == \
+        comparable(json.loads((straight / "summary.json").read_text()))
+
+
+@pytest.mark.slow
+def test_sweep_trains_every_point_and_seed_and_summarizes_over_seeds(finished_sweep):
+    out, stdout = finished_sweep
+    summary = json.loads((out / "summary.json").read_text())
+    assert [c["name"] for c in summary["configurations"]] == ["lr=1e-3", "lr=3e-3"]
+    assert summary["unfinished"] == []
+    for c in summary["configurations"]:
+        finals = [json.loads((out / trial / "results.json").read_text())["test_metric"]
+                  for trial in c["trials"]]
+        assert c["n"] == 2 and c["trials"] == [f"{c['name']}/seed-0", f"{c['name']}/seed-1"]
+        assert c["final"]["mean"] == pytest.approx(np.mean(finals))
+        assert c["final"]["std"] == pytest.approx(np.std(finals, ddof=1))
+        assert c["best"]["max"] >= c["final"]["max"] and c["metric"] == "accuracy %"
+        assert c["config"]["lr"] == float(c["name"].split("=")[1]) and len(c["curve"]["mean"]) == 3
+    assert all((out / name).exists() for name in ("summary.csv", "summary.md", "summary.png"))
+    assert stdout.count("/4] lr=") == 4  # one line per finished trial
+    report = subprocess.run([sys.executable, "-m", "lava_vle.cli", "report", str(out)],
+                            capture_output=True, text=True, timeout=60)
+    assert report.stdout.strip() == (out / "summary.md").read_text().strip()
+    assert report.stdout.count("| lr=") == 2
+
+
+@pytest.mark.slow
+def test_rerun_of_a_finished_sweep_trains_nothing_and_starts_no_ray(ray_env, finished_sweep):
+    out, _ = finished_sweep
+    results = sorted(out.glob("*/seed-*/results.json"))
+    before = [path.stat().st_mtime_ns for path in results]
+    sessions = sorted(Path(ray_env["RAY_TMPDIR"]).glob("ray/session_2*"))
+    start = time.perf_counter()
+    rerun = sweep(out, ray_env)
+    wall = time.perf_counter() - start
+    assert rerun.returncode == 0, rerun.stderr
+    assert "4 trials: 4 finished before, 0 to resume from their checkpoint, 0 to train" \
+        in rerun.stdout
+    assert [path.stat().st_mtime_ns for path in results] == before and len(results) == 4
+    assert sorted(Path(ray_env["RAY_TMPDIR"]).glob("ray/session_2*")) == sessions
+    assert wall < 20, f"a rerun with nothing to train took {wall:.1f} s"

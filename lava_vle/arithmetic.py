@@ -57,8 +57,8 @@ class Arithmetic(Protocol):
     def from_units(self, x: Array) -> np.ndarray:
         """Port values as real numbers."""
 
-    def modulator(self, m: np.ndarray) -> Array:
-        """Third-factor values ``m(t)`` in this arithmetic's units."""
+    def modulator(self, m: np.ndarray, name: str = "m") -> Array:
+        """Third-factor values ``m(t)`` in this arithmetic's units (errors name ``name``)."""
 
     # --- compartments -------------------------------------------------------------
     def relax_two(self, x: Array, target: Array, k_a: Array, k_b: Array) -> tuple[Array, Array]:
@@ -172,7 +172,7 @@ class FloatArithmetic:
         return x
 
     @staticmethod
-    def modulator(m: np.ndarray) -> np.ndarray:
+    def modulator(m: np.ndarray, name: str = "m") -> np.ndarray:
         return m
 
     # --- compartments ---------------------------------------------------------
@@ -326,8 +326,8 @@ class FixedArithmetic:
         return fxp.from_state(x)
 
     @staticmethod
-    def modulator(m: np.ndarray) -> np.ndarray:
-        return fxp.modulator_to_fixed(m)
+    def modulator(m: np.ndarray, name: str = "m") -> np.ndarray:
+        return fxp.modulator_to_fixed(m, name)
 
     # --- compartments ---------------------------------------------------------
     @staticmethod

@@ -10,15 +10,23 @@
     lava-vle bench train-speed         VLE vs BPTT samples/s and memory
     lava-vle bench energy              energy per training sample, VLE vs BPTT
     lava-vle bench learning-engine     VLE on stock LearningDense vs our learning-epoch rule
+
+A user error (a bad option, a damaged checkpoint, an unwritable folder, a
+missing optional package) is one line on stderr and exit status 2; a
+diverged run exits with 1.
 """
 from __future__ import annotations
 
 import argparse
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Optional, Sequence
 
 import numpy as np
+
+from lava_vle.datasets import DATASETS
+from lava_vle.validation import check_int
 
 if TYPE_CHECKING:
     from lava_vle.train import TrainConfig
@@ -32,6 +40,41 @@ BENCHMARKS = {"gradient-quality": "lava_vle.benchmarks.gradient_quality",
               "slayer-xor": "lava_vle.benchmarks.slayer_xor"}
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """Keeps the description's layout and appends each option's default
+    (unless it has none)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.default in (None, False) or action.default is argparse.SUPPRESS:
+            return action.help or ""
+        return super()._get_help_string(action)
+
+
+class CommandParser(argparse.ArgumentParser):
+    """``argparse`` with defaults in ``--help`` and one-line errors (exit 2);
+    the parser of every ``lava-vle`` command and benchmark."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> None:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: an integer >= ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            return check_int("value", int(text), minimum)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not an integer >= {minimum}") from None
+
+    return parse
+
+
 def demo(epochs: int = 20, steps: int = 400) -> dict:
     """Teacher-student demo: the local VLE rule learns online, no backward pass."""
     from tqdm import tqdm
@@ -40,6 +83,8 @@ def demo(epochs: int = 20, steps: int = 400) -> dict:
     from lava_vle.synops import dense_synaptic_ops
     from lava_vle.tasks import demo_spec, demo_task
 
+    check_int("epochs", epochs, 1)
+    check_int("steps", steps, 1)
     spec = demo_spec()
     ts = demo_task(spec, steps)
     print(f"VLE network 2 -> 16 -> 16 -> 2 ({spec.n_parameters()} parameters), dt={spec.dt}, "
@@ -49,7 +94,8 @@ def demo(epochs: int = 20, steps: int = 400) -> dict:
         sim = Simulator(spec, ts.student, precision=precision)
         start = time.perf_counter()
         mse = [float(np.mean((sim.run(ts.x, ts.target).outputs - ts.target) ** 2))]
-        for _ in tqdm(range(epochs), desc=f"{precision:>5} training", unit="epoch"):
+        for _ in tqdm(range(epochs), desc=f"{precision:>5} training", unit="epoch",
+                      disable=None):  # None: a bar only on a terminal
             sim.run(ts.x, ts.target, plasticity="apply", eta=0.01)
             mse.append(float(np.mean((sim.run(ts.x, ts.target).outputs - ts.target) ** 2)))
         wall = time.perf_counter() - start
@@ -66,13 +112,15 @@ def add_train_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
     return them (``sweep --grid`` keys must name one of them)."""
     add = parser.add_argument
     return [
-        add("--task", required=True,
-            help="mnist1d, smnist, smnist-row, fashion-smnist, fashion-smnist-row, "
-                 "delayed-xor, pattern, digits"),
-        add("--rule", default="vle", choices=["vle", "exact", "bptt"]),
-        add("--precision", default="float", choices=["float", "fixed"]),
-        add("--epochs", type=int, default=10),
-        add("--batch-size", type=int, default=100),
+        add("--task", required=True, choices=sorted(DATASETS), metavar="TASK",
+            help=f"the benchmark task: {', '.join(sorted(DATASETS))}"),
+        add("--rule", default="vle", choices=["vle", "exact", "bptt"],
+            help="VLE's local rule, its exact (adjoint) gradient, or BPTT"),
+        add("--precision", default="float", choices=["float", "fixed"],
+            help="float, or Loihi-2 fixed point (the integer local rule)"),
+        add("--epochs", type=int, default=10,
+            help="number of epochs (with --resume: the total, done ones included)"),
+        add("--batch-size", type=int, default=100, help="sequences per batch"),
         add("--lr", type=float, default=1e-3,
             help="learning rate of the batch-mean update (Adam/SGD in float; fixed "
                  "point: the integer local rule with eta = lr / batch size)"),
@@ -88,7 +136,9 @@ def add_train_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
                  "state instead of from rest (as the GLE reference does)"),
         add("--width", type=int,
             help="hidden width of the MNIST-1D network (default 53; 89: 41,128 parameters)"),
-        add("--feedback", default="mirrored", choices=["mirrored", "random"]),
+        add("--feedback", default="mirrored", choices=["mirrored", "random"],
+            help="error path: the forward weights transposed, or fixed random "
+                 "matrices (feedback alignment)"),
         add("--recurrent-error", default="none", choices=["loop", "none", "stable", "eprop"],
             help="how recurrent layers get errors and learn (see NetworkSpec)"),
         add("--learning-epoch", type=int, default=1,
@@ -100,7 +150,8 @@ def add_train_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
             help="sigma-delta threshold of the hidden layers' errors"),
         add("--activation", choices=["tanh", "hard_tanh", "relu"],
             help="hidden activation (default tanh; fixed point: hard_tanh)"),
-        add("--seed", type=int, default=0),
+        add("--seed", type=int, default=0,
+            help="seed of the initial weights and the shuffling (0..2**32-1)"),
         add("--data-dir", help="folder of the MNIST IDX files (smnist tasks)"),
         add("--limit-train", type=int, help="use only the first N training samples"),
         add("--limit-test", type=int, help="use only the first N test samples"),
@@ -115,7 +166,7 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
     dataset_kwargs = {}
     if args.data_dir:
         if "smnist" not in args.task:
-            raise SystemExit(f"--data-dir applies to the smnist tasks only, not {args.task!r}")
+            raise ValueError(f"--data-dir applies to the smnist tasks only, not {args.task!r}")
         dataset_kwargs["directory"] = args.data_dir
     return TrainConfig(task=args.task, rule=args.rule, precision=args.precision,
                        epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
@@ -131,23 +182,19 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
 
 def train(args: argparse.Namespace) -> dict:
     """``lava-vle train``: one training run with progress, checkpoints and results."""
-    from pathlib import Path
-
     from lava_vle.datasets import load_dataset
     from lava_vle.train import TrainingDiverged, fit
 
     config = train_config(args)
-    try:
-        dataset = load_dataset(args.task, **config.dataset_kwargs)
-    except (ValueError, FileNotFoundError) as err:
-        raise SystemExit(f"lava-vle train: {err}")
+    dataset = load_dataset(args.task, **config.dataset_kwargs)
     out = Path(args.out or f"results/{args.task}-{args.rule}-{args.precision}")
     print(f"{args.task}: {len(dataset.x_train)} train / {len(dataset.x_test)} test sequences "
           f"of {dataset.x_train.shape[1]} steps; rule {args.rule}, {args.precision}; -> {out}")
     try:
-        results = fit(dataset, config, out, resume=args.resume, progress=not args.quiet)
-    except (FileExistsError, FileNotFoundError, TrainingDiverged) as err:
-        raise SystemExit(f"lava-vle train: {err}")
+        results = fit(dataset, config, out, resume=args.resume, progress=not args.quiet,
+                      overwrite=args.overwrite)
+    except TrainingDiverged as err:
+        raise SystemExit(f"lava-vle train: {err}")  # exit status 1
     except KeyboardInterrupt:
         print(f"\ninterrupted: the checkpoint of the last completed epoch is kept in {out}; "
               "rerun with --resume to continue")
@@ -165,6 +212,27 @@ def train(args: argparse.Namespace) -> dict:
     return results
 
 
+def report(folder: str) -> None:
+    """``lava-vle report``: the table of the runs (or the sweep) in ``folder``;
+    a results.json that cannot be read is named on stderr and skipped."""
+    from lava_vle.report import SWEEP_SUMMARY, collect, markdown, table
+
+    root = Path(folder)
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root} is not a folder (of run folders with results.json, "
+                                "or a sweep)")
+    if (root / SWEEP_SUMMARY).exists():
+        print(table(root))
+        return
+    skipped: list[str] = []
+    rows = collect(root, skipped)
+    for problem in skipped:
+        print(f"lava-vle report: skipped {problem}", file=sys.stderr)
+    if not rows:
+        raise FileNotFoundError(f"no readable {root}/*/results.json")
+    print(markdown(rows))
+
+
 def sweep(args: argparse.Namespace, options: list[argparse.Action],
           configure: Callable[[list[str]], TrainConfig]) -> dict:
     """``lava-vle sweep``: every grid point x seed a training run on Ray; the
@@ -176,8 +244,6 @@ def sweep(args: argparse.Namespace, options: list[argparse.Action],
         trials = make_trials(args.grid, args.seeds, args.seed, options, configure)
         summary = run_sweep(trials, args.out, args.address, args.cpus_per_trial,
                             args.gpus_per_trial)
-    except (ValueError, ImportError, ConnectionError) as err:
-        raise SystemExit(f"lava-vle sweep: {err}")
     except KeyboardInterrupt:
         print(f"\ninterrupted: finished trials and the others' checkpoints are kept in "
               f"{args.out}; rerun the same command to continue")
@@ -190,53 +256,79 @@ def sweep(args: argparse.Namespace, options: list[argparse.Action],
     return summary
 
 
-def main(argv: Optional[Sequence[str]] = None) -> None:
-    argv = sys.argv[1:] if argv is None else list(argv)
-    parser = argparse.ArgumentParser(prog="lava-vle", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    p_train = sub.add_parser("train", help="train a benchmark task")
+def build_parser() -> tuple[CommandParser, list[argparse.Action]]:
+    """The ``lava-vle`` parser and the training options ``sweep --grid`` may vary."""
+    parser = CommandParser(prog="lava-vle", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p_train = sub.add_parser("train", help="train a benchmark task",
+                             description="Train a benchmark task; a checkpoint every epoch.")
     add_train_options(p_train)
     p_train.add_argument("--out", help="results folder (default results/TASK-RULE-PRECISION)")
-    p_train.add_argument("--resume", action="store_true", help="continue from the checkpoint")
-    p_train.add_argument("--quiet", action="store_true", help="no progress bars")
+    p_train.add_argument("--resume", action="store_true",
+                         help="continue the checkpoint in --out (same settings, --epochs may "
+                              "grow)")
+    p_train.add_argument("--overwrite", action="store_true",
+                         help="discard the checkpoint and results.json in --out and start again")
+    p_train.add_argument("--quiet", action="store_true",
+                         help="no progress bars (they only show on a terminal anyway)")
     p_sweep = sub.add_parser("sweep", help="train every grid point x seed on Ray; "
-                                           "statistics over the seeds")
+                                           "statistics over the seeds",
+                             description="Train every grid point x seed on Ray; statistics "
+                                         "over the seeds.")
     sweep_options = add_train_options(p_sweep)
     p_sweep.add_argument("--grid", nargs="+", action="extend", default=[], metavar="KEY=V1,V2",
                          help="train every combination of these values of training options "
                               "(e.g. lr=1e-3,3e-3 batch-size=16,32; flags: true,false)")
-    p_sweep.add_argument("--seeds", type=int, default=3,
+    p_sweep.add_argument("--seeds", type=at_least(1), default=3,
                          help="seeds per grid point: --seed, --seed + 1, ...")
     p_sweep.add_argument("--out", required=True,
                          help="sweep folder: NAME/seed-SEED per trial, summary.json/.csv/.md/.png")
     p_sweep.add_argument("--address", help="join the Ray cluster at this address (default: "
                                            "start Ray on this machine)")
-    p_sweep.add_argument("--cpus-per-trial", type=float, default=1.0)
+    p_sweep.add_argument("--cpus-per-trial", type=float, default=1.0,
+                         help="CPUs Ray reserves per trial")
     p_sweep.add_argument("--gpus-per-trial", type=float, default=0.0,
                          help="GPU share Ray reserves per trial (0.25: four trials per GPU)")
-    p_demo = sub.add_parser("demo", help="train a small VLE network (float and fixed point)")
-    p_demo.add_argument("--epochs", type=int, default=20)
-    p_demo.add_argument("--steps", type=int, default=400)
-    p_report = sub.add_parser("report", help="markdown table of training results")
-    p_report.add_argument("folder", nargs="?", default="results")
-    p_bench = sub.add_parser("bench", help="run a benchmark script")
-    p_bench.add_argument("name", choices=sorted(BENCHMARKS))
-    p_bench.add_argument("args", nargs=argparse.REMAINDER, help="arguments of the benchmark")
+    p_demo = sub.add_parser("demo", help="train a small VLE network (float and fixed point)",
+                            description=demo.__doc__)
+    p_demo.add_argument("--epochs", type=at_least(1), default=20, help="training epochs")
+    p_demo.add_argument("--steps", type=at_least(1), default=400, help="time steps per epoch")
+    p_report = sub.add_parser("report", help="markdown table of training results",
+                              description="Markdown table of the runs (*/results.json) or of "
+                                          "the sweep (summary.json) in a folder.")
+    p_report.add_argument("folder", nargs="?", default="results",
+                          help="folder holding one folder per run, or a sweep folder")
+    p_bench = sub.add_parser("bench", help="run a benchmark script",
+                             usage="lava-vle bench NAME [ARGS ...]",
+                             description="Run a benchmark; lava-vle bench NAME --help shows its "
+                                         "options.")
+    p_bench.add_argument("name", metavar="NAME", choices=sorted(BENCHMARKS),
+                         help=f"one of {', '.join(sorted(BENCHMARKS))}")
+    p_bench.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS",
+                         help="arguments of the benchmark")
+    return parser, sweep_options
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser, sweep_options = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "train":
-        train(args)
-    elif args.command == "sweep":
-        sweep(args, sweep_options, lambda extra: train_config(parser.parse_args([*argv, *extra])))
-    elif args.command == "report":
-        from lava_vle.report import table
+    try:
+        if args.command == "train":
+            train(args)
+        elif args.command == "sweep":
+            sweep(args, sweep_options,
+                  lambda extra: train_config(parser.parse_args([*argv, *extra])))
+        elif args.command == "report":
+            report(args.folder)
+        elif args.command == "demo":
+            demo(args.epochs, args.steps)
+        elif args.command == "bench":
+            import importlib
 
-        print(table(args.folder))
-    elif args.command == "demo":
-        demo(args.epochs, args.steps)
-    elif args.command == "bench":
-        import importlib
-
-        importlib.import_module(BENCHMARKS[args.name]).main(args.args)
+            importlib.import_module(BENCHMARKS[args.name]).main(args.args)
+    except (ValueError, OSError, ImportError) as err:  # settings, data, files, packages
+        parser.exit(2, f"lava-vle {args.command}: error: {' '.join(str(err).split())}\n")
 
 
 if __name__ == "__main__":

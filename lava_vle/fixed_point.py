@@ -36,6 +36,7 @@ implementations draw the same bits.
 """
 from __future__ import annotations
 
+import warnings
 from typing import Union
 
 import numpy as np
@@ -47,6 +48,7 @@ FloatOrArray = Union[np.ndarray, float]
 STATE_BITS = 24
 STATE_FRAC_BITS = 16
 ONE = 1 << STATE_FRAC_BITS  # the fixed-point value 1.0 in state units
+STATE_MAX_REAL = ((1 << (STATE_BITS - 1)) - 1) / ONE  # largest real value a state holds
 
 # --- Decays and gains: 12-bit fractions, as Lava LIF's du / dv ------------
 DECAY_SHIFT = 12
@@ -256,33 +258,56 @@ def stochastic_shift(x: IntArray, shift: int, seed: int, step: int,
 # ---------------------------------------------------------------------------
 # Weights: 8-bit mantissa with a per-projection exponent
 # ---------------------------------------------------------------------------
-def choose_weight_exp(max_abs_weight: float, headroom: float = 1.0) -> int:
-    """Smallest exponent with ``headroom * max|w| <= 127 * 2**weight_exp``."""
+def choose_weight_exp(max_abs_weight: float, headroom: float = 1.0,
+                      name: str = "weights") -> int:
+    """Smallest exponent with ``headroom * max|w| <= 127 * 2**weight_exp``
+    (at most ``WEIGHT_EXP_MAX``: larger weights fail in :func:`quantize_weights`)."""
     lo, hi = signed_limits(WEIGHT_BITS)
     target = float(max_abs_weight) * headroom
+    if not np.isfinite(target):
+        raise FixedPointRangeError(f"{name} has max|w|={float(max_abs_weight)!r} "
+                                   f"(headroom {headroom!r}): weights must be finite")
     if target <= 0.0:
         return WEIGHT_EXP_MIN
-    exp = int(np.ceil(np.log2(target / hi)))
-    return int(np.clip(exp, WEIGHT_EXP_MIN, WEIGHT_EXP_MAX))
+    return int(np.clip(np.ceil(np.log2(target / hi)), WEIGHT_EXP_MIN, WEIGHT_EXP_MAX))
 
 
 def check_weight_exp(weight_exp: int) -> int:
-    """Validate a weight exponent and return it as int."""
+    """Validate a weight exponent (one integer, or a Var's one-element array)
+    and return it as int."""
+    if np.size(weight_exp) != 1:
+        raise FixedPointRangeError(f"weight_exp={weight_exp!r} must be one integer in "
+                                   f"{WEIGHT_EXP_MIN}..{WEIGHT_EXP_MAX}")
     check_int_range("weight_exp", weight_exp, WEIGHT_EXP_MIN, WEIGHT_EXP_MAX)
-    return int(weight_exp)
+    return int(np.reshape(weight_exp, -1)[0])
 
 
-def quantize_weights(weights: np.ndarray, weight_exp: int,
-                     extra_frac_bits: int = 0) -> np.ndarray:
+def quantize_weights(weights: np.ndarray, weight_exp: int, extra_frac_bits: int = 0,
+                     name: str = "weights", saturate: bool = False) -> np.ndarray:
     """Round real weights to ``w = q * 2**(weight_exp - extra_frac_bits)``.
 
     ``extra_frac_bits = 0`` gives the 8-bit mantissa; ``ACC_FRAC_BITS`` gives
-    the 16-bit plastic accumulator. Values beyond the register saturate.
+    the 16-bit plastic accumulator. A weight beyond the register raises
+    :class:`FixedPointRangeError` naming the matrix ``name`` and the largest
+    representable value; ``saturate=True`` clips it with a warning instead.
     """
     check_weight_exp(weight_exp)
-    scaled = np.rint(np.ldexp(np.asarray(weights, dtype=np.float64),
-                              extra_frac_bits - weight_exp))
-    return saturate(scaled.astype(np.int64), WEIGHT_BITS + extra_frac_bits)
+    weights = np.asarray(weights, dtype=np.float64)
+    if not np.all(np.isfinite(weights)):
+        raise FixedPointRangeError(f"{name} contains NaN or inf: weights must be finite")
+    bits = WEIGHT_BITS + extra_frac_bits
+    scaled = np.rint(np.ldexp(weights, extra_frac_bits - weight_exp)).astype(np.int64)
+    lo, hi = signed_limits(bits)
+    if scaled.size and (scaled.min() < lo or scaled.max() > hi):
+        largest = float(np.ldexp(hi, weight_exp - extra_frac_bits))
+        problem = (f"{name} has |w| up to {np.abs(weights).max():.6g}, beyond the largest "
+                   f"representable value {largest:.6g} ({bits}-bit register, "
+                   f"weight_exp={weight_exp})")
+        if not saturate:
+            raise FixedPointRangeError(
+                f"{problem}: scale the weights down, or pass saturate=True to clip them")
+        warnings.warn(f"{problem}: clipped to +-{largest:.6g}", stacklevel=2)
+    return np.clip(scaled, lo, hi)
 
 
 def accumulator_to_mantissa(acc: IntArray) -> np.ndarray:
@@ -310,18 +335,34 @@ def synaptic_sum(weight_mant: np.ndarray, x: np.ndarray, weight_exp: int) -> np.
 def check_int_range(name: str, value: IntArray, lo: int, hi: int,
                     bits: str = "") -> None:
     """Raise FixedPointRangeError unless every ``value`` is an integer in [lo, hi]."""
-    arr = np.asarray(value)
-    if arr.dtype.kind not in "iu" and not np.all(np.equal(np.mod(arr, 1), 0)):
-        raise FixedPointRangeError(f"{name} must be an integer, got {value!r}")
+    arr = np.asarray(value) if isinstance(value, (int, float, np.number, np.ndarray)) else None
+    width = f" ({bits})" if bits else ""
+    if (arr is None or arr.dtype.kind not in "iuf"
+            or (arr.dtype.kind == "f" and not np.all(np.isfinite(arr) & (arr == np.rint(arr))))):
+        raise FixedPointRangeError(f"{name}={value!r} must be an integer in {lo}..{hi}{width}")
     if arr.size and (arr.min() < lo or arr.max() > hi):
-        width = f" ({bits})" if bits else ""
         raise FixedPointRangeError(
             f"{name}={value!r} is out of range: allowed {lo}..{hi}{width}")
 
 
 def to_state(x: np.ndarray) -> np.ndarray:
-    """Real values to 24-bit state integers (round to nearest, saturate)."""
-    return saturate_state(np.rint(np.asarray(x, dtype=np.float64) * ONE).astype(np.int64))
+    """Real values to 24-bit state integers (round to nearest, saturate at
+    +-``STATE_MAX_REAL``); NaN or inf raise FixedPointRangeError."""
+    x = np.asarray(x, dtype=np.float64)
+    if not np.all(np.isfinite(x)):
+        raise FixedPointRangeError(
+            f"to_state: x contains {int(np.sum(~np.isfinite(x)))} NaN or inf values; "
+            f"Q7.16 state integers hold finite values in +-{STATE_MAX_REAL:.6g}")
+    return saturate_state(np.rint(x * ONE).astype(np.int64))
+
+
+def check_state_range(name: str, x: np.ndarray) -> None:
+    """Raise FixedPointRangeError unless real values ``x`` fit the 24-bit Q7.16 state."""
+    largest = float(np.abs(x).max(initial=0.0))
+    if largest > STATE_MAX_REAL:
+        raise FixedPointRangeError(
+            f"{name} has |values| up to {largest:.6g}: allowed -{STATE_MAX_REAL:.6g}.."
+            f"{STATE_MAX_REAL:.6g} (Q7.16 state, {STATE_BITS}-bit signed)")
 
 
 def from_state(x: IntArray) -> np.ndarray:
@@ -367,10 +408,10 @@ def scale_to_fixed(scale: FloatOrArray, name: str) -> np.ndarray:
     """A non-negative gain (beta, gamma, loss weight) as a 16-bit factor
     ``round(scale * 4096)``; 0 allowed."""
     scale = np.asarray(scale, dtype=np.float64)
-    fixed = np.rint(scale * DECAY_UNITY).astype(np.int64)
-    if np.any(fixed < 0) or np.any(fixed >= 1 << GAIN_BITS):
+    fixed = np.rint(np.nan_to_num(scale) * DECAY_UNITY).astype(np.int64)
+    if not np.all(np.isfinite(scale)) or np.any(fixed < 0) or np.any(fixed >= 1 << GAIN_BITS):
         raise FixedPointRangeError(
-            f"{name} must lie in 0..{((1 << GAIN_BITS) - 1) / DECAY_UNITY:.6g} "
+            f"{name}={_show(scale)} must lie in 0..{((1 << GAIN_BITS) - 1) / DECAY_UNITY:.6g} "
             f"({GAIN_BITS}-bit unsigned, {DECAY_SHIFT} fractional bits)")
     return fixed
 
@@ -382,37 +423,41 @@ def trace_decay_to_fixed(learning_epoch: int) -> np.ndarray:
     return decay_to_fixed(1.0, float(learning_epoch), "learning_epoch")
 
 
-def learning_rate_to_fixed(eta: float) -> tuple[int, int]:
+def learning_rate_to_fixed(eta: float, name: str = "eta") -> tuple[int, int]:
     """Split ``eta`` into (mantissa, shift) with ``eta = mant * 2**-(8+shift)``.
 
     The mantissa is an 8-bit unsigned integer normalised to 128..255; the
-    shift is a 5-bit unsigned integer. ``eta = 0`` gives (0, 0).
+    shift is a 5-bit unsigned integer. ``eta = 0`` gives (0, 0). Errors name
+    the parameter ``name``.
     """
+    if isinstance(eta, (bool, np.bool_)) or not isinstance(eta, (int, float, np.number)):
+        raise FixedPointRangeError(f"{name}={eta!r} must be a finite number >= 0")
     eta = float(eta)
     if eta < 0 or not np.isfinite(eta):
-        raise FixedPointRangeError(f"eta={eta!r} must be a finite number >= 0")
+        raise FixedPointRangeError(f"{name}={eta!r} must be a finite number >= 0")
     if eta == 0.0:
         return 0, 0
     max_shift = (1 << ETA_SHIFT_BITS) - 1
-    scaled = eta * (1 << ETA_MANT_BITS)
+    scaled = min(eta, 1.0) * (1 << ETA_MANT_BITS)  # eta >= 1 is out of range anyway
     # smallest shift that lifts the mantissa into 128..255
-    shift = max(0, int(np.ceil(np.log2(127.5 / scaled))))
+    shift = int(np.clip(np.ceil(np.log2(127.5 / scaled)), 0, max_shift + 1))
     mant = int(np.rint(scaled * 2.0 ** shift))
     if mant >= 1 << ETA_MANT_BITS or shift > max_shift:
         raise FixedPointRangeError(
-            f"eta={eta!r} is not representable: allowed "
+            f"{name}={eta!r} is not representable: allowed "
             f"{128 * 2.0 ** -(ETA_MANT_BITS + max_shift):.3g}..{255 / 256:.3g} "
             f"({ETA_MANT_BITS}-bit mantissa, {ETA_SHIFT_BITS}-bit shift)")
     return mant, shift
 
 
-def modulator_to_fixed(m: np.ndarray) -> np.ndarray:
-    """Neuromodulator values to signed 8-bit integers, ``m * 64``."""
-    fixed = np.rint(np.asarray(m, dtype=np.float64) * (1 << MODULATOR_FRAC_BITS))
+def modulator_to_fixed(m: np.ndarray, name: str = "m") -> np.ndarray:
+    """Neuromodulator values to signed 8-bit integers, ``m * 64``; errors name ``name``."""
+    m = np.asarray(m, dtype=np.float64)
+    fixed = np.rint(np.nan_to_num(m) * (1 << MODULATOR_FRAC_BITS))
     lo, hi = signed_limits(MODULATOR_BITS)
-    if np.any(fixed < lo) or np.any(fixed > hi):
+    if not np.all(np.isfinite(m)) or np.any(fixed < lo) or np.any(fixed > hi):
         raise FixedPointRangeError(
-            f"m={_show(m)} is out of range: allowed {lo / 64}..{hi / 64} "
+            f"{name}={_show(m)} is out of range: allowed {lo / 64}..{hi / 64} "
             f"({MODULATOR_BITS}-bit signed, {MODULATOR_FRAC_BITS} fractional bits)")
     return fixed.astype(np.int64)
 

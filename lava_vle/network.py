@@ -14,8 +14,10 @@ from typing import Optional, Sequence, Union
 import numpy as np
 
 from lava_vle import fixed_point as fxp
-from lava_vle.activations import get_activation
-from lava_vle.validation import (check_dt, check_learning_epoch, check_spiking_or_sigma_delta,
+from lava_vle.activations import ACTIVATIONS
+from lava_vle.validation import (check_bool, check_choice, check_dt, check_finite, check_gain,
+                                 check_int, check_learning_epoch, check_real,
+                                 check_spiking_or_sigma_delta,
                                  check_threshold, check_time_constants)
 
 FloatOrArray = Union[float, Sequence[float], np.ndarray]
@@ -62,7 +64,20 @@ class LayerSpec:
     error_sigma_delta: float = 0.0
     init_gain: float = 1.0
 
-    def time_constants(self, dt: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    def __post_init__(self) -> None:
+        """Check every field (the dt-dependent bound waits for the NetworkSpec)."""
+        object.__setattr__(self, "size", check_int("size", self.size, 1))
+        check_time_constants(self.size, self.tau_m, self.tau_r)
+        check_choice("activation", self.activation, sorted(ACTIVATIONS))
+        check_bool("recurrent", self.recurrent)
+        check_bool("spiking", self.spiking)
+        for name in ("sigma_delta", "error_sigma_delta"):
+            object.__setattr__(self, name, check_threshold(getattr(self, name), name))
+        check_spiking_or_sigma_delta(self.spiking, self.sigma_delta)
+        object.__setattr__(self, "init_gain",
+                           check_real("init_gain", self.init_gain, 0.0, lo_open=True))
+
+    def time_constants(self, dt: Optional[float] = None) -> tuple[np.ndarray, np.ndarray]:
         """(tau_m, tau_r) broadcast to ``(size,)`` float64 arrays (checked >= dt)."""
         return check_time_constants(self.size, self.tau_m, self.tau_r, dt)
 
@@ -123,31 +138,24 @@ class NetworkSpec:
     projections: tuple[Projection, ...] = field(init=False)
 
     def __post_init__(self) -> None:
+        if isinstance(self.layers, (str, bytes)) or not isinstance(self.layers, Sequence):
+            raise TypeError(f"layers={self.layers!r} must be a sequence of LayerSpec")
         object.__setattr__(self, "layers", tuple(self.layers))
-        if int(self.n_in) < 1:
-            raise ValueError(f"n_in={self.n_in} must be >= 1")
+        object.__setattr__(self, "n_in", check_int("n_in", self.n_in, 1))
         if not self.layers:
-            raise ValueError("layers must name at least the output layer")
-        check_dt(self.dt)
-        object.__setattr__(self, "learning_epoch", check_learning_epoch(self.learning_epoch))
-        if self.loss not in LOSSES:
-            raise ValueError(f"loss={self.loss!r} must be one of {LOSSES}")
-        if self.feedback not in FEEDBACK_MODES:
-            raise ValueError(f"feedback={self.feedback!r} must be one of {FEEDBACK_MODES}")
-        if self.recurrent_error not in RECURRENT_ERROR_MODES:
-            raise ValueError(f"recurrent_error={self.recurrent_error!r} must be one of "
-                             f"{RECURRENT_ERROR_MODES}")
+            raise ValueError("layers=() must name at least the output layer")
         for idx, layer in enumerate(self.layers):
-            where = f"layers[{idx}]."
-            if int(layer.size) < 1:
-                raise ValueError(f"{where}size={layer.size} must be >= 1")
-            get_activation(layer.activation)
-            for name in ("sigma_delta", "error_sigma_delta"):
-                check_threshold(getattr(layer, name), where + name)
-            if not (np.isfinite(layer.init_gain) and layer.init_gain > 0):
-                raise ValueError(f"{where}init_gain={layer.init_gain} must be > 0")
-            check_spiking_or_sigma_delta(layer.spiking, layer.sigma_delta, f"layers[{idx}]: ")
-            check_time_constants(layer.size, layer.tau_m, layer.tau_r, self.dt, where)
+            if not isinstance(layer, LayerSpec):
+                raise TypeError(f"layers[{idx}]={layer!r} must be a LayerSpec")
+        object.__setattr__(self, "dt", check_dt(self.dt))
+        object.__setattr__(self, "learning_epoch", check_learning_epoch(self.learning_epoch))
+        check_choice("loss", self.loss, LOSSES)
+        object.__setattr__(self, "beta", check_gain("beta", self.beta))
+        object.__setattr__(self, "gamma", check_gain("gamma", self.gamma))
+        check_choice("feedback", self.feedback, FEEDBACK_MODES)
+        check_choice("recurrent_error", self.recurrent_error, RECURRENT_ERROR_MODES)
+        for idx, layer in enumerate(self.layers):
+            check_time_constants(layer.size, layer.tau_m, layer.tau_r, self.dt, f"layers[{idx}].")
         projections = []
         for post, layer in enumerate(self.layers, start=1):
             projections.append(Projection(post - 1, post))
@@ -209,17 +217,31 @@ class FloatParams:
 
 
 def check_params(spec: NetworkSpec, params: Union["FloatParams", "FixedParams"]) -> None:
-    """Raise ValueError unless ``params`` hold one matrix of shape
-    ``(n_post, n_pre)`` per projection of ``spec``."""
+    """Raise ValueError unless ``params`` hold one finite matrix of shape
+    ``(n_post, n_pre)`` per projection of ``spec`` (``W{post}_{pre}``), one
+    bias per population (``b{l}``) and, where given, a feedback matrix of the
+    weights' shape (``B{post}_{pre}``)."""
+    if not isinstance(params, (FloatParams, FixedParams)):
+        raise TypeError(f"params must be FloatParams or FixedParams, got {type(params).__name__}")
     sizes = spec.sizes
-    mats = params.plastic_arrays()[0]
-    if len(mats) != len(spec.projections):
-        raise ValueError(f"params hold {len(mats)} weight matrices, the spec has "
-                         f"{len(spec.projections)} projections")
-    for w, proj in zip(mats, spec.projections):
-        if w.shape != (sizes[proj.post], sizes[proj.pre]):
-            raise ValueError(f"{proj.name} must have shape "
-                             f"{(sizes[proj.post], sizes[proj.pre])}, got {w.shape}")
+    weights, biases, _ = params.plastic_arrays()
+    feedback = params.feedback if isinstance(params, FloatParams) else params.feedback_mant
+    for what, arrays, count in (("weight matrices", weights, len(spec.projections)),
+                                ("biases", biases, spec.n_layers),
+                                ("feedback matrices", feedback, len(spec.projections))):
+        if len(arrays) != count:
+            raise ValueError(f"params hold {len(arrays)} {what}, the spec needs {count}")
+    for w, f, proj in zip(weights, feedback, spec.projections):
+        shape = (sizes[proj.post], sizes[proj.pre])
+        for name, matrix in ((proj.name, w), ("B" + proj.name[1:], f)):
+            if matrix is not None and np.shape(matrix) != shape:
+                raise ValueError(f"{name} must have shape {shape}, got {np.shape(matrix)}")
+            if matrix is not None:
+                check_finite(name, matrix)
+    for l, b in enumerate(biases, start=1):
+        if np.shape(b) != (sizes[l],):
+            raise ValueError(f"b{l} must have shape ({sizes[l]},), got {np.shape(b)}")
+        check_finite(f"b{l}", b)
 
 
 def init_params(spec: NetworkSpec, seed: int = 0, gain: float = 1.0,
@@ -230,6 +252,10 @@ def init_params(spec: NetworkSpec, seed: int = 0, gain: float = 1.0,
     population counts all of its incoming projections.
     Random feedback matrices (if any) are drawn the same way, transposed.
     """
+    if not isinstance(spec, NetworkSpec):
+        raise TypeError(f"spec must be a NetworkSpec, got {type(spec).__name__}")
+    check_int("seed", seed, 0)
+    check_real("gain", gain, 0.0, lo_open=True)
     rng = np.random.default_rng(seed)
     feedback_rng = np.random.default_rng([seed, 1])  # mode-independent forward draws
     sizes = spec.sizes
@@ -239,6 +265,10 @@ def init_params(spec: NetworkSpec, seed: int = 0, gain: float = 1.0,
     weights, feedback = [], []
     for proj in spec.projections:
         bound = gain * spec.layers[proj.post - 1].init_gain / np.sqrt(fan_in[proj.post])
+        if not np.isfinite(2 * bound):
+            raise ValueError(f"init_gain={spec.layers[proj.post - 1].init_gain!r} of "
+                             f"layers[{proj.post - 1}] (with gain={gain!r}) bounds the initial "
+                             f"weights by {bound:.3g}: too large to draw in float64")
         shape = (sizes[proj.post], sizes[proj.pre])
         weights.append(rng.uniform(-bound, bound, size=shape).astype(dtype))
         if spec.feedback == "random" and proj.pre > 0:
@@ -276,17 +306,20 @@ class FixedParams:
         ``headroom * max|W|`` in 8 bits; a bias uses the exponent of the
         first projection into its population.
         """
-        weight_exp = [fxp.choose_weight_exp(np.abs(w).max(initial=0.0), headroom)
-                      for w in params.weights]
-        weight_acc = [fxp.quantize_weights(w, e, fxp.ACC_FRAC_BITS)
-                      for w, e in zip(params.weights, weight_exp)]
+        check_params(spec, params)
+        headroom = check_real("headroom", headroom, 1.0)
+        names = [proj.name for proj in spec.projections]
+        weight_exp = [fxp.choose_weight_exp(np.abs(w).max(initial=0.0), headroom, name)
+                      for w, name in zip(params.weights, names)]
+        weight_acc = [fxp.quantize_weights(w, e, fxp.ACC_FRAC_BITS, name)
+                      for w, e, name in zip(params.weights, weight_exp, names)]
         bias_exp = [weight_exp[k] for k in spec.bias_carriers()]
-        bias_acc = [fxp.quantize_weights(b, e, fxp.ACC_FRAC_BITS)
-                    for b, e in zip(params.biases, bias_exp)]
+        bias_acc = [fxp.quantize_weights(b, e, fxp.ACC_FRAC_BITS, f"b{l}")
+                    for l, (b, e) in enumerate(zip(params.biases, bias_exp), start=1)]
         feedback_exp = [None if f is None else fxp.choose_weight_exp(np.abs(f).max())
                         for f in params.feedback]
-        feedback_mant = [None if f is None else fxp.quantize_weights(f, e)
-                         for f, e in zip(params.feedback, feedback_exp)]
+        feedback_mant = [None if f is None else fxp.quantize_weights(f, e, name="B" + name[1:])
+                         for f, e, name in zip(params.feedback, feedback_exp, names)]
         return cls(weight_acc, weight_exp, bias_acc, bias_exp, feedback_mant, feedback_exp)
 
     def plastic_arrays(self) -> tuple[list, list, list]:

@@ -3,7 +3,9 @@ as markdown tables."""
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
+from typing import Optional
 
 SWEEP_SUMMARY = "summary.json"  # what marks a sweep folder (lava_vle.sweep writes it)
 
@@ -14,22 +16,37 @@ def run_row(result: dict, run: str) -> dict:
     accuracy = result["metric"] == "accuracy_percent"
     metrics = [row["test_metric"] for row in history]
     return {
-        "run": run, "task": result["task"], "rule": cfg["rule"],
-        "precision": cfg["precision"], "optimizer": cfg.get("optimizer", "adam"),
-        "lr": cfg["lr"], "update_interval": cfg.get("update_interval"),
-        "schedule": cfg.get("lr_schedule", "constant"), "carry": cfg.get("carry_state", False),
+        "run": run, "task": str(result["task"]), "rule": str(cfg["rule"]),
+        "precision": str(cfg["precision"]), "optimizer": str(cfg.get("optimizer", "adam")),
+        "lr": float(cfg["lr"]), "update_interval": cfg.get("update_interval"),
+        "schedule": str(cfg.get("lr_schedule", "constant")),
+        "carry": bool(cfg.get("carry_state", False)),
         "metric": "accuracy %" if accuracy else "NRMSE",
-        "final": result["test_metric"],
-        "best": max(metrics) if accuracy else min(metrics),
-        "epochs": len(history), "train_wall_s": result["train_wall_s"],
-        "samples_per_s": sum(r["samples_per_s"] for r in history) / len(history),
-        "parameters": result["network"]["parameters"]}
+        "final": float(result["test_metric"]),
+        "best": float(max(metrics) if accuracy else min(metrics)),
+        "epochs": len(history), "train_wall_s": float(result["train_wall_s"]),
+        "samples_per_s": sum(float(r["samples_per_s"]) for r in history) / len(history),
+        "parameters": int(result["network"]["parameters"])}
 
 
-def collect(root: Path) -> list[dict]:
-    """One row per ``*/results.json`` below ``root``, sorted by folder name."""
-    return [run_row(json.loads(path.read_text()), path.parent.name)
-            for path in sorted(Path(root).glob("*/results.json"))]
+def collect(root: Path, skipped: Optional[list] = None) -> list[dict]:
+    """One row per ``*/results.json`` below ``root``, sorted by folder name.
+
+    A file that is not a readable run result is left out; ``skipped`` (if
+    given) receives ``"PATH: what is wrong"`` for each, else a warning names it.
+    """
+    rows = []
+    for path in sorted(Path(root).glob("*/results.json")):
+        try:
+            rows.append(run_row(json.loads(path.read_text()), path.parent.name))
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError,
+                ZeroDivisionError) as err:
+            problem = f"{path}: not a readable run result ({type(err).__name__}: {err})"
+            if skipped is None:
+                warnings.warn(problem)
+            else:
+                skipped.append(problem)
+    return rows
 
 
 def markdown(rows: list[dict]) -> str:

@@ -18,15 +18,17 @@ update direction:
 
 Each has ``batch(x, y)`` (learn from one time-major batch, return its
 outputs), ``forward(x)`` (outputs without learning), ``float_params()``,
-``lr`` and ``state_dict`` / ``load_state_dict``.
+``lr`` and ``state_dict`` / ``load_state_dict``: plain nested dicts and
+lists of numpy arrays and numbers, which a checkpoint stores without pickle.
 """
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any, Optional
 
 import numpy as np
 
-from lava_vle.fused import StackedNetwork, StackedParams
+from lava_vle.fused import StackedNetwork, StackedParams, StackedState
 from lava_vle.losses import sequence_loss
 from lava_vle.network import FixedParams, FloatParams, NetworkSpec
 from lava_vle.optim import SGD, Adam
@@ -71,10 +73,11 @@ class StackedRule:
         return sequence_loss(self.spec.loss, outputs, target, weight, self.spec.beta)
 
     def state_dict(self) -> dict:
-        return {"params": self.params, "optimizer": self.optimizer.state_dict()}
+        """The trainable arrays (``params.arrays()``) and the optimiser's state."""
+        return {"params": self.params.arrays(), "optimizer": self.optimizer.state_dict()}
 
     def load_state_dict(self, state: dict) -> None:
-        for dst, src in zip(self.params.arrays(), state["params"].arrays()):
+        for dst, src in zip(self.params.arrays(), state["params"]):
             dst[...] = src
         self.optimizer.load_state_dict(state["optimizer"])
 
@@ -137,11 +140,13 @@ class VLELocal(StackedRule):
                                self.net.recurrent_mask, eprop)
 
     def state_dict(self) -> dict:
-        return {**super().state_dict(), "carried": self.carried, "steps_done": self.steps_done}
+        carried = None if self.carried is None else asdict(self.carried)
+        return {**super().state_dict(), "carried": carried, "steps_done": self.steps_done}
 
     def load_state_dict(self, state: dict) -> None:
         super().load_state_dict(state)
-        self.carried = state.get("carried")
+        carried = state.get("carried")
+        self.carried = None if carried is None else StackedState(**carried)
         self.steps_done = state.get("steps_done", 0)
 
 
@@ -207,10 +212,10 @@ class VLEFixed:
                              self.spec.beta)
 
     def state_dict(self) -> dict:
-        return {"params": self.params, "steps_done": self.steps_done}
+        return {"params": asdict(self.params), "steps_done": self.steps_done}
 
     def load_state_dict(self, state: dict) -> None:
-        self.params, self.steps_done = state["params"], state["steps_done"]
+        self.params, self.steps_done = FixedParams(**state["params"]), state["steps_done"]
 
 
 def local_updates(spec: NetworkSpec, params: FloatParams, x: np.ndarray, y: np.ndarray,

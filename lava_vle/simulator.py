@@ -24,7 +24,8 @@ from lava_vle.dynamics import NetworkState, Synapses, VLEDynamics, recurrent_loo
 from lava_vle.network import FixedParams, FloatParams, NetworkSpec, check_params
 from lava_vle.plasticity import LocalRule, bias_delta, weight_delta
 from lava_vle.synops import effective_synops
-from lava_vle.validation import check_sequence, per_step
+from lava_vle.validation import (check_bool, check_choice, check_int, check_real,
+                                 check_sequence, per_step)
 
 PRECISIONS = tuple(ARITHMETICS)
 PLASTICITY = ("off", "accumulate", "apply")
@@ -139,25 +140,36 @@ class Simulator:
                 every projection over the run into ``result.synops``.
         """
         spec, A, dtype = self.spec, self.arith, self.dynamics.dtype
-        x = check_sequence("x", x, spec.n_in)
+        x = check_sequence("x", x, spec.n_in, state_range=self.fixed)
         steps, batch = x.shape[:2]
-        if plasticity not in PLASTICITY:
-            raise ValueError(f"plasticity={plasticity!r} must be one of {PLASTICITY}")
+        check_choice("plasticity", plasticity, PLASTICITY)
         if plasticity == "accumulate" and self.fixed:
             raise ValueError("plasticity='accumulate' is float only; use 'apply' in fixed point")
         if plasticity != "off" and spec.recurrent_error == "eprop":
             raise ValueError("recurrent_error='eprop' learns in the fused float trainer only "
                              "(lava_vle.rules.VLELocal); the simulator runs it with "
                              "plasticity='off'")
+        if not isinstance(record, (list, tuple)):
+            raise TypeError(f"record={record!r} must be a list or tuple of names from "
+                            f"{RECORDABLE}")
         for name in record:
-            if name not in RECORDABLE:
-                raise ValueError(f"record: {name!r} is not one of {RECORDABLE}")
+            check_choice("record", name, RECORDABLE)
+        check_real("eta", eta, 0.0)
+        first_step = check_int("first_step", first_step, 0)
+        check_bool("count_synops", count_synops)
+        if state is not None and not isinstance(state, NetworkState):
+            raise TypeError(f"state must be a NetworkState (result.state of a run), "
+                            f"got {type(state).__name__}")
+        if state is not None and state.u[0].shape[0] != batch:
+            raise ValueError(f"state holds a batch of {state.u[0].shape[0]}, x one of {batch}")
         if target is None:
             target = np.zeros((steps, batch, spec.n_out))
             loss_weight = 0.0
-        target = A.to_units(check_sequence("target", target, spec.n_out, steps, batch))
-        weight = per_step("loss_weight", loss_weight, steps, batch, 1.0)
-        mod = A.modulator(per_step("modulator", modulator, steps, batch, 1.0))
+        target = A.to_units(check_sequence("target", target, spec.n_out, steps, batch,
+                                           state_range=self.fixed))
+        weight = per_step("loss_weight", loss_weight, steps, batch, 1.0, lo=0.0)
+        scales = self.dynamics.loss_scale(weight)  # checked once, before any step
+        mod = A.modulator(per_step("modulator", modulator, steps, batch, 1.0), "modulator")
         x_in, target = A.to_units(x).astype(dtype), target.astype(dtype)
         rule = LocalRule(eta, A, spec.learning_epoch)
         state = state if state is not None else self.initial_state(batch)
@@ -168,9 +180,9 @@ class Simulator:
         synops = {"forward": 0, "error_path": 0, "weight_updates": 0} if count_synops else None
         syn = synapses_of(spec, self.params)
         for t in range(steps):
-            scale = self.dynamics.loss_scale(weight[t])[:, None].astype(dtype)
-            new = self.step(state, syn, x_in[t], target[t], scale, mod[t],
-                            None if plasticity == "off" else rule, first_step + t, updates)
+            new = self.step(state, syn, x_in[t], target[t], scales[t][:, None].astype(dtype),
+                            mod[t], None if plasticity == "off" else rule, first_step + t,
+                            updates)
             learns = plasticity != "off" and rule.learns_at(first_step + t)
             if count_synops:
                 self._count_synops(synops, before, state, new, learns)
@@ -181,7 +193,16 @@ class Simulator:
             for name in record:
                 trace[name].append(getattr(state, name) if name != "e_target"
                                    else (state.e_target,))
-        return SimResult(outputs=A.from_units(np.stack(outputs)), state=state, updates=updates,
+        outputs = A.from_units(np.stack(outputs))
+        if not (np.all(np.isfinite(outputs)) and all(np.all(np.isfinite(u)) for u in state.u)):
+            raise ValueError(
+                f"Simulator.run: the float network overflowed to NaN/inf within {steps} steps "
+                f"(eta={eta!r}, max|x|={np.abs(x).max():.3g}, loss_weight up to "
+                f"{weight.max():.3g}, modulator up to "
+                f"{float(np.abs(mod).max()):.3g}, max|W|="
+                f"{max(float(np.abs(w).max()) for w in self.params.plastic_arrays()[0]):.3g}): "
+                "lower them")
+        return SimResult(outputs=outputs, state=state, updates=updates,
                          trace={name: [np.stack(layer) for layer in zip(*steps_)]
                                 for name, steps_ in trace.items()},
                          synops=synops)

@@ -3,39 +3,59 @@
 :class:`Trainer` runs epochs of one rule (:mod:`lava_vle.rules`) on one
 dataset and the benchmark network for it (:mod:`lava_vle.networks`):
 shuffling, per-epoch learning-rate schedule, evaluation, the NaN stop and
-checkpoints. Every epoch ends with a checkpoint (atomic write); ``resume``
-continues from it to the same result as an uninterrupted run (the shuffling
-of epoch ``e`` is drawn from ``(seed, e)``). :func:`fit` is the whole run,
-ending with :func:`lava_vle.results.write_results`.
+checkpoints. Every epoch ends with a checkpoint; ``resume`` continues from
+it to the same result as an uninterrupted run (the shuffling of epoch ``e``
+is drawn from ``(seed, e)``). :func:`fit` is the whole run, ending with
+:func:`lava_vle.results.write_results`.
+
+A checkpoint is two files in the run folder, no pickle: the arrays
+(``checkpoint-epochNNNN.npz``, loaded with ``allow_pickle=False``) and the
+manifest ``checkpoint.json`` (format, version, the arrays' file name, a
+SHA-256 over the arrays and the rest of the state, which it holds as JSON:
+configuration, epoch, history, optimiser counters). Each is written to a
+temporary file and renamed; the manifest is renamed last, so a crash at any
+moment leaves the previous checkpoint or the new one, whole.
 """
 from __future__ import annotations
 
+import hashlib
+import io
+import json
 import os
-import pickle
 import time
-from dataclasses import asdict, dataclass, field, replace
+import zipfile
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from lava_vle.datasets import SequenceDataset, nrmse, one_hot_targets
-from lava_vle.network import RECURRENT_ERROR_MODES, NetworkSpec, init_params
+from lava_vle.activations import ACTIVATIONS
+from lava_vle.datasets import DATASETS, SequenceDataset, nrmse, one_hot_targets
+from lava_vle.network import FEEDBACK_MODES, RECURRENT_ERROR_MODES, NetworkSpec, init_params
 from lava_vle.networks import default_network
 from lava_vle.results import write_results
 from lava_vle.rules import make_rule
-from lava_vle.validation import check_learning_epoch
+from lava_vle.validation import (check_bool, check_choice, check_int, check_learning_epoch,
+                                 check_real, check_threshold)
 
 RULES = ("vle", "exact", "bptt")
 OPTIMIZERS = ("adam", "sgd")
 LR_SCHEDULES = ("constant", "cosine", "plateau")
 PLATEAU_PATIENCE = 2  # epochs without a lower train loss before the lr halves
 PRECISIONS = ("float", "fixed")
-CHECKPOINT = "checkpoint.pkl"
+CHECKPOINT = "checkpoint.json"  # the manifest; written last, it commits a checkpoint
+CHECKPOINT_FORMAT, CHECKPOINT_VERSION = "lava-vle checkpoint", 1
+LEGACY_CHECKPOINT = "checkpoint.pkl"  # lava-vle before the safe format: never unpickled
+MAX_SEED = 2**32 - 1
 
 
 class TrainingDiverged(RuntimeError):
     """The loss became NaN or infinite."""
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be resumed; the message names the file and what is wrong."""
 
 
 @dataclass
@@ -65,30 +85,35 @@ class TrainConfig:
     dataset_kwargs: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.rule not in RULES:
-            raise ValueError(f"rule={self.rule!r} must be one of {RULES}")
-        if self.precision not in PRECISIONS:
-            raise ValueError(f"precision={self.precision!r} must be one of {PRECISIONS}")
+        check_choice("task", self.task, sorted(DATASETS))
+        check_choice("rule", self.rule, RULES)
+        check_choice("precision", self.precision, PRECISIONS)
         if self.precision == "fixed" and self.rule != "vle":
             raise ValueError(f"precision='fixed' trains with the local rule only; "
                              f"rule={self.rule!r} needs precision='float'")
         for name in ("epochs", "batch_size", "update_interval"):
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"{name}={getattr(self, name)} must be >= 1")
-        if not self.lr > 0:
-            raise ValueError(f"lr={self.lr} must be > 0")
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer={self.optimizer!r} must be one of {OPTIMIZERS}")
-        if self.lr_schedule not in LR_SCHEDULES:
-            raise ValueError(f"lr_schedule={self.lr_schedule!r} must be one of {LR_SCHEDULES}")
-        if self.width is not None and int(self.width) < 3:
-            raise ValueError(f"width={self.width} must be >= 3 (LE and two LI groups)")
+            check_int(name, getattr(self, name), 1)
+        check_real("lr", self.lr, 0.0, lo_open=True)
+        check_int("seed", self.seed, 0, MAX_SEED, "32-bit unsigned")
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
+        check_bool("carry_state", self.carry_state)
+        if self.width is not None:
+            check_int("width", self.width, 3)
+        if self.activation is not None:
+            check_choice("activation", self.activation, sorted(ACTIVATIONS))
+        for name in ("sigma_delta", "error_sigma_delta"):
+            check_threshold(getattr(self, name), name)
+        check_choice("feedback", self.feedback, FEEDBACK_MODES)
+        for name in ("limit_train", "limit_test"):
+            if getattr(self, name) is not None:
+                check_int(name, getattr(self, name), 1)
+        if not isinstance(self.dataset_kwargs, dict):
+            raise TypeError(f"dataset_kwargs={self.dataset_kwargs!r} must be a dict")
         if self.carry_state and (self.rule != "vle" or self.precision != "float"):
             raise ValueError("carry_state applies to rule='vle', precision='float' only")
         check_learning_epoch(self.learning_epoch)
-        if self.recurrent_error not in RECURRENT_ERROR_MODES:
-            raise ValueError(f"recurrent_error={self.recurrent_error!r} must be one of "
-                             f"{RECURRENT_ERROR_MODES}")
+        check_choice("recurrent_error", self.recurrent_error, RECURRENT_ERROR_MODES)
         if self.recurrent_error == "eprop" and self.precision != "float":
             raise ValueError("recurrent_error='eprop' trains in float only "
                              "(the fused trainer's eligibility traces)")
@@ -190,16 +215,16 @@ class Trainer:
         self.rule.lr = self.lr()
         start, seen, total_loss, metrics = time.perf_counter(), 0, 0.0, []
         bar = tqdm(list(self.batches(self.epoch)), unit="batch", leave=False,
-                   desc=f"epoch {self.epoch + 1}/{self.config.epochs}", disable=not progress)
+                   desc=f"epoch {self.epoch + 1}/{self.config.epochs}",
+                   disable=None if progress else True)  # None: only on a terminal
         for index in bar:
+            if not all(np.all(np.isfinite(w)) for w in self.rule.float_params().weights):
+                raise self.diverged("the weights hold NaN or inf", len(metrics) + 1)
             x, y = self.sequences("train", index)
             out = self.rule.batch(x, y)
             loss = float(self.rule.loss(np.asarray(out, np.float64), y)) / len(index)
             if not np.isfinite(loss) or not np.all(np.isfinite(out)):
-                raise TrainingDiverged(
-                    f"loss is {loss} at epoch {self.epoch + 1}, batch {len(metrics) + 1}: "
-                    f"lower the learning rate (lr={self.config.lr}); the checkpoint of the "
-                    f"last completed epoch ({self.epoch}) is kept")
+                raise self.diverged(f"loss is {loss}", len(metrics) + 1)
             total_loss += loss * len(index)
             seen += len(index)
             metrics.append(self.metric(out, "train", index) * len(index))
@@ -214,49 +239,186 @@ class Trainer:
         self.history.append(row)
         return row
 
+    def diverged(self, what: str, batch: int) -> TrainingDiverged:
+        return TrainingDiverged(
+            f"{what} at epoch {self.epoch + 1}, batch {batch}: lower the learning rate "
+            f"(lr={self.config.lr}); the checkpoint of the last completed epoch "
+            f"({self.epoch}) is kept")
+
     def state_dict(self) -> dict:
+        """Everything a resume needs: nested dicts and lists of numpy arrays,
+        numbers, strings and None (the rule's part from ``rule.state_dict``)."""
         return {"config": asdict(self.config), "epoch": self.epoch, "history": self.history,
                 **self.rule.state_dict()}
 
     def load_state_dict(self, state: dict) -> None:
-        saved = TrainConfig(**state["config"])
-        if asdict(saved) | {"epochs": 0} != asdict(self.config) | {"epochs": 0}:
-            raise ValueError("the checkpoint was written by a run with another configuration: "
-                             f"{state['config']}")
+        """Continue from ``state``; raises CheckpointError naming every setting
+        that differs from this trainer's (``epochs`` may grow)."""
+        defaults = {f.name: f.default for f in fields(TrainConfig) if f.default is not MISSING}
+        saved = {"dataset_kwargs": {}, **defaults, **state["config"]}
+        current = asdict(self.config)
+        differing = [f"{key}: {saved[key]!r} in the checkpoint, {current[key]!r} now"
+                     for key in current if key != "epochs" and saved.get(key) != current[key]]
+        unknown = sorted(set(saved) - set(current))
+        if differing or unknown:
+            raise CheckpointError(
+                "the checkpoint was written with other settings: "
+                + "; ".join(differing + [f"{key}: unknown setting" for key in unknown])
+                + " (rerun with the checkpoint's settings, or start again with --overwrite)")
         self.epoch, self.history = state["epoch"], state["history"]
         self.rule.load_state_dict(state)
 
     def save_checkpoint(self, out: Path) -> Path:
-        """Write ``checkpoint.pkl`` atomically (a crash never leaves half a file)."""
+        """Write the checkpoint of the epochs so far (see the module docstring);
+        return the manifest's path."""
+        out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        path, tmp = out / CHECKPOINT, out / (CHECKPOINT + ".tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump(self.state_dict(), fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        return path
+        tree, arrays = _split_arrays(self.state_dict())
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        data = buffer.getvalue()
+        name = f"checkpoint-epoch{self.epoch:04d}.npz"
+        _write_atomically(out / name, data)
+        manifest = {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, "arrays": name,
+                    "sha256": _digest(data, tree), "state": tree}
+        _write_atomically(out / CHECKPOINT, json.dumps(manifest, indent=1).encode())
+        for stale in out.glob("checkpoint-epoch*.npz"):
+            if stale.name != name:
+                stale.unlink()
+        return out / CHECKPOINT
+
+
+def read_checkpoint(out: Path) -> dict:
+    """The state saved in run folder ``out`` (for :meth:`Trainer.load_state_dict`).
+
+    Raises FileNotFoundError without a checkpoint, and CheckpointError with
+    one line naming the file and what is wrong for a pickle checkpoint of an
+    older lava-vle, a truncated, corrupt or foreign manifest, a missing
+    arrays file or a checksum mismatch; files are only read.
+    """
+    out = Path(out)
+    path, legacy = out / CHECKPOINT, out / LEGACY_CHECKPOINT
+    if not path.exists():
+        if legacy.exists():
+            raise CheckpointError(f"{legacy}: a pickle checkpoint of an older lava-vle, not "
+                                  "loaded (unpickling can run any code): start again with "
+                                  "--overwrite")
+        raise FileNotFoundError(f"no checkpoint at {path}")
+    try:
+        manifest = json.loads(path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise CheckpointError(f"{path}: not a readable checkpoint manifest (truncated or "
+                              f"corrupt: {err})") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != CHECKPOINT_FORMAT:
+        raise CheckpointError(f"{path}: not a lava-vle checkpoint (no \"format\": "
+                              f"\"{CHECKPOINT_FORMAT}\")")
+    if manifest.get("version") != CHECKPOINT_VERSION:
+        raise CheckpointError(f"{path}: checkpoint version {manifest.get('version')!r}; this "
+                              f"lava-vle reads version {CHECKPOINT_VERSION}")
+    name = manifest.get("arrays")
+    if not (isinstance(name, str) and name.startswith("checkpoint") and Path(name).name == name
+            and isinstance(manifest.get("sha256"), str) and isinstance(manifest.get("state"), dict)):
+        raise CheckpointError(f"{path}: incomplete manifest (arrays, sha256 or state missing)")
+    arrays_path = out / name
+    if not arrays_path.exists():
+        raise CheckpointError(f"{path}: its arrays file {name} is missing")
+    data = arrays_path.read_bytes()
+    if _digest(data, manifest["state"]) != manifest["sha256"]:
+        raise CheckpointError(f"{arrays_path}: checksum mismatch with {CHECKPOINT}: the "
+                              "checkpoint is corrupt or was modified")
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+    except (ValueError, OSError, zipfile.BadZipFile) as err:
+        raise CheckpointError(f"{arrays_path}: unreadable arrays ({err})") from None
+    return _join_arrays(manifest["state"], arrays)
+
+
+def _split_arrays(tree: Any, arrays: Optional[dict] = None) -> tuple[Any, dict]:
+    """``tree`` with every numpy array replaced by ``{"__array__": key}`` and
+    numpy scalars by Python numbers, and the arrays by key."""
+    arrays = {} if arrays is None else arrays
+    if isinstance(tree, np.ndarray):
+        key = f"a{len(arrays)}"
+        arrays[key] = tree
+        return {"__array__": key}, arrays
+    if isinstance(tree, dict):
+        return {str(k): _split_arrays(v, arrays)[0] for k, v in tree.items()}, arrays
+    if isinstance(tree, (list, tuple)):
+        return [_split_arrays(v, arrays)[0] for v in tree], arrays
+    return (tree.item() if isinstance(tree, np.generic) else tree), arrays
+
+
+def _join_arrays(tree: Any, arrays: dict) -> Any:
+    """The inverse of :func:`_split_arrays`."""
+    if isinstance(tree, dict):
+        if set(tree) == {"__array__"}:
+            return arrays[tree["__array__"]]
+        return {k: _join_arrays(v, arrays) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [_join_arrays(v, arrays) for v in tree]
+    return tree
+
+
+def _digest(data: bytes, tree: Any) -> str:
+    """SHA-256 of the arrays file and the JSON state (key order fixed)."""
+    return hashlib.sha256(data + json.dumps(tree, sort_keys=True).encode()).hexdigest()
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside ``path``, flush to disk, rename."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def prepare_run_folder(out: Path, resume: bool = False, overwrite: bool = False) -> None:
+    """Check before any training that ``out`` can take a run: writable, and
+    holding no checkpoint unless resuming it or overwriting (which removes
+    the old checkpoint and results.json)."""
+    old = sorted(out.glob("checkpoint*")) if out.is_dir() else []
+    if resume and overwrite:
+        raise ValueError("--resume continues a checkpoint and --overwrite discards it: "
+                         "choose one")
+    if resume and not old:
+        raise FileNotFoundError(f"--resume: no checkpoint in {out}")
+    if old and not (resume or overwrite):
+        raise FileExistsError(f"{out} holds the checkpoint of an earlier run: pass --resume to "
+                              "continue it, --overwrite to start again, or another --out")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / "checkpoint.probe"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        raise OSError(f"--out {out} is not a writable folder: {err.strerror or err}") from None
+    if overwrite:
+        for path in old + [out / "results.json"]:
+            path.unlink(missing_ok=True)
 
 
 def fit(dataset: SequenceDataset, config: TrainConfig, out: Path, resume: bool = False,
-        progress: bool = True, log=print) -> dict:
+        progress: bool = True, log=print, overwrite: bool = False) -> dict:
     """Train for ``config.epochs`` epochs with a checkpoint each epoch; write results.
 
-    Returns the results dict also written to ``out/results.json``; plots go
-    to ``out/learning_curves.png`` and ``out/outputs.png``.
+    ``resume``: continue the checkpoint in ``out`` (its settings must equal
+    ``config`` but for more ``epochs``); ``overwrite``: discard it. Returns
+    the results dict also written to ``out/results.json``; plots go to
+    ``out/learning_curves.png`` and ``out/outputs.png``.
     """
     out = Path(out)
+    prepare_run_folder(out, resume, overwrite)
     trainer = Trainer(dataset, config)
-    checkpoint = out / CHECKPOINT
     if resume:
-        if not checkpoint.exists():
-            raise FileNotFoundError(f"--resume: no checkpoint at {checkpoint}")
-        with open(checkpoint, "rb") as fh:
-            trainer.load_state_dict(pickle.load(fh))
-        log(f"resumed from {checkpoint} after epoch {trainer.epoch}")
-    elif checkpoint.exists():
-        raise FileExistsError(f"{checkpoint} exists: pass --resume to continue it or choose "
-                              "another --out")
+        trainer.load_state_dict(read_checkpoint(out))
+        if trainer.epoch > config.epochs:
+            raise CheckpointError(f"{out / CHECKPOINT}: {trainer.epoch} epochs are done, more "
+                                  f"than epochs={config.epochs}: pass --epochs "
+                                  f"{trainer.epoch} or more")
+        log(f"resumed from {out / CHECKPOINT} after epoch {trainer.epoch}")
     metric_name = "accuracy %" if dataset.task == "classification" else "NRMSE"
     while trainer.epoch < config.epochs:
         row = trainer.train_epoch(progress)

@@ -15,4 +15,11 @@ One folder per process, each with ``process.py`` and ``models.py``
 
 ``network_builder`` wires a network from these processes;
 ``engine_network_builder`` wires one whose synapses are stock LearningDense.
+:func:`stopping` (``runtime.py``) stops a run's Lava runtime, also after a
+failed run; :func:`graded_dense` (``stock.py``) builds a stock ``Dense`` that
+carries graded VLE rates in either precision.
 """
+from lava_vle.processes.runtime import stopping
+from lava_vle.processes.stock import graded_dense
+
+__all__ = ["graded_dense", "stopping"]

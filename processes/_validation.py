@@ -11,19 +11,20 @@ import numpy as np
 from lava.magma.core.process.process import AbstractProcess
 
 from lava_vle import fixed_point as fxp
-from lava_vle.activations import get_activation
+from lava_vle.activations import ACTIVATIONS, get_activation
 from lava_vle.arithmetic import FixedArithmetic
 from lava_vle.network import FixedParams, FloatParams, NetworkSpec, check_params, init_params
-from lava_vle.validation import (check_dt, check_spiking_or_sigma_delta, check_threshold,
+from lava_vle.validation import (check_bool, check_choice, check_dt, check_int, check_real,
+                                 check_spiking_or_sigma_delta, check_threshold,
                                  check_time_constants)
 
 
 def shape_of(shape: ty.Union[int, ty.Tuple[int, ...]]) -> ty.Tuple[int]:
     """A 1-D population shape ``(n,)``; lava-vle populations are flat."""
-    shape = (shape,) if np.isscalar(shape) else tuple(shape)
-    if len(shape) != 1 or int(shape[0]) < 1:
+    dims = (shape,) if np.isscalar(shape) else tuple(np.atleast_1d(shape))
+    if len(dims) != 1:
         raise ValueError(f"shape={shape} must be (n,) with n >= 1")
-    return (int(shape[0]),)
+    return (check_int("shape", dims[0], 1),)
 
 
 def time_constants(shape: ty.Tuple[int], tau_m: ty.Any, tau_r: ty.Any,
@@ -36,13 +37,13 @@ def time_constants(shape: ty.Tuple[int], tau_m: ty.Any, tau_r: ty.Any,
 
 def activation_name(name: str) -> str:
     """An activation both models can compute (piecewise linear)."""
-    get_activation(name, fixed_point=True)
+    get_activation(check_choice("activation", name, sorted(ACTIVATIONS)), fixed_point=True)
     return name
 
 
 def gain(value: float, name: str) -> float:
     """A non-negative gain representable as a 16-bit factor."""
-    fxp.scale_to_fixed(value, name)
+    fxp.scale_to_fixed(check_real(name, value), name)
     return float(value)
 
 
@@ -62,19 +63,25 @@ def lava_recurrent_error(spec: NetworkSpec) -> None:
 
 
 def network(spec: NetworkSpec, params: ty.Optional[FloatParams], learning_rate: float,
-            seed: int, modulator: float) -> FloatParams:
-    """Check a whole network's arguments for both precisions; returns the
-    parameters (``init_params(spec, seed)`` when ``params`` is None)."""
+            seed: int, modulator: float, external_modulator: bool = False) -> FloatParams:
+    """Check a whole network's arguments for both precisions, each error
+    naming its parameter; returns the parameters (``init_params(spec, seed)``
+    when ``params`` is None)."""
     if not isinstance(spec, NetworkSpec):
         raise TypeError(f"spec must be a lava_vle.network.NetworkSpec, got {type(spec)}")
     for layer in spec.layers:
         activation_name(layer.activation)
     lava_recurrent_error(spec)
+    check_int("seed", seed, 0, 2**32 - 1, "32-bit unsigned")
     params = init_params(spec, seed) if params is None else params
+    if not isinstance(params, FloatParams):
+        raise TypeError(f"params must be FloatParams (lava_vle.network.init_params), "
+                        f"got {type(params).__name__}")
     check_params(spec, params)
     FixedParams.from_float(spec, params)  # raises unless representable in fixed_pt
-    fxp.learning_rate_to_fixed(learning_rate)
-    fxp.modulator_to_fixed(modulator)
+    fxp.learning_rate_to_fixed(learning_rate, "learning_rate")
+    fxp.modulator_to_fixed(check_real("modulator", modulator), "modulator")
+    check_bool("external_modulator", external_modulator)
     return params
 
 

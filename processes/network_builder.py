@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from lava_vle import fixed_point as fxp
 from lava_vle.network import FixedParams, FloatParams, NetworkSpec
-from lava_vle.processes._validation import lava_recurrent_error
+from lava_vle.processes._validation import network
 from lava_vle.processes.error_dendrite.process import ErrorDendrite
 from lava_vle.processes.neuromodulator.process import Neuromodulator
 from lava_vle.processes.output_error.process import OutputError
@@ -81,8 +81,12 @@ def build_vle_network(spec: NetworkSpec, params: FloatParams, learning_rate: flo
                       seed: int = 0, modulator: float = 1.0,
                       external_modulator: bool = False,
                       headroom: float = 2.0) -> VLENetworkProcesses:
-    """Create and connect neurons, dendrites, plastic synapses, output error, broadcast."""
-    lava_recurrent_error(spec)
+    """Create and connect neurons, dendrites, plastic synapses, output error, broadcast.
+
+    Raises ValueError / TypeError (FixedPointRangeError for a value no Loihi
+    register holds) naming the parameter, before creating any process.
+    """
+    network(spec, params, learning_rate, seed, modulator, external_modulator)
     exps = FixedParams.from_float(spec, params, headroom).weight_exp
     neurons, dendrites = build_populations(spec)
     broadcast = Neuromodulator(value=modulator, external=external_modulator)

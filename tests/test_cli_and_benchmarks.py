@@ -1,7 +1,9 @@
 """The README's main job and the gradient-quality benchmark run end to end."""
 import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -33,6 +35,22 @@ def test_cli_entry_point_rejects_unknown_benchmark():
     proc = subprocess.run([sys.executable, "-m", "lava_vle.cli", "bench", "nope"],
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "invalid choice" in proc.stderr
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+def test_readme_first_command_runs_twice_and_progress_is_one_line_per_epoch_off_a_terminal(
+        tmp_path):
+    """The README's set-up one-liner ends with a training command; run as
+    written (default --out) twice in a fresh folder, with stderr not a terminal."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    command = re.search(r"\.venv/bin/lava-vle (train [^\n`]*)", readme).group(1).split()
+    for _ in range(2):
+        done = subprocess.run([sys.executable, "-m", "lava_vle.cli", *command], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert "\r" not in done.stderr and "batch/s" not in done.stderr  # no progress bar
+        epochs = int(command[command.index("--epochs") + 1])
+        assert sum(line.startswith("epoch") for line in done.stdout.splitlines()) == epochs
 
 
 def test_train_speed_benchmark_measures_both_rules_and_bptt_memory_grows(tmp_path):

@@ -226,7 +226,7 @@ def test_init_gain_scales_the_initial_weights_into_a_layer_and_is_validated():
     params = init_params(NetworkSpec(n_in=25, layers=layers), seed=0)
     assert 1.0 < np.abs(params.weights[0]).max() <= 30.0 / np.sqrt(25)
     assert np.abs(params.weights[1]).max() <= 1.0 / np.sqrt(8)
-    with pytest.raises(ValueError, match=r"layers\[0\].init_gain=0.0 must be > 0"):
+    with pytest.raises(ValueError, match=r"init_gain=0.0 must be a finite number > 0"):
         NetworkSpec(n_in=2, layers=(LayerSpec(3, init_gain=0.0),))
 
 

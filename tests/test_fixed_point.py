@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lava_vle import fixed_point as fxp
+from lava_vle.network import FixedParams, LayerSpec, NetworkSpec, init_params
 
 BIG = 2**40
 ints = st.integers(-BIG, BIG)
@@ -140,12 +141,35 @@ def test_choose_weight_exp_is_the_smallest_that_fits(max_abs):
 
 
 @given(st.lists(st.floats(-1.0, 1.0), min_size=1, max_size=30), st.integers(-12, -7))
-def test_quantize_weights_rounds_to_nearest_and_saturates_8_bits(ws, exp):
-    q = fxp.quantize_weights(np.array(ws), exp)
-    assert q.min() >= -128 and q.max() <= 127
-    for w, qi in zip(ws, q.tolist()):
-        exact = w * 2.0 ** (-exp)
-        assert qi == max(-128, min(127, int(np.rint(exact))))
+def test_quantize_weights_rounds_to_nearest_and_saturates_8_bits_only_when_asked(ws, exp):
+    exact = [int(np.rint(w * 2.0 ** (-exp))) for w in ws]
+    if all(-128 <= q <= 127 for q in exact):
+        assert fxp.quantize_weights(np.array(ws), exp).tolist() == exact
+        return
+    with pytest.raises(fxp.FixedPointRangeError,
+                       match=r"W1_0 has \|w\| up to .* largest representable value .*8-bit"):
+        fxp.quantize_weights(np.array(ws), exp, name="W1_0")
+    with pytest.warns(UserWarning, match=r"W1_0 .* clipped to"):
+        q = fxp.quantize_weights(np.array(ws), exp, name="W1_0", saturate=True)
+    assert q.tolist() == [max(-128, min(127, e)) for e in exact]
+
+
+def test_weights_beyond_the_largest_exponent_or_not_finite_raise_naming_the_matrix():
+    spec = NetworkSpec(n_in=2, layers=(LayerSpec(3), LayerSpec(2, activation="linear")))
+    params = init_params(spec)
+    params.weights[1] *= 1e6
+    with pytest.raises(fxp.FixedPointRangeError,
+                       match=r"W2_1 has \|w\| up to .*largest representable value 16383.5 \(16-bit"):
+        FixedParams.from_float(spec, params)
+    params.weights[1][0, 0] = np.nan
+    with pytest.raises(ValueError, match="W2_1 contains NaN"):
+        FixedParams.from_float(spec, params)
+
+
+def test_to_state_rejects_nan_and_inf():
+    for bad in (np.nan, np.inf, [0.5, -np.inf]):
+        with pytest.raises(fxp.FixedPointRangeError, match="to_state: x contains 1 NaN or inf"):
+            fxp.to_state(bad)
 
 
 def test_accumulator_to_mantissa_rounds_and_saturates():

@@ -8,6 +8,7 @@ from lava.proc.io.source import RingBuffer
 
 from lava_vle import fixed_point as fxp
 from lava_vle.network import init_params
+from lava_vle.processes import stopping
 from lava_vle.processes.fused_vle_network.models import (PyFusedVLENetworkModelFixed,
                                                          PyFusedVLENetworkModelFloat)
 from lava_vle.processes.vle_network.process import VLENetwork
@@ -37,7 +38,7 @@ def run_network(spec, params, precision, fused, x, y, chunks, between=None):
     net.s_out.connect(out.a_in)
     cfg = Loihi2SimCfg(select_tag="fixed_pt" if precision == "fixed" else "floating_pt")
     weights = ("weights", "bias") + (("weight_acc", "bias_acc") if precision == "fixed" else ())
-    try:
+    with stopping(net):
         for n, steps in enumerate(chunks):
             net.run(condition=RunSteps(steps), run_cfg=cfg)
             if between is not None and n < len(chunks) - 1:
@@ -50,8 +51,6 @@ def run_network(spec, params, precision, fused, x, y, chunks, between=None):
         else:
             state, plastic = composed_values(net.procs, spec, weights)
         models = [p.model_class for p in net.procs.members]
-    finally:
-        net.stop()
     return outputs, state, plastic, models
 
 
@@ -164,11 +163,9 @@ def test_fused_external_modulator_gates_learning():
         RingBuffer(data=fxp.to_state(y[:, 0, :]).T.astype(np.int32)).s_out.connect(net.target_in)
         gate = np.full((1, 40), fxp.modulator_to_fixed(m), dtype=np.int32)
         RingBuffer(data=gate).s_out.connect(net.m_in)
-        try:
+        with stopping(net):
             net.run(condition=RunSteps(40), run_cfg=Loihi2SimCfg(select_tag="fixed_pt"))
             learned.append(net.read("weight_acc"))
-        finally:
-            net.stop()
     sim = Simulator(spec, params, "fixed", seed=SEED)
     initial = [a.copy() for a in sim.params.weight_acc]
     sim.run(x, y, plasticity="apply", eta=ETA)

@@ -1,4 +1,5 @@
 """Lava processes: bit-exact with the batched simulator, composable with stock Lava."""
+import multiprocessing
 import os
 import shutil
 import subprocess
@@ -17,6 +18,7 @@ from lava.proc.monitor.process import Monitor
 from lava_vle import fixed_point as fxp
 from lava_vle.fixed_point import FixedPointRangeError
 from lava_vle.network import LayerSpec, NetworkSpec, init_params
+from lava_vle.processes import graded_dense, stopping
 from lava_vle.processes.error_dendrite.process import ErrorDendrite
 from lava_vle.processes.neuromodulator.process import Neuromodulator
 from lava_vle.processes.output_error.process import OutputError
@@ -64,12 +66,10 @@ def run_lava(net, x, y, precision, chunks):
         source.s_out.connect(syn.s_in)
     target.s_out.connect(net.output_error.target_in)
     cfg = Loihi2SimCfg(select_tag=f"{precision}_pt" if precision == "fixed" else "floating_pt")
-    try:
+    with stopping(net.output):
         for steps in chunks:
             net.output.run(condition=RunSteps(steps), run_cfg=cfg)
             yield
-    finally:
-        net.output.stop()
 
 
 def lava_state(net):
@@ -194,13 +194,11 @@ def run_composed(learning_rate, period=100, repeats=6):
     target.s_out.connect(net.target_in)
     net.s_out.connect(readout.a_in)
     monitor.probe(net.s_out, period * repeats)
-    try:
+    with stopping(net):
         net.run(condition=RunSteps(period * repeats), run_cfg=Loihi2SimCfg(select_tag="floating_pt"))
         out = monitor.get_data()[net.name]["s_out"]
         lif_v = readout.v.get()
         weights = net.procs.synapse0.weights.get()
-    finally:
-        net.stop()
     errors = [np.abs(out[r * period:(r + 1) * period] - y.T).mean() for r in range(repeats)]
     return errors, lif_v, weights
 
@@ -222,17 +220,17 @@ def test_processes_reject_bad_parameters_with_named_ranges():
         VLENeuron(shape=(3,), activation="tanh")
     with pytest.raises(ValueError, match=r"shape=\(2, 3\) must be \(n,\)"):
         VLENeuron(shape=(2, 3))
-    with pytest.raises(FixedPointRangeError, match=r"gamma must lie in 0\.\.15\.99.*16-bit"):
+    with pytest.raises(FixedPointRangeError, match=r"gamma=20 must lie in 0\.\.15\.99.*16-bit"):
         VLENeuron(shape=(3,), gamma=20.0)
     with pytest.raises(FixedPointRangeError, match=r"weight_exp=9 is out of range: allowed -16\.\.7"):
         PlasticSynapse(weights=np.ones((2, 3)), weight_exp=9)
-    with pytest.raises(FixedPointRangeError, match=r"eta=2\.0 is not representable"):
+    with pytest.raises(FixedPointRangeError, match=r"learning_rate=2\.0 is not representable"):
         PlasticSynapse(weights=np.ones((2, 3)), learning_rate=2.0)
     with pytest.raises(ValueError, match=r"bias must have shape \(2,\)"):
         PlasticSynapse(weights=np.ones((2, 3)), bias=np.ones(3))
     with pytest.raises(ValueError, match=r"feedback must have the shape of weights"):
         PlasticSynapse(weights=np.ones((2, 3)), feedback=np.ones((3, 2)))
-    with pytest.raises(FixedPointRangeError, match=r"m=5.*8-bit signed"):
+    with pytest.raises(FixedPointRangeError, match=r"value=5.*8-bit signed"):
         Neuromodulator(value=5.0)
     with pytest.raises(ValueError, match=r"loss='l1' must be one of"):
         OutputError(shape=(2,), loss="l1")
@@ -262,35 +260,251 @@ from lava.magma.core.run_conditions import RunSteps
 from lava.magma.core.run_configs import Loihi2SimCfg
 from lava.proc.io.source import RingBuffer
 from lava_vle.network import LayerSpec, NetworkSpec
+from lava_vle.processes import stopping
 from lava_vle.processes.vle_network.process import VLENetwork
 
 spec = NetworkSpec(n_in=2, layers=(LayerSpec(3), LayerSpec(2, activation="linear")))
 net = VLENetwork(spec=spec, learning_rate=0.01)
 RingBuffer(data=np.ones((2, 10))).s_out.connect(net.s_in)
 RingBuffer(data=np.zeros((2, 10))).s_out.connect(net.target_in)
-try:
+with stopping(net):
     net.run(condition=RunSteps(10), run_cfg=Loihi2SimCfg(select_tag="floating_pt"))
     print("during", len(os.listdir("/dev/shm")))
-finally:
-    net.stop()
+"""
+
+# A process whose model raises in run_spk at step 3, after sending its message
+# of the step (Lava's own error path ends run()) or before it (its receiver
+# waits forever: run() returns only through stopping()'s watchdog). Run with
+# ``-c`` from an empty folder: Lava looks for models in the script's folder.
+FAILING_RUN_SCRIPT = """
+import multiprocessing, os, time
+import numpy as np
+from lava.magma.core.decorator import implements, requires, tag
+from lava.magma.core.model.py.model import PyLoihiProcessModel
+from lava.magma.core.model.py.ports import PyInPort, PyOutPort
+from lava.magma.core.model.py.type import LavaPyType
+from lava.magma.core.process.ports.ports import InPort, OutPort
+from lava.magma.core.process.process import AbstractProcess
+from lava.magma.core.resources import CPU
+from lava.magma.core.run_conditions import RunSteps
+from lava.magma.core.run_configs import Loihi2SimCfg
+from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
+from lava.proc.dense.process import Dense
+from lava.proc.io.source import RingBuffer
+from lava_vle.processes import stopping
+
+class Failing(AbstractProcess):
+    def __init__(self):
+        super().__init__()
+        self.a_in = InPort(shape=(2,))
+        self.s_out = OutPort(shape=(2,))
+
+@implements(proc=Failing, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("floating_pt")
+class PyFailingModel(PyLoihiProcessModel):
+    a_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
+    s_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
+
+    def run_spk(self):
+        after = os.environ["RAISE"] == "after sending"
+        if after:
+            self.s_out.send(self.a_in.recv())
+        if self.time_step == 3:
+            raise ArithmeticError("failing at step 3")
+        if not after:
+            self.s_out.send(self.a_in.recv())
+
+failing = Failing()
+dense, downstream = (Dense(weights=np.eye(2), num_message_bits=24) for _ in range(2))
+RingBuffer(data=np.ones((2, 10))).s_out.connect(dense.s_in)
+dense.a_out.connect(failing.a_in)
+failing.s_out.connect(downstream.s_in)
+cfg = Loihi2SimCfg(select_tag="floating_pt")
+try:
+    with stopping(failing):
+        failing.run(condition=RunSteps(2), run_cfg=cfg)
+        print("during", len(os.listdir("/dev/shm")), flush=True)
+        start = time.monotonic()
+        failing.run(condition=RunSteps(5), run_cfg=cfg)
+except ArithmeticError as err:
+    print("error", err)
+print("teardown_s", time.monotonic() - start)
+print("children", len(multiprocessing.active_children()))
+print("left", len(os.listdir("/dev/shm")), flush=True)
 """
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None,
-                    reason="a private /dev/shm needs root and unshare(1)")
-def test_a_stopped_lava_run_frees_its_shared_memory_in_a_private_dev_shm():
-    """Hermetic: the run gets its own empty /dev/shm (a mount namespace), so
-    other jobs on the machine cannot change the count."""
+def in_private_dev_shm(script, cwd=None):
+    """Run ``script`` with its own empty /dev/shm (a mount namespace), so other
+    jobs on the machine cannot change the count; ``after``: what is left once
+    the interpreter has exited (its garbage collector stops every runtime)."""
     shell = ('mount -t tmpfs none /dev/shm && "$PYTHON" -c "$SCRIPT" && '
              'echo after $(ls -A /dev/shm | wc -l)')
     done = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", shell],
-                          capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "PYTHON": sys.executable, "SCRIPT": SHM_SCRIPT})
+                          capture_output=True, text=True, timeout=120, cwd=cwd,
+                          env={**os.environ, "PYTHON": sys.executable, "SCRIPT": script})
     assert done.returncode == 0, done.stderr
-    counts = dict(line.split() for line in done.stdout.splitlines()
-                  if line.startswith(("during", "after")))
+    return dict(line.split(maxsplit=1) for line in done.stdout.splitlines()
+                if line.startswith(("during", "after", "error", "teardown_s", "children", "left")))
+
+
+needs_private_dev_shm = pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("unshare") is None,
+    reason="a private /dev/shm needs root and unshare(1)")
+
+
+@needs_private_dev_shm
+def test_a_stopped_lava_run_frees_its_shared_memory_in_a_private_dev_shm():
+    counts = in_private_dev_shm(SHM_SCRIPT)
     assert int(counts["during"]) > 0, "the run used no shared memory: nothing was checked"
     assert int(counts["after"]) == 0
+
+
+@needs_private_dev_shm
+@pytest.mark.parametrize("when", ["after sending", "before sending"])
+def test_a_failed_lava_run_is_torn_down_within_10_s_with_its_error_and_no_shared_memory_left(
+        tmp_path, monkeypatch, when):
+    """lava-nc's own stop() hangs after an exception in run(), and run()
+    itself when the model had not sent its message; stopping() raises the
+    model's error, leaves no worker and frees every segment."""
+    monkeypatch.setenv("RAISE", when)
+    report = in_private_dev_shm(FAILING_RUN_SCRIPT, cwd=tmp_path)
+    assert report["error"] == "failing at step 3"
+    assert int(report["during"]) > 0, "the run used no shared memory: nothing was checked"
+    assert float(report["teardown_s"]) < 10.0
+    assert int(report["children"]) == 0
+    assert int(report["left"]) == 0 and int(report["after"]) == 0
+
+
+def run_network(net, x, y, select_tag, steps=10):
+    """Run a VLENetwork on RingBuffer sources x, y (n, T) inside stopping()."""
+    RingBuffer(data=x).s_out.connect(net.s_in)
+    RingBuffer(data=y).s_out.connect(net.target_in)
+    with stopping(net):
+        net.run(condition=RunSteps(steps), run_cfg=Loihi2SimCfg(select_tag=select_tag))
+
+
+SMALL = NetworkSpec(n_in=2, layers=(LayerSpec(3), LayerSpec(2, activation="linear")))
+
+
+@pytest.mark.parametrize("case,select_tag,error,message", [
+    ("floats", "fixed_pt", ValueError,
+     r"VLENetwork.s_in \(fixed_pt\) expects Q7.16 integers .*RingBuffer .*holds 0.5.*"
+     r"use lava_vle.fixed_point.to_state"),
+    ("beyond 24 bits", "fixed_pt", FixedPointRangeError,
+     r"VLENetwork.s_in \(fixed_pt\) got values in .*lie in -8388608..8388607"),
+    ("nan", "floating_pt", ValueError,
+     r"VLENetwork.s_in \(floating_pt\) got NaN or inf in 1 of 2 values"),
+    ("m_in unconnected", "floating_pt", ValueError,
+     r"external_modulator=True but its m_in is not connected")])
+def test_port_contracts_stop_the_run_naming_process_port_and_units(case, select_tag, error,
+                                                                   message):
+    x, y = np.full((2, 10), 0.5), np.zeros((2, 10))
+    if case == "beyond 24 bits":
+        x = np.full((2, 10), 2**30)
+    elif case == "nan":
+        x[1, 4] = np.nan
+    net = VLENetwork(spec=SMALL, learning_rate=0.01,
+                     external_modulator=case == "m_in unconnected")
+    with pytest.raises(error, match=message):
+        run_network(net, x, y, select_tag)
+
+
+def test_a_var_set_out_of_the_fixed_pt_range_ends_the_next_run_with_its_error():
+    """The neuron raises before it sends (its synapses then wait forever in
+    Lava); stopping()'s watchdog ends the run with the model's error."""
+    net = VLENetwork(spec=SMALL, learning_rate=0.01)
+    x = fxp.to_state(np.full((2, 10), 0.5)).astype(np.int32)
+    cfg = Loihi2SimCfg(select_tag="fixed_pt")
+    RingBuffer(data=x).s_out.connect(net.s_in)
+    RingBuffer(data=np.zeros((2, 10), np.int32)).s_out.connect(net.target_in)
+    with pytest.raises(FixedPointRangeError, match=r"tau_m/tau_r=100 is not representable"):
+        with stopping(net):
+            net.run(condition=RunSteps(3), run_cfg=cfg)
+            net.procs.neuron1.tau_m.set(np.full(3, 100.0))
+            net.run(condition=RunSteps(3), run_cfg=cfg)
+
+
+def test_a_floating_pt_port_warns_once_about_values_only_q7_16_integers_reach():
+    """The worker prints the warning (pytest's warning capture does not reach
+    a forked worker, so the run is a script of its own)."""
+    script = ("import numpy as np\n"
+              "from lava_vle import fixed_point as fxp\n"
+              "from tests.test_processes import SMALL, VLENetwork, run_network\n"
+              "x = fxp.to_state(np.full((2, 10), 0.5)).astype(float)\n"
+              "run_network(VLENetwork(spec=SMALL), x, np.zeros((2, 10)), 'floating_pt')\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, cwd=os.path.dirname(os.path.dirname(__file__)))
+    assert done.returncode == 0, done.stderr
+    warned = done.stderr
+    assert warned.count("VLENetwork.s_in (floating_pt) got values up to 32768") == 1
+    assert "Q7.16 integers (lava_vle.fixed_point.to_state) are for fixed_pt" in warned
+
+
+def test_children_of_vle_network_are_probed_by_monitors_attached_before_the_first_run():
+    net = VLENetwork(spec=SMALL, learning_rate=0.01)
+    monitor = Monitor()
+    monitor.probe(net.procs.neuron1.u, 10)
+    x = fxp.to_state(np.full((2, 10), 0.5)).astype(np.int32)
+    RingBuffer(data=x).s_out.connect(net.s_in)
+    RingBuffer(data=np.zeros((2, 10), np.int32)).s_out.connect(net.target_in)
+    cfg = Loihi2SimCfg(select_tag="fixed_pt")
+    with stopping(net):
+        net.run(condition=RunSteps(10), run_cfg=cfg)
+        probed = monitor.get_data()[net.procs.neuron1.name]["u"]
+        assert np.array_equal(probed[-1], net.procs.neuron1.u.get())
+        assert np.abs(probed).max() > 0
+        Monitor().probe(net.procs.dendrite1.v, 5)
+        with pytest.raises(ValueError, match=r"Monitor .* was attached to a child of VLENetwork "
+                                             r".* after its first run.*build_vle_network"):
+            net.run(condition=RunSteps(5), run_cfg=cfg)
+
+
+@pytest.mark.parametrize("precision", ["fixed", "float"])
+@pytest.mark.parametrize("receiver", ["vle", "lif"])
+def test_graded_dense_sends_w_r_in_the_receivers_units(precision, receiver):
+    """fixed_pt: exactly ``floor(m r 2**e)`` of the 8-bit mantissas, in Q7.16
+    for a VLE process and in a stock LIF's integer units; floating_pt: W r."""
+    rng = np.random.default_rng(0)
+    weights, rates = rng.uniform(-0.8, 0.8, (3, 2)), rng.uniform(-1, 1, (2, 6))
+    dense = graded_dense(weights, precision, receiver)
+    data = fxp.to_state(rates).astype(np.int32) if precision == "fixed" else rates
+    RingBuffer(data=data).s_out.connect(dense.s_in)
+    monitor = Monitor()
+    monitor.probe(dense.a_out, 6)
+    tag = "fixed_pt" if precision == "fixed" else "floating_pt"
+    with stopping(dense):
+        dense.run(condition=RunSteps(6), run_cfg=Loihi2SimCfg(select_tag=tag))
+        sent = monitor.get_data()[dense.name]["a_out"][1:]  # Dense delays one step
+    if precision == "float":
+        np.testing.assert_allclose(sent, (weights @ rates).T[:-1])
+        return
+    exp = fxp.choose_weight_exp(np.abs(weights).max())
+    drive = fxp.int_matmul(fxp.to_state(rates).T, fxp.quantize_weights(weights, exp).T)
+    shift = exp - (0 if receiver == "vle" else fxp.STATE_FRAC_BITS)
+    assert np.array_equal(sent, fxp.shift_exponent(drive, shift)[:-1])
+
+
+def test_graded_dense_rejects_weights_beyond_8_bits_unless_saturate():
+    with pytest.raises(FixedPointRangeError, match="weights has .*largest representable value"):
+        graded_dense(np.full((2, 2), 1e6), "fixed")
+    with pytest.warns(UserWarning, match="clipped"):
+        graded_dense(np.full((2, 2), 1e6), "fixed", saturate=True)
+    with pytest.raises(ValueError, match=r"precision='fixed_pt' must be one of \('float', 'fixed'\)"):
+        graded_dense(np.eye(2), "fixed_pt")
+
+
+def test_floating_pt_weight_acc_keeps_the_quantised_initial_weights_while_weights_learn():
+    spec = three_layer_spec()
+    params = init_params(spec, seed=3)
+    x, y = signals(30)
+    net = build_vle_network(spec, params, learning_rate=ETA)
+    initial = Simulator(spec, params, "fixed").params.weight_acc
+    for _ in run_lava(net, x, y, "float", chunks=(30,)):
+        for k, syn in enumerate(net.synapses):
+            assert np.array_equal(syn.weight_acc.get(), initial[k])
+        assert not np.allclose(net.synapses[0].weights.get(), params.weights[0])
 
 
 def test_fixed_pt_tau_m_and_learning_rate_set_after_step_20_equal_the_simulator_bit_for_bit():

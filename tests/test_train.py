@@ -1,6 +1,5 @@
 """Trainers and the `lava-vle train` command line."""
 import json
-import pickle
 import signal
 import subprocess
 import sys
@@ -10,7 +9,8 @@ import numpy as np
 import pytest
 
 from lava_vle.datasets import digits
-from lava_vle.train import CHECKPOINT, Trainer, TrainConfig, TrainingDiverged, fit
+from lava_vle.train import (CHECKPOINT, CheckpointError, Trainer, TrainConfig, TrainingDiverged,
+                            fit, read_checkpoint)
 
 DIGITS = digits()
 
@@ -69,12 +69,9 @@ def test_resume_continues_to_the_same_result_as_an_uninterrupted_run(tmp_path):
     after_one_epoch = TrainConfig(**{**config.__dict__, "epochs": 1})
     one = Trainer(DIGITS, after_one_epoch)
     one.train_epoch(progress=False)
-    checkpoints = {}
-    for run in ("straight", "split"):
-        with open(tmp_path / run / CHECKPOINT, "rb") as fh:
-            checkpoints[run] = pickle.load(fh)
+    checkpoints = {run: read_checkpoint(tmp_path / run) for run in ("straight", "split")}
     assert checkpoints["split"]["epoch"] == 3  # the resumed run rewrote its checkpoint
-    straight, split = (checkpoints[run]["params"].arrays() for run in ("straight", "split"))
+    straight, split = (checkpoints[run]["params"] for run in ("straight", "split"))
     assert all(np.array_equal(a, b) for a, b in zip(straight, split))
     assert not np.array_equal(split[0], one.rule.params.arrays()[0])
 
@@ -92,8 +89,7 @@ def test_cosine_schedule_decays_per_epoch_and_resumes_to_the_same_weights(tmp_pa
     first.train_epoch(progress=False)
     first.save_checkpoint(tmp_path)
     resumed = Trainer(DIGITS, config)
-    with open(tmp_path / CHECKPOINT, "rb") as fh:
-        resumed.load_state_dict(pickle.load(fh))
+    resumed.load_state_dict(read_checkpoint(tmp_path))
     for _ in range(2):
         resumed.train_epoch(progress=False)
     assert all(np.array_equal(a, b) for a, b in
@@ -121,8 +117,7 @@ def test_carry_state_changes_training_and_resumes_to_the_same_weights(tmp_path):
     first.train_epoch(progress=False)
     first.save_checkpoint(tmp_path)
     resumed = Trainer(DIGITS, TrainConfig(**base, carry_state=True))
-    with open(tmp_path / CHECKPOINT, "rb") as fh:
-        resumed.load_state_dict(pickle.load(fh))
+    resumed.load_state_dict(read_checkpoint(tmp_path))
     resumed.train_epoch(progress=False)
     assert all(np.array_equal(a, b) for a, b in
                zip(carried.rule.params.arrays(), resumed.rule.params.arrays()))
@@ -133,7 +128,7 @@ def test_options_that_do_not_apply_are_rejected_by_name():
         TrainConfig(task="digits", rule="bptt", carry_state=True)
     with pytest.raises(ValueError, match="lr_schedule='step' must be one of"):
         TrainConfig(task="digits", lr_schedule="step")
-    with pytest.raises(ValueError, match="width=2 must be >= 3"):
+    with pytest.raises(ValueError, match="width=2 must be an integer >= 3"):
         TrainConfig(task="mnist1d", width=2)
     with pytest.raises(ValueError, match="width applies to the mnist1d network only"):
         Trainer(DIGITS, TrainConfig(task="digits", width=16))
@@ -157,8 +152,7 @@ def test_run_killed_mid_way_resumes_to_the_uninterrupted_result(tmp_path):
         time.sleep(0.01)
     victim.send_signal(signal.SIGKILL)
     victim.wait()
-    with open(checkpoint, "rb") as fh:
-        epochs_done = pickle.load(fh)["epoch"]
+    epochs_done = read_checkpoint(tmp_path / "killed")["epoch"]
     assert 1 <= epochs_done < 12, "the run was not interrupted mid-way"
     resumed = cli(*args, "--out", str(tmp_path / "killed"), "--resume")
     assert resumed.returncode == 0, resumed.stderr
@@ -177,7 +171,8 @@ def test_diverging_run_raises_and_keeps_the_last_checkpoint(tmp_path):
     trainer = Trainer(DIGITS, TrainConfig(task="digits", rule="exact", epochs=2, batch_size=64,
                                           lr=1.0))
     trainer.rule.params.W[...] = np.nan
-    with pytest.raises(TrainingDiverged, match=r"loss is nan at epoch 1.*lower the learning rate"):
+    with pytest.raises(TrainingDiverged, match=r"the weights hold NaN or inf at epoch 1, batch 1: "
+                                               r"lower the learning rate"):
         trainer.train_epoch(progress=False)
     assert (tmp_path / CHECKPOINT).read_bytes() == before
 
@@ -207,3 +202,111 @@ def test_report_tabulates_every_run_folder(tmp_path):
     assert [r["rule"] for r in rows] == ["bptt", "vle"]
     table = markdown(rows)
     assert table.count("\n| digits-") == 2 and "accuracy %" in table
+
+
+SMALL_RUN = dict(task="digits", epochs=2, batch_size=64, lr=3e-3, limit_train=128, limit_test=64)
+
+
+def one_epoch_checkpoint(folder, **settings):
+    """A run folder holding the checkpoint after one epoch (no results)."""
+    trainer = Trainer(DIGITS, TrainConfig(**{**SMALL_RUN, **settings}))
+    trainer.train_epoch(progress=False)
+    trainer.save_checkpoint(folder)
+    return trainer
+
+
+@pytest.mark.parametrize("rule,precision,carry", [("vle", "float", True), ("bptt", "float", False),
+                                                  ("vle", "fixed", False)])
+def test_checkpoint_is_npz_and_json_without_pickle_and_restores_the_rule_exactly(
+        tmp_path, rule, precision, carry):
+    lr = 0.032 if precision == "fixed" else 3e-3
+    trainer = one_epoch_checkpoint(tmp_path, rule=rule, precision=precision, carry_state=carry,
+                                   lr=lr)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint-epoch0001.npz",
+                                                          "checkpoint.json"]
+    with np.load(tmp_path / "checkpoint-epoch0001.npz", allow_pickle=False) as npz:
+        assert npz.files  # plain arrays
+    manifest = json.loads((tmp_path / CHECKPOINT).read_text())
+    assert manifest["format"] == "lava-vle checkpoint" and manifest["state"]["epoch"] == 1
+    restored = Trainer(DIGITS, trainer.config)
+    restored.load_state_dict(read_checkpoint(tmp_path))
+    for trained in (trainer, restored):
+        trained.train_epoch(progress=False)
+    for key in ("train_loss", "test_loss", "test_metric"):
+        assert [row[key] for row in restored.history] == [row[key] for row in trainer.history]
+    arrays = (lambda t: t.rule.params.weight_acc) if precision == "fixed" else \
+        (lambda t: t.rule.params.arrays())
+    assert all(np.array_equal(a, b) for a, b in zip(arrays(trainer), arrays(restored)))
+
+
+def corrupt(folder, how):
+    """Damage the checkpoint in ``folder`` as a crash, a disk or a user might."""
+    manifest, arrays = folder / CHECKPOINT, folder / "checkpoint-epoch0001.npz"
+    if how == "truncated manifest":
+        manifest.write_bytes(manifest.read_bytes()[:100])
+    elif how == "random manifest":
+        manifest.write_bytes(np.random.default_rng(0).bytes(300))
+    elif how == "foreign json":
+        manifest.write_text('{"name": "some other tool", "version": 3}')
+    elif how == "flipped bytes":
+        data = bytearray(arrays.read_bytes())
+        data[len(data) // 2:len(data) // 2 + 64] = bytes(64)
+        arrays.write_bytes(bytes(data))
+    elif how == "edited state":
+        manifest.write_text(manifest.read_text().replace('"epoch": 1', '"epoch": 7'))
+    elif how == "missing arrays":
+        arrays.unlink()
+    elif how == "old pickle":
+        manifest.unlink()
+        arrays.unlink()
+        (folder / "checkpoint.pkl").write_bytes(b"\x80\x04\x95...")
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+@pytest.mark.parametrize("how,message", [
+    ("truncated manifest", r"checkpoint.json: not a readable checkpoint manifest \(truncated"),
+    ("random manifest", r"checkpoint.json: not a readable checkpoint manifest"),
+    ("foreign json", r"checkpoint.json: not a lava-vle checkpoint"),
+    ("flipped bytes", r"checkpoint-epoch0001.npz: checksum mismatch"),
+    ("edited state", r"checkpoint-epoch0001.npz: checksum mismatch"),
+    ("missing arrays", r"checkpoint.json: its arrays file checkpoint-epoch0001.npz is missing"),
+    ("old pickle", r"checkpoint.pkl: a pickle checkpoint of an older lava-vle, not loaded")])
+def test_a_damaged_or_foreign_checkpoint_is_one_line_naming_the_file_and_stays_untouched(
+        tmp_path, how, message):
+    one_epoch_checkpoint(tmp_path)
+    before = corrupt(tmp_path, how)
+    with pytest.raises(CheckpointError, match=message) as err:
+        read_checkpoint(tmp_path)
+    assert "\n" not in str(err.value) and str(tmp_path) in str(err.value)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_a_resume_with_other_settings_names_each_differing_key(tmp_path):
+    one_epoch_checkpoint(tmp_path)
+    other = Trainer(DIGITS, TrainConfig(**{**SMALL_RUN, "lr": 0.5, "batch_size": 32}))
+    with pytest.raises(CheckpointError) as err:
+        other.load_state_dict(read_checkpoint(tmp_path))
+    assert "batch_size: 64 in the checkpoint, 32 now" in str(err.value)
+    assert "lr: 0.003 in the checkpoint, 0.5 now" in str(err.value)
+    assert "epochs" not in str(err.value)
+
+
+def test_resume_with_fewer_epochs_than_done_says_so(tmp_path):
+    trainer = one_epoch_checkpoint(tmp_path)
+    trainer.train_epoch(progress=False)
+    trainer.save_checkpoint(tmp_path)
+    with pytest.raises(CheckpointError, match=r"2 epochs are done, more than epochs=1: "
+                                              r"pass --epochs 2 or more"):
+        fit(DIGITS, TrainConfig(**{**SMALL_RUN, "epochs": 1}), tmp_path, resume=True,
+            progress=False, log=quiet)
+
+
+def test_run_folder_is_checked_before_training(tmp_path):
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(OSError, match=r"--out .*a-file/run is not a writable folder"):
+        fit(DIGITS, TrainConfig(**SMALL_RUN), tmp_path / "a-file" / "run", log=quiet)
+    one_epoch_checkpoint(tmp_path / "run")
+    with pytest.raises(FileExistsError, match="--resume to continue it, --overwrite to start"):
+        fit(DIGITS, TrainConfig(**SMALL_RUN), tmp_path / "run", log=quiet)
+    with pytest.raises(ValueError, match="choose one"):
+        fit(DIGITS, TrainConfig(**SMALL_RUN), tmp_path / "run", resume=True, overwrite=True)

@@ -13,7 +13,6 @@ and boundaries: :mod:`lava_vle.energy`.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from dataclasses import asdict, replace
@@ -22,6 +21,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from lava_vle.cli import CommandParser, at_least
 from lava_vle.energy import (BPTT_BOUNDARIES, FIGURES, BPTTCounts, VLECounts, compare,
                              figures_table, learning_copies, trace_updates_per_step)
 
@@ -98,12 +98,12 @@ def measure(batch: int = 16, epochs: Sequence[int] = EPOCHS) -> dict:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
-    parser = argparse.ArgumentParser(prog="lava-vle bench energy",
-                                     description=__doc__.splitlines()[0])
+    parser = CommandParser(prog="lava-vle bench energy", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="results/energy", help="output folder")
-    parser.add_argument("--batch", type=int, default=16, help="samples measured per network")
-    parser.add_argument("--learning-epochs", type=int, nargs="+", default=list(EPOCHS),
-                        help="learning epochs N to count (default: %(default)s)")
+    parser.add_argument("--batch", type=at_least(1), default=16,
+                        help="samples measured per network")
+    parser.add_argument("--learning-epochs", type=at_least(1), nargs="+", default=list(EPOCHS),
+                        help="learning epochs N to count")
     args = parser.parse_args(argv)
     results = measure(args.batch, args.learning_epochs)
     out = Path(args.out)

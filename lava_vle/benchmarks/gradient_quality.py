@@ -30,6 +30,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from lava_vle.adjoint import exact_gradients
+from lava_vle.cli import CommandParser, at_least
 from lava_vle.network import RECURRENT_ERROR_MODES, LayerSpec, NetworkSpec
 from lava_vle.rules import local_updates
 from lava_vle.simulator import Simulator
@@ -125,12 +126,13 @@ def measure_recurrent(steps: int = 600, batch: int = 8, seeds: Sequence[int] = (
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
-    parser = argparse.ArgumentParser(prog="lava-vle bench gradient-quality",
-                                     description=__doc__.splitlines()[0])
+    parser = CommandParser(prog="lava-vle bench gradient-quality",
+                           description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="results/gradient_quality", help="output folder")
-    parser.add_argument("--steps", type=int, default=1000)
-    parser.add_argument("--batch", type=int, default=8)
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--steps", type=at_least(1), default=1000,
+                        help="time steps the update accumulates over")
+    parser.add_argument("--batch", type=at_least(1), default=8, help="input sequences")
+    parser.add_argument("--seeds", type=at_least(1), default=3, help="networks per setting")
     parser.add_argument("--recurrent", action="store_true",
                         help="the recurrent error modes on a recurrent network (600 steps)")
     args = parser.parse_args(argv)

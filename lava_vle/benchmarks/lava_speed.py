@@ -21,7 +21,6 @@ as ratios.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
@@ -30,6 +29,7 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 
 from lava_vle import fixed_point as fxp
+from lava_vle.cli import CommandParser, at_least
 from lava_vle.network import LayerSpec, NetworkSpec, init_params
 
 
@@ -114,18 +114,18 @@ def steps_per_second(build: Callable, spec: NetworkSpec, steps: int, fixed: bool
     from lava.magma.core.run_conditions import RunSteps
     from lava.magma.core.run_configs import Loihi2SimCfg
 
+    from lava_vle.processes import stopping
+
     proc, count = build(spec, steps + 10, fixed)
     cfg = Loihi2SimCfg(select_tag="fixed_pt" if fixed else "floating_pt")
     chunk = steps // chunks
-    try:
+    with stopping(proc):
         proc.run(condition=RunSteps(10), run_cfg=cfg)  # compile and warm up
         elapsed = []
         for _ in range(chunks):
             start = time.perf_counter()
             proc.run(condition=RunSteps(chunk), run_cfg=cfg)
             elapsed.append(time.perf_counter() - start)
-    finally:
-        proc.stop()
     return chunk / min(elapsed), count
 
 
@@ -155,14 +155,15 @@ def measure(steps: int = 500, hidden: Sequence[int] = (32, 32), fused_width: int
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = CommandParser(prog="lava-vle bench lava-speed", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="results/lava_speed", help="output folder")
-    parser.add_argument("--steps", type=int, default=500)
-    parser.add_argument("--hidden", type=int, nargs="+", default=[32, 32])
-    parser.add_argument("--fused-width", type=int, default=53,
+    parser.add_argument("--steps", type=at_least(1), default=500, help="timed time steps")
+    parser.add_argument("--hidden", type=at_least(1), nargs="+", default=[32, 32],
+                        help="hidden layer sizes")
+    parser.add_argument("--fused-width", type=at_least(3), default=53,
                         help="hidden width of the MNIST-1D network of the fused vs composed "
                              "comparison")
-    parser.add_argument("--chunks", type=int, default=5,
+    parser.add_argument("--chunks", type=at_least(1), default=5,
                         help="fused vs composed: time this many runs of steps/chunks steps, "
                              "report the fastest")
     args = parser.parse_args(argv)

@@ -21,7 +21,6 @@ both traces sampled at the epoch's end.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from dataclasses import dataclass, replace
@@ -32,6 +31,7 @@ import numpy as np
 
 from lava_vle import fixed_point as fxp
 from lava_vle.arithmetic import FixedArithmetic, FloatArithmetic
+from lava_vle.cli import CommandParser, at_least
 from lava_vle.dynamics import NetworkState
 from lava_vle.learning_engine import (PRECISIONS, PRODUCTS_PER_SYNAPSE, SYNAPSE_SETS_PER_PATH,
                                       SignalCoding, dw_string, loihi3f_rule, rule_scale)
@@ -85,6 +85,7 @@ def run_engine(spec: NetworkSpec, ts: TeacherStudent, schedule: Schedule, precis
     from lava.proc.io.sink import RingBuffer as Sink
     from lava.proc.io.source import RingBuffer as Source
 
+    from lava_vle.processes import stopping
     from lava_vle.processes.engine_network_builder import build_engine_network
 
     fixed = precision == "fixed"
@@ -103,13 +104,11 @@ def run_engine(spec: NetworkSpec, ts: TeacherStudent, schedule: Schedule, precis
     cfg = Loihi2SimCfg(select_tag="fixed_pt" if fixed else "floating_pt")
     weights = []
     start = time.perf_counter()
-    try:
+    with stopping(net.output):
         for _ in range(schedule.epochs + 1):
             net.output.run(condition=RunSteps(schedule.steps), run_cfg=cfg)
             weights.append(net.weights())
         outputs = sink.data.get().T
-    finally:
-        net.output.stop()
     outputs = fxp.from_state(outputs) if fixed else outputs
     return {"outputs": outputs, "weights": weights, "wall_s": time.perf_counter() - start}
 
@@ -195,6 +194,8 @@ def product_shift_probe(learning_epoch: int = 8, payload: int = 100, trace: int 
     from lava.proc.dense.process import LearningDense
     from lava.proc.io.source import RingBuffer as Source
 
+    from lava_vle.processes import stopping
+
     dw = dw_string(1, 0)
     result = {"dw": dw, "payload": payload, "x1": payload / 2, "y1": trace}
     for precision in PRECISIONS:
@@ -205,11 +206,9 @@ def product_shift_probe(learning_epoch: int = 8, payload: int = 100, trace: int 
         Source(data=np.full((1, learning_epoch), payload)).s_out.connect(synapse.s_in)
         Source(data=np.full((1, learning_epoch), trace)).s_out.connect(synapse.s_in_y1)
         tag = "fixed_pt" if precision == "fixed" else "floating_pt"
-        try:
+        with stopping(synapse):
             synapse.run(condition=RunSteps(learning_epoch), run_cfg=Loihi2SimCfg(select_tag=tag))
             result[f"{precision}_dw"] = float(synapse.weights.get()[0, 0])
-        finally:
-            synapse.stop()
     result["ratio"] = result["float_dw"] / result["fixed_dw"]
     return result
 
@@ -359,11 +358,14 @@ def measure(epochs: int = 8, steps: int = 400, learning_epoch: int = 8, eta: flo
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("results/learning_engine"))
-    parser.add_argument("--epochs", type=int, default=8)
-    parser.add_argument("--steps", type=int, default=400)
-    parser.add_argument("--learning-epoch", type=int, default=8)
+    parser = CommandParser(prog="lava-vle bench learning-engine",
+                           description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("results/learning_engine"),
+                        help="output folder")
+    parser.add_argument("--epochs", type=at_least(1), default=8, help="training epochs")
+    parser.add_argument("--steps", type=at_least(1), default=400, help="time steps per epoch")
+    parser.add_argument("--learning-epoch", type=at_least(1), default=8,
+                        help="steps per learning epoch N of both networks")
     parser.add_argument("--no-variants", action="store_true",
                         help="skip the three explanatory floating_pt variants")
     args = parser.parse_args(argv)

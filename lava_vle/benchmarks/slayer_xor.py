@@ -19,7 +19,6 @@ placeholder module stands in for it (any real use raises).
 """
 from __future__ import annotations
 
-import argparse
 import importlib.machinery
 import json
 import sys
@@ -29,6 +28,8 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 import numpy as np
+
+from lava_vle.cli import CommandParser, at_least
 
 INSTALL = ("pip install --no-deps --ignore-requires-python lava-dl==0.6.0 && "
            "pip install h5py 'opencv-python-headless<4.11'")
@@ -169,19 +170,19 @@ def train(epochs: int = 60, batch_size: int = 50, lr: float = 1e-2, seed: int = 
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = CommandParser(prog="lava-vle bench slayer-xor", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="results/delayed-xor-slayer", help="output folder")
-    parser.add_argument("--epochs", type=int, default=60)
-    parser.add_argument("--batch-size", type=int, default=50)
-    parser.add_argument("--lr", type=float, default=1e-2)
-    parser.add_argument("--n-train", type=int, default=2000)
-    parser.add_argument("--n-test", type=int, default=500)
+    parser.add_argument("--epochs", type=at_least(1), default=60, help="training epochs")
+    parser.add_argument("--batch-size", type=at_least(1), default=50, help="sequences per batch")
+    parser.add_argument("--lr", type=float, default=1e-2, help="Adam learning rate")
+    parser.add_argument("--n-train", type=at_least(1), default=2000, help="training sequences")
+    parser.add_argument("--n-test", type=at_least(1), default=500, help="test sequences")
     parser.add_argument("--memory-scale", type=float, default=12.0,
                         help="weight_scale of the memory layer")
     parser.add_argument("--hidden-scale", type=float, default=6.0,
                         help="weight_scale of the hidden layer")
     parser.add_argument("--recurrent", action="store_true", help="self-recurrent memory layer")
-    parser.add_argument("--quiet", action="store_true")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
     results = train(args.epochs, args.batch_size, args.lr, n_train=args.n_train,
                     n_test=args.n_test, progress=not args.quiet,

@@ -21,6 +21,8 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from lava_vle.cli import CommandParser, at_least
+
 RULES = ("vle", "bptt")
 
 
@@ -99,11 +101,12 @@ def measure(batch: int = 100, n_batches: int = 3, steps: int = 360,
 
 
 def main(argv: Optional[Sequence[str]] = None) -> Optional[dict]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = CommandParser(prog="lava-vle bench train-speed", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="results/train_speed", help="output folder")
-    parser.add_argument("--batch", type=int, default=100)
-    parser.add_argument("--batches", type=int, default=3, help="timed batches per rule")
-    parser.add_argument("--lengths", type=int, nargs="+", default=[90, 180, 360, 720])
+    parser.add_argument("--batch", type=at_least(1), default=100, help="sequences per batch")
+    parser.add_argument("--batches", type=at_least(1), default=3, help="timed batches per rule")
+    parser.add_argument("--lengths", type=at_least(1), nargs="+", default=[90, 180, 360, 720],
+                        help="sequence lengths of the memory measurement")
     parser.add_argument("--probe", nargs=3, metavar=("RULE", "STEPS", "BATCH"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -14,6 +14,7 @@ from lava_vle import fixed_point as fxp
 from lava_vle.dynamics import NetworkState
 from lava_vle.plasticity import LocalRule
 from lava_vle.processes._derived import Derived
+from lava_vle.processes._ports import raise_port_error, received
 from lava_vle.processes.fused_vle_network.process import FusedVLENetwork, STATE, unpack
 from lava_vle.simulator import Simulator, synapses_of
 
@@ -51,9 +52,9 @@ class AbstractFusedVLENetworkModel(PyLoihiProcessModel):
         sim, dtype = self.simulator, self.simulator.dynamics.dtype
         if self.views is None:
             self._bind()
-        x_now = self.s_in.recv().astype(dtype)[None, :]
-        target = self.target_in.recv().astype(dtype)[None, :]
-        modulator = (self.m_in.recv() if self.proc_params["external_modulator"]
+        x_now = received(self, "s_in").astype(dtype)[None, :]
+        target = received(self, "target_in").astype(dtype)[None, :]
+        modulator = (received(self, "m_in") if self.proc_params["external_modulator"]
                      else self.constant_modulator)
         rule = self.local_rule(self.learning_rate) if self.learning_rate[0] > 0 else None
         new = sim.step(self._state(), synapses_of(self.spec, sim.params), x_now, target,
@@ -62,6 +63,7 @@ class AbstractFusedVLENetworkModel(PyLoihiProcessModel):
             self._store_plastic()
         self._store_state(new)
         self.s_out.send(new.rates[-1][0])
+        raise_port_error(self)
 
     def _bind(self) -> None:
         """Views of the Vars (Lava sets Vars in place, so they stay valid);

@@ -11,6 +11,7 @@ from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
 from lava_vle import fixed_point as fxp
 from lava_vle.arithmetic import FixedArithmetic, FloatArithmetic
+from lava_vle.processes._ports import port_error, port_label, raise_port_error, received
 from lava_vle.processes.neuromodulator.process import Neuromodulator
 
 
@@ -24,9 +25,15 @@ class AbstractNeuromodulatorModel(PyLoihiProcessModel):
         self.constant = self.A.modulator(np.array([proc_params["value"]]))
 
     def run_spk(self) -> None:
-        received = self.m_in.recv()
-        self.m[:] = received if self.proc_params["external"] else self.constant
+        external = self.proc_params["external"]
+        if external and not self.m_in.csp_ports:
+            port_error(self, ValueError(
+                f"{port_label(self, 'm_in')} is not connected, but the modulator is external: "
+                "connect a source of m(t) (fixed_pt: 8-bit, 64 = 1.0) or use a constant one"))
+        received_m = received(self, "m_in") if external else self.m_in.recv()
+        self.m[:] = received_m if external else self.constant
         self.m_out.send(self.m)
+        raise_port_error(self)
 
 
 @implements(proc=Neuromodulator, protocol=LoihiProtocol)

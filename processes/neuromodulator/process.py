@@ -9,6 +9,7 @@ from lava.magma.core.process.variable import Var
 
 from lava_vle import fixed_point as fxp
 from lava_vle.processes._validation import ValidatedProcess
+from lava_vle.validation import check_bool, check_real
 
 
 class Neuromodulator(ValidatedProcess):
@@ -34,8 +35,8 @@ class Neuromodulator(ValidatedProcess):
     def __init__(self, *, value: float = 1.0, external: bool = False,
                  name: ty.Optional[str] = None,
                  log_config: ty.Optional[LogConfig] = None) -> None:
-        fxp.modulator_to_fixed(value)  # raises if outside the 8-bit range
-        super().__init__(value=float(value), external=bool(external), name=name,
+        fxp.modulator_to_fixed(check_real("value", value), "value")  # the 8-bit range
+        super().__init__(value=float(value), external=check_bool("external", external), name=name,
                          log_config=log_config)
         self.m_in = InPort(shape=(1,))
         self.m_out = OutPort(shape=(1,))

@@ -11,6 +11,7 @@ from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
 from lava_vle import fixed_point as fxp
 from lava_vle.arithmetic import FixedArithmetic, FloatArithmetic
+from lava_vle.processes._ports import raise_port_error, received
 from lava_vle.processes.output_error.process import OutputError
 
 
@@ -26,8 +27,9 @@ class AbstractOutputErrorModel(PyLoihiProcessModel):
 
     def run_spk(self) -> None:
         self.e_out.send(self.e_target)
-        rates, target = self.r_in.recv(), self.target_in.recv()
+        rates, target = self.r_in.recv(), received(self, "target_in")
         self.e_target[:] = self.A.output_error(self.loss, rates, target, self.scale)
+        raise_port_error(self)
 
 
 @implements(proc=OutputError, protocol=LoihiProtocol)

@@ -9,6 +9,7 @@ from lava.magma.core.process.variable import Var
 
 from lava_vle.network import LOSSES
 from lava_vle.processes._validation import ValidatedProcess, gain, shape_of
+from lava_vle.validation import check_choice
 
 
 class OutputError(ValidatedProcess):
@@ -37,8 +38,7 @@ class OutputError(ValidatedProcess):
                  beta: float = 1.0, name: ty.Optional[str] = None,
                  log_config: ty.Optional[LogConfig] = None) -> None:
         shape = shape_of(shape)
-        if loss not in LOSSES:
-            raise ValueError(f"loss={loss!r} must be one of {LOSSES}")
+        check_choice("loss", loss, LOSSES)
         super().__init__(shape=shape, loss=loss, beta=gain(beta, "beta"), name=name,
                          log_config=log_config)
         self.r_in = InPort(shape=shape)

@@ -15,6 +15,7 @@ from lava_vle.dynamics import synaptic_drive
 from lava_vle.plasticity import LocalRule
 from lava_vle.synops import effective_synops
 from lava_vle.processes._derived import Derived
+from lava_vle.processes._ports import raise_port_error, received
 from lava_vle.processes.plastic_synapse.process import PlasticSynapse
 
 
@@ -57,7 +58,7 @@ class AbstractPlasticSynapseModel(PyLoihiProcessModel):
                                        self.r_pre))
         self.e_out.send(A.backward(backward, self.feedback_exp if self.has_feedback
                                    else self.exp, self.e_post))
-        r_pre, e_post = self.s_in.recv(), self.e_in.recv()
+        r_pre, e_post = received(self, "s_in"), self.e_in.recv()
         modulator = self.m_in.recv() if self.m_in.csp_ports else self.unit_modulator
         rule = self.local_rule(self.learning_rate)
         learns = self.learning_rate[0] > 0 and self._update_traces(rule, e_post, modulator)
@@ -73,6 +74,7 @@ class AbstractPlasticSynapseModel(PyLoihiProcessModel):
             self._after_update()
         self.r_pre_before[:], self.e_post_before[:] = self.r_pre, self.e_post
         self.r_pre[:], self.e_post[:] = r_pre, e_post
+        raise_port_error(self)
 
     def _update_traces(self, rule: LocalRule, e_post: np.ndarray, modulator: np.ndarray) -> bool:
         """Post trace of ``eta m e_post(t)``, pre trace of ``r_pre(t-1)``; whether

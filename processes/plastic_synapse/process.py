@@ -10,7 +10,8 @@ from lava.magma.core.process.variable import Var
 
 from lava_vle import fixed_point as fxp
 from lava_vle.processes._validation import ValidatedProcess
-from lava_vle.validation import check_learning_epoch
+from lava_vle.validation import (check_bool, check_finite, check_int, check_learning_epoch,
+                                 check_real)
 
 
 class PlasticSynapse(ValidatedProcess):
@@ -49,7 +50,10 @@ class PlasticSynapse(ValidatedProcess):
         it equal to ``mantissa * 2**weight_exp`` of the accumulator.
     weight_acc : (n_post, n_pre) fixed_pt state: signed 16-bit accumulator,
         an 8-bit mantissa plus 8 fractional bits (``ACC_FRAC_BITS``); the
-        forward and error paths use the rounded 8-bit mantissa.
+        forward and error paths use the rounded 8-bit mantissa. floating_pt
+        neither reads nor changes it: it keeps the quantisation of the
+        initial weights (what a fixed_pt run would start from); read
+        ``weights``.
     bias, bias_acc : (n_post,) the same for the bias (a weight from an
         always-on rate of 1.0, same exponent); zeros if ``bias`` is None.
     weight_exp : (1,) weight exponent, -16..7 (Lava Dense's ``weight_exp``).
@@ -88,35 +92,36 @@ class PlasticSynapse(ValidatedProcess):
                  headroom: float = 2.0, learning_epoch: int = 1, sigma_delta_pre: bool = False,
                  sigma_delta_post: bool = False, name: ty.Optional[str] = None,
                  log_config: ty.Optional[LogConfig] = None) -> None:
-        weights = np.asarray(weights, dtype=np.float64)
-        if weights.ndim != 2 or not np.all(np.isfinite(weights)):
-            raise ValueError(f"weights must be a finite (n_post, n_pre) matrix, "
-                             f"got shape {weights.shape}")
+        weights = check_finite("weights", weights)
+        if weights.ndim != 2 or 0 in weights.shape:
+            raise ValueError(f"weights must be a (n_post, n_pre) matrix, got shape {weights.shape}")
         n_post, n_pre = weights.shape
         has_bias = bias is not None
-        bias = np.zeros(n_post) if bias is None else np.asarray(bias, dtype=np.float64)
+        bias = np.zeros(n_post) if bias is None else check_finite("bias", bias)
         if bias.shape != (n_post,):
             raise ValueError(f"bias must have shape ({n_post},), got {bias.shape}")
+        headroom = check_real("headroom", headroom, 1.0)
         if weight_exp is None:
             weight_exp = fxp.choose_weight_exp(np.abs(weights).max(initial=0.0), headroom)
         weight_exp = fxp.check_weight_exp(weight_exp)
-        fxp.learning_rate_to_fixed(learning_rate)  # raises if not representable
-        fxp.check_int_range("seed", seed, 0, 2**32 - 1, "32-bit unsigned")
+        fxp.learning_rate_to_fixed(learning_rate, "learning_rate")  # raises if not representable
+        check_int("seed", seed, 0, 2**32 - 1, "32-bit unsigned")
         has_feedback = feedback is not None
         feedback = (np.zeros_like(weights) if feedback is None
-                    else np.asarray(feedback, dtype=np.float64))
+                    else check_finite("feedback", feedback))
         if feedback.shape != weights.shape:
             raise ValueError(f"feedback must have the shape of weights {weights.shape}, "
                              f"got {feedback.shape}")
         feedback_exp = fxp.choose_weight_exp(np.abs(feedback).max(initial=0.0))
-        weight_acc = fxp.quantize_weights(weights, weight_exp, fxp.ACC_FRAC_BITS)
-        bias_acc = fxp.quantize_weights(bias, weight_exp, fxp.ACC_FRAC_BITS)
+        weight_acc = fxp.quantize_weights(weights, weight_exp, fxp.ACC_FRAC_BITS, "weights")
+        bias_acc = fxp.quantize_weights(bias, weight_exp, fxp.ACC_FRAC_BITS, "bias")
         super().__init__(weights=weights, has_bias=has_bias, weight_exp=weight_exp,
                          has_feedback=has_feedback,
                          learning_epoch=check_learning_epoch(learning_epoch),
                          feedback_exp=feedback_exp, seed=int(seed),
-                         sigma_delta_pre=bool(sigma_delta_pre),
-                         sigma_delta_post=bool(sigma_delta_post), name=name,
+                         sigma_delta_pre=check_bool("sigma_delta_pre", sigma_delta_pre),
+                         sigma_delta_post=check_bool("sigma_delta_post", sigma_delta_post),
+                         name=name,
                          log_config=log_config)
         self.s_in = InPort(shape=(n_pre,))
         self.e_in = InPort(shape=(n_post,))

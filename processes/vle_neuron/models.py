@@ -14,6 +14,7 @@ from lava_vle.arithmetic import FixedArithmetic, FloatArithmetic
 from lava_vle.dynamics import (neuron_input, representation_neuron, sent_rate,
                                sigma_delta_threshold)
 from lava_vle.processes._derived import Derived
+from lava_vle.processes._ports import raise_port_error, received
 from lava_vle.processes.vle_neuron.process import VLENeuron
 
 
@@ -35,7 +36,8 @@ class AbstractVLENeuronModel(PyLoihiProcessModel):
     def run_spk(self) -> None:
         A, act = self.A, self.activation
         self.phi_prime_out.send(A.phi_prime(act, self.u_breve, A.phi(act, self.u_breve)))
-        drive = neuron_input(A, [self.a_in.recv()], self.nudge_in.recv(),
+        drive = neuron_input(A, [received(self, "a_in", range_checked=False)],
+                             self.nudge_in.recv(),
                              self.nudge_gain(self.gamma))
         u, u_breve, rate = representation_neuron(
             A, self.euler_factors(self.tau_m, self.tau_r), act, self.u, drive)
@@ -43,6 +45,7 @@ class AbstractVLENeuronModel(PyLoihiProcessModel):
                                             self.threshold)
         self.u[:], self.u_breve[:], self.r[:] = u, u_breve, rate
         self.s_out.send(self.r)
+        raise_port_error(self)
 
 
 @implements(proc=VLENeuron, protocol=LoihiProtocol)

@@ -10,6 +10,7 @@ from lava.magma.core.process.variable import Var
 
 from lava_vle.processes._validation import (ValidatedProcess, activation_name, gain, shape_of,
                                             threshold, time_constants)
+from lava_vle.validation import check_bool
 
 
 class VLENeuron(ValidatedProcess):
@@ -76,7 +77,7 @@ class VLENeuron(ValidatedProcess):
         tau_m, tau_r = time_constants(shape, tau_m, tau_r, dt)
         gamma = gain(gamma, "gamma")
         super().__init__(shape=shape, dt=float(dt), activation=activation_name(activation),
-                         spiking=bool(spiking),
+                         spiking=check_bool("spiking", spiking),
                          sigma_delta=threshold(sigma_delta, spiking), name=name,
                          log_config=log_config)
         self.a_in = InPort(shape=shape)

@@ -1,0 +1,181 @@
+"""Every boundary either rejects a value by name or runs with finite results.
+
+Hypothesis replaces one parameter of a valid call (a spec, a simulator run,
+a process, a training configuration) by a random, often invalid value:
+NaN, inf, huge or negative numbers, wrong types, strings, arrays of the
+wrong shape. The call must raise ValueError, TypeError or
+FixedPointRangeError (a ValueError) whose message names the parameter (or
+the weight matrix it produces), or succeed with finite outputs.
+"""
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lava_vle.network import LayerSpec, NetworkSpec, init_params
+from lava_vle.simulator import Simulator
+from lava_vle.train import TrainConfig
+
+NUMBERS = st.one_of(st.floats(allow_nan=True, allow_infinity=True),
+                    st.floats(-20, 20), st.integers(-10**6, 10**6))
+WILD = st.one_of(NUMBERS, st.none(), st.booleans(), st.text(max_size=4),
+                 st.lists(st.floats(-3, 3), max_size=3),
+                 st.sampled_from([np.nan, np.array([np.nan]), np.ones((2, 2)), "mse", "ce",
+                                  "hard_tanh", "tanh", "relu", "linear", [], {}]))
+SMALL_INTS = st.one_of(st.integers(-3, 40), WILD)  # sizes: no memory blow-up
+RUN = settings(max_examples=60, deadline=None,
+               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+ALLOWED = (ValueError, TypeError)
+
+# parameters whose bad values surface as the quantity they produce or must match
+PRODUCES = {"init_gain": ("W1_0", "W2_1", "max|W|"), "weights": ("bias",)}
+
+
+def rejects_by_name_or_runs(name, call, finite=lambda result: True):
+    """``call()`` raises an allowed error naming ``name`` or returns a finite result."""
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            result = call()
+    except ALLOWED as err:
+        names = (name,) + PRODUCES.get(name, ())
+        assert any(n in str(err) for n in names), \
+            f"{type(err).__name__} for {name} does not name it: {err}"
+        return "rejected"
+    assert finite(result), f"{name}: ran with non-finite results"
+    return "ran"
+
+
+def simulate(spec, precision, **run):
+    """Five steps of a two-sample batch, learning, in ``precision``."""
+    params = init_params(spec, seed=1)
+    x = np.full((5, 2, spec.n_in), 0.3)
+    y = np.full((5, 2, spec.n_out), 0.1)
+    return Simulator(spec, params, precision).run(
+        **{"x": x, "target": y, "plasticity": "apply", "eta": 0.01, **run}).outputs
+
+
+def all_finite(outputs):
+    return bool(np.all(np.isfinite(outputs)))
+
+
+LAYER = dict(size=3, tau_m=1.0, tau_r=0.5, activation="hard_tanh", recurrent=False,
+             spiking=False, sigma_delta=0.0, error_sigma_delta=0.0, init_gain=1.0)
+
+
+@RUN
+@given(st.sampled_from(sorted(LAYER)), st.data(), st.sampled_from(["float", "fixed"]))
+def test_layer_spec_fields(name, data, precision):
+    value = data.draw(SMALL_INTS if name == "size" else WILD, label=name)
+
+    def call():
+        layer = LayerSpec(**{**LAYER, name: value})
+        spec = NetworkSpec(n_in=2, layers=(layer, LayerSpec(2, activation="linear")))
+        return simulate(spec, precision)
+
+    rejects_by_name_or_runs(name, call, all_finite)
+
+
+NETWORK = dict(n_in=2, dt=0.1, loss="mse", beta=1.0, gamma=0.0, feedback="mirrored",
+               recurrent_error="loop", learning_epoch=1)
+
+
+@RUN
+@given(st.sampled_from(sorted(NETWORK) + ["layers"]), st.data(),
+       st.sampled_from(["float", "fixed"]))
+def test_network_spec_fields(name, data, precision):
+    value = data.draw(SMALL_INTS if name == "n_in" else
+                      st.one_of(WILD, st.sampled_from(["none", "stable", "eprop"]))
+                      if name == "recurrent_error" else WILD, label=name)
+
+    def call():
+        settings = {**NETWORK, "layers": (LayerSpec(3, recurrent=True),
+                                          LayerSpec(2, activation="linear")), name: value}
+        return simulate(NetworkSpec(**settings), precision)
+
+    rejects_by_name_or_runs(name, call, all_finite)
+
+
+SPEC = NetworkSpec(n_in=2, layers=(LayerSpec(3), LayerSpec(2, activation="linear")))
+ARRAYS = st.one_of(
+    WILD,
+    st.builds(lambda shape, value: np.full(shape, value),
+              st.sampled_from([(5, 2, 2), (5, 2), (5, 2, 3), (0, 2, 2), (5,), (5, 2, 1)]),
+              st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.floats(-200, 200))))
+
+
+@RUN
+@given(st.sampled_from(["x", "target", "eta", "modulator", "loss_weight", "plasticity",
+                        "record", "first_step", "count_synops", "state"]),
+       st.data(), st.sampled_from(["float", "fixed"]))
+def test_simulator_run_arguments(name, data, precision):
+    value = data.draw(ARRAYS if name in ("x", "target", "modulator", "loss_weight") else WILD,
+                      label=name)
+    rejects_by_name_or_runs(name, lambda: simulate(SPEC, precision, **{name: value}), all_finite)
+
+
+PROCESSES = {
+    "VLENeuron": dict(shape=(3,), tau_m=1.0, tau_r=0.5, dt=0.1, activation="relu", gamma=0.1,
+                      spiking=False, sigma_delta=0.0),
+    "ErrorDendrite": dict(shape=(3,), tau_m=1.0, tau_r=0.5, dt=0.1, sigma_delta=0.0),
+    "PlasticSynapse": dict(weights=np.full((2, 3), 0.1), bias=np.zeros(2), weight_exp=None,
+                           learning_rate=0.01, feedback=None, seed=0, headroom=2.0,
+                           sigma_delta_pre=False, sigma_delta_post=False),
+    "Neuromodulator": dict(value=1.0, external=False),
+    "OutputError": dict(shape=(2,), loss="mse", beta=1.0),
+    "VLENetwork": dict(spec=SPEC, params=None, learning_rate=0.01, seed=0, modulator=1.0,
+                       external_modulator=False, fused=False),
+}
+
+
+def process_class(name):
+    from lava_vle.processes.error_dendrite.process import ErrorDendrite
+    from lava_vle.processes.neuromodulator.process import Neuromodulator
+    from lava_vle.processes.output_error.process import OutputError
+    from lava_vle.processes.plastic_synapse.process import PlasticSynapse
+    from lava_vle.processes.vle_network.process import VLENetwork
+    from lava_vle.processes.vle_neuron.process import VLENeuron
+
+    return {"VLENeuron": VLENeuron, "ErrorDendrite": ErrorDendrite,
+            "PlasticSynapse": PlasticSynapse, "Neuromodulator": Neuromodulator,
+            "OutputError": OutputError, "VLENetwork": VLENetwork}[name]
+
+
+@RUN
+@given(st.sampled_from([(p, k) for p, kwargs in PROCESSES.items() for k in kwargs]), st.data())
+def test_process_parameters(target, data):
+    process, name = target
+    value = data.draw(SMALL_INTS if name in ("shape", "seed", "weight_exp") else
+                      st.one_of(WILD, ARRAYS) if name in ("weights", "bias", "feedback") else
+                      WILD, label=name)
+    cls = process_class(process)
+    rejects_by_name_or_runs(name, lambda: cls(**{**PROCESSES[process], name: value}))
+
+
+CONFIG = dict(task="digits", rule="vle", precision="float", epochs=2, batch_size=8, lr=1e-3,
+              seed=0, update_interval=5, optimizer="adam", lr_schedule="constant",
+              carry_state=False, width=None, activation=None, sigma_delta=0.0,
+              error_sigma_delta=0.0, feedback="mirrored", learning_epoch=1,
+              recurrent_error="none", limit_train=None, limit_test=None, dataset_kwargs={})
+
+
+@RUN
+@given(st.sampled_from(sorted(CONFIG)), WILD)
+def test_train_config_fields(name, value):
+    rejects_by_name_or_runs(name, lambda: TrainConfig(**{**CONFIG, name: value}))
+
+
+def test_the_property_tests_reject_the_issues_examples_by_name():
+    """The inputs the issue found silent or obscure, one each."""
+    cases = [("size", lambda: LayerSpec(size=2.7)),
+             ("beta", lambda: NetworkSpec(n_in=2, layers=(LayerSpec(2),), beta=-1)),
+             ("gamma", lambda: NetworkSpec(n_in=2, layers=(LayerSpec(2),), gamma=np.nan)),
+             ("eta", lambda: simulate(SPEC, "float", eta=np.nan)),
+             ("eta", lambda: simulate(SPEC, "float", eta=-1)),
+             ("W1_0", lambda: Simulator(SPEC, type(init_params(SPEC))(
+                 [np.full((3, 2), np.nan), np.zeros((2, 3))], [np.zeros(3), np.zeros(2)],
+                 [None, None]), "fixed"))]
+    for name, call in cases:
+        assert rejects_by_name_or_runs(name, call) == "rejected", name

@@ -16,6 +16,7 @@ import pytest
 
 from lava_vle.cli import add_train_options, train_config
 from lava_vle.sweep import Trial, grid_points, make_trials, summarize
+from lava_vle.train import CHECKPOINT
 
 # 2 learning rates x 2 seeds on digits; 3 epochs of 1000 samples (0.2-0.5 s each
 # here), so that a kill at the first checkpoint lands mid-way through a trial
@@ -176,12 +177,12 @@ def test_sweep_killed_mid_way_resumes_to_the_summary_of_an_uninterrupted_sweep(
                                str(tmp_path)], stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, env=ray_env)
     deadline = time.time() + 120
-    while not list(tmp_path.glob("*/seed-*/checkpoint.pkl")) and time.time() < deadline:
+    while not list(tmp_path.glob(f"*/seed-*/{CHECKPOINT}")) and time.time() < deadline:
         time.sleep(0.01)
     victim.send_signal(signal.SIGKILL)
     victim.wait()
     wait_until_unchanged(tmp_path, 2.0)  # the killed sweep's workers die soon after it
-    midway = [path.parent for path in tmp_path.glob("*/seed-*/checkpoint.pkl")
+    midway = [path.parent for path in tmp_path.glob(f"*/seed-*/{CHECKPOINT}")
               if not (path.parent / "results.json").exists()]
     assert midway, "the sweep was not interrupted mid-way through a trial"
     rerun = sweep(tmp_path, ray_env)

@@ -282,7 +282,7 @@ class Trainer:
         manifest = {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, "arrays": name,
                     "sha256": _digest(data, tree), "state": tree}
         _write_atomically(out / CHECKPOINT, json.dumps(manifest, indent=1).encode())
-        for stale in out.glob("checkpoint-epoch*.npz"):
+        for stale in out.glob("checkpoint-epoch*"):  # older arrays, a killed write's .tmp
             if stale.name != name:
                 stale.unlink()
         return out / CHECKPOINT
@@ -378,14 +378,15 @@ def _write_atomically(path: Path, data: bytes) -> None:
 def prepare_run_folder(out: Path, resume: bool = False, overwrite: bool = False) -> None:
     """Check before any training that ``out`` can take a run: writable, and
     holding no checkpoint unless resuming it or overwriting (which removes
-    the old checkpoint and results.json)."""
-    old = sorted(out.glob("checkpoint*")) if out.is_dir() else []
+    the old checkpoint and results.json). Files of a checkpoint that a kill
+    left unfinished (no manifest) do not count."""
+    committed = [path for path in (out / CHECKPOINT, out / LEGACY_CHECKPOINT) if path.exists()]
     if resume and overwrite:
         raise ValueError("--resume continues a checkpoint and --overwrite discards it: "
                          "choose one")
-    if resume and not old:
+    if resume and not committed:
         raise FileNotFoundError(f"--resume: no checkpoint in {out}")
-    if old and not (resume or overwrite):
+    if committed and not (resume or overwrite):
         raise FileExistsError(f"{out} holds the checkpoint of an earlier run: pass --resume to "
                               "continue it, --overwrite to start again, or another --out")
     try:
@@ -396,7 +397,7 @@ def prepare_run_folder(out: Path, resume: bool = False, overwrite: bool = False)
     except OSError as err:
         raise OSError(f"--out {out} is not a writable folder: {err.strerror or err}") from None
     if overwrite:
-        for path in old + [out / "results.json"]:
+        for path in sorted(out.glob("checkpoint*")) + [out / "results.json"]:
             path.unlink(missing_ok=True)
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from lava_vle.datasets import digits
 from lava_vle.train import (CHECKPOINT, CheckpointError, Trainer, TrainConfig, TrainingDiverged,
-                            fit, read_checkpoint)
+                            fit, prepare_run_folder, read_checkpoint)
 
 DIGITS = digits()
 
@@ -310,3 +310,12 @@ def test_run_folder_is_checked_before_training(tmp_path):
         fit(DIGITS, TrainConfig(**SMALL_RUN), tmp_path / "run", log=quiet)
     with pytest.raises(ValueError, match="choose one"):
         fit(DIGITS, TrainConfig(**SMALL_RUN), tmp_path / "run", resume=True, overwrite=True)
+    killed = tmp_path / "killed"  # the first checkpoint's write cut short: no checkpoint yet
+    killed.mkdir()
+    (killed / "checkpoint-epoch0001.npz.tmp").write_bytes(b"half an npz")
+    prepare_run_folder(killed)
+    with pytest.raises(FileNotFoundError, match="--resume: no checkpoint in"):
+        prepare_run_folder(killed, resume=True)
+    one_epoch_checkpoint(killed)
+    assert sorted(p.name for p in killed.iterdir()) == ["checkpoint-epoch0001.npz",
+                                                        "checkpoint.json"]

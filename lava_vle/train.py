@@ -8,29 +8,20 @@ it to the same result as an uninterrupted run (the shuffling of epoch ``e``
 is drawn from ``(seed, e)``). :func:`fit` is the whole run, ending with
 :func:`lava_vle.results.write_results`.
 
-A checkpoint is two files in the run folder, no pickle: the arrays
-(``checkpoint-epochNNNN.npz``, loaded with ``allow_pickle=False``) and the
-manifest ``checkpoint.json`` (format, version, the arrays' file name, a
-SHA-256 over the arrays and the rest of the state, which it holds as JSON:
-configuration, epoch, history, optimiser counters). Each is written to a
-temporary file and renamed; the manifest is renamed last, so a crash at any
-moment leaves the previous checkpoint or the new one, whole.
+The checkpoint format (two files, no pickle) is :mod:`lava_vle.checkpoints`.
 """
 from __future__ import annotations
 
-import hashlib
-import io
-import json
-import os
 import time
-import zipfile
 from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 
 from lava_vle.activations import ACTIVATIONS
+from lava_vle.checkpoints import (CHECKPOINT, LEGACY_CHECKPOINT, CheckpointError,  # noqa: F401
+                                  read_checkpoint, write_checkpoint)
 from lava_vle.datasets import DATASETS, SequenceDataset, nrmse, one_hot_targets
 from lava_vle.network import FEEDBACK_MODES, RECURRENT_ERROR_MODES, NetworkSpec, init_params
 from lava_vle.networks import default_network
@@ -44,18 +35,11 @@ OPTIMIZERS = ("adam", "sgd")
 LR_SCHEDULES = ("constant", "cosine", "plateau")
 PLATEAU_PATIENCE = 2  # epochs without a lower train loss before the lr halves
 PRECISIONS = ("float", "fixed")
-CHECKPOINT = "checkpoint.json"  # the manifest; written last, it commits a checkpoint
-CHECKPOINT_FORMAT, CHECKPOINT_VERSION = "lava-vle checkpoint", 1
-LEGACY_CHECKPOINT = "checkpoint.pkl"  # lava-vle before the safe format: never unpickled
 MAX_SEED = 2**32 - 1
 
 
 class TrainingDiverged(RuntimeError):
     """The loss became NaN or infinite."""
-
-
-class CheckpointError(ValueError):
-    """A checkpoint that cannot be resumed; the message names the file and what is wrong."""
 
 
 @dataclass
@@ -269,110 +253,9 @@ class Trainer:
         self.rule.load_state_dict(state)
 
     def save_checkpoint(self, out: Path) -> Path:
-        """Write the checkpoint of the epochs so far (see the module docstring);
+        """Write the checkpoint of the epochs so far (:func:`write_checkpoint`);
         return the manifest's path."""
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        tree, arrays = _split_arrays(self.state_dict())
-        buffer = io.BytesIO()
-        np.savez(buffer, **arrays)
-        data = buffer.getvalue()
-        name = f"checkpoint-epoch{self.epoch:04d}.npz"
-        _write_atomically(out / name, data)
-        manifest = {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, "arrays": name,
-                    "sha256": _digest(data, tree), "state": tree}
-        _write_atomically(out / CHECKPOINT, json.dumps(manifest, indent=1).encode())
-        for stale in out.glob("checkpoint-epoch*"):  # older arrays, a killed write's .tmp
-            if stale.name != name:
-                stale.unlink()
-        return out / CHECKPOINT
-
-
-def read_checkpoint(out: Path) -> dict:
-    """The state saved in run folder ``out`` (for :meth:`Trainer.load_state_dict`).
-
-    Raises FileNotFoundError without a checkpoint, and CheckpointError with
-    one line naming the file and what is wrong for a pickle checkpoint of an
-    older lava-vle, a truncated, corrupt or foreign manifest, a missing
-    arrays file or a checksum mismatch; files are only read.
-    """
-    out = Path(out)
-    path, legacy = out / CHECKPOINT, out / LEGACY_CHECKPOINT
-    if not path.exists():
-        if legacy.exists():
-            raise CheckpointError(f"{legacy}: a pickle checkpoint of an older lava-vle, not "
-                                  "loaded (unpickling can run any code): start again with "
-                                  "--overwrite")
-        raise FileNotFoundError(f"no checkpoint at {path}")
-    try:
-        manifest = json.loads(path.read_bytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise CheckpointError(f"{path}: not a readable checkpoint manifest (truncated or "
-                              f"corrupt: {err})") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != CHECKPOINT_FORMAT:
-        raise CheckpointError(f"{path}: not a lava-vle checkpoint (no \"format\": "
-                              f"\"{CHECKPOINT_FORMAT}\")")
-    if manifest.get("version") != CHECKPOINT_VERSION:
-        raise CheckpointError(f"{path}: checkpoint version {manifest.get('version')!r}; this "
-                              f"lava-vle reads version {CHECKPOINT_VERSION}")
-    name = manifest.get("arrays")
-    if not (isinstance(name, str) and name.startswith("checkpoint") and Path(name).name == name
-            and isinstance(manifest.get("sha256"), str) and isinstance(manifest.get("state"), dict)):
-        raise CheckpointError(f"{path}: incomplete manifest (arrays, sha256 or state missing)")
-    arrays_path = out / name
-    if not arrays_path.exists():
-        raise CheckpointError(f"{path}: its arrays file {name} is missing")
-    data = arrays_path.read_bytes()
-    if _digest(data, manifest["state"]) != manifest["sha256"]:
-        raise CheckpointError(f"{arrays_path}: checksum mismatch with {CHECKPOINT}: the "
-                              "checkpoint is corrupt or was modified")
-    try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in npz.files}
-    except (ValueError, OSError, zipfile.BadZipFile) as err:
-        raise CheckpointError(f"{arrays_path}: unreadable arrays ({err})") from None
-    return _join_arrays(manifest["state"], arrays)
-
-
-def _split_arrays(tree: Any, arrays: Optional[dict] = None) -> tuple[Any, dict]:
-    """``tree`` with every numpy array replaced by ``{"__array__": key}`` and
-    numpy scalars by Python numbers, and the arrays by key."""
-    arrays = {} if arrays is None else arrays
-    if isinstance(tree, np.ndarray):
-        key = f"a{len(arrays)}"
-        arrays[key] = tree
-        return {"__array__": key}, arrays
-    if isinstance(tree, dict):
-        return {str(k): _split_arrays(v, arrays)[0] for k, v in tree.items()}, arrays
-    if isinstance(tree, (list, tuple)):
-        return [_split_arrays(v, arrays)[0] for v in tree], arrays
-    return (tree.item() if isinstance(tree, np.generic) else tree), arrays
-
-
-def _join_arrays(tree: Any, arrays: dict) -> Any:
-    """The inverse of :func:`_split_arrays`."""
-    if isinstance(tree, dict):
-        if set(tree) == {"__array__"}:
-            return arrays[tree["__array__"]]
-        return {k: _join_arrays(v, arrays) for k, v in tree.items()}
-    if isinstance(tree, list):
-        return [_join_arrays(v, arrays) for v in tree]
-    return tree
-
-
-def _digest(data: bytes, tree: Any) -> str:
-    """SHA-256 of the arrays file and the JSON state (key order fixed)."""
-    return hashlib.sha256(data + json.dumps(tree, sort_keys=True).encode()).hexdigest()
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path``, flush to disk, rename."""
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+        return write_checkpoint(Path(out), self.state_dict(), self.epoch)
 
 
 def prepare_run_folder(out: Path, resume: bool = False, overwrite: bool = False) -> None:

@@ -142,26 +142,8 @@ class Simulator:
         spec, A, dtype = self.spec, self.arith, self.dynamics.dtype
         x = check_sequence("x", x, spec.n_in, state_range=self.fixed)
         steps, batch = x.shape[:2]
-        check_choice("plasticity", plasticity, PLASTICITY)
-        if plasticity == "accumulate" and self.fixed:
-            raise ValueError("plasticity='accumulate' is float only; use 'apply' in fixed point")
-        if plasticity != "off" and spec.recurrent_error == "eprop":
-            raise ValueError("recurrent_error='eprop' learns in the fused float trainer only "
-                             "(lava_vle.rules.VLELocal); the simulator runs it with "
-                             "plasticity='off'")
-        if not isinstance(record, (list, tuple)):
-            raise TypeError(f"record={record!r} must be a list or tuple of names from "
-                            f"{RECORDABLE}")
-        for name in record:
-            check_choice("record", name, RECORDABLE)
-        check_real("eta", eta, 0.0)
-        first_step = check_int("first_step", first_step, 0)
-        check_bool("count_synops", count_synops)
-        if state is not None and not isinstance(state, NetworkState):
-            raise TypeError(f"state must be a NetworkState (result.state of a run), "
-                            f"got {type(state).__name__}")
-        if state is not None and state.u[0].shape[0] != batch:
-            raise ValueError(f"state holds a batch of {state.u[0].shape[0]}, x one of {batch}")
+        first_step = self._check_run_options(plasticity, record, eta, first_step,
+                                             count_synops, state, batch)
         if target is None:
             target = np.zeros((steps, batch, spec.n_out))
             loss_weight = 0.0
@@ -206,6 +188,32 @@ class Simulator:
                          trace={name: [np.stack(layer) for layer in zip(*steps_)]
                                 for name, steps_ in trace.items()},
                          synops=synops)
+
+    def _check_run_options(self, plasticity: str, record: Sequence[str], eta: float,
+                           first_step: int, count_synops: bool,
+                           state: Optional[NetworkState], batch: int) -> int:
+        """Validate :meth:`run`'s options (each error names the option); return
+        ``first_step`` as an int."""
+        check_choice("plasticity", plasticity, PLASTICITY)
+        if plasticity == "accumulate" and self.fixed:
+            raise ValueError("plasticity='accumulate' is float only; use 'apply' in fixed point")
+        if plasticity != "off" and self.spec.recurrent_error == "eprop":
+            raise ValueError("recurrent_error='eprop' learns in the fused float trainer only "
+                             "(lava_vle.rules.VLELocal); the simulator runs it with "
+                             "plasticity='off'")
+        if not isinstance(record, (list, tuple)):
+            raise TypeError(f"record={record!r} must be a list or tuple of names from "
+                            f"{RECORDABLE}")
+        for name in record:
+            check_choice("record", name, RECORDABLE)
+        check_real("eta", eta, 0.0)
+        check_bool("count_synops", count_synops)
+        if state is not None and not isinstance(state, NetworkState):
+            raise TypeError(f"state must be a NetworkState (result.state of a run), "
+                            f"got {type(state).__name__}")
+        if state is not None and state.u[0].shape[0] != batch:
+            raise ValueError(f"state holds a batch of {state.u[0].shape[0]}, x one of {batch}")
+        return check_int("first_step", first_step, 0)
 
     def step(self, state: NetworkState, syn: Synapses, x_now: np.ndarray, target: np.ndarray,
              scale: np.ndarray, modulator: Optional[np.ndarray] = None,

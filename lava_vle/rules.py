@@ -40,10 +40,10 @@ class StackedRule:
     """A float rule on the fused stacked network with a numpy optimiser."""
 
     def __init__(self, spec: NetworkSpec, init: FloatParams, loss_weight: np.ndarray,
-                 lr: float, optimizer: str = "adam"):
+                 lr: float, optimizer: str = "adam", dtype: Any = np.float32):
         self.spec, self.init = spec, init
         self.loss_weight = np.asarray(loss_weight, dtype=np.float64)
-        self.net = StackedNetwork(spec, np.float32)
+        self.net = StackedNetwork(spec, dtype)
         self.params = self.net.pack(init)
         self.optimizer = {"adam": Adam, "sgd": SGD}[optimizer](self.params.arrays(), lr=lr)
 
@@ -225,9 +225,7 @@ def local_updates(spec: NetworkSpec, params: FloatParams, x: np.ndarray, y: np.n
     (negated, per sample), for comparisons with the exact gradient."""
     steps, batch = x.shape[:2]
     weight = np.ones(steps) if loss_weight is None else np.asarray(loss_weight, np.float64)
-    rule = VLELocal(spec, params, weight, lr=1.0)
-    rule.net = StackedNetwork(spec, dtype)
-    rule.params = rule.net.pack(params)
+    rule = VLELocal(spec, params, weight, lr=1.0, dtype=dtype)
     learning = rule.learning((spec.n_layers, batch, rule.net.width))
     modulator = np.ones(batch, dtype)
 

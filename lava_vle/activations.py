@@ -39,17 +39,54 @@ class Activation:
     phi_fixed: Optional[Callable[[np.ndarray], np.ndarray]] = None
     phi_prime_fixed: Optional[Callable[[np.ndarray], np.ndarray]] = None
     phi_prime_of_rate: Optional[Callable[[np.ndarray], np.ndarray]] = None
+    # phi(x) written into a preallocated numpy array ``out`` (float only)
+    phi_into: Optional[Callable[[np.ndarray, np.ndarray], np.ndarray]] = None
+    # phi'(x) from the rate, written into ``out`` (float only)
+    slope_into: Optional[Callable[[np.ndarray, np.ndarray], np.ndarray]] = None
 
-    def slope(self, u_breve: np.ndarray, rate: np.ndarray) -> np.ndarray:
+    def slope(self, u_breve: np.ndarray, rate: np.ndarray,
+              out: Optional[np.ndarray] = None) -> np.ndarray:
         """phi'(u_breve), from ``rate = phi(u_breve)`` where an identity allows
-        (tanh' = 1 - r^2 saves a second tanh)."""
+        (tanh' = 1 - r^2 saves a second tanh); written into ``out`` if given."""
+        if out is not None and self.slope_into is not None:
+            return self.slope_into(rate, out)
         if self.phi_prime_of_rate is not None:
-            return self.phi_prime_of_rate(rate)
-        return self.phi_prime(u_breve)
+            value = self.phi_prime_of_rate(rate)
+        else:
+            value = self.phi_prime(u_breve)
+        if out is None:
+            return value
+        np.copyto(out, value)
+        return out
+
+    def apply(self, u_breve: Array, out: Optional[np.ndarray] = None) -> Array:
+        """``phi(u_breve)``, written into ``out`` (a numpy array) if given."""
+        if out is None:
+            return self.phi(u_breve)
+        if self.phi_into is not None:
+            return self.phi_into(u_breve, out)
+        np.copyto(out, self.phi(u_breve))
+        return out
 
     @property
     def fixed_point_capable(self) -> bool:
         return self.phi_fixed is not None
+
+
+def _one_minus_square(r: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``1 - r^2`` into ``out``: tanh' from the rate."""
+    np.multiply(r, r, out=out)
+    return np.subtract(1.0, out, out=out)
+
+
+def _copy_into(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    np.copyto(out, x)
+    return out
+
+
+def _fill_one(r: np.ndarray, out: np.ndarray) -> np.ndarray:
+    out.fill(1.0)
+    return out
 
 
 def _unity(x: np.ndarray) -> np.ndarray:
@@ -65,6 +102,8 @@ ACTIVATIONS: dict[str, Activation] = {
         phi_fixed=lambda x: np.asarray(x, dtype=np.int64),
         phi_prime_fixed=_unity,
         phi_prime_of_rate=np.ones_like,
+        phi_into=_copy_into,
+        slope_into=_fill_one,
     ),
     # phi(x) = max(x, 0)
     "relu": Activation(
@@ -73,6 +112,7 @@ ACTIVATIONS: dict[str, Activation] = {
         phi_prime=lambda x: _slope(x >= 0, x),
         phi_fixed=lambda x: np.maximum(x, 0),
         phi_prime_fixed=lambda x: np.where(x >= 0, fxp.DECAY_UNITY, 0),
+        phi_into=lambda x, out: np.maximum(x, 0.0, out=out),
     ),
     # phi(x) = clip(x, -1, 1)
     "hard_tanh": Activation(
@@ -81,6 +121,7 @@ ACTIVATIONS: dict[str, Activation] = {
         phi_prime=lambda x: _slope(abs(x) <= 1.0, x),
         phi_fixed=lambda x: np.clip(x, -fxp.ONE, fxp.ONE),
         phi_prime_fixed=lambda x: np.where(np.abs(x) <= fxp.ONE, fxp.DECAY_UNITY, 0),
+        phi_into=lambda x, out: np.clip(x, -1.0, 1.0, out=out),
     ),
     # phi(x) = tanh(x): float only (no tanh in Loihi microcode)
     "tanh": Activation(
@@ -88,6 +129,8 @@ ACTIVATIONS: dict[str, Activation] = {
         phi=_tanh,
         phi_prime=lambda x: 1.0 - np.tanh(x) ** 2,
         phi_prime_of_rate=lambda r: 1.0 - r * r,
+        phi_into=lambda x, out: np.tanh(x, out=out),
+        slope_into=_one_minus_square,
     ),
 }
 

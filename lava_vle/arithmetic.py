@@ -61,22 +61,28 @@ class Arithmetic(Protocol):
         """Third-factor values ``m(t)`` in this arithmetic's units (errors name ``name``)."""
 
     # --- compartments -------------------------------------------------------------
-    def relax_two(self, x: Array, target: Array, k_a: Array, k_b: Array) -> tuple[Array, Array]:
-        """``(x + k_a (target - x), x + k_b (target - x))``."""
+    def relax_two(self, x: Array, target: Array, k_a: Array, k_b: Array,
+                  out: Optional[tuple[Array, Array]] = None) -> tuple[Array, Array]:
+        """``(x + k_a (target - x), x + k_b (target - x))``.
+
+        ``out``: two preallocated arrays the result may be written into
+        (``target`` may be the first, ``x`` neither); every method with an
+        ``out`` returns its result, which is ``out`` where it was used."""
 
     def relax(self, x: Array, target: Array, k: Array) -> Array:
         """``x + k (target - x)``."""
 
-    def scale(self, x: Array, slope: Array) -> Array:
+    def scale(self, x: Array, slope: Array, out: Optional[Array] = None) -> Array:
         """``slope * x``."""
 
-    def total(self, terms: list) -> Array:
+    def total(self, terms: list, out: Optional[Array] = None) -> Array:
         """Sum of the inputs that meet in one compartment."""
 
-    def phi(self, act: Activation, u_breve: Array) -> Array:
+    def phi(self, act: Activation, u_breve: Array, out: Optional[Array] = None) -> Array:
         """``r = phi(u_breve)``."""
 
-    def phi_prime(self, act: Activation, u_breve: Array, rate: Array) -> Array:
+    def phi_prime(self, act: Activation, u_breve: Array, rate: Array,
+                  out: Optional[Array] = None) -> Array:
         """``phi'(u_breve)`` (``rate = phi(u_breve)`` may stand in for it)."""
 
     def sigma_delta(self, value: Array, last_sent: Array, threshold: Any) -> Array:
@@ -89,10 +95,12 @@ class Arithmetic(Protocol):
         """``a`` where ``mask`` (True: everywhere), else ``b``."""
 
     # --- synapses and the local rule -------------------------------------------------
-    def forward(self, weights: Array, weight_exp: Optional[int], rates: Array) -> Array:
+    def forward(self, weights: Array, weight_exp: Optional[int], rates: Array,
+                out: Optional[Array] = None) -> Array:
         """``W r``."""
 
-    def backward(self, weights: Array, weight_exp: Optional[int], errors: Array) -> Array:
+    def backward(self, weights: Array, weight_exp: Optional[int], errors: Array,
+                 out: Optional[Array] = None) -> Array:
         """``W^T e``."""
 
     def bias(self, bias: Array, bias_exp: Optional[int]) -> Array:
@@ -101,8 +109,9 @@ class Arithmetic(Protocol):
     def output_error(self, loss: str, rates: Array, target: Array, scale: Array) -> Array:
         """``scale (y - r)`` (mse) or ``scale (y - softmax(r))`` (ce)."""
 
-    def learning_trace(self, e_breve: Array, modulator: Array, eta: Any) -> Array:
-        """``eta m(t) e_breve``, the post-synaptic factor of the rule."""
+    def learning_trace(self, e_breve: Array, modulator: Optional[Array], eta: Any) -> Array:
+        """``eta m(t) e_breve``, the post-synaptic factor of the rule
+        (``modulator`` None: ``m = 1``)."""
 
     def plastic_update(self, weights: Array, bias: Optional[Array], trace: Array,
                        r_pre: Array, weight_exp: Optional[int], eta: Any, seed: int,
@@ -177,35 +186,51 @@ class FloatArithmetic:
 
     # --- compartments ---------------------------------------------------------
     @staticmethod
-    def relax_two(x: Array, target: Array, k_a: Array, k_b: Array) -> tuple[Array, Array]:
+    def relax_two(x: Array, target: Array, k_a: Array, k_b: Array,
+                  out: Optional[tuple[Array, Array]] = None) -> tuple[Array, Array]:
         """Leaky integration (``k = dt/tau``) and prospective read-out
         (``k = tau_r/tau_m`` or ``tau_m/tau_r``) of one compartment, the
-        difference ``target - x`` shared."""
-        delta = target - x
-        return x + k_a * delta, x + k_b * delta
+        difference ``target - x`` shared (in ``out[1]`` when given)."""
+        if out is None:
+            delta = target - x
+            return x + k_a * delta, x + k_b * delta
+        a, b = out
+        delta = np.subtract(target, x, out=b)
+        np.multiply(k_a, delta, out=a)
+        a += x
+        delta *= k_b
+        delta += x
+        return a, b
 
     @staticmethod
     def relax(x: Array, target: Array, k: Array) -> Array:
         return x + k * (target - x)
 
     @staticmethod
-    def scale(x: Array, slope: Array) -> Array:
-        return slope * x
+    def scale(x: Array, slope: Array, out: Optional[Array] = None) -> Array:
+        return slope * x if out is None else np.multiply(slope, x, out=out)
 
     @staticmethod
-    def total(terms: list) -> Array:
-        out = terms[0]
+    def total(terms: list, out: Optional[Array] = None) -> Array:
+        if out is None:
+            out = terms[0]
+            for term in terms[1:]:
+                out = out + term
+            return out
+        if terms[0] is not out:
+            np.copyto(out, terms[0])
         for term in terms[1:]:
-            out = out + term
+            out += term
         return out
 
     @staticmethod
-    def phi(act: Activation, u_breve: Array) -> Array:
-        return act.phi(u_breve)
+    def phi(act: Activation, u_breve: Array, out: Optional[Array] = None) -> Array:
+        return act.apply(u_breve, out)
 
     @staticmethod
-    def phi_prime(act: Activation, u_breve: Array, rate: Array) -> Array:
-        return act.slope(u_breve, rate)
+    def phi_prime(act: Activation, u_breve: Array, rate: Array,
+                  out: Optional[Array] = None) -> Array:
+        return act.slope(u_breve, rate, out)
 
     @staticmethod
     def sigma_delta(value: Array, last_sent: Array, threshold: Array) -> Array:
@@ -241,14 +266,17 @@ class FloatArithmetic:
 
     # --- synapses ---------------------------------------------------------------
     @staticmethod
-    def forward(weights: Array, weight_exp: Optional[int], rates: Array) -> Array:
+    def forward(weights: Array, weight_exp: Optional[int], rates: Array,
+                out: Optional[Array] = None) -> Array:
         """Synaptic input ``r @ W^T`` of a (n_post, n_pre) matrix (or a stack)."""
-        return rates @ _swap(weights)
+        w_t = _swap(weights)
+        return rates @ w_t if out is None else np.matmul(rates, w_t, out=out)
 
     @staticmethod
-    def backward(weights: Array, weight_exp: Optional[int], errors: Array) -> Array:
+    def backward(weights: Array, weight_exp: Optional[int], errors: Array,
+                 out: Optional[Array] = None) -> Array:
         """Error-path input ``e @ W``: W^T carries errors from post to pre."""
-        return errors @ weights
+        return errors @ weights if out is None else np.matmul(errors, weights, out=out)
 
     @staticmethod
     def bias(bias: Array, bias_exp: Optional[int]) -> Array:
@@ -262,8 +290,11 @@ class FloatArithmetic:
 
     # --- the local rule -------------------------------------------------------------
     @staticmethod
-    def learning_trace(e_breve: Array, modulator: Array, eta: float) -> Array:
-        """``eta * m * e_breve`` with ``m`` per sample (batch,)."""
+    def learning_trace(e_breve: Array, modulator: Optional[Array], eta: float) -> Array:
+        """``eta * m * e_breve`` with ``m`` per sample (batch,); ``e_breve``
+        itself (no copy) for ``m = 1`` (None) and ``eta = 1``."""
+        if modulator is None:
+            return e_breve if eta == 1.0 else eta * e_breve
         return eta * np.asarray(modulator, dtype=e_breve.dtype)[:, None] * e_breve
 
     @staticmethod
@@ -276,7 +307,10 @@ class FloatArithmetic:
 
 
 class FixedArithmetic:
-    """Loihi-2-constrained integer VLE arithmetic (see ``fixed_point``)."""
+    """Loihi-2-constrained integer VLE arithmetic (see ``fixed_point``).
+
+    ``out`` arguments are accepted and ignored: the integer rules return new arrays.
+    """
 
     name = "fixed"
 
@@ -331,8 +365,8 @@ class FixedArithmetic:
 
     # --- compartments ---------------------------------------------------------
     @staticmethod
-    def relax_two(x: np.ndarray, target: np.ndarray, k_a: np.ndarray,
-                  k_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def relax_two(x: np.ndarray, target: np.ndarray, k_a: np.ndarray, k_b: np.ndarray,
+                  out: Optional[tuple] = None) -> tuple[np.ndarray, np.ndarray]:
         return fxp.relax_toward(x, target, k_a), fxp.relax_toward(x, target, k_b)
 
     @staticmethod
@@ -340,21 +374,22 @@ class FixedArithmetic:
         return fxp.relax_toward(x, target, k)
 
     @staticmethod
-    def scale(x: np.ndarray, slope: np.ndarray) -> np.ndarray:
+    def scale(x: np.ndarray, slope: np.ndarray, out: Optional[np.ndarray] = None) -> np.ndarray:
         return fxp.saturate_state(fxp.mul_shift(x, slope))
 
     @staticmethod
-    def total(terms: list) -> np.ndarray:
+    def total(terms: list, out: Optional[np.ndarray] = None) -> np.ndarray:
         """Saturated once at 24 bits (Lava sums the messages arriving at one
         InPort; the neuron saturates)."""
         return fxp.saturate_state(sum(np.asarray(t, dtype=np.int64) for t in terms))
 
     @staticmethod
-    def phi(act: Activation, u_breve: np.ndarray) -> np.ndarray:
+    def phi(act: Activation, u_breve: np.ndarray, out: Optional[np.ndarray] = None) -> np.ndarray:
         return act.phi_fixed(u_breve)
 
     @staticmethod
-    def phi_prime(act: Activation, u_breve: np.ndarray, rate: np.ndarray) -> np.ndarray:
+    def phi_prime(act: Activation, u_breve: np.ndarray, rate: np.ndarray,
+                  out: Optional[np.ndarray] = None) -> np.ndarray:
         """12-bit slope factor (4096 = 1.0)."""
         return act.phi_prime_fixed(u_breve)
 
@@ -372,11 +407,13 @@ class FixedArithmetic:
 
     # --- synapses ---------------------------------------------------------------
     @staticmethod
-    def forward(weight_mant: np.ndarray, weight_exp: int, rates: np.ndarray) -> np.ndarray:
+    def forward(weight_mant: np.ndarray, weight_exp: int, rates: np.ndarray,
+                out: Optional[np.ndarray] = None) -> np.ndarray:
         return fxp.synaptic_sum(weight_mant, rates, weight_exp)
 
     @staticmethod
-    def backward(weight_mant: np.ndarray, weight_exp: int, errors: np.ndarray) -> np.ndarray:
+    def backward(weight_mant: np.ndarray, weight_exp: int, errors: np.ndarray,
+                 out: Optional[np.ndarray] = None) -> np.ndarray:
         return fxp.synaptic_sum(weight_mant.T, errors, weight_exp)
 
     @staticmethod
@@ -397,9 +434,12 @@ class FixedArithmetic:
 
     # --- the local rule -------------------------------------------------------------
     @staticmethod
-    def learning_trace(e_breve: np.ndarray, modulator: np.ndarray,
+    def learning_trace(e_breve: np.ndarray, modulator: Optional[np.ndarray],
                        eta: tuple[int, int]) -> np.ndarray:
-        """:func:`~lava_vle.fixed_point.modulated_error` with the eta mantissa."""
+        """:func:`~lava_vle.fixed_point.modulated_error` with the eta mantissa
+        (``modulator`` None: ``m = 1``)."""
+        if modulator is None:
+            modulator = fxp.modulator_to_fixed(np.ones(np.shape(e_breve)[-2]))
         return fxp.modulated_error(e_breve, modulator, eta[0])
 
     @staticmethod

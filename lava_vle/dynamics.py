@@ -79,40 +79,51 @@ class NetworkState:
 
 
 def synaptic_drive(A: Arithmetic, weights: Array, weight_exp: Optional[int],
-                   bias: Optional[Array], rates_pre: Array) -> Array:
-    """What a projection delivers: ``W r_pre (+ b)`` (terms saturated, sum not)."""
-    drive = A.forward(weights, weight_exp, rates_pre)
+                   bias: Optional[Array], rates_pre: Array, out: Optional[Array] = None) -> Array:
+    """What a projection delivers: ``W r_pre (+ b)`` (terms saturated, sum not);
+    ``out``: a preallocated array it may be written into."""
+    drive = A.forward(weights, weight_exp, rates_pre, out=out)
     if bias is not None:
-        drive = drive + A.bias(bias, weight_exp)
+        bias = A.bias(bias, weight_exp)
+        if out is None:
+            drive = drive + bias
+        else:
+            drive += bias
     return drive
 
 
-def neuron_input(A: Arithmetic, drive: list, e_breve: Array, gamma: Any) -> Array:
-    """``I = sum_k a_k + gamma * e_breve``: synaptic input nudged by the error."""
+def neuron_input(A: Arithmetic, drive: list, e_breve: Array, gamma: Any,
+                 out: Optional[Array] = None) -> Array:
+    """``I = sum_k a_k + gamma * e_breve``: synaptic input nudged by the error
+    (``out`` may be the first term's array)."""
     if gamma:
         drive = drive + [A.scale(e_breve, gamma)]
-    return A.total(drive)
+    return A.total(drive, out=out)
 
 
-def error_dendrite(A: Arithmetic, c: dict, v: Array, e_in: Array,
-                   phi_prime_prev: Array) -> tuple[Array, Array]:
-    """Prospective error: returns ``(v, e_breve)`` after one step.
+def error_dendrite(A: Arithmetic, c: dict, v: Array, e_in: Array, phi_prime_prev: Array,
+                   out: Optional[tuple[Array, Array]] = None) -> tuple[Array, Array]:
+    """Prospective error: returns ``(v, e_breve)`` after one step (into ``out``
+    if given).
 
     ``e_inst = phi'(u_breve(t-1)) e_in``; ``e_breve = v + (tau_m/tau_r)(e_inst - v)``;
     ``v += (dt/tau_r)(e_inst - v)``.
     """
-    return A.relax_two(v, A.scale(e_in, phi_prime_prev), c["k_v"], c["k_e"])
+    e_inst = A.scale(e_in, phi_prime_prev, out=None if out is None else out[0])
+    return A.relax_two(v, e_inst, c["k_v"], c["k_e"], out=out)
 
 
-def representation_neuron(A: Arithmetic, c: dict, act: Activation, u: Array,
-                          drive: Array) -> tuple[Array, Array, Array]:
-    """Prospective leaky integrator: returns ``(u, u_breve, r)`` after one step.
+def representation_neuron(A: Arithmetic, c: dict, act: Activation, u: Array, drive: Array,
+                          out: Optional[tuple[Array, Array, Array]] = None
+                          ) -> tuple[Array, Array, Array]:
+    """Prospective leaky integrator: returns ``(u, u_breve, r)`` after one step
+    (into ``out`` if given; ``drive`` may be ``out[0]``).
 
     ``u_breve = u + (tau_r/tau_m)(I - u)``; ``u += (dt/tau_m)(I - u)``;
     ``r = phi(u_breve)``.
     """
-    u, u_breve = A.relax_two(u, drive, c["k_m"], c["k_r"])
-    return u, u_breve, A.phi(act, u_breve)
+    u, u_breve = A.relax_two(u, drive, c["k_m"], c["k_r"], out=None if out is None else out[:2])
+    return u, u_breve, A.phi(act, u_breve, out=None if out is None else out[2])
 
 
 def sent_rate(A: Arithmetic, rate: Array, last_sent: Array, spike_acc: Array,

@@ -14,6 +14,7 @@ against :class:`lava_vle.simulator.Simulator`.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from types import SimpleNamespace
 from typing import Any, Callable, Optional
 
 import numpy as np
@@ -29,9 +30,10 @@ Array = Any
 StepHook = Callable[[int, "StackedState", Array, Array], None]
 
 
-def _cat(arrays: list) -> Array:
+def _cat(arrays: list, out: Optional[np.ndarray] = None) -> Array:
+    """Concatenate along the first axis (numpy: into ``out`` if given)."""
     if isinstance(arrays[0], np.ndarray):
-        return np.concatenate(arrays)
+        return np.concatenate(arrays, out=out)
     import torch
 
     return torch.cat(arrays)
@@ -60,11 +62,20 @@ class StackedActivation(Activation):
             return out
         return fn
 
-    def slope(self, u_breve: np.ndarray, rate: np.ndarray) -> np.ndarray:
-        """Each group's :meth:`Activation.slope` (numpy)."""
-        out = np.empty_like(u_breve)
+    def slope(self, u_breve: np.ndarray, rate: np.ndarray,
+              out: Optional[np.ndarray] = None) -> np.ndarray:
+        """Each group's :meth:`Activation.slope` (numpy), into ``out`` if given."""
+        out = np.empty_like(u_breve) if out is None else out
         for a, b, act in self.groups:
-            out[a:b] = act.slope(u_breve[a:b], rate[a:b])
+            act.slope(u_breve[a:b], rate[a:b], out=out[a:b])
+        return out
+
+    def apply(self, u_breve: Array, out: Optional[np.ndarray] = None) -> Array:
+        """Each group's phi, into ``out`` (numpy) if given."""
+        if out is None:
+            return self.phi(u_breve)
+        for a, b, act in self.groups:
+            act.apply(u_breve[a:b], out=out[a:b])
         return out
 
 
@@ -106,6 +117,11 @@ class StackedState:
     e_target: Array
     spike_acc: Array
     e_in: Optional[Array] = None
+
+    def copy(self) -> "StackedState":
+        """The state with arrays of its own (numpy)."""
+        values = (getattr(self, field.name) for field in fields(self))
+        return StackedState(*(None if value is None else value.copy() for value in values))
 
 
 class StackedNetwork:
@@ -259,24 +275,38 @@ class StackedNetwork:
         ``errors=False`` skips the error dendrites (inference, BPTT).
         """
         c = self._constants_for(state.u)
-        rates_pre = _cat([x_prev[None], state.r[:-1]])
-        drive = [synaptic_drive(F, p.W, None, p.b, rates_pre)]
+        buf = self._buffers_for(state)
+        out = buf.next_slot(state) if buf is not None else dict.fromkeys(_StepBuffers.SLOT)
+        tmp = buf if buf is not None else _StepBuffers.NONE
+        rates_pre = _cat([x_prev[None], state.r[:-1]], out=tmp.rates_pre)
+        drive = [synaptic_drive(F, p.W, None, p.b, rates_pre, out=tmp.drive)]
         if p.R is not None:
             drive.append(synaptic_drive(F, p.R, None, None, state.r))
         v, e_breve, e_in, gamma = state.v, state.e_breve, None, 0.0
         if errors:
-            e_in = [_cat([F.backward(p.B[1:], None, state.e_breve[1:]), state.e_target[None]])]
+            e_in = [_cat([F.backward(p.B[1:], None, state.e_breve[1:]), state.e_target[None]],
+                         out=out["e_in"])]
             if p.BR is not None:
                 e_in.append(self._recurrent_error(p, state))
-            e_in = F.total(e_in)
-            v, e_breve = error_dendrite(F, c, state.v, e_in, state.phi_prime)
+            e_in = F.total(e_in, out=out["e_in"])
+            v, e_breve = error_dendrite(F, c, state.v, e_in, state.phi_prime,
+                                        out=None if buf is None else (out["v"], out["e_breve"]))
             e_breve = sent_error(F, e_breve, state.e_breve, self.error_sigma_delta)
             gamma = self.spec.gamma
-        u, u_breve, r = representation_neuron(F, c, self.activation, state.u,
-                                              neuron_input(F, drive, e_breve, gamma))
-        phi_prime = F.phi_prime(self.activation, u_breve, r) if errors else None
+        u, u_breve, r = representation_neuron(
+            F, c, self.activation, state.u, neuron_input(F, drive, e_breve, gamma, out=tmp.drive),
+            out=None if buf is None else (out["u"], tmp.u_breve, out["r"]))
+        phi_prime = F.phi_prime(self.activation, u_breve, r, out=out["phi_prime"]) if errors else None
         acc, r = sent_rate(F, r, state.r, state.spike_acc, self.spiking, self.sigma_delta)
         return StackedState(u, v, r, e_breve, phi_prime, state.e_target, acc, e_in), rates_pre
+
+    def _buffers_for(self, state: StackedState) -> Optional["_StepBuffers"]:
+        """The step's preallocated arrays for the state's shape (numpy; None on torch)."""
+        if not isinstance(state.u, np.ndarray):
+            return None
+        if getattr(self, "_buffers", None) is None or self._buffers.shape != state.u.shape:
+            self._buffers = _StepBuffers(state.u.shape, self.dtype)
+        return self._buffers
 
     def _recurrent_error(self, p: StackedParams, state: StackedState) -> Array:
         """``BR^T e_breve(t-1)`` of the recurrent projections (``"loop"``), or
@@ -295,16 +325,22 @@ class StackedNetwork:
         step ``t`` (to set the output error and learn)."""
         xp = self.pad_input(x)
         state = self.initial_state(x.shape[1]) if state is None else state
-        prev, outputs = self.pad_input(np.zeros_like(x[:1]))[0], []
+        prev = self.pad_input(np.zeros_like(x[:1]))[0]
+        outputs = [] if self.on_torch else np.empty(x.shape[:2] + (self.spec.n_out,), self.dtype)
         for t in range(x.shape[0]):
             before = state.r
             state, rates_pre = self.step(state, p, prev, errors)
             prev = xp[t]
             if on_step is not None:
                 on_step(t, state, rates_pre, before)
-            outputs.append(self.outputs(state))
-        stack = np.stack if isinstance(outputs[0], np.ndarray) else _torch_stack
-        return stack(outputs), state
+            if self.on_torch:
+                outputs.append(self.outputs(state))
+            else:
+                outputs[t] = self.outputs(state)
+        if self.on_torch:
+            return _torch_stack(outputs), state
+        # the step's buffers are reused by the next run: hand out a copy
+        return outputs, state.copy()
 
     def output_error(self, state: StackedState, target: np.ndarray,
                      weight: Any) -> StackedState:
@@ -319,6 +355,30 @@ class StackedNetwork:
 
     def outputs(self, state: StackedState) -> Array:
         return state.r[-1][:, :self.spec.n_out]
+
+
+class _StepBuffers:
+    """Preallocated numpy arrays of :meth:`StackedNetwork.step`.
+
+    Two slots of state arrays take turns, so the state a step returns stays
+    valid through the next step (which reads it) and is overwritten by the
+    one after: copy a state to keep it longer. ``rates_pre``, ``drive`` and
+    ``u_breve`` are the step's temporaries (``rates_pre`` is valid until the
+    next step).
+    """
+
+    SLOT = ("u", "v", "r", "e_breve", "phi_prime", "e_in")
+    NONE = SimpleNamespace(rates_pre=None, drive=None, u_breve=None)  # torch: allocate
+
+    def __init__(self, shape: tuple, dtype: Any):
+        self.shape = shape
+        self.slots = [{name: np.zeros(shape, dtype) for name in self.SLOT} for _ in range(2)]
+        self.rates_pre, self.drive, self.u_breve = (np.zeros(shape, dtype) for _ in range(3))
+
+    def next_slot(self, state: StackedState) -> dict:
+        """The slot whose arrays ``state`` does not hold."""
+        first, second = self.slots
+        return second if state.u is first["u"] else first
 
 
 def _torch_stack(tensors: list) -> Any:

@@ -24,17 +24,20 @@ class Adam:
         self.m = [np.zeros_like(p) for p in self.params]
         self.v = [np.zeros_like(p) for p in self.params]
         self.t = 0
+        # scratch arrays: the update allocates nothing (it may run every time step)
+        self._scratch = [(np.empty_like(p), np.empty_like(p)) for p in self.params]
 
     def step(self, grads: Sequence[np.ndarray]) -> None:
         b1, b2 = self.betas
         self.t += 1
         lr = self.lr * np.sqrt(1 - b2 ** self.t) / (1 - b1 ** self.t)
-        for p, g, m, v in zip(self.params, grads, self.m, self.v):
+        for p, g, m, v, (num, den) in zip(self.params, grads, self.m, self.v, self._scratch):
             m *= b1
-            m += (1 - b1) * g
+            m += np.multiply(g, 1 - b1, out=num)             # m = b1 m + (1 - b1) g
             v *= b2
-            v += (1 - b2) * (g * g)
-            p -= (lr * m / (np.sqrt(v) + self.eps)).astype(p.dtype, copy=False)
+            v += np.multiply(np.multiply(g, g, out=num), 1 - b2, out=num)  # v = b2 v + (1 - b2) g^2
+            np.add(np.sqrt(v, out=den), self.eps, out=den)
+            p -= np.divide(np.multiply(m, lr, out=num), den, out=num)  # lr m / (sqrt(v) + eps)
 
     def state_dict(self) -> dict:
         return {"m": [m.copy() for m in self.m], "v": [v.copy() for v in self.v], "t": self.t,

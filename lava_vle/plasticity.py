@@ -43,9 +43,10 @@ class LocalRule:
         self.learning_epoch = check_learning_epoch(learning_epoch)
         self.trace_decay = arith.trace_decay(learning_epoch) if learning_epoch > 1 else None
 
-    def trace(self, e_breve: Any, modulator: Any) -> Any:
+    def trace(self, e_breve: Any, modulator: Optional[Any]) -> Any:
         """``eta m e_breve`` of the post-synaptic population, (batch, n_post) or a
-        (L, batch, n) stack; ``modulator`` is the third factor per sample (batch,)."""
+        (L, batch, n) stack; ``modulator`` is the third factor per sample
+        (batch,), None for ``m = 1``."""
         return self.A.learning_trace(e_breve, modulator, self.eta)
 
     def filtered(self, trace: Any, value: Any) -> Any:
@@ -126,7 +127,7 @@ class StackedLearning:
         if eprop_constants is not None:
             self.elig_u = np.zeros(state_shape + (state_shape[-1],), arrays[0].dtype)
 
-    def observe(self, step: int, e_breve: np.ndarray, modulator: np.ndarray,
+    def observe(self, step: int, e_breve: np.ndarray, modulator: Optional[np.ndarray],
                 rates_pre: np.ndarray, rates_before: np.ndarray,
                 e_in: Optional[np.ndarray] = None,
                 phi_prime: Optional[np.ndarray] = None) -> bool:
@@ -149,9 +150,9 @@ class StackedLearning:
             added = True
         return added
 
-    def take(self) -> list:
-        """The summed updates so far; the sums restart from zero."""
-        sums = [s.copy() for s in self.sums]
+    def take(self, divisor: float = 1.0) -> list:
+        """The summed updates so far divided by ``divisor``; the sums restart from zero."""
+        taken = [s / divisor for s in self.sums]
         for s in self.sums:
             s[...] = 0.0
-        return sums
+        return taken

@@ -108,7 +108,6 @@ class VLELocal(StackedRule):
         net, p = self.net, self.params
         steps, batch = x.shape[:2]
         weight = self.loss_weight.astype(np.float32)
-        modulator = np.ones(batch, np.float32)
         state = net.initial_state(batch)
         if self.carried is not None:  # run on from the last batch
             state = net.take_batch(self.carried, batch, state)
@@ -119,10 +118,10 @@ class VLELocal(StackedRule):
             nonlocal pending
             net.output_error(state, y[t], weight[t])
             self.steps_done += 1
-            pending |= learning.observe(self.steps_done, state.e_breve, modulator, rates_pre,
+            pending |= learning.observe(self.steps_done, state.e_breve, None, rates_pre,
                                         rates_before, state.e_in, state.phi_prime)
             if pending and ((t + 1) % self.update_interval == 0 or t == steps - 1):
-                self.optimizer.step([-s / batch for s in learning.take()])
+                self.optimizer.step(learning.take(-batch))  # descent on -update
                 pending = False
 
         outputs, state = net.run(p, x, state, errors=True, on_step=learn)
@@ -227,11 +226,10 @@ def local_updates(spec: NetworkSpec, params: FloatParams, x: np.ndarray, y: np.n
     weight = np.ones(steps) if loss_weight is None else np.asarray(loss_weight, np.float64)
     rule = VLELocal(spec, params, weight, lr=1.0, dtype=dtype)
     learning = rule.learning((spec.n_layers, batch, rule.net.width))
-    modulator = np.ones(batch, dtype)
 
     def observe(t: int, state: Any, rates_pre: np.ndarray, rates_before: np.ndarray) -> None:
         rule.net.output_error(state, y[t], weight[t])
-        learning.observe(t + 1, state.e_breve, modulator, rates_pre, rates_before, state.e_in,
+        learning.observe(t + 1, state.e_breve, None, rates_pre, rates_before, state.e_in,
                          state.phi_prime)
 
     rule.net.run(rule.params, x, errors=True, on_step=observe)

@@ -207,11 +207,14 @@ class StackedNetwork:
         biases = [b[l, 0, :bias.size].astype(np.float64) for l, bias in enumerate(like.biases)]
         return FloatParams(weights, biases, [None if f is None else f.copy() for f in like.feedback])
 
-    def pad_input(self, x: np.ndarray) -> Array:
-        """(T, B, n_in) -> (T, B, n) zero-padded, in this network's dtype and
-        array library."""
-        pad = self.width - x.shape[-1]
-        padded = np.pad(x, ((0, 0), (0, 0), (0, pad))).astype(self.dtype)
+    def pad_input(self, x: np.ndarray, out: Optional[np.ndarray] = None) -> Array:
+        """(..., n_in) -> (..., n) zero-padded, in this network's dtype and
+        array library (numpy: written into ``out``, whose padding is zero, if given)."""
+        if out is not None:
+            out[..., :x.shape[-1]] = x
+            return out
+        padded = np.zeros(x.shape[:-1] + (self.width,), self.dtype)
+        padded[..., :x.shape[-1]] = x
         if self.on_torch:
             import torch
 
@@ -320,17 +323,18 @@ class StackedNetwork:
             errors: bool = False, on_step: Optional[StepHook] = None
             ) -> tuple[Array, StackedState]:
         """Step through ``x`` (T, B, n_in); returns the outputs (T, B, n_out)
-        and the final state. The one time loop of VLE training, BPTT and
+        and the final state (numpy: a copy, the step's buffers are reused). The one time loop of VLE training, BPTT and
         evaluation: ``on_step(t, state, rates_pre, rates_before)`` runs after
         step ``t`` (to set the output error and learn)."""
-        xp = self.pad_input(x)
         state = self.initial_state(x.shape[1]) if state is None else state
-        prev = self.pad_input(np.zeros_like(x[:1]))[0]
+        # the padded input of the previous step; numpy refills one buffer (the
+        # step has copied it), so memory does not grow with the sequence
+        prev = self.pad_input(np.zeros_like(x[0]))
         outputs = [] if self.on_torch else np.empty(x.shape[:2] + (self.spec.n_out,), self.dtype)
         for t in range(x.shape[0]):
             before = state.r
             state, rates_pre = self.step(state, p, prev, errors)
-            prev = xp[t]
+            prev = self.pad_input(x[t], None if self.on_torch else prev)
             if on_step is not None:
                 on_step(t, state, rates_pre, before)
             if self.on_torch:

@@ -127,12 +127,12 @@ def plot_train_speed(results: dict, path: Path) -> None:
     plt = _pyplot()
     fig, (ax_speed, ax_mem) = plt.subplots(1, 2, figsize=(9, 3.5))
     rules = list(results["samples_per_s"])
-    ax_speed.bar(rules, [results["samples_per_s"][r] for r in rules], color=["C0", "C1"])
+    ax_speed.bar(rules, [results["samples_per_s"][r] for r in rules],
+                 color=[f"C{i}" for i in range(len(rules))])
     ax_speed.set_ylabel("training samples / s")
     ax_speed.set_title(f"VLE / BPTT = {results['ratio_vle_over_bptt']}x")
-    for i, rule in enumerate(rules):
-        ax_mem.plot(results["lengths"], results["peak_batch_memory_mib"][rule], "o-",
-                    color=f"C{i}", label=rule)
+    for rule, memory in results["peak_batch_memory_mib"].items():
+        ax_mem.plot(results["lengths"], memory, "o-", color=f"C{rules.index(rule)}", label=rule)
     ax_mem.set_xlabel("sequence length (steps)")
     ax_mem.set_ylabel("peak memory of one batch (MiB)")
     ax_mem.legend()

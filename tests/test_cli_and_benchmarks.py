@@ -58,7 +58,10 @@ def test_train_speed_benchmark_measures_both_rules_and_bptt_memory_grows(tmp_pat
 
     results = train_speed.main(["--out", str(tmp_path), "--batch", "8", "--batches", "1",
                                 "--lengths", "40", "400"])
-    assert set(results["samples_per_s"]) == {"vle", "bptt"}
+    assert set(results["samples_per_s"]) == {"vle", "vle_per_step", "bptt"}
+    speed = results["samples_per_s"]
+    assert abs(results["ratio_vle_over_bptt"] - speed["vle"] / speed["bptt"]) < 0.01
+    assert results["machine"]["threads"] == 1
     bptt = results["peak_batch_memory_mib"]["bptt"]
     vle = results["peak_batch_memory_mib"]["vle"]
     assert bptt[1] > bptt[0]  # BPTT stores the trajectory

@@ -86,3 +86,22 @@ def test_trainer_update_is_the_simulators_accumulated_local_rule_over_the_batch(
     for l, bias in enumerate(params.biases):
         np.testing.assert_allclose(moved.biases[l], bias + reference.updates[1][l] / 5,
                                    rtol=1e-4, atol=1e-5)
+
+
+def test_final_state_of_a_run_is_not_overwritten_by_the_next_run_on_the_same_buffers():
+    """The numpy step reuses two slots of preallocated arrays; the state a
+    run returns (which carry_state keeps across batches) is a copy."""
+    spec = NetworkSpec(n_in=2, dt=0.1, loss="mse",
+                       layers=(LayerSpec(4, 1.0, 0.5, "tanh", recurrent=True),
+                               LayerSpec(2, 0.5, 0.5, "linear")))
+    net = StackedNetwork(spec, np.float32)
+    p = net.pack(init_params(spec, seed=0))
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(30, 3, 2)).astype(np.float32)
+    outputs, final = net.run(p, x, errors=True)
+    kept = final.copy()
+    again, _ = net.run(p, -x, errors=True)
+    for name in ("u", "v", "r", "e_breve", "phi_prime"):
+        np.testing.assert_array_equal(getattr(final, name), getattr(kept, name))
+    assert not np.allclose(outputs, again)
+    np.testing.assert_array_equal(net.run(p, x, errors=True)[0], outputs)  # buffers hold no history

@@ -3,9 +3,12 @@
 The MNIST-1D reference network (1 -> 6 x 53 -> 10, 14,956 parameters) trains
 on random sequences of MNIST-1D's shape with both rules, through the real
 trainers (:class:`lava_vle.train.Trainer`): same batches, same Adam, float32.
-Reported: samples/s of each and their ratio, and the peak memory one
-training batch adds, against sequence length (each measured in a fresh
-subprocess: VLE is online and keeps no trajectory, BPTT stores it).
+Timed: VLE with an update every 50 steps, the per-step recipe (update every
+step, state carried across batches) and BPTT, batches taking turns, thread
+pools pinned (``--threads``, default 1). Reported: median samples/s (wall
+and process CPU time) and the ratios, and the peak memory one training
+batch adds, against sequence length (each measured in a fresh subprocess:
+VLE is online and keeps no trajectory, BPTT stores it).
 
     python -m lava_vle.benchmarks.train_speed --out results/train_speed
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -39,21 +43,49 @@ def synthetic_mnist1d(steps: int, n: int, seed: int = 0):
                            dt=0.2, info={"synthetic": True})
 
 
-def trainer_for(rule: str, steps: int, batch: int, n_batches: int):
+# the configurations timed: (rule, TrainConfig options)
+CONFIGS = {"vle": ("vle", {"update_interval": 50}),
+           "vle_per_step": ("vle", {"update_interval": 1, "carry_state": True}),
+           "bptt": ("bptt", {})}
+
+
+def trainer_for(rule: str, steps: int, batch: int, n_batches: int, **options):
     from lava_vle.train import Trainer, TrainConfig
 
     dataset = synthetic_mnist1d(steps, batch * n_batches)
-    return Trainer(dataset, TrainConfig(task="mnist1d", rule=rule, batch_size=batch))
+    return Trainer(dataset, TrainConfig(task="mnist1d", rule=rule, batch_size=batch, **options))
 
 
-def samples_per_second(rule: str, steps: int, batch: int, n_batches: int) -> float:
-    trainer = trainer_for(rule, steps, batch, n_batches + 1)
-    batches = list(trainer.batches(0))
-    trainer.rule.batch(*trainer.sequences("train", batches[0]))  # warm-up
-    start = time.perf_counter()
-    for index in batches[1:]:
-        trainer.rule.batch(*trainer.sequences("train", index))
-    return batch * n_batches / (time.perf_counter() - start)
+def pin_threads(threads: int) -> None:
+    """BLAS/OpenMP pools and torch's intra-op pool to ``threads`` each."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(threads)
+    torch.set_num_threads(threads)
+
+
+def samples_per_second(steps: int, batch: int, n_batches: int) -> dict:
+    """Median samples/s (wall and process CPU time) of each configuration.
+
+    After one warm-up batch each, the timed batches take turns between the
+    configurations, so a change in machine load reaches all of them alike.
+    """
+    trainers = {name: trainer_for(rule, steps, batch, n_batches + 1, **options)
+                for name, (rule, options) in CONFIGS.items()}
+    batches = {name: list(t.batches(0)) for name, t in trainers.items()}
+    wall = {name: [] for name in trainers}
+    cpu = {name: [] for name in trainers}
+    for k in range(n_batches + 1):
+        for name, trainer in trainers.items():
+            x, y = trainer.sequences("train", batches[name][k])
+            start, start_cpu = time.perf_counter(), time.process_time()
+            trainer.rule.batch(x, y)
+            if k:  # the first batch warms up
+                wall[name].append(batch / (time.perf_counter() - start))
+                cpu[name].append(batch / (time.process_time() - start_cpu))
+    return {"wall": {k: float(np.median(v)) for k, v in wall.items()},
+            "cpu": {k: float(np.median(v)) for k, v in cpu.items()}}
 
 
 def _status_kib(field: str) -> int:
@@ -83,8 +115,10 @@ def batch_peak_memory_mib(rule: str, steps: int, batch: int) -> float:
 
 
 def measure(batch: int = 100, n_batches: int = 3, steps: int = 360,
-            lengths: Sequence[int] = (90, 180, 360, 720)) -> dict:
-    speed = {rule: samples_per_second(rule, steps, batch, n_batches) for rule in RULES}
+            lengths: Sequence[int] = (90, 180, 360, 720), threads: int = 1) -> dict:
+    pin_threads(threads)
+    load_before = os.getloadavg()[0]
+    speed = samples_per_second(steps, batch, n_batches)
     memory = {rule: [] for rule in RULES}
     for length in lengths:
         for rule in RULES:
@@ -92,10 +126,18 @@ def measure(batch: int = 100, n_batches: int = 3, steps: int = 360,
                 [sys.executable, "-m", "lava_vle.benchmarks.train_speed", "--probe", rule,
                  str(length), str(batch)], capture_output=True, text=True, check=True)
             memory[rule].append(float(probe.stdout.strip().splitlines()[-1]))
+    wall, cpu = speed["wall"], speed["cpu"]
     return {"network": "MNIST-1D reference, 1 -> 6 x 53 -> 10", "batch": batch, "steps": steps,
-            "samples": batch * n_batches,
-            "samples_per_s": {k: round(v, 1) for k, v in speed.items()},
-            "ratio_vle_over_bptt": round(speed["vle"] / speed["bptt"], 2),
+            "timed_batches": n_batches,
+            "configs": {name: {"rule": rule, **options} for name, (rule, options) in CONFIGS.items()},
+            "machine": {"cpus": os.cpu_count(), "threads": threads,
+                        "load_average_1min": [round(load_before, 2),
+                                              round(os.getloadavg()[0], 2)]},
+            "samples_per_s": {k: round(v, 1) for k, v in wall.items()},
+            "samples_per_cpu_s": {k: round(v, 1) for k, v in cpu.items()},
+            "ratio_vle_over_bptt": round(wall["vle"] / wall["bptt"], 2),
+            "ratio_vle_per_step_over_bptt": round(wall["vle_per_step"] / wall["bptt"], 2),
+            "ratio_vle_over_bptt_cpu": round(cpu["vle"] / cpu["bptt"], 2),
             "lengths": list(lengths),
             "peak_batch_memory_mib": {k: [round(m, 1) for m in v] for k, v in memory.items()}}
 
@@ -107,6 +149,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Optional[dict]:
     parser.add_argument("--batches", type=at_least(1), default=3, help="timed batches per rule")
     parser.add_argument("--lengths", type=at_least(1), nargs="+", default=[90, 180, 360, 720],
                         help="sequence lengths of the memory measurement")
+    parser.add_argument("--threads", type=at_least(1), default=1,
+                        help="threads of the BLAS and torch pools (pinned for both rules)")
     parser.add_argument("--probe", nargs=3, metavar=("RULE", "STEPS", "BATCH"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -114,7 +158,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Optional[dict]:
         rule, steps, batch = args.probe
         print(batch_peak_memory_mib(rule, int(steps), int(batch)))
         return None
-    results = measure(args.batch, args.batches, lengths=args.lengths)
+    results = measure(args.batch, args.batches, lengths=args.lengths, threads=args.threads)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "train_speed.json").write_text(json.dumps(results, indent=2))
@@ -122,7 +166,10 @@ def main(argv: Optional[Sequence[str]] = None) -> Optional[dict]:
 
     plot_train_speed(results, out / "train_speed.png")
     s = results["samples_per_s"]
-    print(f"samples/s: VLE {s['vle']}, BPTT {s['bptt']}, ratio {results['ratio_vle_over_bptt']}")
+    print(f"samples/s: VLE {s['vle']}, VLE per step {s['vle_per_step']}, BPTT {s['bptt']}; "
+          f"VLE / BPTT {results['ratio_vle_over_bptt']} (CPU time "
+          f"{results['ratio_vle_over_bptt_cpu']}), per step / BPTT "
+          f"{results['ratio_vle_per_step_over_bptt']}")
     for rule in RULES:
         print(f"peak batch memory {rule}: " + ", ".join(
             f"T={t}: {m} MiB" for t, m in zip(results["lengths"],

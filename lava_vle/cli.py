@@ -120,27 +120,27 @@ def add_train_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
             help="float, or Loihi-2 fixed point (the integer local rule)"),
         add("--epochs", type=int, default=10,
             help="number of epochs (with --resume: the total, done ones included)"),
-        add("--batch-size", type=int, default=100, help="sequences per batch"),
-        add("--lr", type=float, default=1e-3,
+        add("--batch-size", type=int, help=f"sequences per batch ({_RECIPE} 100)"),
+        add("--lr", type=float,
             help="learning rate of the batch-mean update (Adam/SGD in float; fixed "
-                 "point: the integer local rule with eta = lr / batch size)"),
-        add("--update-interval", type=int, default=50,
-            help="VLE float: optimiser step every N time steps (1 = every step)"),
-        add("--optimizer", default="adam", choices=["adam", "sgd"],
-            help="float rules (fixed point always uses its integer SGD)"),
-        add("--lr-schedule", default="constant", choices=["constant", "cosine", "plateau"],
+                 f"point: the integer local rule with eta = lr / batch size) ({_RECIPE} 0.001)"),
+        add("--update-interval", type=int,
+            help=f"VLE float: optimiser step every N time steps (1 = every step) ({_RECIPE} 50)"),
+        add("--optimizer", choices=["adam", "sgd"],
+            help=f"float rules (fixed point always uses its integer SGD) ({_RECIPE} adam)"),
+        add("--lr-schedule", choices=["constant", "cosine", "plateau"],
             help="per-epoch learning rate: constant, cosine decay towards 0, or "
-                 "halved after 3 epochs without a lower train loss"),
-        add("--carry-state", action="store_true",
+                 f"halved after 3 epochs without a lower train loss ({_RECIPE} constant)"),
+        add("--carry-state", action=argparse.BooleanOptionalAction,
             help="VLE float: each batch runs on from the previous batch's final "
-                 "state instead of from rest (as the GLE reference does)"),
+                 f"state instead of from rest (as the GLE reference does) ({_RECIPE} off)"),
         add("--width", type=int,
             help="hidden width of the MNIST-1D network (default 53; 89: 41,128 parameters)"),
         add("--feedback", default="mirrored", choices=["mirrored", "random"],
             help="error path: the forward weights transposed, or fixed random "
                  "matrices (feedback alignment)"),
-        add("--recurrent-error", default="none", choices=["loop", "none", "stable", "eprop"],
-            help="how recurrent layers get errors and learn (see NetworkSpec)"),
+        add("--recurrent-error", choices=["loop", "none", "stable", "eprop"],
+            help=f"how recurrent layers get errors and learn (see NetworkSpec) ({_RECIPE} none)"),
         add("--learning-epoch", type=int, default=1,
             help="VLE: synapses keep pre/post traces and change once every N time "
                  "steps, as the Loihi 2 learning engine (1 = every step)"),
@@ -149,7 +149,7 @@ def add_train_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
         add("--error-sigma-delta", type=float, default=0.0,
             help="sigma-delta threshold of the hidden layers' errors"),
         add("--activation", choices=["tanh", "hard_tanh", "relu"],
-            help="hidden activation (default tanh; fixed point: hard_tanh)"),
+            help=f"hidden activation ({_RECIPE} tanh; fixed point: hard_tanh)"),
         add("--seed", type=int, default=0,
             help="seed of the initial weights and the shuffling (0..2**32-1)"),
         add("--data-dir", help="folder of the MNIST IDX files (smnist tasks)"),
@@ -158,9 +158,31 @@ def add_train_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
     ]
 
 
+_RECIPE = "default: the task's recipe, else"
+# training options whose default is the task's recipe (lava_vle.recipes)
+RECIPE_OPTIONS = ("batch_size", "lr", "update_interval", "optimizer", "lr_schedule",
+                  "carry_state", "recurrent_error", "activation")
+
+
+def recipes_epilog() -> str:
+    """The recipes, for ``--help``."""
+    from lava_vle.recipes import RECIPES, describe
+
+    lines = ["recipes (the defaults of options not given; see lava_vle/recipes.py):"]
+    for task in RECIPES:
+        for rule, precision in (("vle", "float"), ("bptt", "float"), ("vle", "fixed")):
+            lines.append(f"  {task} --rule {rule}{' --precision fixed' * (precision == 'fixed')}: "
+                         f"{describe(task, rule, precision)}")
+    lines.append("  other tasks: the plain defaults")
+    return "\n".join(lines)
+
+
 def train_config(args: argparse.Namespace) -> TrainConfig:
     """The :class:`~lava_vle.train.TrainConfig` of parsed training options (the one
-    place that maps options to a configuration, for ``train`` and ``sweep``)."""
+    place that maps options to a configuration, for ``train`` and ``sweep``):
+    the plain defaults, then the task's recipe (:mod:`lava_vle.recipes`), then
+    the options given."""
+    from lava_vle.recipes import recipe
     from lava_vle.train import TrainConfig
 
     dataset_kwargs = {}
@@ -168,21 +190,21 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
         if "smnist" not in args.task:
             raise ValueError(f"--data-dir applies to the smnist tasks only, not {args.task!r}")
         dataset_kwargs["directory"] = args.data_dir
+    options = recipe(args.task, args.rule, args.precision)
+    options.update({name: getattr(args, name) for name in RECIPE_OPTIONS
+                    if getattr(args, name) is not None})
     return TrainConfig(task=args.task, rule=args.rule, precision=args.precision,
-                       epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                       seed=args.seed, update_interval=args.update_interval,
-                       optimizer=args.optimizer, lr_schedule=args.lr_schedule,
-                       carry_state=args.carry_state, width=args.width,
-                       activation=args.activation,
+                       epochs=args.epochs, seed=args.seed, width=args.width,
                        sigma_delta=args.sigma_delta, error_sigma_delta=args.error_sigma_delta,
                        feedback=args.feedback, learning_epoch=args.learning_epoch,
-                       recurrent_error=args.recurrent_error, limit_train=args.limit_train,
-                       limit_test=args.limit_test, dataset_kwargs=dataset_kwargs)
+                       limit_train=args.limit_train, limit_test=args.limit_test,
+                       dataset_kwargs=dataset_kwargs, **options)
 
 
 def train(args: argparse.Namespace) -> dict:
     """``lava-vle train``: one training run with progress, checkpoints and results."""
     from lava_vle.datasets import load_dataset
+    from lava_vle.recipes import describe
     from lava_vle.train import TrainingDiverged, fit
 
     config = train_config(args)
@@ -190,6 +212,12 @@ def train(args: argparse.Namespace) -> dict:
     out = Path(args.out or f"results/{args.task}-{args.rule}-{args.precision}")
     print(f"{args.task}: {len(dataset.x_train)} train / {len(dataset.x_test)} test sequences "
           f"of {dataset.x_train.shape[1]} steps; rule {args.rule}, {args.precision}; -> {out}")
+    print(f"settings: batch {config.batch_size}, lr {config.lr} ({config.lr_schedule}), "
+          + (f"{config.optimizer}, update every {config.update_interval} steps"
+             + (", carried state" if config.carry_state else "")
+             + f", recurrent error {config.recurrent_error}; "
+             if config.precision == "float" and config.rule == "vle" else "")
+          + f"recipe: {describe(args.task, args.rule, args.precision)}")
     try:
         results = fit(dataset, config, out, resume=args.resume, progress=not args.quiet,
                       overwrite=args.overwrite)
@@ -261,7 +289,8 @@ def build_parser() -> tuple[CommandParser, list[argparse.Action]]:
     parser = CommandParser(prog="lava-vle", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p_train = sub.add_parser("train", help="train a benchmark task",
-                             description="Train a benchmark task; a checkpoint every epoch.")
+                             description="Train a benchmark task; a checkpoint every epoch.",
+                             epilog=recipes_epilog())
     add_train_options(p_train)
     p_train.add_argument("--out", help="results folder (default results/TASK-RULE-PRECISION)")
     p_train.add_argument("--resume", action="store_true",
@@ -274,7 +303,7 @@ def build_parser() -> tuple[CommandParser, list[argparse.Action]]:
     p_sweep = sub.add_parser("sweep", help="train every grid point x seed on Ray; "
                                            "statistics over the seeds",
                              description="Train every grid point x seed on Ray; statistics "
-                                         "over the seeds.")
+                                         "over the seeds.", epilog=recipes_epilog())
     sweep_options = add_train_options(p_sweep)
     p_sweep.add_argument("--grid", nargs="+", action="extend", default=[], metavar="KEY=V1,V2",
                          help="train every combination of these values of training options "

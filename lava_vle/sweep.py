@@ -83,10 +83,19 @@ def grid_points(grid: Sequence[str], options: Sequence[argparse.Action]
         if option.nargs == 0 and not set(values) <= set(FLAG_VALUES):
             raise ValueError(f"--grid {item!r}: {flag} is a flag, its values are "
                              f"{' or '.join(FLAG_VALUES)}")
-        axes.append([(f"{key}={value}", [flag] if value == "true" else
-                      [] if option.nargs == 0 else [flag, value]) for value in values])
+        axes.append([(f"{key}={value}", _grid_argv(option, value)) for value in values])
     return [(",".join(name for name, _ in point), sum((argv for _, argv in point), []))
             for point in itertools.product(*axes)]
+
+
+def _grid_argv(option: argparse.Action, value: str) -> list[str]:
+    """The command-line words that set ``option`` to ``value``; a flag's
+    ``false`` is its ``--no-`` form (its default may be a recipe's ``true``)."""
+    if option.nargs != 0:
+        return [option.option_strings[0], value]
+    if value == "true":
+        return [option.option_strings[0]]
+    return [option.option_strings[-1]] if len(option.option_strings) > 1 else []
 
 
 def make_trials(grid: Sequence[str], seeds: int, first_seed: int,

@@ -33,9 +33,9 @@ def test_grid_is_the_product_of_its_keys_and_its_keys_are_train_options():
     _, options = train_parser()
     points = grid_points(["lr=1e-3,3e-3", "--carry-state=true,false"], options)
     assert points == [("lr=1e-3,carry-state=true", ["--lr", "1e-3", "--carry-state"]),
-                      ("lr=1e-3,carry-state=false", ["--lr", "1e-3"]),
+                      ("lr=1e-3,carry-state=false", ["--lr", "1e-3", "--no-carry-state"]),
                       ("lr=3e-3,carry-state=true", ["--lr", "3e-3", "--carry-state"]),
-                      ("lr=3e-3,carry-state=false", ["--lr", "3e-3"])]
+                      ("lr=3e-3,carry-state=false", ["--lr", "3e-3", "--no-carry-state"])]
     assert grid_points([], options) == [("", [])]
     for grid, message in ((["learning-rate=1"], "must be a training option, one of .*batch-size"),
                           (["seed=1,2"], "--seed and --seeds"),

@@ -1,0 +1,46 @@
+"""`lava-vle train --task T --rule R` trains with the task's recipe; options given win."""
+from dataclasses import fields
+
+import pytest
+
+from lava_vle.cli import build_parser, train_config
+from lava_vle.recipes import RECIPES, recipe
+from lava_vle.train import TrainConfig
+
+
+def config_of(*argv):
+    parser, _ = build_parser()
+    return train_config(parser.parse_args(["train", *argv]))
+
+
+def test_train_without_options_uses_the_mnist1d_vle_recipe():
+    config = config_of("--task", "mnist1d")
+    assert (config.lr, config.update_interval, config.carry_state, config.lr_schedule) == (
+        1e-3, 1, True, "cosine")
+    assert config_of("--task", "mnist1d", "--rule", "bptt").lr == 3e-3
+
+
+def test_options_given_win_over_the_recipe_even_when_they_equal_the_plain_default():
+    config = config_of("--task", "mnist1d", "--update-interval", "50", "--no-carry-state",
+                       "--lr-schedule", "constant")
+    assert (config.update_interval, config.carry_state, config.lr_schedule) == (50, False,
+                                                                                  "constant")
+
+
+def test_task_without_recipe_trains_with_the_train_config_defaults():
+    plain = TrainConfig(task="fashion-smnist-row")
+    assert config_of("--task", "fashion-smnist-row") == plain
+
+
+def test_fixed_point_takes_its_own_recipe_not_the_float_one():
+    config = config_of("--task", "delayed-xor", "--precision", "fixed")
+    assert (config.lr, config.batch_size, config.activation) == (0.01, 50, None)
+
+
+@pytest.mark.parametrize("task", sorted(RECIPES))
+@pytest.mark.parametrize("rule,precision", [("vle", "float"), ("bptt", "float"),
+                                            ("exact", "float"), ("vle", "fixed")])
+def test_every_recipe_is_a_valid_train_config_of_known_fields(task, rule, precision):
+    options = recipe(task, rule, precision)
+    assert set(options) <= {f.name for f in fields(TrainConfig)}
+    TrainConfig(task=task, rule=rule, precision=precision, **options)  # validates

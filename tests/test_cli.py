@@ -54,7 +54,9 @@ def test_help_shows_a_text_and_the_default_of_every_option(capsys):
     with pytest.raises(SystemExit):
         main(["train", "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    assert "(default: 10)" in text and "(default: 0.001)" in text and "--overwrite" in text
+    assert "(default: 10)" in text and "--overwrite" in text
+    assert "(default: the task's recipe, else 0.001)" in text  # --lr
+    assert "mnist1d --rule vle: " in text  # the recipes are listed
 
 
 @pytest.mark.parametrize("name", sorted(BENCHMARKS))

@@ -25,8 +25,12 @@ def _tanh(x: Array) -> Array:
     return np.tanh(x) if isinstance(x, np.ndarray) else x.tanh()
 
 
-def _slope(mask: np.ndarray, like: np.ndarray) -> np.ndarray:
-    return mask.astype(like.dtype)
+def _slope(mask: Array, like: Array) -> Array:
+    return mask.astype(like.dtype) if isinstance(mask, np.ndarray) else mask.to(like.dtype)
+
+
+def _ones_like(x: Array) -> Array:
+    return np.ones_like(x) if isinstance(x, np.ndarray) else x.new_ones(x.shape)
 
 
 @dataclass(frozen=True)
@@ -98,10 +102,10 @@ ACTIVATIONS: dict[str, Activation] = {
     "linear": Activation(
         "linear",
         phi=lambda x: x,
-        phi_prime=lambda x: np.ones_like(x),
+        phi_prime=_ones_like,
         phi_fixed=lambda x: np.asarray(x, dtype=np.int64),
         phi_prime_fixed=_unity,
-        phi_prime_of_rate=np.ones_like,
+        phi_prime_of_rate=_ones_like,
         phi_into=_copy_into,
         slope_into=_fill_one,
     ),
@@ -127,7 +131,7 @@ ACTIVATIONS: dict[str, Activation] = {
     "tanh": Activation(
         "tanh",
         phi=_tanh,
-        phi_prime=lambda x: 1.0 - np.tanh(x) ** 2,
+        phi_prime=lambda x: 1.0 - _tanh(x) ** 2,
         phi_prime_of_rate=lambda r: 1.0 - r * r,
         phi_into=lambda x, out: np.tanh(x, out=out),
         slope_into=_one_minus_square,

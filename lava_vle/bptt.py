@@ -14,6 +14,7 @@ from typing import Any, Callable
 import numpy as np
 
 from lava_vle.adjoint import Gradients
+from lava_vle.arrays import to_numpy
 from lava_vle.fused import StackedNetwork, StackedParams
 from lava_vle.losses import sequence_loss
 from lava_vle.network import FloatParams, NetworkSpec
@@ -21,24 +22,25 @@ from lava_vle.validation import check_sequence, per_step
 
 
 def bptt_step(net: StackedNetwork, arrays: list[np.ndarray], x: np.ndarray,
-              loss_fn: Callable[[Any], Any]) -> tuple[np.ndarray, list[np.ndarray], float]:
-    """Outputs (T, B, n_out), ``d loss_fn(outputs) / d arrays`` and the loss.
+              loss_fn: Callable[[Any], Any], device: str = "cpu"
+              ) -> tuple[np.ndarray, list[np.ndarray], float]:
+    """Outputs (T, B, n_out), ``d loss_fn(outputs) / d arrays`` and the loss,
+    computed with torch on ``device`` (``loss_fn`` gets the outputs there).
 
     ``arrays`` are the stacked trainable arrays ``[W, b(, R)]``
     (:meth:`StackedParams.arrays`); only layers with a recurrent projection
     use ``R``.
     """
-    import torch
-
-    leaves = [torch.tensor(a, requires_grad=True) for a in arrays]
+    on_torch = net.to_torch(device)
+    leaves = [on_torch.as_array(a).requires_grad_() for a in arrays]
     recurrent = None
     if len(leaves) > 2:
-        recurrent = leaves[2] * torch.from_numpy(net.recurrent_mask)
+        recurrent = leaves[2] * on_torch.recurrent_mask
     params = StackedParams(leaves[0], leaves[1], recurrent, leaves[0], recurrent)
-    out, _ = net.to_torch().run(params, x)
+    out, _ = on_torch.run(params, x)
     loss = loss_fn(out)
     loss.backward()
-    return out.detach().numpy(), [leaf.grad.numpy() for leaf in leaves], float(loss.item())
+    return to_numpy(out), [to_numpy(leaf.grad) for leaf in leaves], float(loss.item())
 
 
 def bptt_gradients(spec: NetworkSpec, params: FloatParams, x: np.ndarray,

@@ -155,6 +155,9 @@ def add_train_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
         add("--data-dir", help="folder of the MNIST IDX files (smnist tasks)"),
         add("--limit-train", type=int, help="use only the first N training samples"),
         add("--limit-test", type=int, help="use only the first N test samples"),
+        add("--device", help="VLE and BPTT in float: step torch tensors on this torch device "
+                             "('cuda', 'cuda:1', 'cpu') instead of numpy arrays (default: numpy "
+                             "on the CPU)"),
     ]
 
 
@@ -198,7 +201,7 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
                        sigma_delta=args.sigma_delta, error_sigma_delta=args.error_sigma_delta,
                        feedback=args.feedback, learning_epoch=args.learning_epoch,
                        limit_train=args.limit_train, limit_test=args.limit_test,
-                       dataset_kwargs=dataset_kwargs, **options)
+                       dataset_kwargs=dataset_kwargs, device=args.device, **options)
 
 
 def train(args: argparse.Namespace) -> dict:

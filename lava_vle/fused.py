@@ -19,6 +19,7 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
+from lava_vle import arrays
 from lava_vle.activations import Activation
 from lava_vle.arithmetic import FloatArithmetic as F
 from lava_vle.dynamics import (error_dendrite, loss_scale, neuron_input, recurrent_loop_gain,
@@ -62,9 +63,10 @@ class StackedActivation(Activation):
             return out
         return fn
 
-    def slope(self, u_breve: np.ndarray, rate: np.ndarray,
-              out: Optional[np.ndarray] = None) -> np.ndarray:
-        """Each group's :meth:`Activation.slope` (numpy), into ``out`` if given."""
+    def slope(self, u_breve: Array, rate: Array, out: Optional[np.ndarray] = None) -> Array:
+        """Each group's :meth:`Activation.slope`, into ``out`` (numpy) if given."""
+        if not arrays.is_numpy(u_breve):
+            return _cat([act.slope(u_breve[a:b], rate[a:b]) for a, b, act in self.groups])
         out = np.empty_like(u_breve) if out is None else out
         for a, b, act in self.groups:
             act.slope(u_breve[a:b], rate[a:b], out=out[a:b])
@@ -121,7 +123,7 @@ class StackedState:
     def copy(self) -> "StackedState":
         """The state with arrays of its own (numpy)."""
         values = (getattr(self, field.name) for field in fields(self))
-        return StackedState(*(None if value is None else value.copy() for value in values))
+        return StackedState(*(None if value is None else arrays.copy(value) for value in values))
 
 
 class StackedNetwork:
@@ -156,25 +158,31 @@ class StackedNetwork:
                                         self.dtype)
         self.error_sigma_delta = _layer_stack(
             [layer.error_sigma_delta for layer in spec.layers], self.dtype)
-        self.on_torch = False
+        self.on_torch, self.device = False, None  # numpy (see to_torch)
 
-    def to_torch(self) -> "StackedNetwork":
-        """A copy whose constants and masks are torch tensors (for BPTT)."""
+    def to_torch(self, device: str = "cpu") -> "StackedNetwork":
+        """A copy that steps torch tensors on ``device`` (BPTT; VLE on a torch
+        device): its constants and masks are tensors there."""
         import copy
 
-        import torch
-
         clone = copy.copy(self)
-        clone.on_torch = True
-        clone.constants = {k: torch.from_numpy(v) for k, v in self.constants.items()}
-        for name in ("spiking", "sigma_delta", "error_sigma_delta"):
+        clone.on_torch, clone.device, clone._buffers = True, device, None
+        clone.constants = {k: arrays.on_device(v, device) for k, v in self.constants.items()}
+        for name in ("spiking", "sigma_delta", "error_sigma_delta", "recurrent_mask"):
             if getattr(self, name) is not None:
-                setattr(clone, name, torch.from_numpy(getattr(self, name)))
+                setattr(clone, name, arrays.on_device(getattr(self, name), device))
         return clone
+
+    def as_array(self, x: Any) -> Array:
+        """``x`` (numpy) in this network's dtype and array library (and device)."""
+        if self.on_torch:
+            return arrays.on_device(x, self.device, self.dtype)
+        return np.asarray(x, self.dtype)
 
     # --- layout conversion ------------------------------------------------------
     def pack(self, params: FloatParams) -> StackedParams:
-        """FloatParams -> stacked numpy arrays (zero padding)."""
+        """FloatParams -> stacked arrays (zero padding; torch tensors on the
+        device after :meth:`to_torch`)."""
         L, n = self.n_layers, self.width
         W = np.zeros((L, n, n), self.dtype)
         R = np.zeros((L, n, n), self.dtype) if self.recurrent else None
@@ -192,7 +200,11 @@ class StackedNetwork:
             B, BR = W, R
         if self.spec.recurrent_error not in ("loop", "stable"):
             BR = None
-        return StackedParams(W, b, R, B, BR)
+        stacked = (W, b, R, B, BR)
+        if self.on_torch:  # tensors on the device; mirrored B stays W itself
+            moved = {id(a): self.as_array(a) for a in stacked if a is not None}
+            stacked = tuple(None if a is None else moved[id(a)] for a in stacked)
+        return StackedParams(*stacked)
 
     def unpack(self, stacked: StackedParams, like: FloatParams) -> FloatParams:
         """Stacked arrays -> FloatParams with the shapes of ``like``."""
@@ -213,25 +225,19 @@ class StackedNetwork:
         if out is not None:
             out[..., :x.shape[-1]] = x
             return out
+        if not arrays.is_numpy(x):  # a tensor on this network's device
+            import torch.nn.functional as nnf
+
+            return nnf.pad(x, (0, self.width - x.shape[-1]))
         padded = np.zeros(x.shape[:-1] + (self.width,), self.dtype)
         padded[..., :x.shape[-1]] = x
-        if self.on_torch:
-            import torch
-
-            return torch.from_numpy(padded)
-        return padded
+        return self.as_array(padded) if self.on_torch else padded
 
     def initial_state(self, batch: int) -> StackedState:
-        """All compartments at rest; phi'(0) on numpy (torch runs no errors)."""
-        if self.on_torch:
-            import torch
-
-            zeros = lambda *shape: torch.zeros(shape, dtype=torch.float64 if  # noqa: E731
-                                               self.dtype == np.float64 else torch.float32)
-        else:
-            zeros = lambda *shape: np.zeros(shape, self.dtype)  # noqa: E731
+        """All compartments at rest, phi' = phi'(0)."""
+        zeros = lambda *shape: self.as_array(np.zeros(shape, self.dtype))  # noqa: E731
         stack = (self.n_layers, batch, self.width)
-        phi_prime = None if self.on_torch else self.activation.phi_prime(zeros(*stack))
+        phi_prime = self.activation.phi_prime(zeros(*stack))
         return StackedState(zeros(*stack), zeros(*stack), zeros(*stack), zeros(*stack),
                             phi_prime, zeros(batch, self.width), zeros(*stack))
 
@@ -240,8 +246,8 @@ class StackedNetwork:
         """``source`` for a batch of ``batch`` sequences: its first ``batch``
         rows, completed from ``rest`` (a state of that batch size) where
         ``source`` has fewer."""
-        def take(a: np.ndarray, b: np.ndarray, axis: int) -> np.ndarray:
-            out = b.copy()
+        def take(a: Array, b: Array, axis: int) -> Array:
+            out = arrays.copy(b)
             n = min(batch, a.shape[axis])
             index = (slice(None),) * axis + (slice(0, n),)
             out[index] = a[index]
@@ -315,7 +321,7 @@ class StackedNetwork:
         """``BR^T e_breve(t-1)`` of the recurrent projections (``"loop"``), or
         ``c BR^T v(t-1)`` (``"stable"``, :func:`recurrent_loop_gain`)."""
         if self.spec.recurrent_error == "stable":
-            gain = recurrent_loop_gain(F, p.BR).astype(self.dtype)
+            gain = self.as_array(recurrent_loop_gain(F, arrays.to_numpy(p.BR)))
             return F.scale(F.backward(p.BR, None, state.v), gain)
         return F.backward(p.BR, None, state.e_breve)
 
@@ -330,11 +336,12 @@ class StackedNetwork:
         # the padded input of the previous step; numpy refills one buffer (the
         # step has copied it), so memory does not grow with the sequence
         prev = self.pad_input(np.zeros_like(x[0]))
+        source = self.as_array(x) if self.on_torch else x  # on the device once
         outputs = [] if self.on_torch else np.empty(x.shape[:2] + (self.spec.n_out,), self.dtype)
         for t in range(x.shape[0]):
             before = state.r
             state, rates_pre = self.step(state, p, prev, errors)
-            prev = self.pad_input(x[t], None if self.on_torch else prev)
+            prev = self.pad_input(source[t], None if self.on_torch else prev)
             if on_step is not None:
                 on_step(t, state, rates_pre, before)
             if self.on_torch:
@@ -351,9 +358,12 @@ class StackedNetwork:
         """Set the target error ``beta w_t (y - prediction)`` (padded to n)
         for the next step."""
         n_out = self.spec.n_out
-        e_target = np.zeros_like(state.e_target)
+        e_target = arrays.zeros_like(state.e_target)
+        scale = loss_scale(F, self.spec.beta, weight)
+        if self.on_torch:
+            scale = self.as_array(scale)
         e_target[:, :n_out] = F.output_error(self.spec.loss, state.r[-1][:, :n_out], target,
-                                             loss_scale(F, self.spec.beta, weight))
+                                             scale)
         state.e_target = e_target
         return state
 

@@ -15,8 +15,10 @@ from typing import Any
 import numpy as np
 
 
-def softmax(x: np.ndarray) -> np.ndarray:
-    """Numerically stable softmax over the last axis (numpy)."""
+def softmax(x: Any) -> Any:
+    """Numerically stable softmax over the last axis (numpy or torch)."""
+    if not isinstance(x, np.ndarray):
+        return x.softmax(-1)
     z = x - x.max(axis=-1, keepdims=True)
     ez = np.exp(z)
     return ez / ez.sum(axis=-1, keepdims=True)

@@ -1,14 +1,17 @@
-"""A numpy Adam shared by every trainer (VLE local, exact, BPTT), so the rules
-differ only in the update direction they feed it."""
+"""The optimisers every float trainer shares (VLE local, exact, BPTT), so the
+rules differ only in the update direction they feed them; on numpy arrays or
+on torch tensors (a VLE trainer on a torch device)."""
 from __future__ import annotations
 
 from typing import Sequence
 
 import numpy as np
 
+from lava_vle.arrays import is_numpy, module, to_numpy, zeros_like
+
 
 class Adam:
-    """Adam (Kingma & Ba) on a list of numpy arrays, updated in place.
+    """Adam (Kingma & Ba) on a list of numpy arrays or torch tensors, updated in place.
 
     ``step(grads)`` performs ``p -= lr * m_hat / (sqrt(v_hat) + eps)`` with
     ``grads`` the gradients of the loss (pass ``-dW`` for an ascent
@@ -21,36 +24,38 @@ class Adam:
             raise ValueError(f"lr={lr} must be > 0")
         self.params = list(params)
         self.lr, self.betas, self.eps = float(lr), betas, eps
-        self.m = [np.zeros_like(p) for p in self.params]
-        self.v = [np.zeros_like(p) for p in self.params]
+        self.m = [zeros_like(p) for p in self.params]
+        self.v = [zeros_like(p) for p in self.params]
         self.t = 0
         # scratch arrays: the update allocates nothing (it may run every time step)
-        self._scratch = [(np.empty_like(p), np.empty_like(p)) for p in self.params]
+        self._scratch = [(zeros_like(p), zeros_like(p)) for p in self.params]
 
     def step(self, grads: Sequence[np.ndarray]) -> None:
         b1, b2 = self.betas
         self.t += 1
         lr = self.lr * np.sqrt(1 - b2 ** self.t) / (1 - b1 ** self.t)
         for p, g, m, v, (num, den) in zip(self.params, grads, self.m, self.v, self._scratch):
+            xp = module(p)
             m *= b1
-            m += np.multiply(g, 1 - b1, out=num)             # m = b1 m + (1 - b1) g
+            m += xp.multiply(g, 1 - b1, out=num)             # m = b1 m + (1 - b1) g
             v *= b2
-            v += np.multiply(np.multiply(g, g, out=num), 1 - b2, out=num)  # v = b2 v + (1 - b2) g^2
-            np.add(np.sqrt(v, out=den), self.eps, out=den)
-            p -= np.divide(np.multiply(m, lr, out=num), den, out=num)  # lr m / (sqrt(v) + eps)
+            v += xp.multiply(xp.multiply(g, g, out=num), 1 - b2, out=num)  # v = b2 v + (1 - b2) g^2
+            xp.add(xp.sqrt(v, out=den), self.eps, out=den)
+            p -= xp.divide(xp.multiply(m, float(lr), out=num), den, out=num)  # lr m / (sqrt(v) + eps)
 
     def state_dict(self) -> dict:
-        return {"m": [m.copy() for m in self.m], "v": [v.copy() for v in self.v], "t": self.t,
-                "lr": self.lr}
+        """Moments as numpy arrays (whatever device the parameters are on)."""
+        return {"m": [to_numpy(m).copy() for m in self.m],
+                "v": [to_numpy(v).copy() for v in self.v], "t": self.t, "lr": self.lr}
 
     def load_state_dict(self, state: dict) -> None:
         for dst, src in zip(self.m + self.v, state["m"] + state["v"]):
-            dst[...] = src
+            dst[...] = src if is_numpy(dst) else dst.new_tensor(src)
         self.t, self.lr = state["t"], state["lr"]
 
 
 class SGD:
-    """Plain gradient descent ``p -= lr * g`` on numpy arrays, in place."""
+    """Plain gradient descent ``p -= lr * g`` on numpy arrays or torch tensors, in place."""
 
     def __init__(self, params: Sequence[np.ndarray], lr: float = 1e-2):
         if not lr > 0:
@@ -59,7 +64,8 @@ class SGD:
 
     def step(self, grads: Sequence[np.ndarray]) -> None:
         for p, g in zip(self.params, grads):
-            p -= (self.lr * g).astype(p.dtype, copy=False)
+            step = self.lr * g
+            p -= step.astype(p.dtype, copy=False) if is_numpy(step) else step
 
     def state_dict(self) -> dict:
         return {"lr": self.lr}

@@ -28,6 +28,7 @@ from typing import Any, Optional
 
 import numpy as np
 
+from lava_vle.arrays import einsum, zeros, zeros_like
 from lava_vle.arithmetic import Arithmetic, FloatArithmetic, bias_delta, weight_delta
 from lava_vle.validation import check_learning_epoch
 
@@ -119,13 +120,13 @@ class StackedLearning:
     def __init__(self, rule: LocalRule, arrays: list, state_shape: tuple,
                  recurrent_mask: np.ndarray, eprop_constants: Optional[dict] = None):
         self.rule, self.recurrent_mask = rule, recurrent_mask
-        self.sums = [np.zeros_like(a) for a in arrays]
-        zeros = np.zeros(state_shape, arrays[0].dtype)
-        self.post, self.pre = zeros, zeros
-        self.rec = zeros if len(arrays) > 2 and eprop_constants is None else None
+        self.sums = [zeros_like(a) for a in arrays]
+        state_zeros = zeros(state_shape, arrays[0])
+        self.post, self.pre = state_zeros, state_zeros
+        self.rec = state_zeros if len(arrays) > 2 and eprop_constants is None else None
         self.eprop = eprop_constants
         if eprop_constants is not None:
-            self.elig_u = np.zeros(state_shape + (state_shape[-1],), arrays[0].dtype)
+            self.elig_u = zeros(state_shape + (state_shape[-1],), arrays[0])
 
     def observe(self, step: int, e_breve: np.ndarray, modulator: Optional[np.ndarray],
                 rates_pre: np.ndarray, rates_before: np.ndarray,
@@ -143,7 +144,7 @@ class StackedLearning:
             self.elig_u, elig = eligibility_step(self.elig_u, rates_before, phi_prime,
                                                  self.eprop["k_m"], self.eprop["k_r"])
             signal = rule.trace(e_in, modulator)  # eta m times the error reaching the neuron
-            self.sums[2] += np.einsum("lbi,lbij->lij", signal, elig) * self.recurrent_mask
+            self.sums[2] += einsum("lbi,lbij->lij", signal, elig) * self.recurrent_mask
             added = True
         if rule.learns_at(step):
             rule.accumulate_stacked(self.sums, self.post, self.pre, self.rec, self.recurrent_mask)

@@ -28,6 +28,7 @@ from typing import Any, Optional
 
 import numpy as np
 
+from lava_vle.arrays import broadcast_to, is_numpy, on_device, to_numpy
 from lava_vle.fused import StackedNetwork, StackedParams, StackedState
 from lava_vle.losses import sequence_loss
 from lava_vle.network import FixedParams, FloatParams, NetworkSpec
@@ -37,13 +38,20 @@ from lava_vle.simulator import Simulator
 
 
 class StackedRule:
-    """A float rule on the fused stacked network with a numpy optimiser."""
+    """A float rule on the fused stacked network with a shared optimiser.
+
+    ``device``: None steps numpy arrays; a torch device (``"cpu"``,
+    ``"cuda"``, ``"cuda:1"``) steps torch tensors there through the same code.
+    """
 
     def __init__(self, spec: NetworkSpec, init: FloatParams, loss_weight: np.ndarray,
-                 lr: float, optimizer: str = "adam", dtype: Any = np.float32):
-        self.spec, self.init = spec, init
+                 lr: float, optimizer: str = "adam", dtype: Any = np.float32,
+                 device: Optional[str] = None):
+        self.spec, self.init, self.device = spec, init, device
         self.loss_weight = np.asarray(loss_weight, dtype=np.float64)
         self.net = StackedNetwork(spec, dtype)
+        if device is not None and self.steps_on_device:
+            self.net = self.net.to_torch(check_device(device))
         self.params = self.net.pack(init)
         self.optimizer = {"adam": Adam, "sgd": SGD}[optimizer](self.params.arrays(), lr=lr)
 
@@ -55,9 +63,13 @@ class StackedRule:
     def lr(self, value: float) -> None:
         self.optimizer.lr = value
 
+    # the parameters live on the device (VLE); False: numpy parameters, the
+    # device only runs the batch (BPTT)
+    steps_on_device = True
+
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """Outputs (T, B, n_out) of ``x`` (T, B, n_in), no learning."""
-        return self.net.run(self.params, x)[0]
+        """Outputs (T, B, n_out) of ``x`` (T, B, n_in), no learning (numpy)."""
+        return to_numpy(self.net.run(self.params, x)[0])
 
     def float_params(self) -> FloatParams:
         return self.net.unpack(self.params, self.init)
@@ -67,18 +79,18 @@ class StackedRule:
         the dataset's per-step weights."""
         weight = self.loss_weight[:, None]
         if not isinstance(outputs, np.ndarray):
-            import torch
-
-            weight, target = torch.tensor(weight, dtype=outputs.dtype), torch.tensor(target)
+            weight = on_device(weight, outputs.device).to(outputs.dtype)
+            target = on_device(target, outputs.device)
         return sequence_loss(self.spec.loss, outputs, target, weight, self.spec.beta)
 
     def state_dict(self) -> dict:
-        """The trainable arrays (``params.arrays()``) and the optimiser's state."""
-        return {"params": self.params.arrays(), "optimizer": self.optimizer.state_dict()}
+        """The trainable arrays (``params.arrays()``) and the optimiser's state (numpy)."""
+        return {"params": [to_numpy(a) for a in self.params.arrays()],
+                "optimizer": self.optimizer.state_dict()}
 
     def load_state_dict(self, state: dict) -> None:
         for dst, src in zip(self.params.arrays(), state["params"]):
-            dst[...] = src
+            dst[...] = src if is_numpy(dst) else dst.new_tensor(src)
         self.optimizer.load_state_dict(state["optimizer"])
 
 
@@ -108,6 +120,8 @@ class VLELocal(StackedRule):
         net, p = self.net, self.params
         steps, batch = x.shape[:2]
         weight = self.loss_weight.astype(np.float32)
+        if net.on_torch:
+            y = net.as_array(y)  # on the device once
         state = net.initial_state(batch)
         if self.carried is not None:  # run on from the last batch
             state = net.take_batch(self.carried, batch, state)
@@ -127,25 +141,27 @@ class VLELocal(StackedRule):
         outputs, state = net.run(p, x, state, errors=True, on_step=learn)
         if self.carry_state:
             self.carried = state
-        return outputs
+        return to_numpy(outputs)
 
     def learning(self, state_shape: tuple) -> StackedLearning:
         """The rule's state for one batch (traces from zero)."""
         eprop = None
         if self.spec.recurrent_error == "eprop" and self.params.R is not None:
-            eprop = {k: np.broadcast_to(self.net.constants[k], state_shape)
+            eprop = {k: broadcast_to(self.net.constants[k], state_shape)
                      for k in ("k_m", "k_r")}
         return StackedLearning(self.rule, self.params.arrays(), state_shape,
                                self.net.recurrent_mask, eprop)
 
     def state_dict(self) -> dict:
-        carried = None if self.carried is None else asdict(self.carried)
+        carried = None if self.carried is None else {
+            k: None if v is None else to_numpy(v) for k, v in asdict(self.carried).items()}
         return {**super().state_dict(), "carried": carried, "steps_done": self.steps_done}
 
     def load_state_dict(self, state: dict) -> None:
         super().load_state_dict(state)
         carried = state.get("carried")
-        self.carried = None if carried is None else StackedState(**carried)
+        self.carried = None if carried is None else StackedState(**{
+            k: None if v is None else self.net.as_array(v) for k, v in carried.items()})
         self.steps_done = state.get("steps_done", 0)
 
 
@@ -163,13 +179,17 @@ class ExactAdjoint(StackedRule):
 
 
 class BPTT(StackedRule):
-    """Torch autograd through the fused step, fed to the same optimiser."""
+    """Torch autograd through the fused step (on ``device``, default the CPU),
+    fed to the same optimiser (numpy parameters)."""
+
+    steps_on_device = False
 
     def batch(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         from lava_vle.bptt import bptt_step
 
         out, grads, _ = bptt_step(self.net, self.params.arrays(), x,
-                                  lambda out: self.loss(out, y) / x.shape[1])
+                                  lambda out: self.loss(out, y) / x.shape[1],
+                                  self.device or "cpu")
         self.optimizer.step(grads)
         return out
 
@@ -241,14 +261,33 @@ def local_updates(spec: NetworkSpec, params: FloatParams, x: np.ndarray, y: np.n
 def make_rule(name: str, precision: str, spec: NetworkSpec, init: FloatParams,
               loss_weight: np.ndarray, lr: float, optimizer: str = "adam",
               update_interval: int = 50, carry_state: bool = False,
-              seed: int = 0) -> Any:
-    """The rule ``name`` (``vle``, ``exact``, ``bptt``) in ``precision``."""
+              seed: int = 0, device: Optional[str] = None) -> Any:
+    """The rule ``name`` (``vle``, ``exact``, ``bptt``) in ``precision``;
+    ``device`` (VLE and BPTT in float): a torch device to step on."""
     if precision == "fixed":
         return VLEFixed(spec, init, loss_weight, lr, seed)
     if name == "vle":
-        return VLELocal(spec, init, loss_weight, lr, optimizer,
-                        update_interval=update_interval, carry_state=carry_state)
-    return {"exact": ExactAdjoint, "bptt": BPTT}[name](spec, init, loss_weight, lr, optimizer)
+        return VLELocal(spec, init, loss_weight, lr, optimizer, update_interval=update_interval,
+                        carry_state=carry_state, device=device)
+    if name == "bptt":
+        return BPTT(spec, init, loss_weight, lr, optimizer, device=device)
+    return ExactAdjoint(spec, init, loss_weight, lr, optimizer)
+
+
+def check_device(device: str) -> str:
+    """``device`` if torch can step tensors there; else a ValueError that says why."""
+    import torch
+
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError) as err:
+        raise ValueError(f"device={device!r} is not a torch device ('cpu', 'cuda', "
+                         f"'cuda:1'): {err}") from None
+    if parsed.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r}: torch finds no CUDA device on this machine "
+                         "(torch.cuda.is_available() is False); leave device unset to "
+                         "train with numpy on the CPU")
+    return device
 
 
 Rule = Optional[Any]  # one of the classes above

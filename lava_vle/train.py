@@ -67,6 +67,7 @@ class TrainConfig:
     limit_train: Optional[int] = None
     limit_test: Optional[int] = None
     dataset_kwargs: dict = field(default_factory=dict)
+    device: Optional[str] = None  # None: numpy; else a torch device (VLE, BPTT in float)
 
     def __post_init__(self) -> None:
         check_choice("task", self.task, sorted(DATASETS))
@@ -101,6 +102,13 @@ class TrainConfig:
         if self.recurrent_error == "eprop" and self.precision != "float":
             raise ValueError("recurrent_error='eprop' trains in float only "
                              "(the fused trainer's eligibility traces)")
+        if self.device is not None:
+            if not isinstance(self.device, str):
+                raise TypeError(f"device={self.device!r} must be a torch device name or None")
+            if self.rule == "exact" or self.precision != "float":
+                raise ValueError(f"device={self.device!r} applies to rule='vle' or 'bptt' in "
+                                 f"float (got rule={self.rule!r}, precision={self.precision!r}); "
+                                 "the others train with numpy")
         if self.learning_epoch > 1 and self.rule != "vle":
             raise ValueError(f"learning_epoch={self.learning_epoch} applies to rule='vle' only")
 
@@ -144,7 +152,7 @@ class Trainer:
         self.rule = make_rule(config.rule, config.precision, self.spec,
                               init_params(self.spec, seed=config.seed), dataset.loss_weight,
                               config.lr, config.optimizer, config.update_interval,
-                              config.carry_state, config.seed)
+                              config.carry_state, config.seed, config.device)
         self.epoch = 0
         self.history: list[dict] = []
 

@@ -10,7 +10,6 @@ the weight matrix it produces), or succeed with finite outputs.
 import warnings
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -1,5 +1,4 @@
 """Lava processes: bit-exact with the batched simulator, composable with stock Lava."""
-import multiprocessing
 import os
 import shutil
 import subprocess

@@ -1,0 +1,65 @@
+"""The few array operations whose spelling differs between numpy and torch.
+
+The fused trainer runs one step code on numpy arrays (the default) or on
+torch tensors on any torch device (``TrainConfig.device``); everything else
+it needs is spelled alike in both libraries. torch is imported only when a
+tensor is handled.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+Array = Any  # numpy.ndarray or torch.Tensor
+
+
+def is_numpy(x: Array) -> bool:
+    return isinstance(x, np.ndarray)
+
+
+def zeros_like(x: Array) -> Array:
+    return np.zeros_like(x) if is_numpy(x) else x.new_zeros(x.shape)
+
+
+def zeros(shape: tuple, like: Array) -> Array:
+    """Zeros of ``shape`` with the dtype (and device) of ``like``."""
+    return np.zeros(shape, like.dtype) if is_numpy(like) else like.new_zeros(shape)
+
+
+def copy(x: Array) -> Array:
+    return x.copy() if is_numpy(x) else x.clone()
+
+
+def broadcast_to(x: Array, shape: tuple) -> Array:
+    return np.broadcast_to(x, shape) if is_numpy(x) else x.expand(shape)
+
+
+def einsum(subscripts: str, *operands: Array) -> Array:
+    if is_numpy(operands[0]):
+        return np.einsum(subscripts, *operands)
+    import torch
+
+    return torch.einsum(subscripts, *operands)
+
+
+def module(x: Array) -> Any:
+    """numpy or torch: the module whose ``multiply``, ``add``, ``divide`` and
+    ``sqrt`` (with ``out=``) handle ``x``."""
+    if is_numpy(x):
+        return np
+    import torch
+
+    return torch
+
+
+def to_numpy(x: Array) -> np.ndarray:
+    return x if is_numpy(x) else x.detach().cpu().numpy()
+
+
+def on_device(x: np.ndarray, device: str, dtype: Any = None) -> Any:
+    """A numpy array as a torch tensor on ``device`` (``dtype``: a numpy dtype)."""
+    import torch
+
+    array = np.asarray(x, dtype=dtype)
+    return torch.from_numpy(np.ascontiguousarray(array)).to(device)

@@ -171,3 +171,27 @@ def test_fused_external_modulator_gates_learning():
     sim.run(x, y, plasticity="apply", eta=ETA)
     for frozen, learning, start, want in zip(*learned, initial, sim.params.weight_acc):
         assert np.array_equal(frozen, start) and np.array_equal(learning, want)
+
+
+@pytest.mark.parametrize("precision", ["fixed", "float"])
+def test_fused_network_runs_the_stable_recurrent_error_as_the_simulator_over_200_steps(precision):
+    """recurrent_error='stable' (c W^T v on the recurrent error path) in the
+    fused model: fixed_pt bit for bit the simulator with the local rule on,
+    floating_pt to 1e-9; the composed processes refuse it by name."""
+    spec = three_layer_spec(recurrent_error="stable")
+    params = init_params(spec, seed=3)
+    x, y = signals(200)
+    sim = Simulator(spec, params, precision, seed=SEED)
+    expected = sim.run(x, y, plasticity="apply", eta=ETA)
+    outputs, state, plastic, _ = run_network(spec, params, precision, True, x, y,
+                                             chunks=(100, 100))
+    to_port = fxp.to_state if precision == "fixed" else (lambda a: a)
+    want = to_port(expected.outputs[:, 0])
+    if precision == "fixed":
+        assert np.array_equal(outputs, want)
+        for got, ref in zip(plastic[2], sim.params.weight_acc):
+            assert np.array_equal(got, ref)
+    else:
+        np.testing.assert_allclose(outputs, want, rtol=0, atol=1e-9)
+    with pytest.raises(ValueError, match="recurrent_error='stable'.*VLENetwork\\(fused=True\\)"):
+        VLENetwork(spec=spec, params=params)

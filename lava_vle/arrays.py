@@ -35,14 +35,6 @@ def broadcast_to(x: Array, shape: tuple) -> Array:
     return np.broadcast_to(x, shape) if is_numpy(x) else x.expand(shape)
 
 
-def einsum(subscripts: str, *operands: Array) -> Array:
-    if is_numpy(operands[0]):
-        return np.einsum(subscripts, *operands)
-    import torch
-
-    return torch.einsum(subscripts, *operands)
-
-
 def module(x: Array) -> Any:
     """numpy or torch: the module whose ``multiply``, ``add``, ``divide`` and
     ``sqrt`` (with ``out=``) handle ``x``."""

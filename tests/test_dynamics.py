@@ -278,3 +278,15 @@ def test_stable_recurrent_error_stays_bounded_over_10000_steps_at_lead_gain_16_a
         assert np.all(np.isfinite(trace))
         assert np.abs(trace).max() < 100
     assert np.abs(run.trace["e_breve"][0] / unit).max() > 0.1  # errors do flow
+
+
+def test_eligibility_update_is_the_batch_sum_of_signal_times_eligibility():
+    from lava_vle.plasticity import eligibility_update
+
+    rng = np.random.default_rng(3)
+    signal, elig = rng.normal(size=(2, 4, 3)), rng.normal(size=(2, 4, 3, 5))
+    expected = np.zeros((2, 3, 5))
+    for l in range(2):
+        for b in range(4):
+            expected[l] += signal[l, b][:, None] * elig[l, b]
+    np.testing.assert_allclose(eligibility_update(signal, elig), expected, rtol=1e-12)

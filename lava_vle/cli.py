@@ -139,7 +139,7 @@ def add_train_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
         add("--feedback", default="mirrored", choices=["mirrored", "random"],
             help="error path: the forward weights transposed, or fixed random "
                  "matrices (feedback alignment)"),
-        add("--recurrent-error", choices=["loop", "none", "stable", "eprop"],
+        add("--recurrent-error", choices=["loop", "none", "stable", "eprop", "eprop-all"],
             help=f"how recurrent layers get errors and learn (see NetworkSpec) ({_RECIPE} none)"),
         add("--learning-epoch", type=int, default=1,
             help="VLE: synapses keep pre/post traces and change once every N time "
@@ -155,6 +155,9 @@ def add_train_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
         add("--data-dir", help="folder of the MNIST IDX files (smnist tasks)"),
         add("--limit-train", type=int, help="use only the first N training samples"),
         add("--limit-test", type=int, help="use only the first N test samples"),
+        add("--settle-steps", type=int, default=0,
+            help="VLE float: after each training sequence run on for N steps with zero "
+                 "input, still learning, so late errors reach the lower layers"),
         add("--device", help="VLE and BPTT in float: step torch tensors on this torch device "
                              "('cuda', 'cuda:1', 'cpu') instead of numpy arrays (default: numpy "
                              "on the CPU)"),
@@ -201,7 +204,8 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
                        sigma_delta=args.sigma_delta, error_sigma_delta=args.error_sigma_delta,
                        feedback=args.feedback, learning_epoch=args.learning_epoch,
                        limit_train=args.limit_train, limit_test=args.limit_test,
-                       dataset_kwargs=dataset_kwargs, device=args.device, **options)
+                       dataset_kwargs=dataset_kwargs, device=args.device,
+                       settle_steps=args.settle_steps, **options)
 
 
 def train(args: argparse.Namespace) -> dict:

@@ -24,7 +24,7 @@ FloatOrArray = Union[float, Sequence[float], np.ndarray]
 
 LOSSES = ("mse", "ce")
 FEEDBACK_MODES = ("mirrored", "random")
-RECURRENT_ERROR_MODES = ("loop", "none", "stable", "eprop")
+RECURRENT_ERROR_MODES = ("loop", "none", "stable", "eprop", "eprop-all")
 
 
 @dataclass(frozen=True)
@@ -120,6 +120,9 @@ class NetworkSpec:
             through the recurrence; recurrent weights learn from per-synapse
             eligibility traces times the error arriving at the neuron (e-prop,
             :class:`lava_vle.plasticity.StackedLearning`; fused float trainer only).
+            ``"eprop-all"``: the same for every weight and bias (forward
+            projections too): a synapse into a slow unit keeps the history of
+            its input, so an error that arrives late still meets it.
         learning_epoch: steps per learning epoch ``N``: synapses keep pre and
             post traces and change their weights once per epoch, as the
             Loihi 2 learning engine does (see :mod:`lava_vle.plasticity`);

@@ -120,20 +120,30 @@ class StackedLearning:
     """The local rule over one batch on the fused trainer's stacks.
 
     Holds what the rule keeps between steps: the learning-epoch traces, for
-    ``recurrent_error="eprop"`` the eligibility of the recurrent weights,
-    and the summed updates ``[dW, db(, dR)]`` until :meth:`take`.
+    ``recurrent_error="eprop"`` the eligibility of the recurrent weights
+    (``all_weights``, ``"eprop-all"``: of the forward weights and biases too,
+    which then learn by e-prop instead of the local rule), and the summed
+    updates ``[dW, db(, dR)]`` until :meth:`take`.
     """
 
     def __init__(self, rule: LocalRule, arrays: list, state_shape: tuple,
-                 recurrent_mask: np.ndarray, eprop_constants: Optional[dict] = None):
+                 recurrent_mask: np.ndarray, eprop_constants: Optional[dict] = None,
+                 all_weights: bool = False):
         self.rule, self.recurrent_mask = rule, recurrent_mask
         self.sums = [zeros_like(a) for a in arrays]
         state_zeros = zeros(state_shape, arrays[0])
         self.post, self.pre = state_zeros, state_zeros
         self.rec = state_zeros if len(arrays) > 2 and eprop_constants is None else None
         self.eprop = eprop_constants
+        # per synapse eps of the recurrent, forward and bias (always-on input 1) weights
+        self.elig = {}
         if eprop_constants is not None:
-            self.elig_u = zeros(state_shape + (state_shape[-1],), arrays[0])
+            width = state_shape[-1]
+            self.elig = {name: zeros(state_shape + (n,), arrays[0]) for name, n in
+                         [("recurrent", width)] * (len(arrays) > 2)
+                         + [("forward", width), ("bias", 1)] * all_weights}
+            if all_weights:
+                self.always_on = zeros(state_shape[:-1] + (1,), arrays[0]) + 1.0
 
     def observe(self, step: int, e_breve: np.ndarray, modulator: Optional[np.ndarray],
                 rates_pre: np.ndarray, rates_before: np.ndarray,
@@ -148,11 +158,25 @@ class StackedLearning:
             self.rec = rule.filtered(self.rec, rates_before)
         added = False
         if self.eprop is not None:
-            self.elig_u, elig = eligibility_step(self.elig_u, rates_before, phi_prime,
-                                                 self.eprop["k_m"], self.eprop["k_r"])
             signal = rule.trace(e_in, modulator)  # eta m times the error reaching the neuron
-            self.sums[2] += eligibility_update(signal, elig) * self.recurrent_mask
+            inputs = {"recurrent": rates_before, "forward": rates_pre}
+            if "bias" in self.elig:
+                inputs["bias"] = self.always_on
+            for name, r_pre in inputs.items():
+                if name not in self.elig:
+                    continue
+                self.elig[name], elig = eligibility_step(self.elig[name], r_pre, phi_prime,
+                                                         self.eprop["k_m"], self.eprop["k_r"])
+                update = eligibility_update(signal, elig)
+                if name == "recurrent":
+                    self.sums[2] += update * self.recurrent_mask
+                elif name == "forward":
+                    self.sums[0] += update
+                else:
+                    self.sums[1] += update.swapaxes(-1, -2)
             added = True
+            if "forward" in self.elig:
+                return added  # every weight learned by e-prop
         if rule.learns_at(step):
             rule.accumulate_stacked(self.sums, self.post, self.pre, self.rec, self.recurrent_mask)
             added = True

@@ -19,11 +19,11 @@ if TYPE_CHECKING:
 def measured_synops(trainer: Trainer, batch: int = 100) -> dict:
     """Effective SynOps per training sample, counted on the first test sequences
     with the trained weights and the local rule running (not applied).
-    ``eprop`` is counted as ``none`` (same error paths; its recurrent
-    updates are per step, as the local rule's)."""
+    ``eprop`` and ``eprop-all`` are counted as ``none`` (same error paths;
+    their updates are per step, as the local rule's)."""
     ds = trainer.dataset
     spec = trainer.spec
-    if spec.recurrent_error == "eprop":
+    if spec.recurrent_error.startswith("eprop"):
         spec = replace(spec, recurrent_error="none")
     index = np.arange(min(batch, len(ds.x_test)))
     x, y = trainer.sequences("test", index)

@@ -104,13 +104,18 @@ class VLELocal(StackedRule):
     ``t_epoch``, and the traces start from zero with each batch.
     ``carry_state``: each batch runs on from the previous batch's final
     network state (the GLE reference's recipe with Adam on every step).
+    ``settle_steps``: after each sequence the network runs on for this many
+    steps with zero input and no new target error, still learning, so that
+    errors of the last steps reach the lower layers (each hop delays them a
+    step); the outputs returned are the sequence's.
     """
 
     def __init__(self, *args: Any, update_interval: int = 50, carry_state: bool = False,
-                 **kwargs: Any):
+                 settle_steps: int = 0, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.update_interval = update_interval
         self.carry_state = carry_state
+        self.settle_steps = settle_steps
         self.carried = None  # final state of the last batch (carry_state)
         self.steps_done = 0
         # eta = 1: the optimiser scales the step
@@ -118,8 +123,14 @@ class VLELocal(StackedRule):
 
     def batch(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         net, p = self.net, self.params
-        steps, batch = x.shape[:2]
+        length, batch = x.shape[:2]
         weight = self.loss_weight.astype(np.float32)
+        if self.settle_steps:  # zero input, the last target at zero loss weight
+            settle = self.settle_steps
+            x = np.concatenate([x, np.zeros((settle,) + x.shape[1:], x.dtype)])
+            y = np.concatenate([y, np.repeat(y[-1:], settle, axis=0)])
+            weight = np.concatenate([weight, np.zeros(settle, weight.dtype)])
+        steps = x.shape[0]
         if net.on_torch:
             y = net.as_array(y)  # on the device once
         state = net.initial_state(batch)
@@ -141,16 +152,17 @@ class VLELocal(StackedRule):
         outputs, state = net.run(p, x, state, errors=True, on_step=learn)
         if self.carry_state:
             self.carried = state
-        return to_numpy(outputs)
+        return to_numpy(outputs[:length])
 
     def learning(self, state_shape: tuple) -> StackedLearning:
         """The rule's state for one batch (traces from zero)."""
         eprop = None
-        if self.spec.recurrent_error == "eprop" and self.params.R is not None:
+        mode = self.spec.recurrent_error
+        if mode == "eprop-all" or mode == "eprop" and self.params.R is not None:
             eprop = {k: broadcast_to(self.net.constants[k], state_shape)
                      for k in ("k_m", "k_r")}
         return StackedLearning(self.rule, self.params.arrays(), state_shape,
-                               self.net.recurrent_mask, eprop)
+                               self.net.recurrent_mask, eprop, all_weights=mode == "eprop-all")
 
     def state_dict(self) -> dict:
         carried = None if self.carried is None else {
@@ -261,14 +273,14 @@ def local_updates(spec: NetworkSpec, params: FloatParams, x: np.ndarray, y: np.n
 def make_rule(name: str, precision: str, spec: NetworkSpec, init: FloatParams,
               loss_weight: np.ndarray, lr: float, optimizer: str = "adam",
               update_interval: int = 50, carry_state: bool = False,
-              seed: int = 0, device: Optional[str] = None) -> Any:
+              seed: int = 0, device: Optional[str] = None, settle_steps: int = 0) -> Any:
     """The rule ``name`` (``vle``, ``exact``, ``bptt``) in ``precision``;
     ``device`` (VLE and BPTT in float): a torch device to step on."""
     if precision == "fixed":
         return VLEFixed(spec, init, loss_weight, lr, seed)
     if name == "vle":
         return VLELocal(spec, init, loss_weight, lr, optimizer, update_interval=update_interval,
-                        carry_state=carry_state, device=device)
+                        carry_state=carry_state, device=device, settle_steps=settle_steps)
     if name == "bptt":
         return BPTT(spec, init, loss_weight, lr, optimizer, device=device)
     return ExactAdjoint(spec, init, loss_weight, lr, optimizer)

@@ -197,8 +197,9 @@ class Simulator:
         check_choice("plasticity", plasticity, PLASTICITY)
         if plasticity == "accumulate" and self.fixed:
             raise ValueError("plasticity='accumulate' is float only; use 'apply' in fixed point")
-        if plasticity != "off" and self.spec.recurrent_error == "eprop":
-            raise ValueError("recurrent_error='eprop' learns in the fused float trainer only "
+        if plasticity != "off" and self.spec.recurrent_error.startswith("eprop"):
+            raise ValueError(f"recurrent_error={self.spec.recurrent_error!r} learns in the "
+                             "fused float trainer only "
                              "(lava_vle.rules.VLELocal); the simulator runs it with "
                              "plasticity='off'")
         if not isinstance(record, (list, tuple)):

@@ -68,6 +68,7 @@ class TrainConfig:
     limit_test: Optional[int] = None
     dataset_kwargs: dict = field(default_factory=dict)
     device: Optional[str] = None  # None: numpy; else a torch device (VLE, BPTT in float)
+    settle_steps: int = 0  # VLE float: silent steps after each training sequence
 
     def __post_init__(self) -> None:
         check_choice("task", self.task, sorted(DATASETS))
@@ -97,10 +98,13 @@ class TrainConfig:
             raise TypeError(f"dataset_kwargs={self.dataset_kwargs!r} must be a dict")
         if self.carry_state and (self.rule != "vle" or self.precision != "float"):
             raise ValueError("carry_state applies to rule='vle', precision='float' only")
+        check_int("settle_steps", self.settle_steps, 0)
+        if self.settle_steps and (self.rule != "vle" or self.precision != "float"):
+            raise ValueError("settle_steps applies to rule='vle', precision='float' only")
         check_learning_epoch(self.learning_epoch)
         check_choice("recurrent_error", self.recurrent_error, RECURRENT_ERROR_MODES)
-        if self.recurrent_error == "eprop" and self.precision != "float":
-            raise ValueError("recurrent_error='eprop' trains in float only "
+        if self.recurrent_error.startswith("eprop") and self.precision != "float":
+            raise ValueError(f"recurrent_error={self.recurrent_error!r} trains in float only "
                              "(the fused trainer's eligibility traces)")
         if self.device is not None:
             if not isinstance(self.device, str):
@@ -152,7 +156,8 @@ class Trainer:
         self.rule = make_rule(config.rule, config.precision, self.spec,
                               init_params(self.spec, seed=config.seed), dataset.loss_weight,
                               config.lr, config.optimizer, config.update_interval,
-                              config.carry_state, config.seed, config.device)
+                              config.carry_state, config.seed, config.device,
+                              config.settle_steps)
         self.epoch = 0
         self.history: list[dict] = []
 

@@ -60,7 +60,7 @@ def lava_recurrent_error(spec: NetworkSpec, fused: bool = False) -> None:
     'eprop' learns in the fused float trainer only."""
     allowed = ("loop", "none", "stable") if fused else ("loop", "none")
     if spec.recurrent_error not in allowed:
-        where = ("the fused float trainer only" if spec.recurrent_error == "eprop" else
+        where = ("the fused float trainer only" if spec.recurrent_error.startswith("eprop") else
                  "VLENetwork(fused=True) only (the composed error paths carry e_breve)")
         raise ValueError(f"recurrent_error={spec.recurrent_error!r} is not available in these "
                          f"Lava processes: it runs in {where}; use one of {list(allowed)}")

@@ -105,3 +105,48 @@ def test_final_state_of_a_run_is_not_overwritten_by_the_next_run_on_the_same_buf
         np.testing.assert_array_equal(getattr(final, name), getattr(kept, name))
     assert not np.allclose(outputs, again)
     np.testing.assert_array_equal(net.run(p, x, errors=True)[0], outputs)  # buffers hold no history
+
+
+def test_eprop_on_every_weight_equals_the_local_rule_where_units_have_no_memory():
+    """Linear LE units (tau_m = tau_r): a synapse's eligibility is r_pre(t-1)
+    and e_breve the error reaching the neuron, so 'eprop-all' and the local
+    rule make the same update; with LI units (tau_r < tau_m, a memory) they differ."""
+    from lava_vle.rules import local_updates
+
+    def updates(mode, tau_m, tau_r):
+        spec = NetworkSpec(n_in=3, dt=0.1, loss="mse", recurrent_error=mode,
+                           layers=(LayerSpec(5, tau_m, tau_r, "linear"),
+                                   LayerSpec(2, 0.1, 0.1, "linear")))
+        params = init_params(spec, seed=2)
+        rng = np.random.default_rng(0)
+        x, y = rng.normal(size=(30, 4, 3)), rng.normal(size=(30, 4, 2))
+        return local_updates(spec, params, x, y)
+
+    for tau in (0.1, 1.0):
+        local_rule, eprop_all = updates("none", tau, tau), updates("eprop-all", tau, tau)
+        for local, eprop in zip(local_rule.weights + local_rule.biases,
+                                eprop_all.weights + eprop_all.biases):
+            np.testing.assert_allclose(eprop, local, rtol=1e-10, atol=1e-12)
+    memory = updates("eprop-all", 1.0, 0.1).weights[0]
+    assert not np.allclose(memory, updates("none", 1.0, 0.1).weights[0], rtol=1e-2)
+
+
+def test_settle_steps_learn_what_the_sequence_padded_with_silent_unweighted_steps_learns():
+    spec = NetworkSpec(n_in=3, dt=0.1, loss="mse",
+                       layers=(LayerSpec(6, 1.0, 0.5, "tanh"), LayerSpec(2, 0.2, 0.2, "linear")))
+    params = init_params(spec, seed=4)
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(20, 5, 3)).astype(np.float32)
+    y = rng.normal(size=(20, 5, 2)).astype(np.float32)
+    settled = VLELocal(spec, params, np.ones(20), lr=1e-2, update_interval=7, settle_steps=4)
+    out = settled.batch(x, y)
+    padded = VLELocal(spec, params, np.r_[np.ones(20), np.zeros(4)], lr=1e-2, update_interval=7)
+    out_padded = padded.batch(np.concatenate([x, np.zeros((4, 5, 3), np.float32)]),
+                              np.concatenate([y, np.repeat(y[-1:], 4, axis=0)]))
+    assert out.shape == (20, 5, 2)
+    np.testing.assert_array_equal(out, out_padded[:20])
+    for a, b in zip(settled.params.arrays(), padded.params.arrays()):
+        np.testing.assert_array_equal(a, b)
+    plain = VLELocal(spec, params, np.ones(20), lr=1e-2, update_interval=7)
+    plain.batch(x, y)
+    assert not np.array_equal(plain.params.W, settled.params.W)

@@ -222,6 +222,7 @@ def train(args: argparse.Namespace) -> dict:
     print(f"settings: batch {config.batch_size}, lr {config.lr} ({config.lr_schedule}), "
           + (f"{config.optimizer}, update every {config.update_interval} steps"
              + (", carried state" if config.carry_state else "")
+             + (f", {config.settle_steps} settle steps" if config.settle_steps else "")
              + f", recurrent error {config.recurrent_error}; "
              if config.precision == "float" and config.rule == "vle" else "")
           + f"recipe: {describe(args.task, args.rule, args.precision)}")

@@ -135,15 +135,12 @@ class StackedLearning:
         self.post, self.pre = state_zeros, state_zeros
         self.rec = state_zeros if len(arrays) > 2 and eprop_constants is None else None
         self.eprop = eprop_constants
-        # per synapse eps of the recurrent, forward and bias (always-on input 1) weights
-        self.elig = {}
-        if eprop_constants is not None:
-            width = state_shape[-1]
-            self.elig = {name: zeros(state_shape + (n,), arrays[0]) for name, n in
-                         [("recurrent", width)] * (len(arrays) > 2)
-                         + [("forward", width), ("bias", 1)] * all_weights}
-            if all_weights:
-                self.always_on = zeros(state_shape[:-1] + (1,), arrays[0]) + 1.0
+        # eps per synapse of the weights learning by e-prop (a bias: from an always-on 1)
+        names = [] if eprop_constants is None else (
+            (["recurrent"] if len(arrays) > 2 else []) + (["forward", "bias"] if all_weights else []))
+        self.elig = {name: zeros(state_shape + ((1,) if name == "bias" else state_shape[-1:]),
+                                 arrays[0]) for name in names}
+        self.always_on = zeros(state_shape[:-1] + (1,), arrays[0]) + 1.0
 
     def observe(self, step: int, e_breve: np.ndarray, modulator: Optional[np.ndarray],
                 rates_pre: np.ndarray, rates_before: np.ndarray,
@@ -157,23 +154,8 @@ class StackedLearning:
         if self.rec is not None:
             self.rec = rule.filtered(self.rec, rates_before)
         added = False
-        if self.eprop is not None:
-            signal = rule.trace(e_in, modulator)  # eta m times the error reaching the neuron
-            inputs = {"recurrent": rates_before, "forward": rates_pre}
-            if "bias" in self.elig:
-                inputs["bias"] = self.always_on
-            for name, r_pre in inputs.items():
-                if name not in self.elig:
-                    continue
-                self.elig[name], elig = eligibility_step(self.elig[name], r_pre, phi_prime,
-                                                         self.eprop["k_m"], self.eprop["k_r"])
-                update = eligibility_update(signal, elig)
-                if name == "recurrent":
-                    self.sums[2] += update * self.recurrent_mask
-                elif name == "forward":
-                    self.sums[0] += update
-                else:
-                    self.sums[1] += update.swapaxes(-1, -2)
+        if self.elig:
+            self._eprop(rule.trace(e_in, modulator), rates_pre, rates_before, phi_prime)
             added = True
             if "forward" in self.elig:
                 return added  # every weight learned by e-prop
@@ -181,6 +163,21 @@ class StackedLearning:
             rule.accumulate_stacked(self.sums, self.post, self.pre, self.rec, self.recurrent_mask)
             added = True
         return added
+
+    def _eprop(self, signal: Any, rates_pre: Any, rates_before: Any, phi_prime: Any) -> None:
+        """Add ``sum_b signal_i elig_ij`` of every e-prop weight to its sum;
+        ``signal`` is eta m times the error reaching the neuron."""
+        inputs = {"forward": rates_pre, "bias": self.always_on, "recurrent": rates_before}
+        for name in self.elig:
+            self.elig[name], elig = eligibility_step(self.elig[name], inputs[name], phi_prime,
+                                                     self.eprop["k_m"], self.eprop["k_r"])
+            update = eligibility_update(signal, elig)
+            if name == "forward":
+                self.sums[0] += update
+            elif name == "bias":
+                self.sums[1] += update.swapaxes(-1, -2)
+            else:
+                self.sums[2] += update * self.recurrent_mask
 
     def take(self, divisor: float = 1.0) -> list:
         """The summed updates so far divided by ``divisor``; the sums restart from zero."""

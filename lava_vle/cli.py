@@ -155,9 +155,9 @@ def add_train_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
         add("--data-dir", help="folder of the MNIST IDX files (smnist tasks)"),
         add("--limit-train", type=int, help="use only the first N training samples"),
         add("--limit-test", type=int, help="use only the first N test samples"),
-        add("--settle-steps", type=int, default=0,
+        add("--settle-steps", type=int,
             help="VLE float: after each training sequence run on for N steps with zero "
-                 "input, still learning, so late errors reach the lower layers"),
+                 f"input, still learning, so late errors reach the lower layers ({_RECIPE} 0)"),
         add("--device", help="VLE and BPTT in float: step torch tensors on this torch device "
                              "('cuda', 'cuda:1', 'cpu') instead of numpy arrays (default: numpy "
                              "on the CPU)"),
@@ -167,7 +167,7 @@ def add_train_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
 _RECIPE = "default: the task's recipe, else"
 # training options whose default is the task's recipe (lava_vle.recipes)
 RECIPE_OPTIONS = ("batch_size", "lr", "update_interval", "optimizer", "lr_schedule",
-                  "carry_state", "recurrent_error", "activation")
+                  "carry_state", "recurrent_error", "activation", "settle_steps")
 
 
 def recipes_epilog() -> str:
@@ -204,8 +204,7 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
                        sigma_delta=args.sigma_delta, error_sigma_delta=args.error_sigma_delta,
                        feedback=args.feedback, learning_epoch=args.learning_epoch,
                        limit_train=args.limit_train, limit_test=args.limit_test,
-                       dataset_kwargs=dataset_kwargs, device=args.device,
-                       settle_steps=args.settle_steps, **options)
+                       dataset_kwargs=dataset_kwargs, device=args.device, **options)
 
 
 def train(args: argparse.Namespace) -> dict:

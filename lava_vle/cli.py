@@ -216,7 +216,9 @@ def train(args: argparse.Namespace) -> dict:
     config = train_config(args)
     dataset = load_dataset(args.task, **config.dataset_kwargs)
     out = Path(args.out or f"results/{args.task}-{args.rule}-{args.precision}")
-    print(f"{args.task}: {len(dataset.x_train)} train / {len(dataset.x_test)} test sequences "
+    n_train = len(dataset.x_train[:config.limit_train])
+    n_test = len(dataset.x_test[:config.limit_test])
+    print(f"{args.task}: {n_train} train / {n_test} test sequences "
           f"of {dataset.x_train.shape[1]} steps; rule {args.rule}, {args.precision}; -> {out}")
     print(f"settings: batch {config.batch_size}, lr {config.lr} ({config.lr_schedule}), "
           + (f"{config.optimizer}, update every {config.update_interval} steps"

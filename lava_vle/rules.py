@@ -44,6 +44,10 @@ class StackedRule:
     ``"cuda"``, ``"cuda:1"``) steps torch tensors there through the same code.
     """
 
+    # the parameters live on the device (VLE); False: numpy parameters, the
+    # device only runs the batch (BPTT)
+    steps_on_device = True
+
     def __init__(self, spec: NetworkSpec, init: FloatParams, loss_weight: np.ndarray,
                  lr: float, optimizer: str = "adam", dtype: Any = np.float32,
                  device: Optional[str] = None):
@@ -62,10 +66,6 @@ class StackedRule:
     @lr.setter
     def lr(self, value: float) -> None:
         self.optimizer.lr = value
-
-    # the parameters live on the device (VLE); False: numpy parameters, the
-    # device only runs the batch (BPTT)
-    steps_on_device = True
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Outputs (T, B, n_out) of ``x`` (T, B, n_in), no learning (numpy)."""

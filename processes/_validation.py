@@ -54,21 +54,20 @@ def threshold(value: float, spiking: bool = False) -> float:
     return value
 
 
-def lava_recurrent_error(spec: NetworkSpec, fused: bool = False) -> None:
-    """The composed processes' error paths carry ``e_breve``: ``recurrent_error``
-    'loop' or 'none'; the fused model (the simulator's step) also runs 'stable'.
-    'eprop' learns in the fused float trainer only."""
-    allowed = ("loop", "none", "stable") if fused else ("loop", "none")
-    if spec.recurrent_error not in allowed:
-        where = ("the fused float trainer only" if spec.recurrent_error.startswith("eprop") else
-                 "VLENetwork(fused=True) only (the composed error paths carry e_breve)")
-        raise ValueError(f"recurrent_error={spec.recurrent_error!r} is not available in these "
-                         f"Lava processes: it runs in {where}; use one of {list(allowed)}")
+LAVA_RECURRENT_ERROR_MODES = ("loop", "none", "stable")
+
+
+def lava_recurrent_error(spec: NetworkSpec) -> None:
+    """The Lava processes run ``recurrent_error`` 'loop', 'none' and 'stable';
+    the e-prop modes learn in the fused float trainer only."""
+    if spec.recurrent_error not in LAVA_RECURRENT_ERROR_MODES:
+        raise ValueError(f"recurrent_error={spec.recurrent_error!r} is not available in the "
+                         "Lava processes: it learns in the fused float trainer only "
+                         f"(lava_vle.rules.VLELocal); use one of {list(LAVA_RECURRENT_ERROR_MODES)}")
 
 
 def network(spec: NetworkSpec, params: ty.Optional[FloatParams], learning_rate: float,
-            seed: int, modulator: float, external_modulator: bool = False,
-            fused: bool = False) -> FloatParams:
+            seed: int, modulator: float, external_modulator: bool = False) -> FloatParams:
     """Check a whole network's arguments for both precisions, each error
     naming its parameter; returns the parameters (``init_params(spec, seed)``
     when ``params`` is None)."""
@@ -76,7 +75,7 @@ def network(spec: NetworkSpec, params: ty.Optional[FloatParams], learning_rate: 
         raise TypeError(f"spec must be a lava_vle.network.NetworkSpec, got {type(spec)}")
     for layer in spec.layers:
         activation_name(layer.activation)
-    lava_recurrent_error(spec, fused is True)
+    lava_recurrent_error(spec)
     check_int("seed", seed, 0, 2**32 - 1, "32-bit unsigned")
     params = init_params(spec, seed) if params is None else params
     if not isinstance(params, FloatParams):

@@ -94,6 +94,7 @@ def build_vle_network(spec: NetworkSpec, params: FloatParams, learning_rate: flo
     # sigma-delta links by population: rates (pre side) and errors (post side)
     sd_rates = [False] + [layer.sigma_delta > 0 for layer in spec.layers]
     sd_errors = [False] + [layer.error_sigma_delta > 0 for layer in spec.layers]
+    stable = spec.recurrent_error == "stable"
     synapses = []
     for k, proj in enumerate(spec.projections):
         carried = params.biases[proj.post - 1] if carriers[proj.post - 1] == k else None
@@ -102,13 +103,16 @@ def build_vle_network(spec: NetworkSpec, params: FloatParams, learning_rate: flo
                              seed=fxp.stream_seed(seed, k),
                              learning_epoch=spec.learning_epoch,
                              sigma_delta_pre=sd_rates[proj.pre],
-                             sigma_delta_post=sd_errors[proj.post])
+                             sigma_delta_post=sd_errors[proj.post],
+                             stable_error=stable and proj.pre == proj.post)
         if proj.pre > 0:
             neurons[proj.pre - 1].s_out.connect(syn.s_in)
         if spec.carries_error(proj):
             syn.e_out.connect(dendrites[proj.pre - 1].e_in)
         syn.a_out.connect(neurons[proj.post - 1].a_in)
         dendrites[proj.post - 1].e_out.connect(syn.e_in)
+        if syn.proc_params["stable_error"]:
+            dendrites[proj.post - 1].v_out.connect(syn.v_in)
         broadcast.m_out.connect(syn.m_in)
         synapses.append(syn)
     output_error = build_output_error(spec, neurons[-1], dendrites[-1])

@@ -177,7 +177,7 @@ def test_fused_external_modulator_gates_learning():
 def test_fused_network_runs_the_stable_recurrent_error_as_the_simulator_over_200_steps(precision):
     """recurrent_error='stable' (c W^T v on the recurrent error path) in the
     fused model: fixed_pt bit for bit the simulator with the local rule on,
-    floating_pt to 1e-9; the composed processes refuse it by name."""
+    floating_pt to 1e-9 (the composed processes: test_processes)."""
     spec = three_layer_spec(recurrent_error="stable")
     params = init_params(spec, seed=3)
     x, y = signals(200)
@@ -193,5 +193,3 @@ def test_fused_network_runs_the_stable_recurrent_error_as_the_simulator_over_200
             assert np.array_equal(got, ref)
     else:
         np.testing.assert_allclose(outputs, want, rtol=0, atol=1e-9)
-    with pytest.raises(ValueError, match="recurrent_error='stable'.*VLENetwork\\(fused=True\\)"):
-        VLENetwork(spec=spec, params=params)

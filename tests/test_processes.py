@@ -93,9 +93,11 @@ def sim_state(result):
                                   three_layer_spec(gamma=0.5, feedback="random"),
                                   three_layer_spec(spiking=True, recurrent_error="none"),
                                   three_layer_spec(sigma_delta=0.02, error_sigma_delta=0.002),
-                                  three_layer_spec(learning_epoch=8)],
+                                  three_layer_spec(learning_epoch=8),
+                                  three_layer_spec(recurrent_error="stable"),
+                                  three_layer_spec(recurrent_error="stable", feedback="random")],
                          ids=["mirrored", "random-feedback-nudged", "spiking-truncated",
-                              "sigma-delta", "learning-epoch-8"])
+                              "sigma-delta", "learning-epoch-8", "stable", "stable-random"])
 def test_fixed_pt_network_equals_batched_simulator_bit_for_bit_over_200_steps(spec):
     params = init_params(spec, seed=3)
     x, y = signals(200)
@@ -123,8 +125,9 @@ def test_fixed_pt_network_equals_batched_simulator_bit_for_bit_over_200_steps(sp
     assert any(not np.array_equal(a, b) for a, b in zip(initial, sim.params.weight_acc))
 
 
-def test_floating_pt_network_agrees_with_float_simulator_to_1e6():
-    spec = three_layer_spec(gamma=0.2)
+@pytest.mark.parametrize("recurrent_error", ["loop", "stable"])
+def test_floating_pt_network_agrees_with_float_simulator_to_1e6(recurrent_error):
+    spec = three_layer_spec(gamma=0.2, recurrent_error=recurrent_error)
     params = init_params(spec, seed=3)
     x, y = signals(200)
     sim = Simulator(spec, params, "float")
@@ -537,3 +540,10 @@ def test_fixed_pt_tau_m_and_learning_rate_set_after_step_20_equal_the_simulator_
         for k, syn in enumerate(net.synapses):
             assert np.array_equal(syn.weight_acc.get(), after.params.weight_acc[k]), f"W{k}"
     assert not np.array_equal(unchanged.state.u[1], second.state.u[1])
+
+
+@pytest.mark.parametrize("mode", ["eprop", "eprop-all"])
+def test_lava_processes_refuse_the_eprop_modes_and_say_where_they_run(mode):
+    spec = three_layer_spec(recurrent_error=mode)
+    with pytest.raises(ValueError, match=f"recurrent_error='{mode}'.*fused float trainer only"):
+        build_vle_network(spec, init_params(spec, seed=0))

@@ -37,6 +37,8 @@ class AbstractErrorDendriteModel(PyLoihiProcessModel):
         self.v[:] = v
         self.e_breve[:] = sent_error(A, e_breve, self.e_breve, self.threshold)
         self.e_out.send(self.e_breve)
+        if self.v_out.csp_ports:
+            self.v_out.send(self.v)
 
 
 @implements(proc=ErrorDendrite, protocol=LoihiProtocol)
@@ -49,6 +51,7 @@ class PyErrorDendriteModelFloat(AbstractErrorDendriteModel):
     e_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
     phi_prime_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
     e_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
+    v_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
     v: np.ndarray = LavaPyType(np.ndarray, float)
     e_breve: np.ndarray = LavaPyType(np.ndarray, float)
     tau_m: np.ndarray = LavaPyType(np.ndarray, float)
@@ -66,6 +69,7 @@ class PyErrorDendriteModelFixed(AbstractErrorDendriteModel):
     phi_prime_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32,
                                         precision=fxp.DECAY_BITS + 1)
     e_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=fxp.STATE_BITS)
+    v_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=fxp.STATE_BITS)
     v: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.STATE_BITS)
     e_breve: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.STATE_BITS)
     tau_m: np.ndarray = LavaPyType(np.ndarray, float)

@@ -31,6 +31,9 @@ class ErrorDendrite(ValidatedProcess):
     e_out : OutPort (n,)
         ``e_breve``: to the plastic synapses below (error path and learning)
         and to the neuron's ``nudge_in``.
+    v_out : OutPort (n,)
+        ``v`` (sent only if connected): the error a recurrent synapse carries
+        back under ``recurrent_error="stable"``.
 
     Vars (floating_pt: real; fixed_pt: Q7.16 signed 24-bit, saturating)
     ----
@@ -55,6 +58,7 @@ class ErrorDendrite(ValidatedProcess):
         self.e_in = InPort(shape=shape)
         self.phi_prime_in = InPort(shape=shape)
         self.e_out = OutPort(shape=shape)
+        self.v_out = OutPort(shape=shape)
         self.v = Var(shape=shape, init=0)
         self.e_breve = Var(shape=shape, init=0)
         self.tau_m = Var(shape=shape, init=tau_m)

@@ -11,7 +11,7 @@ from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
 from lava_vle import fixed_point as fxp
 from lava_vle.arithmetic import FixedArithmetic, FloatArithmetic
-from lava_vle.dynamics import synaptic_drive
+from lava_vle.dynamics import recurrent_loop_gain, synaptic_drive
 from lava_vle.plasticity import LocalRule
 from lava_vle.synops import effective_synops
 from lava_vle.processes._derived import Derived
@@ -56,9 +56,14 @@ class AbstractPlasticSynapseModel(PyLoihiProcessModel):
         forward, bias, backward = self._paths()
         self.a_out.send(synaptic_drive(A, forward, self.exp, bias if self.has_bias else None,
                                        self.r_pre))
-        self.e_out.send(A.backward(backward, self.feedback_exp if self.has_feedback
-                                   else self.exp, self.e_post))
+        self.e_out.send(self._error(A, backward))
         r_pre, e_post = received(self, "s_in"), self.e_in.recv()
+        if self.proc_params["stable_error"]:
+            if not self.v_in.csp_ports:
+                raise ValueError(f"{self.proc_params.get('name', 'PlasticSynapse')}: "
+                                 "stable_error=True needs v_in connected to the post "
+                                 "error dendrites' v_out")
+            self.v_post[:] = self.v_in.recv()
         modulator = self.m_in.recv() if self.m_in.csp_ports else self.unit_modulator
         rule = self.local_rule(self.learning_rate)
         learns = self.learning_rate[0] > 0 and self._update_traces(rule, e_post, modulator)
@@ -75,6 +80,14 @@ class AbstractPlasticSynapseModel(PyLoihiProcessModel):
         self.r_pre_before[:], self.e_post_before[:] = self.r_pre, self.e_post
         self.r_pre[:], self.e_post[:] = r_pre, e_post
         raise_port_error(self)
+
+    def _error(self, A, backward: np.ndarray) -> np.ndarray:
+        """``B^T e_post(t-1)``, or ``c B^T v_post(t-1)`` for a stable recurrent path."""
+        exp = self.feedback_exp if self.has_feedback else self.exp
+        if not self.proc_params["stable_error"]:
+            return A.backward(backward, exp, self.e_post)
+        gain = recurrent_loop_gain(A, self._real(backward, exp))
+        return A.scale(A.backward(backward, exp, self.v_post), gain)
 
     def _update_traces(self, rule: LocalRule, e_post: np.ndarray, modulator: np.ndarray) -> bool:
         """Post trace of ``eta m e_post(t)``, pre trace of ``r_pre(t-1)``; whether
@@ -98,6 +111,11 @@ class AbstractPlasticSynapseModel(PyLoihiProcessModel):
     def _plastic(self):
         return self.weights, self.bias
 
+    @staticmethod
+    def _real(matrix: np.ndarray, exp: int) -> np.ndarray:
+        """The real values of a path's matrix (float: the matrix itself)."""
+        return matrix
+
     def _paths(self):
         return (self.weights, self.bias,
                 self.feedback if self.has_feedback else self.weights)
@@ -116,10 +134,12 @@ class PyPlasticSynapseModelFloat(AbstractPlasticSynapseModel):
     s_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
     e_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
     m_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
+    v_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
     a_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
     e_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
     r_pre: np.ndarray = LavaPyType(np.ndarray, float)
     e_post: np.ndarray = LavaPyType(np.ndarray, float)
+    v_post: np.ndarray = LavaPyType(np.ndarray, float)
     r_pre_before: np.ndarray = LavaPyType(np.ndarray, float)
     e_post_before: np.ndarray = LavaPyType(np.ndarray, float)
     pre_trace: np.ndarray = LavaPyType(np.ndarray, float)
@@ -137,10 +157,12 @@ class PyPlasticSynapseModelFixed(AbstractPlasticSynapseModel):
     s_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=fxp.MAX_PAYLOAD_BITS)
     e_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=fxp.STATE_BITS)
     m_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=fxp.MODULATOR_BITS)
+    v_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=fxp.STATE_BITS)
     a_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=fxp.STATE_BITS + 1)
     e_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=fxp.STATE_BITS)
     r_pre: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.MAX_PAYLOAD_BITS)
     e_post: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.STATE_BITS)
+    v_post: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.STATE_BITS)
     r_pre_before: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.MAX_PAYLOAD_BITS)
     e_post_before: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.STATE_BITS)
     pre_trace: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.STATE_BITS)
@@ -152,6 +174,11 @@ class PyPlasticSynapseModelFixed(AbstractPlasticSynapseModel):
 
     def _plastic(self):
         return self.weight_acc, self.bias_acc
+
+    @staticmethod
+    def _real(matrix: np.ndarray, exp: int) -> np.ndarray:
+        """The effective real values of an 8-bit mantissa matrix."""
+        return fxp.dequantize_weights(matrix, exp)
 
     def _paths(self):
         if self._mantissas is None:

@@ -34,13 +34,17 @@ class PlasticSynapse(ValidatedProcess):
 
     ``B = W`` (mirrored weights: the error path reads the same synapses, so
     it stays equal under the same local rule) unless a fixed random
-    ``feedback`` matrix is given (feedback alignment).
+    ``feedback`` matrix is given (feedback alignment). A recurrent synapse
+    under ``recurrent_error="stable"`` (``stable_error=True``) carries
+    ``e_out = c B^T v_post(t-1)`` instead, the post dendrites' low-passed
+    ``v`` with ``c = min(1, 0.9 / ||B||_F)`` (``lava_vle.dynamics.recurrent_loop_gain``).
 
     Ports
     -----
     s_in : InPort (n_pre,)   presynaptic rates ``r_pre`` (graded spikes).
     e_in : InPort (n_post,)  postsynaptic prospective errors ``e_breve``.
     m_in : InPort (1,)       neuromodulator ``m(t)``; if unconnected, m = 1.
+    v_in : InPort (n_post,)  postsynaptic ``v`` (connect it for ``stable_error``).
     a_out : OutPort (n_post,)  synaptic input of the post neurons.
     e_out : OutPort (n_pre,)   error input of the pre error dendrites.
 
@@ -59,7 +63,7 @@ class PlasticSynapse(ValidatedProcess):
     weight_exp : (1,) weight exponent, -16..7 (Lava Dense's ``weight_exp``).
     feedback : (n_post, n_pre) random feedback matrix (real) or zeros;
         feedback_exp its exponent.
-    r_pre, e_post : buffered inputs of the previous step (real / Q7.16);
+    r_pre, e_post, v_post : buffered inputs of the previous step (real / Q7.16);
         r_pre_before, e_post_before the step before (sigma-delta counts).
     synops : (3,) effective synaptic operations so far: forward, error path,
         weight updates (``lava_vle.synops.effective_synops``; int64).
@@ -84,13 +88,15 @@ class PlasticSynapse(ValidatedProcess):
     sigma_delta_pre, sigma_delta_post : the presynaptic rates / postsynaptic
         errors arrive over sigma-delta links; ``synops`` then counts changes
         (messages) instead of nonzero values.
+    stable_error : the error path carries ``c B^T v_post`` (see above).
     """
 
     def __init__(self, *, weights: np.ndarray, bias: ty.Optional[np.ndarray] = None,
                  weight_exp: ty.Optional[int] = None, learning_rate: float = 0.0,
                  feedback: ty.Optional[np.ndarray] = None, seed: int = 0,
                  headroom: float = 2.0, learning_epoch: int = 1, sigma_delta_pre: bool = False,
-                 sigma_delta_post: bool = False, name: ty.Optional[str] = None,
+                 sigma_delta_post: bool = False, stable_error: bool = False,
+                 name: ty.Optional[str] = None,
                  log_config: ty.Optional[LogConfig] = None) -> None:
         weights = check_finite("weights", weights)
         if weights.ndim != 2 or 0 in weights.shape:
@@ -121,11 +127,13 @@ class PlasticSynapse(ValidatedProcess):
                          feedback_exp=feedback_exp, seed=int(seed),
                          sigma_delta_pre=check_bool("sigma_delta_pre", sigma_delta_pre),
                          sigma_delta_post=check_bool("sigma_delta_post", sigma_delta_post),
+                         stable_error=check_bool("stable_error", stable_error),
                          name=name,
                          log_config=log_config)
         self.s_in = InPort(shape=(n_pre,))
         self.e_in = InPort(shape=(n_post,))
         self.m_in = InPort(shape=(1,))
+        self.v_in = InPort(shape=(n_post,))
         self.a_out = OutPort(shape=(n_post,))
         self.e_out = OutPort(shape=(n_pre,))
         self.weights = Var(shape=weights.shape, init=weights)
@@ -137,6 +145,7 @@ class PlasticSynapse(ValidatedProcess):
         self.feedback_exp = Var(shape=(1,), init=feedback_exp)
         self.r_pre = Var(shape=(n_pre,), init=0)
         self.e_post = Var(shape=(n_post,), init=0)
+        self.v_post = Var(shape=(n_post,), init=0)
         self.r_pre_before = Var(shape=(n_pre,), init=0)
         self.e_post_before = Var(shape=(n_post,), init=0)
         self.synops = Var(shape=(3,), init=0)

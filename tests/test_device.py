@@ -62,3 +62,27 @@ def test_device_errors_name_the_device_and_what_to_do():
             check_device("cuda")
     with pytest.raises(ValueError, match="device='cpu' applies to rule='vle' or 'bptt' in float"):
         TrainConfig(task="digits", precision="fixed", device="cpu")
+
+
+def test_vle_on_a_torch_device_with_carried_state_resumes_to_the_same_weights(tmp_path):
+    """Checkpoints of a torch-device run hold numpy arrays (the carried state
+    too) and load back onto the device: 1 + 1 epochs equal 2 epochs."""
+    from lava_vle.checkpoints import read_checkpoint
+    from lava_vle.datasets import load_dataset
+    from lava_vle.train import Trainer
+
+    digits = load_dataset("digits")
+    config = TrainConfig(task="digits", epochs=2, batch_size=64, lr=3e-3, limit_train=192,
+                         limit_test=64, carry_state=True, update_interval=4, device="cpu")
+    straight = Trainer(digits, config)
+    for _ in range(2):
+        straight.train_epoch(progress=False)
+    first = Trainer(digits, config)
+    first.train_epoch(progress=False)
+    first.save_checkpoint(tmp_path)
+    resumed = Trainer(digits, config)
+    resumed.load_state_dict(read_checkpoint(tmp_path))
+    resumed.train_epoch(progress=False)
+    for a, b in zip(straight.rule.params.arrays(), resumed.rule.params.arrays()):
+        assert np.array_equal(a.numpy(), b.numpy())
+    assert not np.array_equal(first.rule.params.W.numpy(), resumed.rule.params.W.numpy())

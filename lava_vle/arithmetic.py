@@ -118,6 +118,10 @@ class Arithmetic(Protocol):
                        step: int) -> tuple[Array, Optional[Array]]:
         """Weights (and bias) after ``W += trace^T r_pre``, ``b += sum trace``."""
 
+    def eligibility_update(self, weights: Array, signal: Array, elig: Array,
+                           weight_exp: Optional[int], eta: Any, seed: int, step: int) -> Array:
+        """Weights after e-prop's ``W += sum_b signal_i elig_ij``."""
+
 
 def _swap(x: Array) -> Array:
     """Transpose the last two axes; numpy stacks are made contiguous (a
@@ -130,6 +134,13 @@ def _swap(x: Array) -> Array:
 def weight_delta(trace: Array, r_pre: Array) -> Array:
     """``trace^T r_pre`` summed over the batch, in real numbers (works on (L, B, n) stacks)."""
     return trace.swapaxes(-1, -2) @ r_pre
+
+
+def eligibility_delta(signal: Array, elig: Array) -> Array:
+    """``sum_b signal_i(b) elig_ij(b)``: e-prop's update, (..., B, n_post) and
+    (..., B, n_post, n_pre) -> (..., n_post, n_pre), as one batched matmul over
+    the batch (6x faster than the equivalent einsum at width 128)."""
+    return (signal.swapaxes(-1, -2)[..., None, :] @ elig.swapaxes(-3, -2))[..., 0, :]
 
 
 def bias_delta(trace: Array) -> Array:
@@ -305,6 +316,12 @@ class FloatArithmetic:
         new_bias = None if bias is None else bias + bias_delta(trace)
         return weights + weight_delta(trace, r_pre), new_bias
 
+    @staticmethod
+    def eligibility_update(weights: np.ndarray, signal: np.ndarray, elig: np.ndarray,
+                           weight_exp: Optional[int], eta: float, seed: int,
+                           step: int) -> np.ndarray:
+        return weights + eligibility_delta(signal, elig)
+
 
 class FixedArithmetic:
     """Loihi-2-constrained integer VLE arithmetic (see ``fixed_point``).
@@ -459,6 +476,16 @@ class FixedArithmetic:
                                  np.column_stack([r_pre, always_on]), weight_exp,
                                  eta_shift, seed, step)
         return acc[:, :-1], acc[:, -1]
+
+    @staticmethod
+    def eligibility_update(weights: np.ndarray, signal: np.ndarray, elig: np.ndarray,
+                           weight_exp: int, eta: tuple[int, int], seed: int,
+                           step: int) -> np.ndarray:
+        """16-bit accumulators after e-prop's exact integer product sum, with
+        the local rule's shift and stochastic rounding."""
+        prod = eligibility_delta(np.asarray(signal, dtype=np.int64),
+                                 np.asarray(elig, dtype=np.int64))
+        return fxp.add_update(weights, prod, weight_exp, eta[1], seed, step)
 
 
 ARITHMETICS: dict[str, Arithmetic] = {"float": FloatArithmetic, "fixed": FixedArithmetic}

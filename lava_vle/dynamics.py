@@ -76,6 +76,8 @@ class NetworkState:
     spike_acc: tuple
     pre_trace: Optional[tuple] = None
     post_trace: Optional[tuple] = None
+    e_in: Optional[tuple] = None  # per population: the error input of the step
+    eligibility: Optional[tuple] = None  # per projection: e-prop's eps (None: local rule)
 
 
 def synaptic_drive(A: Arithmetic, weights: Array, weight_exp: Optional[int],
@@ -240,7 +242,7 @@ class VLEDynamics:
         zero ``loss_scale`` sends none).
         """
         A, spec = self.arith, self.spec
-        new_u, new_v, new_ub, new_eb, new_pp, new_r = [], [], [], [], [], [x_now]
+        new_u, new_v, new_ub, new_eb, new_pp, new_r, new_ein = [], [], [], [], [], [x_now], []
         new_acc = list(state.spike_acc)
         for l in range(1, spec.n_layers + 1):
             c, act = self.constants[l - 1], self.activations[l - 1]
@@ -250,8 +252,9 @@ class VLEDynamics:
             e_in = [self._error_from(k, state, syn) for k in self.out_of[l]]
             if l == spec.n_layers:
                 e_in.append(state.e_target)
-            v, e_breve = error_dendrite(A, c, state.v[l - 1], A.total(e_in),
-                                        state.phi_prime[l - 1])
+            e_in = A.total(e_in)
+            v, e_breve = error_dendrite(A, c, state.v[l - 1], e_in, state.phi_prime[l - 1])
+            new_ein.append(e_in)
             e_breve = sent_error(A, e_breve, state.e_breve[l - 1], self.error_thresholds[l - 1])
             u, u_breve, rate = representation_neuron(
                 A, c, act, state.u[l - 1], neuron_input(A, drive, e_breve, self.gamma))
@@ -266,4 +269,5 @@ class VLEDynamics:
         e_target = A.output_error(spec.loss, new_r[-1], target, loss_scale)
         return NetworkState(u=tuple(new_u), v=tuple(new_v), u_breve=tuple(new_ub),
                             e_breve=tuple(new_eb), phi_prime=tuple(new_pp),
-                            rates=tuple(new_r), e_target=e_target, spike_acc=tuple(new_acc))
+                            rates=tuple(new_r), e_target=e_target, spike_acc=tuple(new_acc),
+                            e_in=tuple(new_ein), eligibility=state.eligibility)

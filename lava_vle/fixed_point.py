@@ -509,6 +509,14 @@ def plastic_update(acc: np.ndarray, trace: np.ndarray, r_pre: np.ndarray,
     ``trace`` is (batch, n_post), ``r_pre`` (batch, n_pre).
     """
     prod = int_matmul(np.asarray(trace, dtype=np.int64).T, np.asarray(r_pre, dtype=np.int64))
+    return add_update(acc, prod, weight_exp, eta_shift, seed, step)
+
+
+def add_update(acc: np.ndarray, prod: np.ndarray, weight_exp: int, eta_shift: int, seed: int,
+               step: int) -> np.ndarray:
+    """``acc + SR(prod, S)`` saturated at 16 bits: an update given as its exact
+    product sum in (trace x rate) units (see :func:`plastic_update`)."""
+    prod = np.asarray(prod, dtype=np.int64)
     index = np.arange(prod.size, dtype=np.int64).reshape(prod.shape)
     delta = stochastic_shift(prod, update_shift(weight_exp, eta_shift), seed, step, index)
     return saturate(np.asarray(acc, dtype=np.int64) + delta, ACC_BITS)

@@ -29,7 +29,8 @@ from typing import Any, Optional
 import numpy as np
 
 from lava_vle.arrays import zeros, zeros_like
-from lava_vle.arithmetic import Arithmetic, FloatArithmetic, bias_delta, weight_delta
+from lava_vle.arithmetic import (Arithmetic, FloatArithmetic, bias_delta, eligibility_delta,
+                                 weight_delta)
 from lava_vle.validation import check_learning_epoch
 
 
@@ -88,32 +89,26 @@ class LocalRule:
             sums[2] += weight_delta(post, rec_trace) * recurrent_mask
 
 
-def eligibility_step(elig_u: np.ndarray, r_pre: np.ndarray, phi_prime: np.ndarray,
-                     k_m: np.ndarray, k_r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def eligibility_step(elig_u: Any, r_pre: Any, phi_prime: Any, k_m: Any, k_r: Any,
+                     arith: Arithmetic = FloatArithmetic) -> tuple[Any, Any]:
     """One step of the e-prop eligibility of synapses ``W_ij`` into VLE neurons.
 
     The neuron's own dependence of ``r_i(t)`` on ``W_ij`` (recurrence through
     other neurons ignored, as e-prop does):
 
-        elig_ij(t)  = phi'_i(t) ((1 - k_r,i) eps_ij(t-1) + k_r,i r_j(t-1))   d r_i / d W_ij
-        eps_ij(t)   = (1 - k_m,i) eps_ij(t-1) + k_m,i r_j(t-1)                d u_i / d W_ij
+        elig_ij(t)  = phi'_i(t) (eps_ij(t-1) + k_r,i (r_j(t-1) - eps_ij(t-1)))   d r_i / d W_ij
+        eps_ij(t)   = eps_ij(t-1) + k_m,i (r_j(t-1) - eps_ij(t-1))               d u_i / d W_ij
 
-    with ``k_m = dt/tau_m``, ``k_r = tau_r/tau_m``. Shapes: ``elig_u``
-    (..., n_post, n_pre), ``r_pre`` (..., n_pre), ``phi_prime``, ``k_m``,
-    ``k_r`` (..., n_post). Returns ``(eps, elig)``. Per synapse this is one
-    extra state variable (a Loihi 2 synaptic trace/tag).
+    with ``k_m = dt/tau_m``, ``k_r = tau_r/tau_m`` (the neuron's own
+    relaxations, in ``arith``: fixed point uses its 12-bit decay, 16-bit
+    gain and 12-bit slope). Shapes: ``elig_u`` (..., n_post, n_pre),
+    ``r_pre`` (..., n_pre), ``phi_prime``, ``k_m``, ``k_r`` (..., n_post).
+    Returns ``(eps, elig)``. Per synapse this is one extra state variable (a
+    Loihi 2 synaptic trace/tag).
     """
     r = r_pre[..., None, :]
-    k_m, k_r = k_m[..., :, None], k_r[..., :, None]
-    elig = phi_prime[..., :, None] * ((1.0 - k_r) * elig_u + k_r * r)
-    return (1.0 - k_m) * elig_u + k_m * r, elig
-
-
-def eligibility_update(signal: Any, elig: Any) -> Any:
-    """``dW_ij = sum_b signal_i(b) elig_ij(b)`` per layer: (L, B, n_post) and
-    (L, B, n_post, n_pre) -> (L, n_post, n_pre), as one batched matmul over
-    the batch axis (6x faster than the equivalent einsum here)."""
-    return (signal.swapaxes(-1, -2)[..., None, :] @ elig.swapaxes(1, 2))[..., 0, :]
+    elig = arith.scale(arith.relax(elig_u, r, k_r[..., :, None]), phi_prime[..., :, None])
+    return arith.relax(elig_u, r, k_m[..., :, None]), elig
 
 
 class StackedLearning:
@@ -171,7 +166,7 @@ class StackedLearning:
         for name in self.elig:
             self.elig[name], elig = eligibility_step(self.elig[name], inputs[name], phi_prime,
                                                      self.eprop["k_m"], self.eprop["k_r"])
-            update = eligibility_update(signal, elig)
+            update = eligibility_delta(signal, elig)
             if name == "forward":
                 self.sums[0] += update
             elif name == "bias":

@@ -19,10 +19,10 @@ from typing import Any, Optional, Sequence, Union
 import numpy as np
 
 from lava_vle import fixed_point as fxp
-from lava_vle.arithmetic import ARITHMETICS
+from lava_vle.arithmetic import ARITHMETICS, eligibility_delta
 from lava_vle.dynamics import NetworkState, Synapses, VLEDynamics, recurrent_loop_gain
 from lava_vle.network import FixedParams, FloatParams, NetworkSpec, check_params
-from lava_vle.plasticity import LocalRule, bias_delta, weight_delta
+from lava_vle.plasticity import LocalRule, bias_delta, eligibility_step, weight_delta
 from lava_vle.synops import effective_synops
 from lava_vle.validation import (check_bool, check_choice, check_int, check_real,
                                  check_sequence, per_step)
@@ -112,6 +112,10 @@ class Simulator:
                                       [None if f is None else f.astype(self.dtype)
                                        for f in params.feedback])
         check_params(spec, self.params)
+        # recurrent projections that learn by e-prop (every step, not by the local rule)
+        self.eprop_projections = tuple(
+            k for k, p in enumerate(spec.projections)
+            if spec.recurrent_error == "eprop" and p.pre == p.post)
 
     def initial_state(self, batch: int) -> NetworkState:
         return self.dynamics.initial_state(batch)
@@ -168,8 +172,8 @@ class Simulator:
             learns = plasticity != "off" and rule.learns_at(first_step + t)
             if count_synops:
                 self._count_synops(synops, before, state, new, learns)
-            if learns and plasticity == "apply":
-                syn = synapses_of(spec, self.params)
+            if plasticity == "apply" and (learns or self.eprop_projections):
+                syn = synapses_of(spec, self.params)  # e-prop changes weights every step
             before, state = state, new
             outputs.append(state.rates[-1])
             for name in record:
@@ -197,11 +201,10 @@ class Simulator:
         check_choice("plasticity", plasticity, PLASTICITY)
         if plasticity == "accumulate" and self.fixed:
             raise ValueError("plasticity='accumulate' is float only; use 'apply' in fixed point")
-        if plasticity != "off" and self.spec.recurrent_error.startswith("eprop"):
-            raise ValueError(f"recurrent_error={self.spec.recurrent_error!r} learns in the "
-                             "fused float trainer only "
-                             "(lava_vle.rules.VLELocal); the simulator runs it with "
-                             "plasticity='off'")
+        if plasticity != "off" and self.spec.recurrent_error == "eprop-all":
+            raise ValueError("recurrent_error='eprop-all' learns in the fused float trainer "
+                             "only (lava_vle.rules.VLELocal); the simulator learns 'eprop' "
+                             "and runs 'eprop-all' with plasticity='off'")
         if not isinstance(record, (list, tuple)):
             raise TypeError(f"record={record!r} must be a list or tuple of names from "
                             f"{RECORDABLE}")
@@ -235,6 +238,8 @@ class Simulator:
         if rule is None:
             return new
         new = self._learning_traces(rule, state, new, modulator)
+        if self.eprop_projections:
+            new = self._eprop(rule, state, new, modulator, step, updates)
         if rule.learns_at(step) and updates is not None:
             self._accumulate(rule, new, updates)
         elif rule.learns_at(step):
@@ -253,6 +258,33 @@ class Simulator:
                      for prev, e in zip(post_prev, new.e_breve))
         pre = tuple(rule.filtered(prev, r) for prev, r in zip(pre_prev, state.rates))
         return replace(new, pre_trace=pre, post_trace=post)
+
+    def _eprop(self, rule: LocalRule, state: NetworkState, new: NetworkState,
+               modulator: np.ndarray, step: int,
+               updates: Optional[tuple[list, list]]) -> NetworkState:
+        """``recurrent_error="eprop"``: the recurrent projections learn every step
+        from their eligibility (:func:`~lava_vle.plasticity.eligibility_step`)
+        times ``eta m`` and the error reaching the neuron, ``dW_ij = sum_b
+        signal_i elig_ij``; ``new`` with the eligibility after this step."""
+        A, spec = self.arith, self.spec
+        weights, _, exps = self.params.plastic_arrays()
+        eligibility = list(state.eligibility or [None] * len(spec.projections))
+        for k in self.eprop_projections:
+            proj = spec.projections[k]
+            l, c = proj.post - 1, self.dynamics.constants[proj.post - 1]
+            r_pre = state.rates[proj.pre]
+            eps = eligibility[k]
+            if eps is None:
+                eps = np.zeros(r_pre.shape[:1] + weights[k].shape, dtype=r_pre.dtype)
+            eligibility[k], elig = eligibility_step(eps, r_pre, new.phi_prime[l], c["k_m"],
+                                                    c["k_r"], A)
+            signal = rule.trace(new.e_in[l], modulator)
+            if updates is not None:
+                updates[0][k] += eligibility_delta(signal, elig)
+            else:
+                weights[k] = A.eligibility_update(weights[k], signal, elig, exps[k], rule.eta,
+                                                  fxp.stream_seed(self.seed, k), step)
+        return replace(new, eligibility=tuple(eligibility))
 
     def _count_synops(self, synops: dict, before: NetworkState, state: NetworkState,
                       new: NetworkState, learns: bool) -> None:
@@ -282,6 +314,8 @@ class Simulator:
         """Add this epoch's ``(dW, db)`` to ``updates`` without applying them."""
         carriers = self.spec.bias_carriers()
         for k, proj in enumerate(self.spec.projections):
+            if k in self.eprop_projections:
+                continue
             post = rule.epoch_factor(new.post_trace[proj.post - 1])
             updates[0][k] += weight_delta(post, new.pre_trace[proj.pre])
             if k == carriers[proj.post - 1]:
@@ -292,6 +326,8 @@ class Simulator:
         weights, biases, exps = self.params.plastic_arrays()
         carriers = self.spec.bias_carriers()
         for k, proj in enumerate(self.spec.projections):
+            if k in self.eprop_projections:
+                continue
             l = proj.post - 1
             carried = biases[l] if k == carriers[l] else None
             weights[k], new_bias = rule.apply(weights[k], carried, new.post_trace[l],

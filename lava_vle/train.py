@@ -103,9 +103,9 @@ class TrainConfig:
             raise ValueError("settle_steps applies to rule='vle', precision='float' only")
         check_learning_epoch(self.learning_epoch)
         check_choice("recurrent_error", self.recurrent_error, RECURRENT_ERROR_MODES)
-        if self.recurrent_error.startswith("eprop") and self.precision != "float":
-            raise ValueError(f"recurrent_error={self.recurrent_error!r} trains in float only "
-                             "(the fused trainer's eligibility traces)")
+        if self.recurrent_error == "eprop-all" and self.precision != "float":
+            raise ValueError("recurrent_error='eprop-all' trains in float only (the fused "
+                             "trainer's eligibility traces); fixed point has 'eprop'")
         if self.device is not None:
             if not isinstance(self.device, str):
                 raise TypeError(f"device={self.device!r} must be a torch device name or None")

@@ -62,8 +62,9 @@ def lava_recurrent_error(spec: NetworkSpec) -> None:
     the e-prop modes learn in the fused float trainer only."""
     if spec.recurrent_error not in LAVA_RECURRENT_ERROR_MODES:
         raise ValueError(f"recurrent_error={spec.recurrent_error!r} is not available in the "
-                         "Lava processes: it learns in the fused float trainer only "
-                         f"(lava_vle.rules.VLELocal); use one of {list(LAVA_RECURRENT_ERROR_MODES)}")
+                         "Lava processes: e-prop learns in the simulator and the fused trainer "
+                         f"only (its per-synapse eligibility is not a Var yet); use one of "
+                         f"{list(LAVA_RECURRENT_ERROR_MODES)}")
 
 
 def network(spec: NetworkSpec, params: ty.Optional[FloatParams], learning_rate: float,

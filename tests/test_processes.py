@@ -545,5 +545,5 @@ def test_fixed_pt_tau_m_and_learning_rate_set_after_step_20_equal_the_simulator_
 @pytest.mark.parametrize("mode", ["eprop", "eprop-all"])
 def test_lava_processes_refuse_the_eprop_modes_and_say_where_they_run(mode):
     spec = three_layer_spec(recurrent_error=mode)
-    with pytest.raises(ValueError, match=f"recurrent_error='{mode}'.*fused float trainer only"):
+    with pytest.raises(ValueError, match=f"recurrent_error='{mode}'.*simulator and the fused"):
         build_vle_network(spec, init_params(spec, seed=0))

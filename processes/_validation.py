@@ -54,21 +54,22 @@ def threshold(value: float, spiking: bool = False) -> float:
     return value
 
 
-LAVA_RECURRENT_ERROR_MODES = ("loop", "none", "stable")
-
-
-def lava_recurrent_error(spec: NetworkSpec) -> None:
+def lava_recurrent_error(spec: NetworkSpec, fused: bool = False) -> None:
     """The Lava processes run ``recurrent_error`` 'loop', 'none' and 'stable';
-    the e-prop modes learn in the fused float trainer only."""
-    if spec.recurrent_error not in LAVA_RECURRENT_ERROR_MODES:
-        raise ValueError(f"recurrent_error={spec.recurrent_error!r} is not available in the "
-                         "Lava processes: e-prop learns in the simulator and the fused trainer "
-                         f"only (its per-synapse eligibility is not a Var yet); use one of "
-                         f"{list(LAVA_RECURRENT_ERROR_MODES)}")
+    the fused model also 'eprop' (its eligibility is a Var); 'eprop-all'
+    learns in the fused trainer only."""
+    allowed = ("loop", "none", "stable") + (("eprop",) if fused else ())
+    if spec.recurrent_error not in allowed:
+        where = ("the fused trainer only" if spec.recurrent_error == "eprop-all" else
+                 "VLENetwork(fused=True), the simulator and the fused trainer (the composed "
+                 "synapses keep no per-synapse eligibility)")
+        raise ValueError(f"recurrent_error={spec.recurrent_error!r} is not available in these "
+                         f"Lava processes: it learns in {where}; use one of {list(allowed)}")
 
 
 def network(spec: NetworkSpec, params: ty.Optional[FloatParams], learning_rate: float,
-            seed: int, modulator: float, external_modulator: bool = False) -> FloatParams:
+            seed: int, modulator: float, external_modulator: bool = False,
+            fused: bool = False) -> FloatParams:
     """Check a whole network's arguments for both precisions, each error
     naming its parameter; returns the parameters (``init_params(spec, seed)``
     when ``params`` is None)."""
@@ -76,7 +77,7 @@ def network(spec: NetworkSpec, params: ty.Optional[FloatParams], learning_rate: 
         raise TypeError(f"spec must be a lava_vle.network.NetworkSpec, got {type(spec)}")
     for layer in spec.layers:
         activation_name(layer.activation)
-    lava_recurrent_error(spec)
+    lava_recurrent_error(spec, fused)
     check_int("seed", seed, 0, 2**32 - 1, "32-bit unsigned")
     params = init_params(spec, seed) if params is None else params
     if not isinstance(params, FloatParams):

@@ -173,12 +173,14 @@ def test_fused_external_modulator_gates_learning():
         assert np.array_equal(frozen, start) and np.array_equal(learning, want)
 
 
+@pytest.mark.parametrize("mode", ["stable", "eprop"])
 @pytest.mark.parametrize("precision", ["fixed", "float"])
-def test_fused_network_runs_the_stable_recurrent_error_as_the_simulator_over_200_steps(precision):
-    """recurrent_error='stable' (c W^T v on the recurrent error path) in the
-    fused model: fixed_pt bit for bit the simulator with the local rule on,
-    floating_pt to 1e-9 (the composed processes: test_processes)."""
-    spec = three_layer_spec(recurrent_error="stable")
+def test_fused_network_runs_the_recurrent_modes_as_the_simulator_over_200_steps(precision, mode):
+    """recurrent_error 'stable' (c W^T v on the recurrent error path) and
+    'eprop' (per-synapse eligibility in the ``eligibility`` Var) in the fused
+    model: fixed_pt bit for bit the simulator with learning on, floating_pt
+    to 1e-9 (composed 'stable': test_processes)."""
+    spec = three_layer_spec(recurrent_error=mode)
     params = init_params(spec, seed=3)
     x, y = signals(200)
     sim = Simulator(spec, params, precision, seed=SEED)
@@ -193,3 +195,6 @@ def test_fused_network_runs_the_stable_recurrent_error_as_the_simulator_over_200
             assert np.array_equal(got, ref)
     else:
         np.testing.assert_allclose(outputs, want, rtol=0, atol=1e-9)
+    if mode == "eprop":  # the recurrent projection (1) learned by e-prop
+        initial = Simulator(spec, params, precision).params.plastic_arrays()[0][1]
+        assert not np.array_equal(sim.params.plastic_arrays()[0][1], initial)

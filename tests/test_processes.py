@@ -542,8 +542,9 @@ def test_fixed_pt_tau_m_and_learning_rate_set_after_step_20_equal_the_simulator_
     assert not np.array_equal(unchanged.state.u[1], second.state.u[1])
 
 
-@pytest.mark.parametrize("mode", ["eprop", "eprop-all"])
-def test_lava_processes_refuse_the_eprop_modes_and_say_where_they_run(mode):
+@pytest.mark.parametrize("mode,where", [("eprop", "VLENetwork\\(fused=True\\)"),
+                                        ("eprop-all", "the fused trainer only")])
+def test_composed_processes_refuse_the_eprop_modes_and_say_where_they_run(mode, where):
     spec = three_layer_spec(recurrent_error=mode)
-    with pytest.raises(ValueError, match=f"recurrent_error='{mode}'.*simulator and the fused"):
+    with pytest.raises(ValueError, match=f"recurrent_error='{mode}'.*{where}"):
         build_vle_network(spec, init_params(spec, seed=0))

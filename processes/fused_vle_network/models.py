@@ -70,6 +70,9 @@ class AbstractFusedVLENetworkModel(PyLoihiProcessModel):
         the simulator's plastic arrays become views of the plastic Vars."""
         self.views = {name: [v[None, :] for v in unpack(self.spec, name, getattr(self, name))]
                       for name in STATE if name != "e_target"}
+        eprop = self.simulator.eprop_projections
+        self.views["eligibility"] = tuple(e if k in eprop else None for k, e in
+                                          enumerate(self.views["eligibility"]))
         self.views["e_target"] = self.e_target[None, :]
         self.plastic_views = [unpack(self.spec, name, getattr(self, name))
                               for name in self._plastic_vars()]
@@ -85,16 +88,17 @@ class AbstractFusedVLENetworkModel(PyLoihiProcessModel):
                             e_breve=views["e_breve"], phi_prime=phi_prime,
                             rates=views["rates"], e_target=views["e_target"],
                             spike_acc=views["spike_acc"], pre_trace=views["pre_trace"],
-                            post_trace=views["post_trace"])
+                            post_trace=views["post_trace"], eligibility=views["eligibility"])
 
     def _store_state(self, new: NetworkState) -> None:
         """Write the state after the step into the Vars. The traces first:
         with ``learning_epoch = 1`` the pre trace *is* the previous rates."""
         learned = new.pre_trace is not None  # else the traces stay as they are
-        for name in (("pre_trace", "post_trace") if learned else ()) + (
+        for name in (("pre_trace", "post_trace", "eligibility") if learned else ()) + (
                 "u", "v", "u_breve", "e_breve", "spike_acc", "rates"):
             for view, value in zip(self.views[name], getattr(new, name)):
-                view[...] = value
+                if view is not None:
+                    view[...] = value
         self.views["e_target"][...] = new.e_target
 
     def _store_plastic(self) -> None:
@@ -135,6 +139,7 @@ class PyFusedVLENetworkModelFloat(AbstractFusedVLENetworkModel):
     e_target: np.ndarray = LavaPyType(np.ndarray, float)
     pre_trace: np.ndarray = LavaPyType(np.ndarray, float)
     post_trace: np.ndarray = LavaPyType(np.ndarray, float)
+    eligibility: np.ndarray = LavaPyType(np.ndarray, float)
 
 
 @implements(proc=FusedVLENetwork, protocol=LoihiProtocol)
@@ -158,6 +163,7 @@ class PyFusedVLENetworkModelFixed(AbstractFusedVLENetworkModel):
     e_target: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=fxp.STATE_BITS)
     pre_trace: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=fxp.STATE_BITS)
     post_trace: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=fxp.STATE_BITS)
+    eligibility: np.ndarray = LavaPyType(np.ndarray, np.int64, precision=fxp.STATE_BITS)
 
     def __init__(self, proc_params) -> None:
         super().__init__(proc_params)

@@ -26,12 +26,12 @@ from lava_vle.network import FixedParams, FloatParams, NetworkSpec
 from lava_vle.processes._validation import ValidatedProcess, network
 
 # Var name -> what its flat values are laid out over
-PER_PROJECTION = ("weights", "weight_acc")
+PER_PROJECTION = ("weights", "weight_acc", "eligibility")
 PER_POPULATION_AND_INPUT = ("rates", "pre_trace")
 PER_POPULATION = ("bias", "bias_acc", "u", "v", "u_breve", "e_breve", "spike_acc",
                   "post_trace")
 STATE = ("u", "v", "u_breve", "e_breve", "spike_acc", "post_trace", "rates", "pre_trace",
-         "e_target")
+         "e_target", "eligibility")
 FUSED_VARS = PER_PROJECTION + PER_POPULATION + PER_POPULATION_AND_INPUT + (
     "e_target", "learning_rate")
 
@@ -138,6 +138,8 @@ class FusedVLENetwork(FusedVarReader, ValidatedProcess):
         population (real / Q7.16).
     rates : what each population sent last, input first (its input
         projections' delay buffer).
+    eligibility : per projection, e-prop's eps (``recurrent_error="eprop"``:
+        the recurrent projections' per-synapse trace; zeros elsewhere).
     e_target : the output error sent back at the next step.
     pre_trace, post_trace : learning traces x (populations 0..L) and y (1..L).
     learning_rate : (1,) eta, read every step (``set`` it between runs).
@@ -152,7 +154,7 @@ class FusedVLENetwork(FusedVarReader, ValidatedProcess):
                  learning_rate: float = 0.0, seed: int = 0, modulator: float = 1.0,
                  external_modulator: bool = False, name: ty.Optional[str] = None,
                  log_config: ty.Optional[LogConfig] = None) -> None:
-        params = network(spec, params, learning_rate, seed, modulator)
+        params = network(spec, params, learning_rate, seed, modulator, fused=True)
         super().__init__(spec=spec, params=params, seed=int(seed), modulator=float(modulator),
                          external_modulator=bool(external_modulator), name=name,
                          log_config=log_config)

@@ -69,8 +69,8 @@ class VLENetwork(FusedVarReader, ValidatedProcess):
                  external_modulator: bool = False, fused: bool = False,
                  name: ty.Optional[str] = None,
                  log_config: ty.Optional[LogConfig] = None) -> None:
-        params = network(spec, params, learning_rate, seed, modulator, external_modulator)
         check_bool("fused", fused)
+        params = network(spec, params, learning_rate, seed, modulator, external_modulator, fused)
         children = None if fused else build_vle_network(spec, params, learning_rate, seed,
                                                         modulator, external_modulator)
         super().__init__(spec=spec, params=params, learning_rate=float(learning_rate),

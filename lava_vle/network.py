@@ -119,10 +119,12 @@ class NetworkSpec:
             :func:`lava_vle.dynamics.recurrent_loop_gain`). ``"eprop"``: no error
             through the recurrence; recurrent weights learn from per-synapse
             eligibility traces times the error arriving at the neuron (e-prop,
-            :class:`lava_vle.plasticity.StackedLearning`; fused float trainer only).
+            :func:`lava_vle.plasticity.eligibility_step`; the simulator in
+            float and fixed point, the fused trainer, the fused Lava model).
             ``"eprop-all"``: the same for every weight and bias (forward
             projections too): a synapse into a slow unit keeps the history of
-            its input, so an error that arrives late still meets it.
+            its input, so an error that arrives late still meets it (the fused
+            trainer only).
         learning_epoch: steps per learning epoch ``N``: synapses keep pre and
             post traces and change their weights once per epoch, as the
             Loihi 2 learning engine does (see :mod:`lava_vle.plasticity`);

@@ -45,6 +45,11 @@ def module(x: Array) -> Any:
     return torch
 
 
+def copy_into(dst: Array, src: np.ndarray) -> None:
+    """Write the numpy values ``src`` into ``dst`` in place (on its device)."""
+    dst[...] = src if is_numpy(dst) else dst.new_tensor(src)
+
+
 def to_numpy(x: Array) -> np.ndarray:
     return x if is_numpy(x) else x.detach().cpu().numpy()
 

@@ -7,7 +7,7 @@ from typing import Sequence
 
 import numpy as np
 
-from lava_vle.arrays import is_numpy, module, to_numpy, zeros_like
+from lava_vle.arrays import copy_into, is_numpy, module, to_numpy, zeros_like
 
 
 class Adam:
@@ -50,7 +50,7 @@ class Adam:
 
     def load_state_dict(self, state: dict) -> None:
         for dst, src in zip(self.m + self.v, state["m"] + state["v"]):
-            dst[...] = src if is_numpy(dst) else dst.new_tensor(src)
+            copy_into(dst, src)
         self.t, self.lr = state["t"], state["lr"]
 
 

@@ -135,7 +135,8 @@ class StackedLearning:
             (["recurrent"] if len(arrays) > 2 else []) + (["forward", "bias"] if all_weights else []))
         self.elig = {name: zeros(state_shape + ((1,) if name == "bias" else state_shape[-1:]),
                                  arrays[0]) for name in names}
-        self.always_on = zeros(state_shape[:-1] + (1,), arrays[0]) + 1.0
+        self.always_on = (zeros(state_shape[:-1] + (1,), arrays[0]) + 1.0
+                          if "bias" in self.elig else None)
 
     def observe(self, step: int, e_breve: np.ndarray, modulator: Optional[np.ndarray],
                 rates_pre: np.ndarray, rates_before: np.ndarray,

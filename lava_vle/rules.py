@@ -28,7 +28,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from lava_vle.arrays import broadcast_to, is_numpy, on_device, to_numpy
+from lava_vle.arrays import broadcast_to, copy_into, on_device, to_numpy
 from lava_vle.fused import StackedNetwork, StackedParams, StackedState
 from lava_vle.losses import sequence_loss
 from lava_vle.network import FixedParams, FloatParams, NetworkSpec
@@ -90,7 +90,7 @@ class StackedRule:
 
     def load_state_dict(self, state: dict) -> None:
         for dst, src in zip(self.params.arrays(), state["params"]):
-            dst[...] = src if is_numpy(dst) else dst.new_tensor(src)
+            copy_into(dst, src)
         self.optimizer.load_state_dict(state["optimizer"])
 
 

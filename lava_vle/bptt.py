@@ -9,27 +9,31 @@ adjoint (float64). torch is imported here only.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from dataclasses import fields
+from typing import Any, Callable, Optional
 
 import numpy as np
 
 from lava_vle.adjoint import Gradients
 from lava_vle.arrays import to_numpy
-from lava_vle.fused import StackedNetwork, StackedParams
+from lava_vle.fused import StackedNetwork, StackedParams, StackedState
 from lava_vle.losses import sequence_loss
 from lava_vle.network import FloatParams, NetworkSpec
 from lava_vle.validation import check_sequence, per_step
 
 
 def bptt_step(net: StackedNetwork, arrays: list[np.ndarray], x: np.ndarray,
-              loss_fn: Callable[[Any], Any], device: str = "cpu"
-              ) -> tuple[np.ndarray, list[np.ndarray], float]:
-    """Outputs (T, B, n_out), ``d loss_fn(outputs) / d arrays`` and the loss,
+              loss_fn: Callable[[Any], Any], device: str = "cpu",
+              state: Optional[StackedState] = None, x_prev: Optional[np.ndarray] = None
+              ) -> tuple[np.ndarray, list[np.ndarray], float, StackedState]:
+    """Outputs (T, B, n_out), ``d loss_fn(outputs) / d arrays``, the loss and
+    the final state (detached: a later window's gradient stops there),
     computed with torch on ``device`` (``loss_fn`` gets the outputs there).
 
     ``arrays`` are the stacked trainable arrays ``[W, b(, R)]``
     (:meth:`StackedParams.arrays`); only layers with a recurrent projection
-    use ``R``.
+    use ``R``. ``state`` and ``x_prev`` (the input before ``x``): where the
+    run continues from (default: at rest, zero input).
     """
     on_torch = net.to_torch(device)
     leaves = [on_torch.as_array(a).requires_grad_() for a in arrays]
@@ -37,10 +41,12 @@ def bptt_step(net: StackedNetwork, arrays: list[np.ndarray], x: np.ndarray,
     if len(leaves) > 2:
         recurrent = leaves[2] * on_torch.recurrent_mask
     params = StackedParams(leaves[0], leaves[1], recurrent, leaves[0], recurrent)
-    out, _ = on_torch.run(params, x)
+    out, final = on_torch.run(params, x, state, x_prev=x_prev)
     loss = loss_fn(out)
     loss.backward()
-    return to_numpy(out), [to_numpy(leaf.grad) for leaf in leaves], float(loss.item())
+    final = StackedState(*(None if value is None else value.detach()
+                           for value in (getattr(final, f.name) for f in fields(final))))
+    return to_numpy(out), [to_numpy(leaf.grad) for leaf in leaves], float(loss.item()), final
 
 
 def bptt_gradients(spec: NetworkSpec, params: FloatParams, x: np.ndarray,
@@ -54,7 +60,7 @@ def bptt_gradients(spec: NetworkSpec, params: FloatParams, x: np.ndarray,
     weight = torch.from_numpy(per_step("loss_weight", loss_weight, steps, batch, 1.0))
     net = StackedNetwork(spec, np.float64)
     stacked = net.pack(params)
-    _, grads, loss = bptt_step(net, stacked.arrays(), x,
+    _, grads, loss, _ = bptt_step(net, stacked.arrays(), x,
                                lambda out: sequence_loss(spec.loss, out, target, weight,
                                                          spec.beta))
     recurrent = grads[2] if len(grads) > 2 else None

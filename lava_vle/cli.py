@@ -3,6 +3,9 @@
     lava-vle train --task digits --rule vle|exact|bptt --precision float|fixed
     lava-vle sweep --task digits --seeds 3 --grid lr=1e-3,3e-3 --out results/sweep
                                        every grid point x seed a training run, on Ray
+    lava-vle compare --task pattern --lrs 1e-3,3e-3,1e-2 --seeds 3 --out results/cmp
+                                       VLE vs BPTT matched (equal and natural cadence,
+                                       lr picked on a validation split), on Ray
     lava-vle report results/           markdown table of the training runs (or the sweep) in a folder
     lava-vle demo                      train a small VLE network, float and fixed point
     lava-vle bench gradient-quality    local rule vs exact gradient (JSON + plot)
@@ -125,7 +128,19 @@ def add_train_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
             help="learning rate of the batch-mean update (Adam/SGD in float; fixed "
                  f"point: the integer local rule with eta = lr / batch size) ({_RECIPE} 0.001)"),
         add("--update-interval", type=int,
-            help=f"VLE float: optimiser step every N time steps (1 = every step) ({_RECIPE} 50)"),
+            help="optimiser step every N time steps: VLE float (1 = every step; "
+                 f"{_RECIPE} 50), BPTT truncated to windows of N steps ({_RECIPE} once "
+                 "per sequence)"),
+        add("--hold", type=int, default=1,
+            help="simulation steps per input: each input is held K steps at dt / K, time "
+                 "constants and the loss window keep their meaning in inputs"),
+        add("--teach-window", type=int,
+            help="teach the loss on the last W inputs (default: the task's window)"),
+        add("--clip", type=float,
+            help="float rules: clip each update to this global norm (default: no clipping)"),
+        add("--validation", type=int, default=0,
+            help="hold out the last N training sequences as a validation split, evaluated "
+                 "every epoch (to pick settings on; never the test set)"),
         add("--optimizer", choices=["adam", "sgd"],
             help=f"float rules (fixed point always uses its integer SGD) ({_RECIPE} adam)"),
         add("--lr-schedule", choices=["constant", "cosine", "plateau"],
@@ -204,7 +219,9 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
                        sigma_delta=args.sigma_delta, error_sigma_delta=args.error_sigma_delta,
                        feedback=args.feedback, learning_epoch=args.learning_epoch,
                        limit_train=args.limit_train, limit_test=args.limit_test,
-                       dataset_kwargs=dataset_kwargs, device=args.device, **options)
+                       dataset_kwargs=dataset_kwargs, device=args.device, hold=args.hold,
+                       teach_window=args.teach_window, clip=args.clip,
+                       validation=args.validation, **options)
 
 
 def train(args: argparse.Namespace) -> dict:
@@ -220,7 +237,12 @@ def train(args: argparse.Namespace) -> dict:
     n_test = len(dataset.x_test[:config.limit_test])
     print(f"{args.task}: {n_train} train / {n_test} test sequences "
           f"of {dataset.x_train.shape[1]} steps; rule {args.rule}, {args.precision}; -> {out}")
+    if config.hold > 1 or config.teach_window:
+        print(f"time resolution: each input held {config.hold} steps (dt / {config.hold}), "
+              f"loss on the last {config.teach_window or 'the task window of'} inputs")
     print(f"settings: batch {config.batch_size}, lr {config.lr} ({config.lr_schedule}), "
+          + (f"BPTT truncated to windows of {config.update_interval} steps, "
+             if config.rule == "bptt" and config.update_interval else "")
           + (f"{config.optimizer}, update every {config.update_interval} steps"
              + (", carried state" if config.carry_state else "")
              + (f", {config.settle_steps} settle steps" if config.settle_steps else "")
@@ -293,6 +315,50 @@ def sweep(args: argparse.Namespace, options: list[argparse.Action],
     return summary
 
 
+def compare(args: argparse.Namespace, configure: Callable[[list[str]], TrainConfig]) -> dict:
+    """``lava-vle compare``: VLE vs BPTT matched (see :mod:`lava_vle.compare`)."""
+    from lava_vle.compare import Arm, arms, equal_interval, run_compare
+    from lava_vle.datasets import load_dataset, with_time_resolution
+    from lava_vle.recipes import recipe
+    from lava_vle.train import VLE_UPDATE_INTERVAL
+
+    given = {"--lr", "--rule", "--update-interval", "--seed"} & {
+        word.split("=", 1)[0] for word in args.argv}
+    if given:
+        raise ValueError(f"compare sets {', '.join(sorted(given))} itself (use --lrs, --seeds, "
+                         "--updates-per-sequence and --first-seed)")
+    probe = configure(["--seed", str(args.first_seed)])
+    dataset = load_dataset(args.task, **probe.dataset_kwargs)
+    held = with_time_resolution(dataset, probe.hold, probe.teach_window)
+    steps = held.steps
+    interval = equal_interval(steps, args.updates_per_sequence)
+    natural = recipe(args.task, "vle").get("update_interval", VLE_UPDATE_INTERVAL)
+    arm_list = arms(args.cadences, interval, natural, steps)
+    n_train = len(dataset.x_train)
+    validation = args.validation or min(2000, n_train // 10)
+
+    def base(arm: Arm, lr: float, seed: int) -> TrainConfig:
+        argv = ["--rule", arm.rule, "--lr", repr(lr), "--seed", str(seed)]
+        if arm.update_interval is not None:
+            argv += ["--update-interval", str(arm.update_interval)]
+        return configure(argv)
+
+    lrs = [float(text) for text in args.lrs.split(",")]
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    summary = run_compare(base, arm_list, lrs, seeds, n_train, validation, Path(args.out),
+                          "accuracy_percent" if dataset.task == "classification" else "nrmse",
+                          args.address, args.cpus_per_trial,
+                          settings={"command": "lava-vle compare " + " ".join(args.argv),
+                                    "updates_per_sequence": args.updates_per_sequence,
+                                    "equal_interval_steps": interval,
+                                    "vle_natural_interval_steps": natural})
+    from lava_vle.compare import markdown
+
+    print(markdown(summary))
+    print(f"wrote {args.out}/compare.json, compare.md, compare.png")
+    return summary
+
+
 def build_parser() -> tuple[CommandParser, list[argparse.Action]]:
     """The ``lava-vle`` parser and the training options ``sweep --grid`` may vary."""
     parser = CommandParser(prog="lava-vle", description=__doc__)
@@ -327,6 +393,31 @@ def build_parser() -> tuple[CommandParser, list[argparse.Action]]:
                          help="CPUs Ray reserves per trial")
     p_sweep.add_argument("--gpus-per-trial", type=float, default=0.0,
                          help="GPU share Ray reserves per trial (0.25: four trials per GPU)")
+    p_compare = sub.add_parser(
+        "compare", help="VLE vs BPTT matched: same network, data, epochs, lr grid and seeds",
+        description="VLE vs BPTT, matched: every arm (VLE every U steps vs truncated BPTT "
+                    "every U steps; VLE at its recipe's cadence vs BPTT once per sequence) "
+                    "trains every lr of --lrs with every seed; each arm's lr is picked on a "
+                    "validation split (the last --validation training sequences; pattern: a "
+                    "second pattern), and the test metric of the picked lr is reported over "
+                    "the seeds with the optimiser steps per sequence. The other training "
+                    "options apply to every arm.", epilog=recipes_epilog())
+    add_train_options(p_compare)
+    p_compare.add_argument("--lrs", default="1e-3,3e-3,1e-2",
+                           help="the learning-rate grid every arm trains")
+    p_compare.add_argument("--seeds", type=at_least(1), default=3, help="seeds per lr and arm")
+    p_compare.add_argument("--first-seed", type=at_least(0), default=0,
+                           help="seeds are --first-seed, --first-seed + 1, ...")
+    p_compare.add_argument("--updates-per-sequence", type=at_least(1), default=4,
+                           help="equal cadence: optimiser steps per sequence of both rules "
+                                "(U = ceil(T / this))")
+    p_compare.add_argument("--cadences", nargs="+", choices=["equal", "natural"],
+                           default=["equal", "natural"], help="which cadences to compare")
+    p_compare.add_argument("--out", required=True,
+                           help="folder: trials/ARM/lr=LR/seed-SEED and compare.json/.md/.png")
+    p_compare.add_argument("--address", help="join the Ray cluster at this address")
+    p_compare.add_argument("--cpus-per-trial", type=float, default=1.0,
+                           help="CPUs Ray reserves per trial")
     p_demo = sub.add_parser("demo", help="train a small VLE network (float and fixed point)",
                             description=demo.__doc__)
     p_demo.add_argument("--epochs", type=at_least(1), default=20, help="training epochs")
@@ -357,6 +448,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         elif args.command == "sweep":
             sweep(args, sweep_options,
                   lambda extra: train_config(parser.parse_args([*argv, *extra])))
+        elif args.command == "compare":
+            args.argv = argv[1:]
+            compare(args, lambda extra: train_config(parser.parse_args([*argv, *extra])))
         elif args.command == "report":
             report(args.folder)
         elif args.command == "demo":

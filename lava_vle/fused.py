@@ -326,16 +326,19 @@ class StackedNetwork:
         return F.backward(p.BR, None, state.e_breve)
 
     def run(self, p: StackedParams, x: np.ndarray, state: Optional[StackedState] = None,
-            errors: bool = False, on_step: Optional[StepHook] = None
-            ) -> tuple[Array, StackedState]:
+            errors: bool = False, on_step: Optional[StepHook] = None,
+            x_prev: Optional[np.ndarray] = None) -> tuple[Array, StackedState]:
         """Step through ``x`` (T, B, n_in); returns the outputs (T, B, n_out)
-        and the final state (numpy: a copy, the step's buffers are reused). The one time loop of VLE training, BPTT and
-        evaluation: ``on_step(t, state, rates_pre, rates_before)`` runs after
-        step ``t`` (to set the output error and learn)."""
+        and the final state (numpy: a copy, the step's buffers are reused).
+        The one time loop of VLE training, BPTT and evaluation:
+        ``on_step(t, state, rates_pre, rates_before)`` runs after step ``t``
+        (to set the output error and learn). ``state`` and ``x_prev`` (the
+        input of the step before ``x[0]``, (B, n_in)) continue an earlier run;
+        default: at rest, zero input."""
         state = self.initial_state(x.shape[1]) if state is None else state
         # the padded input of the previous step; numpy refills one buffer (the
         # step has copied it), so memory does not grow with the sequence
-        prev = self.pad_input(np.zeros_like(x[0]))
+        prev = self.pad_input(np.zeros_like(x[0]) if x_prev is None else np.array(x_prev))
         source = self.as_array(x) if self.on_torch else x  # on the device once
         outputs = [] if self.on_torch else np.empty(x.shape[:2] + (self.spec.n_out,), self.dtype)
         for t in range(x.shape[0]):

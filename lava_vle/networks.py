@@ -28,15 +28,16 @@ def mnist1d_reference_layer(dt: float, activation: str, width: int = 53) -> Laye
 
 
 def memory_layer(size: int, dt: float, tau_max: float, activation: str,
-                 recurrent: bool = True, max_gain: float = 8.0) -> LayerSpec:
-    """A bank of low-pass memories: tau_m log-spaced from 2 dt to ``tau_max``,
-    ``tau_r = max(dt, tau_m / max_gain)``.
+                 recurrent: bool = True, max_gain: float = 8.0,
+                 tau_min: Optional[float] = None) -> LayerSpec:
+    """A bank of low-pass memories: tau_m log-spaced from ``tau_min`` (default
+    2 dt) to ``tau_max``, ``tau_r = max(dt, tau_m / max_gain)``.
 
     Mostly-LI units remember their input over tau_m. ``tau_r`` is not
     simply ``dt``: the error dendrite amplifies by ``tau_m / tau_r`` (noise
     grows with it, and fixed point allows < 16).
     """
-    tau_m = np.geomspace(2 * dt, tau_max, size)
+    tau_m = np.geomspace(2 * dt if tau_min is None else tau_min, tau_max, size)
     return LayerSpec(size, tau_m=tau_m, tau_r=np.maximum(dt, tau_m / max_gain),
                      activation=activation, recurrent=recurrent)
 
@@ -50,13 +51,18 @@ def default_network(dataset: SequenceDataset, precision: str = "float",
     errors of non-spiking hidden layers; ``width``: hidden layer width of the
     MNIST-1D network, default 53).
 
+    Time constants are set in input units (``dataset.dt * dataset.hold``), so
+    holding the inputs (:func:`~lava_vle.datasets.with_time_resolution`)
+    trains the same network at a finer step.
+
     Recurrent layers use ``recurrent_error="none"``: the GLE error loop
     through ``W_rec^T`` is unstable for LI units (``tau_m/tau_r`` gain, see
     README) and did not train in our tests.
     """
     act = activation or ("hard_tanh" if precision == "fixed" else "tanh")
-    n_in, n_out, dt, steps = dataset.x_train.shape[-1], dataset.n_out, dataset.dt, \
-        dataset.x_train.shape[1]
+    n_in, n_out, dt = dataset.x_train.shape[-1], dataset.n_out, dataset.dt
+    input_dt = dt * dataset.hold  # an input's duration
+    duration = dataset.steps * dt
     loss = "ce" if dataset.task == "classification" else "mse"
     out = LayerSpec(n_out, tau_m=dt, tau_r=dt, activation="linear")
     name = dataset.name
@@ -68,11 +74,13 @@ def default_network(dataset: SequenceDataset, precision: str = "float",
     elif name == "delayed-xor":
         # spiking memory bank (no recurrence: its local update destabilised the
         # memory) and a spiking LE layer; sparse input spikes need init gains
-        memory = memory_layer(64, dt, steps * dt, act, recurrent=False)
+        memory = memory_layer(64, dt, duration, act, recurrent=False, tau_min=2 * input_dt)
         layers = (replace(memory, spiking=True, init_gain=30.0),
                   LayerSpec(32, tau_m=dt, tau_r=dt, activation=act, spiking=True, init_gain=3.0))
-    elif name in ("smnist", "fashion-smnist", "smnist-row", "fashion-smnist-row", "pattern"):
-        memory = memory_layer(128 if "smnist" in name else 64, dt, steps * dt, act)
+    elif name in ("smnist", "psmnist", "fashion-smnist", "smnist-row", "fashion-smnist-row",
+                  "pattern"):
+        memory = memory_layer(128 if "smnist" in name else 64, dt, duration, act,
+                              tau_min=2 * input_dt)
         layers = (memory, LayerSpec(32, tau_m=dt, tau_r=dt, activation=act))
     else:  # digits and other small smoke tasks: one feed-forward layer
         layers = (LayerSpec(32, tau_m=dt, tau_r=dt, activation=act),)

@@ -3,11 +3,22 @@ rules differ only in the update direction they feed them; on numpy arrays or
 on torch tensors (a VLE trainer on a torch device)."""
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 
 from lava_vle.arrays import copy_into, is_numpy, module, to_numpy, zeros_like
+
+
+def clip_global_norm(grads: Sequence[np.ndarray], clip: Optional[float]) -> Sequence[np.ndarray]:
+    """``grads * min(1, clip / ||grads||)`` with ``||.||`` the norm of all arrays
+    together (``grads`` itself when ``clip`` is None or the norm is within it)."""
+    if clip is None:
+        return grads
+    norm = float(sum(float((g * g).sum()) for g in grads)) ** 0.5
+    if norm <= clip:
+        return grads
+    return [g * (clip / norm) for g in grads]
 
 
 class Adam:
@@ -15,15 +26,17 @@ class Adam:
 
     ``step(grads)`` performs ``p -= lr * m_hat / (sqrt(v_hat) + eps)`` with
     ``grads`` the gradients of the loss (pass ``-dW`` for an ascent
-    direction such as the local VLE update).
+    direction such as the local VLE update), clipped to the global norm
+    ``clip`` first if given; ``t`` counts the steps.
     """
 
     def __init__(self, params: Sequence[np.ndarray], lr: float = 1e-3,
-                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 clip: Optional[float] = None):
         if not lr > 0:
             raise ValueError(f"lr={lr} must be > 0")
         self.params = list(params)
-        self.lr, self.betas, self.eps = float(lr), betas, eps
+        self.lr, self.betas, self.eps, self.clip = float(lr), betas, eps, clip
         self.m = [zeros_like(p) for p in self.params]
         self.v = [zeros_like(p) for p in self.params]
         self.t = 0
@@ -32,6 +45,7 @@ class Adam:
 
     def step(self, grads: Sequence[np.ndarray]) -> None:
         b1, b2 = self.betas
+        grads = clip_global_norm(grads, self.clip)
         self.t += 1
         lr = self.lr * np.sqrt(1 - b2 ** self.t) / (1 - b1 ** self.t)
         for p, g, m, v, (num, den) in zip(self.params, grads, self.m, self.v, self._scratch):
@@ -55,20 +69,24 @@ class Adam:
 
 
 class SGD:
-    """Plain gradient descent ``p -= lr * g`` on numpy arrays or torch tensors, in place."""
+    """Plain gradient descent ``p -= lr * g`` on numpy arrays or torch tensors, in
+    place (``g`` clipped to the global norm ``clip`` first if given); ``t``
+    counts the steps."""
 
-    def __init__(self, params: Sequence[np.ndarray], lr: float = 1e-2):
+    def __init__(self, params: Sequence[np.ndarray], lr: float = 1e-2,
+                 clip: Optional[float] = None):
         if not lr > 0:
             raise ValueError(f"lr={lr} must be > 0")
-        self.params, self.lr = list(params), float(lr)
+        self.params, self.lr, self.clip, self.t = list(params), float(lr), clip, 0
 
     def step(self, grads: Sequence[np.ndarray]) -> None:
-        for p, g in zip(self.params, grads):
+        self.t += 1
+        for p, g in zip(self.params, clip_global_norm(grads, self.clip)):
             step = self.lr * g
             p -= step.astype(p.dtype, copy=False) if is_numpy(step) else step
 
     def state_dict(self) -> dict:
-        return {"lr": self.lr}
+        return {"lr": self.lr, "t": self.t}
 
     def load_state_dict(self, state: dict) -> None:
-        self.lr = state["lr"]
+        self.lr, self.t = state["lr"], state.get("t", 0)

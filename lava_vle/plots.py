@@ -271,3 +271,36 @@ def plot_sweep_curves(summary: dict, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def plot_compare(summary: dict, path: Path) -> None:
+    """A comparison (:mod:`lava_vle.compare`): left, each arm's test metric at
+    its picked lr (mean +/- std over seeds, the seeds as dots); right, the
+    validation metric over the lr grid per arm."""
+    plt = _pyplot()
+    rows = [row for row in summary["rows"] if "test" in row]
+    fig, (ax_test, ax_grid) = plt.subplots(1, 2, figsize=(11, 4))
+    for i, row in enumerate(rows):
+        colour = "C0" if row["rule"] == "vle" else "C3"
+        ax_test.bar(i, row["test"]["mean"], yerr=row["test"]["std"], color=colour, alpha=0.6,
+                    capsize=4)
+        ax_test.plot([i] * row["test"]["n"], row["test"]["values"], "k.", ms=4)
+    ax_test.set_xticks(range(len(rows)))
+    ax_test.set_xticklabels([f"{r['arm']}\n{r['optimizer_steps_per_sequence']:g} steps/seq"
+                             for r in rows], fontsize=7)
+    metric = "accuracy %" if summary["metric"] == "accuracy_percent" else "NRMSE"
+    ax_test.set_ylabel(f"test {metric}")
+    for row in summary["rows"]:
+        lrs = [float(name.split("=")[1]) for name in row["grid"]]
+        values = np.array(list(row["grid"].values()), float)
+        ax_grid.plot(lrs, np.where(np.isfinite(values), values, np.nan), marker="o",
+                     label=row["arm"], ls="-" if row["rule"] == "vle" else "--")
+    ax_grid.set_xscale("log")
+    ax_grid.set_xlabel("learning rate")
+    ax_grid.set_ylabel(f"validation {metric} (mean over seeds)")
+    ax_grid.legend(fontsize=7)
+    fig.suptitle(f"{summary['task']}, hold {summary['hold']}, {summary['epochs']} epochs: "
+                 "VLE vs BPTT, lr picked on validation")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -14,11 +14,15 @@ update direction:
   the fixed_pt Lava processes do; the rule sums the batch, so
   ``eta = lr / batch``.
 - :class:`ExactAdjoint`: the adjoint gradient of each batch's sequence loss (float64).
-- :class:`BPTT`: torch autograd through the same fused step (float32).
+- :class:`BPTT`: torch autograd through the same fused step (float32),
+  once per sequence or, with ``update_interval = U``, truncated: an
+  optimiser step on each window of U steps, the state carried across
+  windows and the gradient cut at the window edge (VLE's cadence).
 
 Each has ``batch(x, y)`` (learn from one time-major batch, return its
 outputs), ``forward(x)`` (outputs without learning), ``float_params()``,
-``lr`` and ``state_dict`` / ``load_state_dict``: plain nested dicts and
+``lr``, ``optimizer_steps`` (how many updates it has made) and
+``state_dict`` / ``load_state_dict``: plain nested dicts and
 lists of numpy arrays and numbers, which a checkpoint stores without pickle.
 """
 from __future__ import annotations
@@ -50,14 +54,20 @@ class StackedRule:
 
     def __init__(self, spec: NetworkSpec, init: FloatParams, loss_weight: np.ndarray,
                  lr: float, optimizer: str = "adam", dtype: Any = np.float32,
-                 device: Optional[str] = None):
+                 device: Optional[str] = None, clip: Optional[float] = None):
         self.spec, self.init, self.device = spec, init, device
         self.loss_weight = np.asarray(loss_weight, dtype=np.float64)
         self.net = StackedNetwork(spec, dtype)
         if device is not None and self.steps_on_device:
             self.net = self.net.to_torch(check_device(device))
         self.params = self.net.pack(init)
-        self.optimizer = {"adam": Adam, "sgd": SGD}[optimizer](self.params.arrays(), lr=lr)
+        self.optimizer = {"adam": Adam, "sgd": SGD}[optimizer](self.params.arrays(), lr=lr,
+                                                               clip=clip)
+
+    @property
+    def optimizer_steps(self) -> int:
+        """Optimiser steps taken so far."""
+        return self.optimizer.t
 
     @property
     def lr(self) -> float:
@@ -74,10 +84,10 @@ class StackedRule:
     def float_params(self) -> FloatParams:
         return self.net.unpack(self.params, self.init)
 
-    def loss(self, outputs: Any, target: Any) -> Any:
+    def loss(self, outputs: Any, target: Any, first_step: int = 0) -> Any:
         """Sequence loss summed over a time-major batch (numpy or torch), with
-        the dataset's per-step weights."""
-        weight = self.loss_weight[:, None]
+        the dataset's per-step weights (of steps ``first_step`` onwards)."""
+        weight = self.loss_weight[first_step:first_step + len(outputs), None]
         if not isinstance(outputs, np.ndarray):
             weight = on_device(weight, outputs.device).to(outputs.dtype)
             target = on_device(target, outputs.device)
@@ -192,18 +202,36 @@ class ExactAdjoint(StackedRule):
 
 class BPTT(StackedRule):
     """Torch autograd through the fused step (on ``device``, default the CPU),
-    fed to the same optimiser (numpy parameters)."""
+    fed to the same optimiser (numpy parameters).
+
+    ``update_interval`` None: one step per sequence. ``U``: truncated BPTT,
+    one step per window of U time steps (the last may be shorter) on the
+    window's loss; the network state runs on across windows, detached, so
+    the gradient is cut at each window's edge. ``U >= T`` is plain BPTT.
+    """
 
     steps_on_device = False
+
+    def __init__(self, *args: Any, update_interval: Optional[int] = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.update_interval = update_interval
 
     def batch(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         from lava_vle.bptt import bptt_step
 
-        out, grads, _ = bptt_step(self.net, self.params.arrays(), x,
-                                  lambda out: self.loss(out, y) / x.shape[1],
-                                  self.device or "cpu")
-        self.optimizer.step(grads)
-        return out
+        steps, batch = x.shape[:2]
+        window = self.update_interval or steps
+        outputs, state, x_prev = [], None, None
+        for first in range(0, steps, window):
+            last = min(steps, first + window)
+            out, grads, _, state = bptt_step(
+                self.net, self.params.arrays(), x[first:last],
+                lambda out: self.loss(out, y[first:last], first) / batch,
+                self.device or "cpu", state, x_prev)
+            self.optimizer.step(grads)
+            outputs.append(out)
+            x_prev = x[last - 1]
+        return outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
 
 
 class VLEFixed:
@@ -220,6 +248,11 @@ class VLEFixed:
         self.loss_weight = loss_weight
         self.params = FixedParams.from_float(spec, init)
         self.steps_done = 0
+
+    @property
+    def optimizer_steps(self) -> int:
+        """Weight updates so far: one per learning epoch of time steps."""
+        return self.steps_done // self.spec.learning_epoch
 
     def batch(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         sim = Simulator(self.spec, self.params, "fixed", seed=self.seed)
@@ -272,18 +305,23 @@ def local_updates(spec: NetworkSpec, params: FloatParams, x: np.ndarray, y: np.n
 
 def make_rule(name: str, precision: str, spec: NetworkSpec, init: FloatParams,
               loss_weight: np.ndarray, lr: float, optimizer: str = "adam",
-              update_interval: int = 50, carry_state: bool = False,
-              seed: int = 0, device: Optional[str] = None, settle_steps: int = 0) -> Any:
+              update_interval: Optional[int] = 50, carry_state: bool = False,
+              seed: int = 0, device: Optional[str] = None, settle_steps: int = 0,
+              clip: Optional[float] = None) -> Any:
     """The rule ``name`` (``vle``, ``exact``, ``bptt``) in ``precision``;
-    ``device`` (VLE and BPTT in float): a torch device to step on."""
+    ``device`` (VLE and BPTT in float): a torch device to step on; ``clip``:
+    the float rules' global-norm clipping; ``update_interval`` (VLE; BPTT:
+    truncated when not None)."""
     if precision == "fixed":
         return VLEFixed(spec, init, loss_weight, lr, seed)
     if name == "vle":
         return VLELocal(spec, init, loss_weight, lr, optimizer, update_interval=update_interval,
-                        carry_state=carry_state, device=device, settle_steps=settle_steps)
+                        carry_state=carry_state, device=device, settle_steps=settle_steps,
+                        clip=clip)
     if name == "bptt":
-        return BPTT(spec, init, loss_weight, lr, optimizer, device=device)
-    return ExactAdjoint(spec, init, loss_weight, lr, optimizer)
+        return BPTT(spec, init, loss_weight, lr, optimizer, device=device, clip=clip,
+                    update_interval=update_interval)
+    return ExactAdjoint(spec, init, loss_weight, lr, optimizer, clip=clip)
 
 
 def check_device(device: str) -> str:

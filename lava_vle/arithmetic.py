@@ -16,6 +16,7 @@ from typing import Any, Optional, Protocol
 import numpy as np
 
 from lava_vle import fixed_point as fxp
+from lava_vle.arrays import module
 from lava_vle.activations import Activation, get_activation
 from lava_vle.losses import softmax
 
@@ -138,9 +139,10 @@ def weight_delta(trace: Array, r_pre: Array) -> Array:
 
 def eligibility_delta(signal: Array, elig: Array) -> Array:
     """``sum_b signal_i(b) elig_ij(b)``: e-prop's update, (..., B, n_post) and
-    (..., B, n_post, n_pre) -> (..., n_post, n_pre), as one batched matmul over
-    the batch (6x faster than the equivalent einsum at width 128)."""
-    return (signal.swapaxes(-1, -2)[..., None, :] @ elig.swapaxes(-3, -2))[..., 0, :]
+    (..., B, n_post, n_pre) -> (..., n_post, n_pre), as one einsum (on numpy
+    40x faster than a batched matmul over the batch at width 128, batch 100;
+    exact for integers)."""
+    return module(signal).einsum("...bi,...bij->...ij", signal, elig)
 
 
 def bias_delta(trace: Array) -> Array:

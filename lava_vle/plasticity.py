@@ -28,7 +28,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from lava_vle.arrays import zeros, zeros_like
+from lava_vle.arrays import is_numpy, to_numpy, zeros, zeros_like
 from lava_vle.arithmetic import (Arithmetic, FloatArithmetic, bias_delta, eligibility_delta,
                                  weight_delta)
 from lava_vle.validation import check_learning_epoch
@@ -90,7 +90,8 @@ class LocalRule:
 
 
 def eligibility_step(elig_u: Any, r_pre: Any, phi_prime: Any, k_m: Any, k_r: Any,
-                     arith: Arithmetic = FloatArithmetic) -> tuple[Any, Any]:
+                     arith: Arithmetic = FloatArithmetic,
+                     out: Optional[tuple[Any, Any]] = None) -> tuple[Any, Any]:
     """One step of the e-prop eligibility of synapses ``W_ij`` into VLE neurons.
 
     The neuron's own dependence of ``r_i(t)`` on ``W_ij`` (recurrence through
@@ -103,12 +104,13 @@ def eligibility_step(elig_u: Any, r_pre: Any, phi_prime: Any, k_m: Any, k_r: Any
     relaxations, in ``arith``: fixed point uses its 12-bit decay, 16-bit
     gain and 12-bit slope). Shapes: ``elig_u`` (..., n_post, n_pre),
     ``r_pre`` (..., n_pre), ``phi_prime``, ``k_m``, ``k_r`` (..., n_post).
-    Returns ``(eps, elig)``. Per synapse this is one extra state variable (a
-    Loihi 2 synaptic trace/tag).
+    Returns ``(eps, elig)``, written into ``out`` (two numpy arrays, neither
+    of them ``elig_u``) when given. Per synapse this is one extra state
+    variable (a Loihi 2 synaptic trace/tag).
     """
     r = r_pre[..., None, :]
-    elig = arith.scale(arith.relax(elig_u, r, k_r[..., :, None]), phi_prime[..., :, None])
-    return arith.relax(elig_u, r, k_m[..., :, None]), elig
+    eps, elig = arith.relax_two(elig_u, r, k_m[..., :, None], k_r[..., :, None], out=out)
+    return eps, arith.scale(elig, phi_prime[..., :, None], out=None if out is None else elig)
 
 
 class StackedLearning:
@@ -130,11 +132,15 @@ class StackedLearning:
         self.post, self.pre = state_zeros, state_zeros
         self.rec = state_zeros if len(arrays) > 2 and eprop_constants is None else None
         self.eprop = eprop_constants
-        # eps per synapse of the weights learning by e-prop (a bias: from an always-on 1)
+        # eps per synapse of the weights learning by e-prop (a bias: from an always-on 1),
+        # in the layers that have them: recurrent weights only where recurrent_mask is 1
         names = [] if eprop_constants is None else (
             (["recurrent"] if len(arrays) > 2 else []) + (["forward", "bias"] if all_weights else []))
-        self.elig = {name: zeros(state_shape + ((1,) if name == "bias" else state_shape[-1:]),
-                                 arrays[0]) for name in names}
+        recurrent = np.flatnonzero(to_numpy(recurrent_mask).ravel()).tolist()
+        self.layers = {name: recurrent if name == "recurrent" else slice(None) for name in names}
+        self.elig = {name: _Eligibility(
+            (len(recurrent),) + tuple(state_shape[1:]) if name == "recurrent" else state_shape,
+            1 if name == "bias" else state_shape[-1], arrays[0]) for name in names}
         self.always_on = (zeros(state_shape[:-1] + (1,), arrays[0]) + 1.0
                           if "bias" in self.elig else None)
 
@@ -164,16 +170,16 @@ class StackedLearning:
         """Add ``sum_b signal_i elig_ij`` of every e-prop weight to its sum;
         ``signal`` is eta m times the error reaching the neuron."""
         inputs = {"forward": rates_pre, "bias": self.always_on, "recurrent": rates_before}
-        for name in self.elig:
-            self.elig[name], elig = eligibility_step(self.elig[name], inputs[name], phi_prime,
-                                                     self.eprop["k_m"], self.eprop["k_r"])
-            update = eligibility_delta(signal, elig)
+        for name, elig in self.elig.items():
+            layers = self.layers[name]
+            update = elig.step(inputs[name][layers], phi_prime[layers], signal[layers],
+                               self.eprop["k_m"][layers], self.eprop["k_r"][layers])
             if name == "forward":
                 self.sums[0] += update
             elif name == "bias":
                 self.sums[1] += update.swapaxes(-1, -2)
             else:
-                self.sums[2] += update * self.recurrent_mask
+                self.sums[2][layers] += update
 
     def take(self, divisor: float = 1.0) -> list:
         """The summed updates so far divided by ``divisor``; the sums restart from zero."""
@@ -181,3 +187,24 @@ class StackedLearning:
         for s in self.sums:
             s[...] = 0.0
         return taken
+
+
+class _Eligibility:
+    """The e-prop eligibilities ``eps`` (L, B, n_post, n_pre) of one set of
+    weights over a batch, stepped by :func:`eligibility_step`: on numpy
+    preallocated and written in place (two ``eps`` buffers in turn), torch
+    tensors allocated each step."""
+
+    def __init__(self, state_shape: tuple, n_pre: int, like: Any):
+        shape = tuple(state_shape) + (n_pre,)
+        self.buffers = [np.zeros(shape, like.dtype) for _ in range(3)] if is_numpy(like) else None
+        self.eps = self.buffers[0] if self.buffers else zeros(shape, like)
+
+    def step(self, r_pre: Any, phi_prime: Any, signal: Any, k_m: Any, k_r: Any) -> Any:
+        """Advance ``eps`` one step; return ``sum_b signal_i elig_ij`` (L, n_post, n_pre)."""
+        out = None
+        if self.buffers is not None:
+            free = self.buffers[1] if self.eps is self.buffers[0] else self.buffers[0]
+            out = (free, self.buffers[2])
+        self.eps, elig = eligibility_step(self.eps, r_pre, phi_prime, k_m, k_r, out=out)
+        return eligibility_delta(signal, elig)

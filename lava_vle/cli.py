@@ -272,14 +272,22 @@ def train(args: argparse.Namespace) -> dict:
 
 
 def report(folder: str) -> None:
-    """``lava-vle report``: the table of the runs (or the sweep) in ``folder``;
-    a results.json that cannot be read is named on stderr and skipped."""
+    """``lava-vle report``: the results page of the comparisons (``compare.json``)
+    in ``folder`` and its sub-folders, else the table of the sweep, else of
+    the runs in ``folder``; a results.json that cannot be read is named on
+    stderr and skipped."""
     from lava_vle.report import SWEEP_SUMMARY, collect, markdown, table
+
+    from lava_vle.compare import load_summaries, results_page
 
     root = Path(folder)
     if not root.is_dir():
         raise FileNotFoundError(f"{root} is not a folder (of run folders with results.json, "
-                                "or a sweep)")
+                                "a sweep, or comparisons)")
+    summaries = load_summaries(root)
+    if summaries:
+        print(results_page(summaries, f"lava-vle report {folder}"))
+        return
     if (root / SWEEP_SUMMARY).exists():
         print(table(root))
         return
@@ -317,7 +325,7 @@ def sweep(args: argparse.Namespace, options: list[argparse.Action],
 
 def compare(args: argparse.Namespace, configure: Callable[[list[str]], TrainConfig]) -> dict:
     """``lava-vle compare``: VLE vs BPTT matched (see :mod:`lava_vle.compare`)."""
-    from lava_vle.compare import Arm, arms, equal_interval, run_compare
+    from lava_vle.compare import Arm, arms, run_compare
     from lava_vle.datasets import load_dataset, with_time_resolution
     from lava_vle.recipes import recipe
     from lava_vle.train import VLE_UPDATE_INTERVAL
@@ -331,9 +339,9 @@ def compare(args: argparse.Namespace, configure: Callable[[list[str]], TrainConf
     dataset = load_dataset(args.task, **probe.dataset_kwargs)
     held = with_time_resolution(dataset, probe.hold, probe.teach_window)
     steps = held.steps
-    interval = equal_interval(steps, args.updates_per_sequence)
+    vle = configure(["--seed", str(args.first_seed), "--rule", "vle"])
     natural = recipe(args.task, "vle").get("update_interval", VLE_UPDATE_INTERVAL)
-    arm_list = arms(args.cadences, interval, natural, steps)
+    arm_list = arms(args.cadences, args.updates_per_sequence, natural, steps, vle.settle_steps)
     n_train = len(dataset.x_train)
     validation = args.validation or min(2000, n_train // 10)
 
@@ -350,7 +358,8 @@ def compare(args: argparse.Namespace, configure: Callable[[list[str]], TrainConf
                           args.address, args.cpus_per_trial,
                           settings={"command": "lava-vle compare " + " ".join(args.argv),
                                     "updates_per_sequence": args.updates_per_sequence,
-                                    "equal_interval_steps": interval,
+                                    "steps_per_sequence": steps,
+                                    "vle_settle_steps": vle.settle_steps,
                                     "vle_natural_interval_steps": natural})
     from lava_vle.compare import markdown
 
@@ -423,8 +432,10 @@ def build_parser() -> tuple[CommandParser, list[argparse.Action]]:
     p_demo.add_argument("--epochs", type=at_least(1), default=20, help="training epochs")
     p_demo.add_argument("--steps", type=at_least(1), default=400, help="time steps per epoch")
     p_report = sub.add_parser("report", help="markdown table of training results",
-                              description="Markdown table of the runs (*/results.json) or of "
-                                          "the sweep (summary.json) in a folder.")
+                              description="Markdown of the comparisons (compare.json, "
+                                          "*/compare.json: the results page), of the sweep "
+                                          "(summary.json) or of the runs (*/results.json) in "
+                                          "a folder.")
     p_report.add_argument("folder", nargs="?", default="results",
                           help="folder holding one folder per run, or a sweep folder")
     p_bench = sub.add_parser("bench", help="run a benchmark script",

@@ -13,15 +13,21 @@ from lava_vle.train import TrainConfig, fit
 
 
 def test_equal_cadence_gives_both_rules_the_same_interval_and_natural_their_own():
-    arm_list = arms(["equal", "natural"], 7, 50, 28)
+    arm_list = arms(["equal", "natural"], 4, 50, 28)
     assert [(a.name, a.rule, a.cadence, a.update_interval) for a in arm_list] == [
         ("vle-every-7", "vle", "equal", 7), ("bptt-every-7", "bptt", "equal", 7),
         ("vle-per-sequence", "vle", "natural", 50), ("bptt-per-sequence", "bptt", "natural", None)]
     assert equal_interval(28, 4) == 7 and equal_interval(30, 4) == 8
 
 
+def test_equal_cadence_counts_vles_settle_steps_so_both_take_the_same_steps_per_sequence():
+    vle, bptt = arms(["equal"], 4, 50, 28, settle_steps=6)
+    assert (vle.update_interval, bptt.update_interval) == (9, 7)
+    assert -(-34 // 9) == -(-28 // 7) == 4
+
+
 def test_an_arm_both_cadences_share_is_trained_once():
-    arm_list = arms(["equal", "natural"], 28, 50, 28)
+    arm_list = arms(["equal", "natural"], 1, 50, 28)
     assert [(a.name, a.cadence) for a in arm_list] == [
         ("vle-per-sequence", "equal,natural"), ("bptt-per-sequence", "equal,natural")]
 
@@ -38,7 +44,7 @@ def digits_base(arm, lr, seed):
 
 
 def test_lr_is_picked_on_the_validation_split_never_on_the_test_set(tmp_path):
-    arm_list = arms(["equal"], 4, 50, 8)
+    arm_list = arms(["equal"], 2, 50, 8)
     plan = make_plan(digits_base, arm_list, [1e-4, 3e-2], [0, 1], 1797 - 360, 200)
     dataset = load_dataset("digits")
     for per_lr in plan.selection.values():
@@ -71,7 +77,7 @@ def test_a_one_sequence_task_picks_its_lr_on_another_pattern_and_tests_on_its_ow
         return TrainConfig(task="pattern", rule=arm.rule, lr=lr, seed=seed, epochs=1,
                            update_interval=arm.update_interval)
 
-    plan = make_plan(base, arms(["natural"], 50, 50, 500), [1e-3, 3e-3], [0], 1, 0)
+    plan = make_plan(base, arms(["natural"], 10, 50, 500), [1e-3, 3e-3], [0], 1, 0)
     trial = plan.selection["bptt-per-sequence"][1e-3][0]
     assert trial.config.dataset_kwargs == {"seed": VALIDATION_PATTERN_SEED}
     picked = {arm.name: {"lr": 3e-3} for arm in plan.arms}
@@ -108,3 +114,13 @@ def test_compare_command_writes_a_paired_table_on_ray(tmp_path, capsys):
     assert all(row["test"]["n"] == 2 for row in summary["rows"])
     assert (tmp_path / "compare.png").stat().st_size > 0
     assert "optimiser steps / sequence" in (tmp_path / "compare.md").read_text()
+
+
+def test_results_page_is_generated_from_the_committed_summaries(monkeypatch, capsys):
+    """docs/results.md is exactly what `lava-vle report docs/compare` prints."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    monkeypatch.chdir(root)
+    main(["report", "docs/compare"])
+    assert capsys.readouterr().out == (root / "docs" / "results.md").read_text()

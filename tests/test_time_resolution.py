@@ -210,3 +210,22 @@ def test_validation_split_is_carved_from_the_end_of_the_training_set():
 def test_train_config_rejects_bad_resolution_and_budget_settings(kwargs, match):
     with pytest.raises(ValueError, match=match):
         TrainConfig(task="digits", **kwargs)
+
+
+def test_holding_the_inputs_gives_the_memory_layer_a_local_update_aligned_with_bptt():
+    """Row-wise: with the loss on the last 3 of 28 rows, each hop delays the
+    error a row, so the memory layer's local update is exactly 0 at hold 1;
+    held 2 steps per row it points along BPTT's gradient."""
+    from lava_vle.benchmarks.gradient_quality import measure_task
+
+    rng = np.random.default_rng(0)
+    window = np.zeros(28, np.float32)
+    window[-3:] = 1
+    rows_task = SequenceDataset("smnist-row", rng.random((8, 28, 28), np.float32),
+                                rng.integers(0, 10, 8).astype(np.int64),
+                                rng.random((2, 28, 28), np.float32), np.array([0, 1]),
+                                "classification", 10, window, window.copy(), 1.0)
+    rows = measure_task(rows_task, [1, 2], batch=8, seeds=(0,), modes=("none",))["rows"]
+    assert rows[0]["projections"][0] == "W1_0"  # input -> memory layer
+    assert rows[0]["cosine_mean"][0] == 0.0
+    assert rows[1]["cosine_mean"][0] > 0.5

@@ -17,6 +17,14 @@ cosine per projection of each recurrent error mode (``loop``, ``none``,
 
     python -m lava_vle.benchmarks.gradient_quality --out results/gradient_quality
     python -m lava_vle.benchmarks.gradient_quality --recurrent --out results/gradient_recurrent
+
+A benchmark task at several time resolutions (``--task``): the cosine per
+projection of the local update (the task's recipe: its recurrent error mode
+and settle steps) with BPTT's gradient, at initialisation, on the first
+training sequences, for each ``--holds`` K (each input held K steps). It
+measures how many input steps the one-step-per-hop error delay costs.
+
+    python -m lava_vle.benchmarks.gradient_quality --task fashion-smnist-row --holds 1 2 4
 """
 from __future__ import annotations
 
@@ -25,7 +33,7 @@ import itertools
 import json
 import time
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import numpy as np
 
@@ -125,6 +133,66 @@ def measure_recurrent(steps: int = 600, batch: int = 8, seeds: Sequence[int] = (
             "steps": steps, "dt": 0.1, "batch": batch, "seeds": list(seeds), "rows": rows}
 
 
+def measure_task(task: Any, holds: Sequence[int], batch: int = 64,
+                 seeds: Sequence[int] = (0, 1, 2), modes: Sequence[str] = ("none", "eprop"),
+                 settle_steps: int = 0) -> dict:
+    """Cosine(local update, -BPTT gradient) per projection of ``task``'s network
+    (a task name or a :class:`~lava_vle.datasets.SequenceDataset`) at
+    initialisation (seeds), for each hold K and recurrent error mode; the
+    local rule runs ``settle_steps`` silent steps after the sequence (a local
+    update of exactly zero has cosine 0)."""
+    from dataclasses import replace
+
+    from lava_vle.bptt import bptt_gradients
+    from lava_vle.datasets import load_dataset, one_hot_targets, with_time_resolution
+    from lava_vle.network import init_params
+    from lava_vle.networks import default_network
+
+    dataset = load_dataset(task) if isinstance(task, str) else task
+    rows = []
+    for hold, mode in itertools.product(holds, modes):
+        held = with_time_resolution(dataset, hold)
+        spec = replace(default_network(held), recurrent_error=mode)
+        index = np.arange(batch)
+        x = held.x_train[index].transpose(1, 0, 2).astype(np.float64)
+        y = one_hot_targets(held, "train", index).transpose(1, 0, 2).astype(np.float64)
+        weight = held.loss_weight.astype(np.float64)
+        pad = ((0, settle_steps), (0, 0), (0, 0))
+        per_seed = []
+        for seed in seeds:
+            params = init_params(spec, seed=seed)
+            exact = bptt_gradients(spec, params, x, y, weight)
+            local = local_updates(spec, params, np.pad(x, pad), np.pad(y, pad, mode="edge"),
+                                  np.pad(weight, (0, settle_steps)))
+            per_seed.append([cosine(dw, -g) if np.any(dw) else 0.0
+                             for dw, g in zip(local.weights, exact.weights)])
+        cos = np.array(per_seed)
+        rows.append({"hold": hold, "mode": mode,
+                     "projections": [p.name for p in spec.projections],
+                     "cosine_mean": cos.mean(0).round(4).tolist(),
+                     "cosine_std": cos.std(0).round(4).tolist()})
+    return {"task": dataset.name, "batch": batch, "seeds": list(seeds), "settle_steps": settle_steps,
+            "what": "cosine of the local update (weights frozen, summed over the sequence) "
+                    "with -dL/dW of BPTT, at initialisation", "rows": rows}
+
+
+def task_main(args: argparse.Namespace, start: float) -> dict:
+    """``--task``: measure, write JSON, print the table."""
+    results = measure_task(args.task, args.holds, args.batch, tuple(range(args.seeds)),
+                           settle_steps=args.settle_steps)
+    results["wall_s"] = round(time.perf_counter() - start, 2)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    name = f"gradient_{args.task}_settle{args.settle_steps}.json"
+    (out / name).write_text(json.dumps(results, indent=2))
+    for row in results["rows"]:
+        cells = "  ".join(f"{n}: {m:+.2f}+-{s:.2f}" for n, m, s in
+                          zip(row["projections"], row["cosine_mean"], row["cosine_std"]))
+        print(f"hold {row['hold']} {row['mode']:<6} {cells}")
+    print(f"wrote {out}/{name} ({results['wall_s']} s)")
+    return results
+
+
 def main(argv: Optional[Sequence[str]] = None) -> dict:
     parser = CommandParser(prog="lava-vle bench gradient-quality",
                            description=__doc__.splitlines()[0])
@@ -135,8 +203,16 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     parser.add_argument("--seeds", type=at_least(1), default=3, help="networks per setting")
     parser.add_argument("--recurrent", action="store_true",
                         help="the recurrent error modes on a recurrent network (600 steps)")
+    parser.add_argument("--task", help="a benchmark task: its network at initialisation, "
+                                        "for each --holds")
+    parser.add_argument("--holds", type=at_least(1), nargs="+", default=[1, 2, 4],
+                        help="--task: steps per input")
+    parser.add_argument("--settle-steps", type=at_least(0), default=0,
+                        help="--task: silent steps the local rule runs on after the sequence")
     args = parser.parse_args(argv)
     start = time.perf_counter()
+    if args.task:
+        return task_main(args, start)
     if args.recurrent:
         return recurrent_main(args, start)
     results = measure(args.steps, args.batch, tuple(range(args.seeds)))

@@ -1,7 +1,68 @@
-"""lava-vle: Lava processes that learn with Variational Latent Equilibrium."""
+"""lava-vle: Lava processes that learn with Variational Latent Equilibrium.
+
+The core, importable with numpy alone (BPTT and the exactness checks need
+torch, the processes need Lava)::
+
+    from lava_vle import NetworkSpec, LayerSpec, Simulator, TrainConfig, fit
+
+- networks: :class:`NetworkSpec`, :class:`LayerSpec`, :func:`init_params`,
+  :class:`FloatParams`, :class:`FixedParams`, :func:`default_network` (the
+  benchmark networks)
+- simulation: :class:`Simulator` (batched, float or Loihi 2 fixed point)
+- training: :class:`TrainConfig`, :class:`Trainer`, :func:`fit`,
+  :func:`make_rule`; :func:`local_updates`, :func:`exact_gradients`,
+  :func:`bptt_gradients`, :func:`cosine` to compare the local rule with
+  exact gradients
+- data: :func:`load_dataset`, :data:`DATASETS`, :class:`SequenceDataset`,
+  :func:`with_time_resolution`, :func:`one_hot_targets`; synthetic tasks
+  :func:`teacher_student`, :func:`demo_spec`, :func:`demo_task`
+- counting: :func:`dense_synaptic_ops`, :func:`vle_counts`, :func:`bptt_counts`
+- precisions: :data:`PRECISIONS`, :data:`LAVA_TAGS`
+
+Modules with more: :mod:`lava_vle.fixed_point` (the Loihi 2 integer rules),
+:mod:`lava_vle.energy`, :mod:`lava_vle.datasets`, :mod:`lava_vle.compare`;
+the Lava processes are in :mod:`lava_vle.processes`. The names above load
+on first use, so ``import lava_vle`` stays cheap (it runs at interpreter
+start to fix lava-nc on Python 3.11).
+"""
 
 __version__ = "0.1.0"
 
 from lava_vle import _lava_py311  # noqa: E402  (Python 3.11 fix for lava-nc)
 
 _lava_py311.install()
+
+#: public name -> the module that defines it
+_EXPORTS = {
+    "NetworkSpec": "network", "LayerSpec": "network", "FloatParams": "network",
+    "FixedParams": "network", "init_params": "network", "FEEDBACK_MODES": "network",
+    "RECURRENT_ERROR_MODES": "network",
+    "default_network": "benchmark_networks",
+    "Simulator": "simulator",
+    "TrainConfig": "train", "Trainer": "train", "fit": "train", "TrainingDiverged": "train",
+    "make_rule": "learners", "local_updates": "learners", "cosine": "learners",
+    "exact_gradients": "adjoint", "bptt_gradients": "bptt",
+    "load_dataset": "datasets", "DATASETS": "datasets", "SequenceDataset": "datasets",
+    "with_time_resolution": "datasets", "one_hot_targets": "datasets",
+    "teacher_student": "teacher_student", "demo_spec": "teacher_student",
+    "demo_task": "teacher_student", "TeacherStudent": "teacher_student",
+    "recurrent_network": "teacher_student",
+    "dense_synaptic_ops": "synops", "vle_counts": "energy", "bptt_counts": "energy",
+    "PRECISIONS": "arithmetic", "LAVA_TAGS": "arithmetic",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    """Load a public name from its module on first use (PEP 562)."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'lava_vle' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"lava_vle.{_EXPORTS[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list:
+    return sorted(set(globals()) | set(__all__))

@@ -491,3 +491,8 @@ class FixedArithmetic:
 
 
 ARITHMETICS: dict[str, Arithmetic] = {"float": FloatArithmetic, "fixed": FixedArithmetic}
+#: The two precisions of every simulation, trainer and process: real numbers,
+#: or Loihi 2's integer arithmetic.
+PRECISIONS = tuple(ARITHMETICS)
+#: The Lava ``select_tag`` of each precision's process models.
+LAVA_TAGS = {"float": "floating_pt", "fixed": "fixed_pt"}

@@ -24,12 +24,16 @@ BPTT in software, at four boundaries, never mixed::
     D this CPU     = wall time per sample * package power            measured time
 
 A and B are compared with VLE's core energy, C and D with its system
-energy: :func:`compare` returns the ratio per boundary.
+energy: :func:`compare` returns the ratio per boundary. :func:`vle_counts`
+and :func:`bptt_counts` count a training batch's operations for it.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass
 from typing import Optional
+
+import numpy as np
 
 from lava_vle.network import NetworkSpec
 
@@ -197,3 +201,45 @@ def compare(vle: VLECounts, bptt: BPTTCounts,
 def figures_table(figures: Optional[dict[str, Figure]] = None) -> dict:
     """The figures as plain data (for JSON)."""
     return {k: asdict(v) for k, v in (figures or FIGURES).items()}
+
+
+def vle_counts(spec: NetworkSpec, x: np.ndarray, y: np.ndarray, loss_weight: np.ndarray) -> VLECounts:
+    """Operations per sample of one VLE training batch (time-major ``x``, ``y``)."""
+    from lava_vle.network import init_params
+    from lava_vle.simulator import Simulator
+
+    steps, batch = x.shape[:2]
+    run = Simulator(spec, init_params(spec)).run(
+        x, y, loss_weight=loss_weight, plasticity="accumulate", count_synops=True,
+        record=("rates", "e_breve"))
+    sent = run.trace["rates"] + run.trace["e_breve"]
+    return VLECounts(
+        steps=steps, forward_events=run.synops["forward"] / batch,
+        error_events=run.synops["error_path"] / batch,
+        messages=sum(np.count_nonzero(s) for s in sent) / batch,
+        compartment_updates=2 * sum(spec.sizes[1:]) * steps,
+        trace_updates=trace_updates_per_step(spec) * steps,
+        weight_updates=run.synops["weight_updates"] / batch * learning_copies(spec))
+
+
+def bptt_counts(spec: NetworkSpec, x: np.ndarray, y: np.ndarray, loss_weight: np.ndarray,
+                repeats: int = 5) -> BPTTCounts:
+    """MACs, trajectory bytes and wall time per sample of one BPTT training step
+    (the fastest of ``repeats``)."""
+    from lava_vle.bptt import trajectory_bytes
+    from lava_vle.network import init_params
+    from lava_vle.learners import BPTT
+    from lava_vle.synops import dense_synaptic_ops
+
+    steps, batch = x.shape[:2]
+    rule = BPTT(spec, init_params(spec), loss_weight, lr=1e-3)
+    loss = lambda out: rule.loss(out, y) / batch  # noqa: E731
+    stored = trajectory_bytes(rule.net, rule.params.arrays(), x, loss)
+    rule.batch(x, y)  # warm-up
+    wall = np.inf
+    for _ in range(repeats):  # the fastest of a few: other work on the machine only slows
+        start = time.perf_counter()
+        rule.batch(x, y)
+        wall = min(wall, time.perf_counter() - start)
+    return BPTTCounts(forward_macs=dense_synaptic_ops(spec, steps)["forward"],
+                      trajectory_bytes=stored / batch, wall_s=wall / batch)

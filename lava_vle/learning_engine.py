@@ -52,9 +52,10 @@ from typing import Any
 
 import numpy as np
 
+from lava_vle.arithmetic import PRECISIONS
+
 from lava_vle import fixed_point as fxp
 
-PRECISIONS = ("float", "fixed")
 TRACE_NO_DECAY = 2**16 - 1  # the tau Loihi3FLearningRule gives y1..y3 (no decay)
 PRODUCTS_PER_SYNAPSE = 2  # S x0 x1 y1 - S x0 x1 y2
 SYNAPSE_SETS_PER_PATH = 2  # one fed v+, one fed v-

@@ -19,7 +19,7 @@ from typing import Any, Optional, Sequence, Union
 import numpy as np
 
 from lava_vle import fixed_point as fxp
-from lava_vle.arithmetic import ARITHMETICS, eligibility_delta
+from lava_vle.arithmetic import ARITHMETICS, PRECISIONS, eligibility_delta
 from lava_vle.dynamics import NetworkState, Synapses, VLEDynamics, recurrent_loop_gain
 from lava_vle.network import FixedParams, FloatParams, NetworkSpec, check_params
 from lava_vle.plasticity import LocalRule, bias_delta, eligibility_step, weight_delta
@@ -27,7 +27,6 @@ from lava_vle.synops import effective_synops
 from lava_vle.validation import (check_bool, check_choice, check_int, check_real,
                                  check_sequence, per_step)
 
-PRECISIONS = tuple(ARITHMETICS)
 PLASTICITY = ("off", "accumulate", "apply")
 RECORDABLE = ("u", "v", "u_breve", "e_breve", "phi_prime", "rates", "e_target")
 
@@ -203,7 +202,7 @@ class Simulator:
             raise ValueError("plasticity='accumulate' is float only; use 'apply' in fixed point")
         if plasticity != "off" and self.spec.recurrent_error == "eprop-all":
             raise ValueError("recurrent_error='eprop-all' learns in the fused float trainer "
-                             "only (lava_vle.rules.VLELocal); the simulator learns 'eprop' "
+                             "only (lava_vle.learners.VLELocal); the simulator learns 'eprop' "
                              "and runs 'eprop-all' with plasticity='off'")
         if not isinstance(record, (list, tuple)):
             raise TypeError(f"record={record!r} must be a list or tuple of names from "

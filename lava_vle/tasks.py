@@ -1,62 +1,9 @@
-"""Small synthetic tasks used by the demo and the gradient-quality benchmark."""
-from __future__ import annotations
+"""Deprecated path of :mod:`lava_vle.teacher_student` (published by the
+tutorials of version 0.1.0); import from :mod:`lava_vle`."""
+import warnings
 
-from dataclasses import dataclass
+from lava_vle.teacher_student import (TeacherStudent, demo_spec, demo_task,  # noqa: F401
+                                      smooth_inputs, teacher_student)
 
-import numpy as np
-
-from lava_vle.network import FloatParams, LayerSpec, NetworkSpec, init_params
-from lava_vle.simulator import Simulator
-
-
-def smooth_inputs(steps: int, batch: int, n_in: int, dt: float, seed: int = 0,
-                  n_modes: int = 4, max_freq: float = 0.5) -> np.ndarray:
-    """Random smooth signals: per channel a sum of ``n_modes`` sinusoids.
-
-    Frequencies are uniform in (0, ``max_freq``] cycles per time unit,
-    phases uniform, amplitudes normalised so each channel has unit peak.
-    Returns (steps, batch, n_in).
-    """
-    rng = np.random.default_rng(seed)
-    t = np.arange(steps)[:, None, None, None] * dt
-    freq = rng.uniform(0.05, max_freq, size=(1, batch, n_in, n_modes))
-    phase = rng.uniform(0, 2 * np.pi, size=(1, batch, n_in, n_modes))
-    amp = rng.uniform(0.5, 1.0, size=(1, batch, n_in, n_modes))
-    signal = (amp * np.sin(2 * np.pi * freq * t + phase)).sum(-1)
-    return signal / np.abs(signal).max(axis=0, keepdims=True)
-
-
-def demo_spec(learning_epoch: int = 1) -> NetworkSpec:
-    """The ``lava-vle demo`` network: 2 -> 16 (LE) -> 16 (tau_r = tau_m / 2) -> 2 (linear),
-    hard_tanh hidden layers, MSE, dt = 0.1."""
-    return NetworkSpec(n_in=2, layers=(LayerSpec(16, tau_m=1.0, tau_r=1.0, activation="hard_tanh"),
-                                       LayerSpec(16, tau_m=1.0, tau_r=0.5, activation="hard_tanh"),
-                                       LayerSpec(2, tau_m=1.0, tau_r=1.0, activation="linear")),
-                       dt=0.1, loss="mse", learning_epoch=learning_epoch)
-
-
-def demo_task(spec: NetworkSpec, steps: int = 400) -> "TeacherStudent":
-    """The ``lava-vle demo`` task: one sequence of ``steps``, teacher gain 1.5, seed 0."""
-    return teacher_student(spec, steps=steps, batch=1, seed=0, teacher_gain=1.5)
-
-
-@dataclass
-class TeacherStudent:
-    """A student network must reproduce a fixed teacher's output."""
-
-    spec: NetworkSpec
-    teacher: FloatParams
-    student: FloatParams
-    x: np.ndarray
-    target: np.ndarray
-
-
-def teacher_student(spec: NetworkSpec, steps: int = 1000, batch: int = 8,
-                    seed: int = 0, teacher_gain: float = 2.0,
-                    max_freq: float = 0.5) -> TeacherStudent:
-    """Teacher and student share ``spec``; the teacher has larger weights."""
-    teacher = init_params(spec, seed=seed + 1000, gain=teacher_gain)
-    student = init_params(spec, seed=seed)
-    x = smooth_inputs(steps, batch, spec.n_in, spec.dt, seed=seed, max_freq=max_freq)
-    target = Simulator(spec, teacher).run(x).outputs
-    return TeacherStudent(spec, teacher, student, x, target)
+warnings.warn("lava_vle.tasks is now lava_vle.teacher_student; import teacher_student, "
+              "demo_spec and demo_task from lava_vle", DeprecationWarning, stacklevel=2)

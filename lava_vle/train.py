@@ -1,7 +1,7 @@
 """Training: VLE local (online), VLE exact (adjoint) and BPTT on the same network.
 
-:class:`Trainer` runs epochs of one rule (:mod:`lava_vle.rules`) on one
-dataset and the benchmark network for it (:mod:`lava_vle.networks`):
+:class:`Trainer` runs epochs of one rule (:mod:`lava_vle.learners`) on one
+dataset and the benchmark network for it (:mod:`lava_vle.benchmark_networks`):
 shuffling, per-epoch learning-rate schedule, evaluation, the NaN stop and
 checkpoints. Every epoch ends with a checkpoint; ``resume`` continues from
 it to the same result as an uninterrupted run (the shuffling of epoch ``e``
@@ -20,15 +20,16 @@ from typing import Optional, Sequence
 import numpy as np
 
 from lava_vle.activations import ACTIVATIONS
+from lava_vle.arithmetic import PRECISIONS
 from lava_vle.checkpoints import (CHECKPOINT, LEGACY_CHECKPOINT, CheckpointError,  # noqa: F401
                                   read_checkpoint, write_checkpoint)
 from lava_vle.datasets import (DATASETS, SequenceDataset, nrmse, one_hot_targets,
                                with_time_resolution)
 from lava_vle.datasets.resolution import MAX_HOLD
+from lava_vle.benchmark_networks import default_network
+from lava_vle.learners import make_rule
 from lava_vle.network import FEEDBACK_MODES, RECURRENT_ERROR_MODES, NetworkSpec, init_params
-from lava_vle.networks import default_network
 from lava_vle.results import write_results
-from lava_vle.rules import make_rule
 from lava_vle.validation import (check_bool, check_choice, check_int, check_learning_epoch,
                                  check_real, check_threshold)
 
@@ -36,7 +37,6 @@ RULES = ("vle", "exact", "bptt")
 OPTIMIZERS = ("adam", "sgd")
 LR_SCHEDULES = ("constant", "cosine", "plateau")
 PLATEAU_PATIENCE = 2  # epochs without a lower train loss before the lr halves
-PRECISIONS = ("float", "fixed")
 VLE_UPDATE_INTERVAL = 50  # VLE's optimiser cadence when none is given
 MAX_SEED = 2**32 - 1
 

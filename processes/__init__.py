@@ -1,25 +1,50 @@
-"""Lava processes of lava-vle (installed as ``lava_vle.processes``).
+"""Lava processes of lava-vle (installed as ``lava_vle.processes``)::
+
+    from lava_vle.processes import VLENetwork, build_vle_network, stopping
 
 One folder per process, each with ``process.py`` and ``models.py``
 (``floating_pt`` and ``fixed_pt`` models):
 
-- ``vle_neuron.VLENeuron``: prospective leaky integrator
-- ``error_dendrite.ErrorDendrite``: prospective error compartment
-- ``neuromodulator.Neuromodulator``: global third-factor broadcast
-- ``plastic_synapse.PlasticSynapse``: forward + error paths, local rule
-- ``output_error.OutputError``: target error of the output population
-- ``vle_network.VLENetwork``: a whole network as one hierarchical process
-- ``fused_vle_network.FusedVLENetwork``: the same network in one leaf process
-  (``VLENetwork(..., fused=True)``)
-- ``engine_encoder.EngineEncoder``: a population's interface to stock LearningDense
+- :class:`VLENeuron` (``vle_neuron``): prospective leaky integrator
+- :class:`ErrorDendrite` (``error_dendrite``): prospective error compartment
+- :class:`Neuromodulator` (``neuromodulator``): global third-factor broadcast
+- :class:`PlasticSynapse` (``plastic_synapse``): forward + error paths, local rule
+- :class:`OutputError` (``output_error``): target error of the output population
+- :class:`VLENetwork` (``vle_network``): a whole network as one hierarchical
+  process; ``VLENetwork(..., fused=True)`` is :class:`FusedVLENetwork`
+  (``fused_vle_network``), the same network in one leaf process
+- :class:`EngineEncoder` (``engine_encoder``): a population's interface to
+  stock LearningDense
 
-``network_builder`` wires a network from these processes;
-``engine_network_builder`` wires one whose synapses are stock LearningDense.
-:func:`stopping` (``runtime.py``) stops a run's Lava runtime, also after a
-failed run; :func:`graded_dense` (``stock.py``) builds a stock ``Dense`` that
-carries graded VLE rates in either precision.
+:func:`build_vle_network` wires a network from these processes;
+:func:`build_engine_network` one whose synapses are stock LearningDense.
+:func:`stopping` stops a run's Lava runtime, also after a failed run;
+:func:`graded_dense` builds a stock ``Dense`` that carries graded VLE rates
+in either precision. The names load on first use.
 """
-from lava_vle.processes.runtime import stopping
-from lava_vle.processes.stock import graded_dense
 
-__all__ = ["graded_dense", "stopping"]
+#: public name -> the module (below lava_vle.processes) that defines it
+_EXPORTS = {
+    "VLENeuron": "vle_neuron.process", "ErrorDendrite": "error_dendrite.process",
+    "Neuromodulator": "neuromodulator.process", "PlasticSynapse": "plastic_synapse.process",
+    "OutputError": "output_error.process", "VLENetwork": "vle_network.process",
+    "FusedVLENetwork": "fused_vle_network.process", "EngineEncoder": "engine_encoder.process",
+    "build_vle_network": "network_builder", "build_engine_network": "engine_network_builder",
+    "stopping": "runtime", "graded_dense": "stock",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    """Load a public name from its module on first use (PEP 562)."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'lava_vle.processes' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"lava_vle.processes.{_EXPORTS[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list:
+    return sorted(set(globals()) | set(__all__))

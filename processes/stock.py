@@ -14,9 +14,9 @@ from lava.proc.dense.process import Dense
 from lava.utils.weightutils import SignMode
 
 from lava_vle import fixed_point as fxp
+from lava_vle.arithmetic import PRECISIONS
 from lava_vle.validation import check_choice, check_finite
 
-PRECISIONS = ("float", "fixed")
 # fractional bits of what a receiver's fixed_pt a_in takes: a VLE process
 # (VLENetwork.s_in, VLENeuron.a_in, PlasticSynapse.s_in) Q7.16; a stock LIF
 # integers (it adds a_in << 6 to u and compares v with vth << 6, so a_in = 1

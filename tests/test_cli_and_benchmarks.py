@@ -73,7 +73,7 @@ def test_train_speed_benchmark_measures_both_rules_and_bptt_memory_grows(tmp_pat
 def test_energy_benchmark_reports_every_boundary_and_fewer_updates_with_learning_epochs(tmp_path):
     from lava_vle.benchmarks import energy
     from lava_vle.datasets import delayed_xor
-    from lava_vle.networks import default_network
+    from lava_vle.benchmark_networks import default_network
     from lava_vle.synops import dense_synaptic_ops
 
     results = energy.main(["--out", str(tmp_path), "--batch", "4", "--learning-epochs", "1", "64"])

@@ -306,7 +306,7 @@ def eprop_signals(steps=80):
 
 
 def test_simulator_eprop_update_equals_the_fused_trainers_over_80_steps():
-    from lava_vle.rules import local_updates
+    from lava_vle.learners import local_updates
 
     spec = eprop_spec()
     params = init_params(spec, seed=1)

@@ -5,7 +5,7 @@ import pytest
 from lava_vle.fused import StackedNetwork
 from lava_vle.network import LayerSpec, NetworkSpec, init_params
 from lava_vle.plasticity import LocalRule
-from lava_vle.rules import VLELocal
+from lava_vle.learners import VLELocal
 from lava_vle.simulator import Simulator
 
 
@@ -111,7 +111,7 @@ def test_eprop_on_every_weight_equals_the_local_rule_where_units_have_no_memory(
     """Linear LE units (tau_m = tau_r): a synapse's eligibility is r_pre(t-1)
     and e_breve the error reaching the neuron, so 'eprop-all' and the local
     rule make the same update; with LI units (tau_r < tau_m, a memory) they differ."""
-    from lava_vle.rules import local_updates
+    from lava_vle.learners import local_updates
 
     def updates(mode, tau_m, tau_r):
         spec = NetworkSpec(n_in=3, dt=0.1, loss="mse", recurrent_error=mode,

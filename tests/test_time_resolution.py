@@ -10,9 +10,9 @@ from lava_vle.datasets import (SequenceDataset, load_dataset, mnist_directory, p
 from lava_vle.datasets import mnist_wheel
 from lava_vle.bptt import bptt_step
 from lava_vle.network import LayerSpec, NetworkSpec, init_params
-from lava_vle.networks import default_network
+from lava_vle.benchmark_networks import default_network
 from lava_vle.optim import clip_global_norm
-from lava_vle.rules import BPTT
+from lava_vle.learners import BPTT
 from lava_vle.train import TrainConfig, Trainer
 
 

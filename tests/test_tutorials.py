@@ -72,3 +72,52 @@ def test_tutorial_uses_only_public_names(path):
 
 def test_there_are_tutorials():
     assert len(TUTORIALS) >= 7
+
+
+# the modules a user imports from; everything else is the package's inside
+FRONT_DOOR = {"lava_vle", "lava_vle.processes", "lava_vle.fixed_point", "lava_vle.energy",
+              "lava_vle.engine_comparison", "lava_vle.datasets", "lava_vle.compare",
+              "lava_vle.cli"}
+
+
+@pytest.mark.parametrize("path", TUTORIALS, ids=IDS)
+def test_tutorial_imports_lava_vle_only_through_its_front_door(path):
+    import importlib
+
+    notebook = nbformat.read(path, as_version=4)
+    imports = []
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        for node in ast.walk(ast.parse(cell.source)):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("lava_vle"):
+                imports += [(node.module, alias.name) for alias in node.names]
+            elif isinstance(node, ast.Import):
+                imports += [(alias.name, None) for alias in node.names
+                            if alias.name.startswith("lava_vle")]
+    for module, name in imports:
+        assert module in FRONT_DOOR, f"{path.name} imports from {module}"
+        if name is not None:
+            assert hasattr(importlib.import_module(module), name), f"{module}.{name}"
+
+
+@pytest.mark.parametrize("old, new", [("lava_vle.rules", "lava_vle.learners"),
+                                      ("lava_vle.tasks", "lava_vle.teacher_student")])
+def test_old_module_paths_still_import_with_a_deprecation_warning(old, new):
+    import importlib
+    import sys
+
+    sys.modules.pop(old, None)
+    with pytest.warns(DeprecationWarning, match=new):
+        importlib.import_module(old)
+
+
+def test_front_door_names_all_resolve_without_torch_or_lava():
+    import subprocess
+    import sys
+
+    code = ("import sys, lava_vle; [getattr(lava_vle, n) for n in lava_vle.__all__]; "
+            "print(sorted({'torch', 'lava'} & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"

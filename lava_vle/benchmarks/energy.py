@@ -1,7 +1,7 @@
 """Energy per training sample by boundary: VLE on a Loihi-like chip vs BPTT.
 
 For the MNIST-1D reference network (graded) and the spiking delayed-XOR
-network (``lava_vle.networks.default_network``) and learning epochs
+network (``lava_vle.benchmark_networks.default_network``) and learning epochs
 ``N in {1, 4, 16, 64}``, VLE's operations are measured on a simulated
 training batch (``Simulator.run(count_synops=True)``: synaptic events, weight
 updates once per epoch; messages from the recorded rates and errors), and
@@ -14,7 +14,6 @@ and boundaries: :mod:`lava_vle.energy`.
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Optional, Sequence
@@ -22,58 +21,15 @@ from typing import Optional, Sequence
 import numpy as np
 
 from lava_vle.cli import CommandParser, at_least
-from lava_vle.energy import (BPTT_BOUNDARIES, FIGURES, BPTTCounts, VLECounts, compare,
-                             figures_table, learning_copies, trace_updates_per_step)
+from lava_vle.energy import BPTT_BOUNDARIES, FIGURES, bptt_counts, compare, figures_table, vle_counts
 
 EPOCHS = (1, 4, 16, 64)
-
-
-def vle_counts(spec, x: np.ndarray, y: np.ndarray, loss_weight: np.ndarray) -> VLECounts:
-    """Operations per sample of one VLE training batch (time-major ``x``, ``y``)."""
-    from lava_vle.network import init_params
-    from lava_vle.simulator import Simulator
-
-    steps, batch = x.shape[:2]
-    run = Simulator(spec, init_params(spec)).run(
-        x, y, loss_weight=loss_weight, plasticity="accumulate", count_synops=True,
-        record=("rates", "e_breve"))
-    sent = run.trace["rates"] + run.trace["e_breve"]
-    return VLECounts(
-        steps=steps, forward_events=run.synops["forward"] / batch,
-        error_events=run.synops["error_path"] / batch,
-        messages=sum(np.count_nonzero(s) for s in sent) / batch,
-        compartment_updates=2 * sum(spec.sizes[1:]) * steps,
-        trace_updates=trace_updates_per_step(spec) * steps,
-        weight_updates=run.synops["weight_updates"] / batch * learning_copies(spec))
-
-
-def bptt_counts(spec, x: np.ndarray, y: np.ndarray, loss_weight: np.ndarray,
-                repeats: int = 5) -> BPTTCounts:
-    """MACs, trajectory bytes and wall time per sample of one BPTT training step
-    (the fastest of ``repeats``)."""
-    from lava_vle.bptt import trajectory_bytes
-    from lava_vle.network import init_params
-    from lava_vle.rules import BPTT
-    from lava_vle.synops import dense_synaptic_ops
-
-    steps, batch = x.shape[:2]
-    rule = BPTT(spec, init_params(spec), loss_weight, lr=1e-3)
-    loss = lambda out: rule.loss(out, y) / batch  # noqa: E731
-    stored = trajectory_bytes(rule.net, rule.params.arrays(), x, loss)
-    rule.batch(x, y)  # warm-up
-    wall = np.inf
-    for _ in range(repeats):  # the fastest of a few: other work on the machine only slows
-        start = time.perf_counter()
-        rule.batch(x, y)
-        wall = min(wall, time.perf_counter() - start)
-    return BPTTCounts(forward_macs=dense_synaptic_ops(spec, steps)["forward"],
-                      trajectory_bytes=stored / batch, wall_s=wall / batch)
 
 
 def network_rows(name: str, dataset, batch: int, epochs: Sequence[int] = EPOCHS) -> dict:
     """Counts and per-boundary energies of one benchmark network, per learning epoch."""
     from lava_vle.datasets import one_hot_targets
-    from lava_vle.networks import default_network
+    from lava_vle.benchmark_networks import default_network
 
     index = np.arange(batch)
     x = np.ascontiguousarray(dataset.x_train[index].transpose(1, 0, 2))

@@ -40,9 +40,9 @@ import numpy as np
 from lava_vle.adjoint import exact_gradients
 from lava_vle.cli import CommandParser, at_least
 from lava_vle.network import RECURRENT_ERROR_MODES, LayerSpec, NetworkSpec
-from lava_vle.rules import local_updates
+from lava_vle.learners import cosine, local_updates
 from lava_vle.simulator import Simulator
-from lava_vle.tasks import teacher_student
+from lava_vle.teacher_student import recurrent_network, teacher_student
 
 # (label, tau_m, tau_r, feedback)
 SETTINGS = (
@@ -52,12 +52,6 @@ SETTINGS = (
     ("tau_r=dt (LI)", 1.0, 0.1, "mirrored"),
     ("tau_r=tau_m, random feedback", 1.0, 1.0, "random"),
 )
-
-
-def cosine(a: np.ndarray, b: np.ndarray) -> float:
-    """cos(a, b) of two flattened arrays."""
-    a, b = a.ravel(), b.ravel()
-    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
 
 
 def network(tau_m: float, tau_r: float, feedback: str, hidden: Sequence[int] = (16, 16),
@@ -95,12 +89,6 @@ def measure(steps: int = 1000, batch: int = 8, seeds: Sequence[int] = (0, 1, 2))
 RECURRENT_UNITS = (("LE, tau_r = tau_m", 1.0, 1.0), ("tau_r = tau_m / 2", 1.0, 0.5),
                    ("LI, tau_r = dt (gain 10)", 1.0, 0.1), ("LI, gain 16", 1.6, 0.1))
 RECURRENT_GAINS = (0.5, 1.0, 1.5)
-
-
-def recurrent_network(tau_m: float, tau_r: float, mode: str, dt: float = 0.1) -> NetworkSpec:
-    return NetworkSpec(n_in=2, dt=dt, loss="mse", recurrent_error=mode, layers=(
-        LayerSpec(16, tau_m, tau_r, "tanh", recurrent=True),
-        LayerSpec(2, tau_m, tau_m, "linear")))
 
 
 def measure_recurrent(steps: int = 600, batch: int = 8, seeds: Sequence[int] = (0, 1, 2)) -> dict:
@@ -146,7 +134,7 @@ def measure_task(task: Any, holds: Sequence[int], batch: int = 64,
     from lava_vle.bptt import bptt_gradients
     from lava_vle.datasets import load_dataset, one_hot_targets, with_time_resolution
     from lava_vle.network import init_params
-    from lava_vle.networks import default_network
+    from lava_vle.benchmark_networks import default_network
 
     dataset = load_dataset(task) if isinstance(task, str) else task
     rows = []

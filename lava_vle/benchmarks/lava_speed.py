@@ -29,6 +29,7 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 
 from lava_vle import fixed_point as fxp
+from lava_vle.arithmetic import LAVA_TAGS
 from lava_vle.cli import CommandParser, at_least
 from lava_vle.network import LayerSpec, NetworkSpec, init_params
 
@@ -75,7 +76,7 @@ def build_fused(spec: NetworkSpec, steps: int, fixed: bool):
 def mnist1d_reference_spec(width: int = 53) -> NetworkSpec:
     """The network ``lava-vle train --task mnist1d`` trains, hidden layers hard_tanh."""
     from lava_vle.datasets import mnist1d
-    from lava_vle.networks import default_network
+    from lava_vle.benchmark_networks import default_network
 
     return default_network(mnist1d(), activation="hard_tanh", width=width)
 
@@ -117,7 +118,7 @@ def steps_per_second(build: Callable, spec: NetworkSpec, steps: int, fixed: bool
     from lava_vle.processes import stopping
 
     proc, count = build(spec, steps + 10, fixed)
-    cfg = Loihi2SimCfg(select_tag="fixed_pt" if fixed else "floating_pt")
+    cfg = Loihi2SimCfg(select_tag=LAVA_TAGS["fixed" if fixed else "float"])
     chunk = steps // chunks
     with stopping(proc):
         proc.run(condition=RunSteps(10), run_cfg=cfg)  # compile and warm up

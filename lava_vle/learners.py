@@ -1,0 +1,349 @@
+"""The learning rules a :class:`~lava_vle.train.Trainer` trains with, one class each.
+
+Every rule trains the same :class:`~lava_vle.network.NetworkSpec` from the
+same initial weights; the float rules share one numpy optimiser
+(:class:`~lava_vle.optim.Adam` or :class:`~lava_vle.optim.SGD`) and one time
+loop (:meth:`lava_vle.fused.StackedNetwork.run`), and differ only in the
+update direction:
+
+- :class:`VLELocal`: the local rule online; every ``update_interval``
+  steps the optimiser receives ``-sum_b e_breve_post r_pre^T / B``
+  (:meth:`lava_vle.plasticity.LocalRule.accumulate_stacked`), float32.
+- :class:`VLEFixed`: the bit-exact fixed-point simulator with the integer
+  local rule (plain SGD with stochastic rounding, every step), i.e. what
+  the fixed_pt Lava processes do; the rule sums the batch, so
+  ``eta = lr / batch``.
+- :class:`ExactAdjoint`: the adjoint gradient of each batch's sequence loss (float64).
+- :class:`BPTT`: torch autograd through the same fused step (float32),
+  once per sequence or, with ``update_interval = U``, truncated: an
+  optimiser step on each window of U steps, the state carried across
+  windows and the gradient cut at the window edge (VLE's cadence).
+
+Each has ``batch(x, y)`` (learn from one time-major batch, return its
+outputs), ``forward(x)`` (outputs without learning), ``float_params()``,
+``lr``, ``optimizer_steps`` (how many updates it has made) and
+``state_dict`` / ``load_state_dict``: plain nested dicts and
+lists of numpy arrays and numbers, which a checkpoint stores without pickle.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any, Optional
+
+import numpy as np
+
+from lava_vle.arrays import broadcast_to, copy_into, on_device, to_numpy
+from lava_vle.fused import StackedNetwork, StackedParams, StackedState
+from lava_vle.losses import sequence_loss
+from lava_vle.network import FixedParams, FloatParams, NetworkSpec
+from lava_vle.optim import SGD, Adam
+from lava_vle.plasticity import LocalRule, StackedLearning
+from lava_vle.simulator import Simulator
+
+
+class StackedRule:
+    """A float rule on the fused stacked network with a shared optimiser.
+
+    ``device``: None steps numpy arrays; a torch device (``"cpu"``,
+    ``"cuda"``, ``"cuda:1"``) steps torch tensors there through the same code.
+    """
+
+    # the parameters live on the device (VLE); False: numpy parameters, the
+    # device only runs the batch (BPTT)
+    steps_on_device = True
+
+    def __init__(self, spec: NetworkSpec, init: FloatParams, loss_weight: np.ndarray,
+                 lr: float, optimizer: str = "adam", dtype: Any = np.float32,
+                 device: Optional[str] = None, clip: Optional[float] = None):
+        self.spec, self.init, self.device = spec, init, device
+        self.loss_weight = np.asarray(loss_weight, dtype=np.float64)
+        self.net = StackedNetwork(spec, dtype)
+        if device is not None and self.steps_on_device:
+            self.net = self.net.to_torch(check_device(device))
+        self.params = self.net.pack(init)
+        self.optimizer = {"adam": Adam, "sgd": SGD}[optimizer](self.params.arrays(), lr=lr,
+                                                               clip=clip)
+
+    @property
+    def optimizer_steps(self) -> int:
+        """Optimiser steps taken so far."""
+        return self.optimizer.t
+
+    @property
+    def lr(self) -> float:
+        return self.optimizer.lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self.optimizer.lr = value
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """Outputs (T, B, n_out) of ``x`` (T, B, n_in), no learning (numpy)."""
+        return to_numpy(self.net.run(self.params, x)[0])
+
+    def float_params(self) -> FloatParams:
+        return self.net.unpack(self.params, self.init)
+
+    def loss(self, outputs: Any, target: Any, first_step: int = 0) -> Any:
+        """Sequence loss summed over a time-major batch (numpy or torch), with
+        the dataset's per-step weights (of steps ``first_step`` onwards)."""
+        weight = self.loss_weight[first_step:first_step + len(outputs), None]
+        if not isinstance(outputs, np.ndarray):
+            weight = on_device(weight, outputs.device).to(outputs.dtype)
+            target = on_device(target, outputs.device)
+        return sequence_loss(self.spec.loss, outputs, target, weight, self.spec.beta)
+
+    def state_dict(self) -> dict:
+        """The trainable arrays (``params.arrays()``) and the optimiser's state (numpy)."""
+        return {"params": [to_numpy(a) for a in self.params.arrays()],
+                "optimizer": self.optimizer.state_dict()}
+
+    def load_state_dict(self, state: dict) -> None:
+        for dst, src in zip(self.params.arrays(), state["params"]):
+            copy_into(dst, src)
+        self.optimizer.load_state_dict(state["optimizer"])
+
+
+class VLELocal(StackedRule):
+    """The local rule, online: an optimiser step every ``update_interval`` steps
+    (when a learning epoch ended since the last one).
+
+    With ``spec.learning_epoch = N > 1`` the update comes from pre and post
+    traces once per epoch (:class:`~lava_vle.plasticity.LocalRule`); epochs
+    are counted in time steps across batches (``steps_done``), as Lava counts
+    ``t_epoch``, and the traces start from zero with each batch.
+    ``carry_state``: each batch runs on from the previous batch's final
+    network state (the GLE reference's recipe with Adam on every step).
+    ``settle_steps``: after each sequence the network runs on for this many
+    steps with zero input and no new target error, still learning, so that
+    errors of the last steps reach the lower layers (each hop delays them a
+    step); the outputs returned are the sequence's.
+    """
+
+    def __init__(self, *args: Any, update_interval: int = 50, carry_state: bool = False,
+                 settle_steps: int = 0, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.update_interval = update_interval
+        self.carry_state = carry_state
+        self.settle_steps = settle_steps
+        self.carried = None  # final state of the last batch (carry_state)
+        self.steps_done = 0
+        # eta = 1: the optimiser scales the step
+        self.rule = LocalRule(1.0, learning_epoch=self.spec.learning_epoch)
+
+    def batch(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        net, p = self.net, self.params
+        length, batch = x.shape[:2]
+        weight = self.loss_weight.astype(np.float32)
+        if self.settle_steps:  # zero input, the last target at zero loss weight
+            settle = self.settle_steps
+            x = np.concatenate([x, np.zeros((settle,) + x.shape[1:], x.dtype)])
+            y = np.concatenate([y, np.repeat(y[-1:], settle, axis=0)])
+            weight = np.concatenate([weight, np.zeros(settle, weight.dtype)])
+        steps = x.shape[0]
+        if net.on_torch:
+            y = net.as_array(y)  # on the device once
+        state = net.initial_state(batch)
+        if self.carried is not None:  # run on from the last batch
+            state = net.take_batch(self.carried, batch, state)
+        learning = self.learning(state.u.shape)
+        pending = False  # an update waits for the optimiser
+
+        def learn(t: int, state: Any, rates_pre: np.ndarray, rates_before: np.ndarray) -> None:
+            nonlocal pending
+            net.output_error(state, y[t], weight[t])
+            self.steps_done += 1
+            pending |= learning.observe(self.steps_done, state.e_breve, None, rates_pre,
+                                        rates_before, state.e_in, state.phi_prime)
+            if pending and ((t + 1) % self.update_interval == 0 or t == steps - 1):
+                self.optimizer.step(learning.take(-batch))  # descent on -update
+                pending = False
+
+        outputs, state = net.run(p, x, state, errors=True, on_step=learn)
+        if self.carry_state:
+            self.carried = state
+        return to_numpy(outputs[:length])
+
+    def learning(self, state_shape: tuple) -> StackedLearning:
+        """The rule's state for one batch (traces from zero)."""
+        eprop = None
+        mode = self.spec.recurrent_error
+        if mode == "eprop-all" or mode == "eprop" and self.params.R is not None:
+            eprop = {k: broadcast_to(self.net.constants[k], state_shape)
+                     for k in ("k_m", "k_r")}
+        return StackedLearning(self.rule, self.params.arrays(), state_shape,
+                               self.net.recurrent_mask, eprop, all_weights=mode == "eprop-all")
+
+    def state_dict(self) -> dict:
+        carried = None if self.carried is None else {
+            k: None if v is None else to_numpy(v) for k, v in asdict(self.carried).items()}
+        return {**super().state_dict(), "carried": carried, "steps_done": self.steps_done}
+
+    def load_state_dict(self, state: dict) -> None:
+        super().load_state_dict(state)
+        carried = state.get("carried")
+        self.carried = None if carried is None else StackedState(**{
+            k: None if v is None else self.net.as_array(v) for k, v in carried.items()})
+        self.steps_done = state.get("steps_done", 0)
+
+
+class ExactAdjoint(StackedRule):
+    """The adjoint gradient of each batch's sequence loss, fed to the optimiser."""
+
+    def batch(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        from lava_vle.adjoint import exact_gradients
+
+        grads = exact_gradients(self.spec, self.float_params(), x, y, self.loss_weight)
+        stacked = self.net.pack(FloatParams(grads.weights, grads.biases,
+                                            [None] * len(grads.weights)))
+        self.optimizer.step([g / x.shape[1] for g in stacked.arrays()])
+        return self.forward(x)
+
+
+class BPTT(StackedRule):
+    """Torch autograd through the fused step (on ``device``, default the CPU),
+    fed to the same optimiser (numpy parameters).
+
+    ``update_interval`` None: one step per sequence. ``U``: truncated BPTT,
+    one step per window of U time steps (the last may be shorter) on the
+    window's loss; the network state runs on across windows, detached, so
+    the gradient is cut at each window's edge. ``U >= T`` is plain BPTT.
+    """
+
+    steps_on_device = False
+
+    def __init__(self, *args: Any, update_interval: Optional[int] = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.update_interval = update_interval
+
+    def batch(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        from lava_vle.bptt import bptt_step
+
+        steps, batch = x.shape[:2]
+        window = self.update_interval or steps
+        outputs, state, x_prev = [], None, None
+        for first in range(0, steps, window):
+            last = min(steps, first + window)
+            out, grads, _, state = bptt_step(
+                self.net, self.params.arrays(), x[first:last],
+                lambda out: self.loss(out, y[first:last], first) / batch,
+                self.device or "cpu", state, x_prev)
+            self.optimizer.step(grads)
+            outputs.append(out)
+            x_prev = x[last - 1]
+        return outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
+
+
+class VLEFixed:
+    """The integer local rule of the fixed_pt processes on the batched simulator.
+
+    The hash counter of stochastic rounding runs on across batches and epochs.
+    """
+
+    optimizer = None
+
+    def __init__(self, spec: NetworkSpec, init: FloatParams, loss_weight: np.ndarray,
+                 lr: float, seed: int = 0):
+        self.spec, self.lr, self.seed = spec, lr, seed
+        self.loss_weight = loss_weight
+        self.params = FixedParams.from_float(spec, init)
+        self.steps_done = 0
+
+    @property
+    def optimizer_steps(self) -> int:
+        """Weight updates so far: one per learning epoch of time steps."""
+        return self.steps_done // self.spec.learning_epoch
+
+    def batch(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        sim = Simulator(self.spec, self.params, "fixed", seed=self.seed)
+        # the integer rule sums the batch's updates: eta = lr / batch matches the
+        # float rules' batch-mean update (same lr, same step)
+        out = sim.run(x, y, loss_weight=self.loss_weight, plasticity="apply",
+                      eta=self.lr / x.shape[1], first_step=self.steps_done + 1).outputs
+        self.params = sim.params
+        self.steps_done += x.shape[0]
+        return out
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return Simulator(self.spec, self.params, "fixed").run(x).outputs
+
+    def float_params(self) -> FloatParams:
+        """The effective (8-bit mantissa) parameters as real values."""
+        return self.params.to_float()
+
+    def loss(self, outputs: np.ndarray, target: np.ndarray) -> float:
+        return sequence_loss(self.spec.loss, outputs, target, self.loss_weight[:, None],
+                             self.spec.beta)
+
+    def state_dict(self) -> dict:
+        return {"params": asdict(self.params), "steps_done": self.steps_done}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.params, self.steps_done = FixedParams(**state["params"]), state["steps_done"]
+
+
+def local_updates(spec: NetworkSpec, params: FloatParams, x: np.ndarray, y: np.ndarray,
+                  loss_weight: Any = None, dtype: Any = np.float64) -> FloatParams:
+    """The local rule's update summed over a batch with the weights frozen, in
+    the layout of ``params``: what :class:`VLELocal` hands the optimiser
+    (negated, per sample), for comparisons with the exact gradient."""
+    steps, batch = x.shape[:2]
+    weight = np.ones(steps) if loss_weight is None else np.asarray(loss_weight, np.float64)
+    rule = VLELocal(spec, params, weight, lr=1.0, dtype=dtype)
+    learning = rule.learning((spec.n_layers, batch, rule.net.width))
+
+    def observe(t: int, state: Any, rates_pre: np.ndarray, rates_before: np.ndarray) -> None:
+        rule.net.output_error(state, y[t], weight[t])
+        learning.observe(t + 1, state.e_breve, None, rates_pre, rates_before, state.e_in,
+                         state.phi_prime)
+
+    rule.net.run(rule.params, x, errors=True, on_step=observe)
+    sums = learning.sums
+    recurrent = sums[2] if len(sums) > 2 else None
+    return rule.net.unpack(StackedParams(sums[0], sums[1], recurrent, sums[0]), params)
+
+
+def cosine(a: np.ndarray, b: np.ndarray) -> float:
+    """cos(a, b) of two flattened arrays."""
+    a, b = a.ravel(), b.ravel()
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+def make_rule(name: str, precision: str, spec: NetworkSpec, init: FloatParams,
+              loss_weight: np.ndarray, lr: float, optimizer: str = "adam",
+              update_interval: Optional[int] = 50, carry_state: bool = False,
+              seed: int = 0, device: Optional[str] = None, settle_steps: int = 0,
+              clip: Optional[float] = None) -> Any:
+    """The rule ``name`` (``vle``, ``exact``, ``bptt``) in ``precision``;
+    ``device`` (VLE and BPTT in float): a torch device to step on; ``clip``:
+    the float rules' global-norm clipping; ``update_interval`` (VLE; BPTT:
+    truncated when not None)."""
+    if precision == "fixed":
+        return VLEFixed(spec, init, loss_weight, lr, seed)
+    if name == "vle":
+        return VLELocal(spec, init, loss_weight, lr, optimizer, update_interval=update_interval,
+                        carry_state=carry_state, device=device, settle_steps=settle_steps,
+                        clip=clip)
+    if name == "bptt":
+        return BPTT(spec, init, loss_weight, lr, optimizer, device=device, clip=clip,
+                    update_interval=update_interval)
+    return ExactAdjoint(spec, init, loss_weight, lr, optimizer, clip=clip)
+
+
+def check_device(device: str) -> str:
+    """``device`` if torch can step tensors there; else a ValueError that says why."""
+    import torch
+
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError) as err:
+        raise ValueError(f"device={device!r} is not a torch device ('cpu', 'cuda', "
+                         f"'cuda:1'): {err}") from None
+    if parsed.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r}: torch finds no CUDA device on this machine "
+                         "(torch.cuda.is_available() is False); leave device unset to "
+                         "train with numpy on the CPU")
+    return device
+
+
+Rule = Optional[Any]  # one of the classes above

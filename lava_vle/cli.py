@@ -278,7 +278,7 @@ def report(folder: str) -> None:
     stderr and skipped."""
     from lava_vle.report import SWEEP_SUMMARY, collect, markdown, table
 
-    from lava_vle.compare import load_summaries, results_page
+    from lava_vle.compare import NOTES, load_summaries, results_page
 
     root = Path(folder)
     if not root.is_dir():
@@ -286,7 +286,9 @@ def report(folder: str) -> None:
                                 "a sweep, or comparisons)")
     summaries = load_summaries(root)
     if summaries:
-        print(results_page(summaries, f"lava-vle report {folder}"))
+        notes = root / NOTES
+        print(results_page(summaries, f"lava-vle report {folder}",
+                           notes.read_text() if notes.is_file() else ""))
         return
     if (root / SWEEP_SUMMARY).exists():
         print(table(root))

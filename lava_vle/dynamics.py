@@ -174,6 +174,13 @@ def recurrent_loop_gain(A: Arithmetic, weights: np.ndarray) -> Array:
     return A.gain(gain if gain.ndim > 2 else gain.reshape(()), "recurrent loop gain")
 
 
+def stable_recurrent_error(A: Arithmetic, matrix: Array, exp: Optional[int], v_post: Array,
+                           gain: Array) -> Array:
+    """``c B^T v_post(t-1)``: what a recurrent projection carries back under
+    ``recurrent_error="stable"`` (``gain`` from :func:`recurrent_loop_gain`)."""
+    return A.scale(A.backward(matrix, exp, v_post), gain)
+
+
 def loss_scale(A: Arithmetic, beta: float, weight: Any) -> Array:
     """``beta * w_t``, the scale of the output error (16-bit gain in fixed point)."""
     return A.gain(beta * np.asarray(weight, dtype=np.float64), "beta * loss_weight")
@@ -217,8 +224,8 @@ class VLEDynamics:
         for a recurrent projection under ``"stable"`` ``c B_k^T v(t-1)``."""
         A, post = self.arith, self.spec.projections[k].post
         if syn.loop_gain is not None and syn.loop_gain[k] is not None:
-            return A.scale(A.backward(syn.backward[k], syn.backward_exp[k], state.v[post - 1]),
-                           syn.loop_gain[k])
+            return stable_recurrent_error(A, syn.backward[k], syn.backward_exp[k],
+                                          state.v[post - 1], syn.loop_gain[k])
         return A.backward(syn.backward[k], syn.backward_exp[k], state.e_breve[post - 1])
 
     def initial_state(self, batch: int) -> NetworkState:

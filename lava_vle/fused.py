@@ -23,7 +23,8 @@ from lava_vle import arrays
 from lava_vle.activations import Activation
 from lava_vle.arithmetic import FloatArithmetic as F
 from lava_vle.dynamics import (error_dendrite, loss_scale, neuron_input, recurrent_loop_gain,
-                               representation_neuron, sent_error, sent_rate, synaptic_drive)
+                               representation_neuron, sent_error, sent_rate,
+                               stable_recurrent_error, synaptic_drive)
 from lava_vle.network import FloatParams, NetworkSpec
 
 Array = Any
@@ -322,7 +323,7 @@ class StackedNetwork:
         ``c BR^T v(t-1)`` (``"stable"``, :func:`recurrent_loop_gain`)."""
         if self.spec.recurrent_error == "stable":
             gain = self.as_array(recurrent_loop_gain(F, arrays.to_numpy(p.BR)))
-            return F.scale(F.backward(p.BR, None, state.v), gain)
+            return stable_recurrent_error(F, p.BR, None, state.v, gain)
         return F.backward(p.BR, None, state.e_breve)
 
     def run(self, p: StackedParams, x: np.ndarray, state: Optional[StackedState] = None,

@@ -548,3 +548,37 @@ def test_composed_processes_refuse_the_eprop_modes_and_say_where_they_run(mode, 
     spec = three_layer_spec(recurrent_error=mode)
     with pytest.raises(ValueError, match=f"recurrent_error='{mode}'.*{where}"):
         build_vle_network(spec, init_params(spec, seed=0))
+
+
+@pytest.mark.parametrize("precision", ["fixed", "float"])
+def test_composed_weights_set_between_runs_take_effect_as_in_the_simulator(precision):
+    """The plastic synapse reads its weights from the Vars every step
+    (fixed_pt: ``weight_acc``, floating_pt: ``weights``), also at eta = 0:
+    negated after step 20, the run equals a simulator run whose first
+    weight matrix is negated at step 20."""
+    fixed = precision == "fixed"
+    spec = three_layer_spec()
+    params = init_params(spec, seed=3)
+    x, y = signals(40)
+    for eta in (ETA, 0.0):
+        sim = Simulator(spec, params, precision, seed=SEED)
+        first = sim.run(x[:20], y[:20], plasticity="apply", eta=eta)
+        if fixed:
+            sim.params.weight_acc[0] = -sim.params.weight_acc[0]
+        else:
+            sim.params.weights[0] = -sim.params.weights[0]
+        second = sim.run(x[20:], y[20:], plasticity="apply", eta=eta, state=first.state,
+                         first_step=21)
+        net = build_vle_network(spec, params, learning_rate=eta, seed=SEED)
+        for chunk, _ in enumerate(run_lava(net, x, y, precision, chunks=(20, 20))):
+            if chunk == 0:
+                var = net.synapses[0].weight_acc if fixed else net.synapses[0].weights
+                var.set(-var.get())
+                continue
+            for name, layers in lava_state(net).items():
+                for l, (got, want) in enumerate(zip(layers, sim_state(second)[name])):
+                    if fixed:
+                        assert np.array_equal(got, want[0]), f"{name}[{l}], eta {eta}"
+                    else:
+                        np.testing.assert_allclose(got, want[0], atol=1e-6,
+                                                   err_msg=f"{name}[{l}], eta {eta}")

@@ -11,7 +11,7 @@ from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
 from lava_vle import fixed_point as fxp
 from lava_vle.arithmetic import FixedArithmetic, FloatArithmetic
-from lava_vle.dynamics import recurrent_loop_gain, synaptic_drive
+from lava_vle.dynamics import recurrent_loop_gain, stable_recurrent_error, synaptic_drive
 from lava_vle.plasticity import LocalRule
 from lava_vle.synops import effective_synops
 from lava_vle.processes._derived import Derived
@@ -43,13 +43,16 @@ class AbstractPlasticSynapseModel(PyLoihiProcessModel):
         super().__init__(proc_params)
         self.has_bias = proc_params["has_bias"]
         self.has_feedback = proc_params["has_feedback"]
-        self.exp = proc_params["weight_exp"]  # float weights ignore the exponent
-        self.feedback_exp = proc_params["feedback_exp"]
         self.seed = proc_params["seed"]
         self.unit_modulator = self.A.modulator(np.ones(1))
         # read from the Var every step, converted again only when it changes
         epoch = proc_params["learning_epoch"]
         self.local_rule = Derived(lambda eta: LocalRule(float(eta[0]), self.A, epoch))
+
+    @property
+    def exp(self) -> int:
+        """The weight exponent, read from its Var (float weights ignore it)."""
+        return fxp.check_weight_exp(self.weight_exp)
 
     def run_spk(self) -> None:
         A = self.A
@@ -83,11 +86,11 @@ class AbstractPlasticSynapseModel(PyLoihiProcessModel):
 
     def _error(self, A, backward: np.ndarray) -> np.ndarray:
         """``B^T e_post(t-1)``, or ``c B^T v_post(t-1)`` for a stable recurrent path."""
-        exp = self.feedback_exp if self.has_feedback else self.exp
+        exp = fxp.check_weight_exp(self.feedback_exp) if self.has_feedback else self.exp
         if not self.proc_params["stable_error"]:
             return A.backward(backward, exp, self.e_post)
         gain = recurrent_loop_gain(A, self._real(backward, exp))
-        return A.scale(A.backward(backward, exp, self.v_post), gain)
+        return stable_recurrent_error(A, backward, exp, self.v_post, gain)
 
     def _update_traces(self, rule: LocalRule, e_post: np.ndarray, modulator: np.ndarray) -> bool:
         """Post trace of ``eta m e_post(t)``, pre trace of ``r_pre(t-1)``; whether
@@ -168,10 +171,6 @@ class PyPlasticSynapseModelFixed(AbstractPlasticSynapseModel):
     pre_trace: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.STATE_BITS)
     post_trace: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.STATE_BITS)
 
-    def __init__(self, proc_params) -> None:
-        super().__init__(proc_params)
-        self._mantissas = None
-
     def _plastic(self):
         return self.weight_acc, self.bias_acc
 
@@ -181,17 +180,17 @@ class PyPlasticSynapseModelFixed(AbstractPlasticSynapseModel):
         return fxp.dequantize_weights(matrix, exp)
 
     def _paths(self):
-        if self._mantissas is None:
-            weight_mant = fxp.accumulator_to_mantissa(self.weight_acc)
-            bias_mant = fxp.accumulator_to_mantissa(self.bias_acc)
-            feedback_mant = (fxp.quantize_weights(self.feedback, self.feedback_exp)
-                             if self.has_feedback else weight_mant)
-            self._mantissas = (weight_mant, bias_mant, feedback_mant)
-        return self._mantissas
+        """The 8-bit mantissas of the accumulators and of the feedback, read from
+        the Vars every step (so ``weight_acc.set`` takes effect at the next step)."""
+        weight_mant = fxp.accumulator_to_mantissa(self.weight_acc)
+        bias_mant = fxp.accumulator_to_mantissa(self.bias_acc)
+        feedback_mant = (fxp.quantize_weights(self.feedback,
+                                              fxp.check_weight_exp(self.feedback_exp))
+                         if self.has_feedback else weight_mant)
+        return weight_mant, bias_mant, feedback_mant
 
     def _after_update(self) -> None:
-        """Re-read the mantissas and keep ``weights``/``bias`` at their real values."""
-        self._mantissas = None
+        """Keep ``weights``/``bias`` at the real values of the new accumulators."""
         weight_mant, bias_mant, _ = self._paths()
         self.weights[:] = fxp.dequantize_weights(weight_mant, self.exp)
         self.bias[:] = fxp.dequantize_weights(bias_mant, self.exp)

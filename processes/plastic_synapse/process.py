@@ -60,9 +60,12 @@ class PlasticSynapse(ValidatedProcess):
         ``weights``.
     bias, bias_acc : (n_post,) the same for the bias (a weight from an
         always-on rate of 1.0, same exponent); zeros if ``bias`` is None.
-    weight_exp : (1,) weight exponent, -16..7 (Lava Dense's ``weight_exp``).
+    weight_exp : (1,) weight exponent, -16..7 (Lava Dense's ``weight_exp``;
+        5-bit), read every step like every Var here: ``set`` between runs
+        takes effect at the next step (fixed_pt: ``weight_acc``, ``bias_acc``,
+        ``feedback``; floating_pt: ``weights``, ``bias``, ``feedback``).
     feedback : (n_post, n_pre) random feedback matrix (real) or zeros;
-        feedback_exp its exponent.
+        feedback_exp its exponent (-16..7).
     r_pre, e_post, v_post : buffered inputs of the previous step (real / Q7.16);
         r_pre_before, e_post_before the step before (sigma-delta counts).
     synops : (3,) effective synaptic operations so far: forward, error path,

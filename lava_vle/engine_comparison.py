@@ -12,14 +12,13 @@ engine needs. ``lava-vle bench learning-engine`` runs them all.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 
 from lava_vle import fixed_point as fxp
 from lava_vle.arithmetic import LAVA_TAGS, FixedArithmetic, FloatArithmetic
-from lava_vle.dynamics import NetworkState
 from lava_vle.learning_engine import (PRECISIONS, PRODUCTS_PER_SYNAPSE, SYNAPSE_SETS_PER_PATH,
                                       SignalCoding, dw_string, loihi3f_rule, rule_scale)
 from lava_vle.network import FixedParams, FloatParams, NetworkSpec
@@ -100,35 +99,25 @@ def run_engine(spec: NetworkSpec, ts: TeacherStudent, schedule: Schedule, precis
     return {"outputs": outputs, "weights": weights, "wall_s": time.perf_counter() - start}
 
 
-class SampledTraceSimulator(Simulator):
-    """Our simulator with the engine's pairing of the two factors: ``y = eta m e(t)``
-    and ``x = r(t-1)`` at the epoch's last step instead of relaxed by ``1/N``
-    (explains the engine's curve; replaces ``Simulator._learning_traces``)."""
-
-    @staticmethod
-    def _learning_traces(rule: LocalRule, state: NetworkState, new: NetworkState,
-                         modulator: np.ndarray) -> NetworkState:
-        return replace(new, pre_trace=tuple(state.rates),
-                       post_trace=tuple(rule.trace(e, modulator) for e in new.e_breve))
-
-
 def run_simulator(spec: NetworkSpec, ts: TeacherStudent, schedule: Schedule, precision: str,
-                  eta: float = ETA, seed: int = 0, simulator: type = Simulator,
+                  eta: float = ETA, seed: int = 0, traces: str = "filtered",
                   record: Sequence[str] = ()) -> dict:
-    """The same schedule in our simulator; weights after every epoch, recorded variables."""
-    sim = simulator(spec, ts.student, precision=precision, seed=seed)
-    state, outputs, weights, traces = None, [], [], []
+    """The same schedule in our simulator (``traces``: the local rule's learning
+    traces, filtered or sampled as the engine's); weights after every epoch,
+    recorded variables."""
+    sim = Simulator(spec, ts.student, precision=precision, seed=seed)
+    state, outputs, weights, records = None, [], [], []
     for epoch in range(schedule.epochs + 1):
         part = schedule.part(epoch)
         result = sim.run(schedule.x[part, None], schedule.target[part, None], plasticity="apply",
                          eta=eta, modulator=schedule.modulator[part], state=state,
-                         first_step=part.start + 1, record=record)
+                         first_step=part.start + 1, record=record, traces=traces)
         state = result.state
         outputs.append(result.outputs[:, 0])
-        traces.append(result.trace)
+        records.append(result.trace)
         weights.append(sim.params.to_float() if precision == "fixed" else sim.params.copy())
-    recorded = {name: [np.concatenate([t[name][i][:, 0] for t in traces])
-                       for i in range(len(traces[0][name]))] for name in record}
+    recorded = {name: [np.concatenate([t[name][i][:, 0] for t in records])
+                       for i in range(len(records[0][name]))] for name in record}
     return {"outputs": np.concatenate(outputs), "weights": weights, "trace": recorded}
 
 

@@ -34,16 +34,28 @@ from lava_vle.arithmetic import (Arithmetic, FloatArithmetic, bias_delta, eligib
 from lava_vle.validation import check_learning_epoch
 
 
+TRACES = ("filtered", "sampled")
+
+
 class LocalRule:
     """``dW = eta m e_post r_pre^T`` with ``eta`` in the arithmetic's units,
-    applied once per learning epoch of ``learning_epoch`` steps."""
+    applied once per learning epoch of ``learning_epoch`` steps.
+
+    ``traces="filtered"``: the learning traces relax by ``1/N`` per step
+    (module docstring); ``"sampled"``: each trace is the step's value itself,
+    so an epoch's update pairs ``eta m e_post`` and ``r_pre`` of its last step
+    only, as Lava's learning engine samples its ``x1`` trace.
+    """
 
     def __init__(self, eta: float, arith: Arithmetic = FloatArithmetic,
-                 learning_epoch: int = 1):
+                 learning_epoch: int = 1, traces: str = "filtered"):
+        if traces not in TRACES:
+            raise ValueError(f"traces={traces!r} must be one of {TRACES}")
         self.A = arith
         self.eta = arith.learning_rate(eta)
         self.learning_epoch = check_learning_epoch(learning_epoch)
-        self.trace_decay = arith.trace_decay(learning_epoch) if learning_epoch > 1 else None
+        self.trace_decay = (arith.trace_decay(learning_epoch)
+                            if learning_epoch > 1 and traces == "filtered" else None)
 
     def trace(self, e_breve: Any, modulator: Optional[Any]) -> Any:
         """``eta m e_breve`` of the post-synaptic population, (batch, n_post) or a
@@ -52,9 +64,14 @@ class LocalRule:
         return self.A.learning_trace(e_breve, modulator, self.eta)
 
     def filtered(self, trace: Any, value: Any) -> Any:
-        """A learning trace after one more step: ``value`` itself for ``N = 1``,
-        else ``trace + (value - trace) / N``."""
+        """A learning trace after one more step: ``value`` itself for ``N = 1``
+        (or sampled traces), else ``trace + (value - trace) / N``. The pre trace
+        takes ``r_pre(t-1)``, the post trace ``eta m e_post(t)`` (:meth:`post_trace`)."""
         return value if self.trace_decay is None else self.A.relax(trace, value, self.trace_decay)
+
+    def post_trace(self, trace: Any, e_post: Any, modulator: Optional[Any]) -> Any:
+        """The post trace after one more step: :meth:`filtered` of ``eta m e_post(t)``."""
+        return self.filtered(trace, self.trace(e_post, modulator))
 
     def learns_at(self, step: int) -> bool:
         """Whether time step ``step`` (counted from 1, as in Lava) ends an epoch."""
@@ -151,7 +168,7 @@ class StackedLearning:
         """Update the traces with step ``step`` (counted from 1) and add an
         epoch's updates when it ends one; returns whether anything was added."""
         rule = self.rule
-        self.post = rule.filtered(self.post, rule.trace(e_breve, modulator))
+        self.post = rule.post_trace(self.post, e_breve, modulator)
         self.pre = rule.filtered(self.pre, rates_pre)
         if self.rec is not None:
             self.rec = rule.filtered(self.rec, rates_before)

@@ -123,7 +123,8 @@ class Simulator:
             loss_weight: Any = None, modulator: Any = None,
             plasticity: str = "off", eta: float = 1e-3,
             record: Sequence[str] = (), state: Optional[NetworkState] = None,
-            first_step: int = 1, count_synops: bool = False) -> SimResult:
+            first_step: int = 1, count_synops: bool = False,
+            traces: str = "filtered") -> SimResult:
         """Simulate ``x`` (T, B, n_in) and return outputs, updates and traces.
 
         Args:
@@ -141,6 +142,10 @@ class Simulator:
             first_step: number of the first step (the hash counter).
             count_synops: sum :func:`lava_vle.synops.effective_synops` of
                 every projection over the run into ``result.synops``.
+            traces: the local rule's learning traces with learning epochs:
+                ``"filtered"`` (relaxed by 1/N per step) or ``"sampled"``
+                (each epoch pairs its last step's values, as Lava's
+                learning engine does; :class:`~lava_vle.plasticity.LocalRule`).
         """
         spec, A, dtype = self.spec, self.arith, self.dynamics.dtype
         x = check_sequence("x", x, spec.n_in, state_range=self.fixed)
@@ -156,7 +161,7 @@ class Simulator:
         scales = self.dynamics.loss_scale(weight)  # checked once, before any step
         mod = A.modulator(per_step("modulator", modulator, steps, batch, 1.0), "modulator")
         x_in, target = A.to_units(x).astype(dtype), target.astype(dtype)
-        rule = LocalRule(eta, A, spec.learning_epoch)
+        rule = LocalRule(eta, A, spec.learning_epoch, traces)
         state = state if state is not None else self.initial_state(batch)
         before = state  # the state one step before ``state`` (sigma-delta message counts)
         updates = self._zero_updates() if plasticity == "accumulate" else None
@@ -253,7 +258,7 @@ class Simulator:
         ``eta m e_breve(t)``, pre traces of ``r(t-1)`` (from zero at the start)."""
         post_prev = state.post_trace or [np.zeros_like(e) for e in new.e_breve]
         pre_prev = state.pre_trace or [np.zeros_like(r) for r in state.rates]
-        post = tuple(rule.filtered(prev, rule.trace(e, modulator))
+        post = tuple(rule.post_trace(prev, e, modulator)
                      for prev, e in zip(post_prev, new.e_breve))
         pre = tuple(rule.filtered(prev, r) for prev, r in zip(pre_prev, state.rates))
         return replace(new, pre_trace=pre, post_trace=post)

@@ -333,3 +333,24 @@ def test_fixed_point_eprop_moves_the_recurrent_weights_as_float_does():
     d_real = real.params.weights[1] - params.weights[1]
     cosine = (d_fixed * d_real).sum() / np.linalg.norm(d_fixed) / np.linalg.norm(d_real)
     assert cosine > 0.9, cosine
+
+
+def test_sampled_traces_pair_each_epochs_last_step_only():
+    """traces="sampled": an epoch's update is N eta e_post(t) r_pre(t-1)^T of its
+    last step, as Lava's learning engine samples; "filtered" differs."""
+    from lava_vle import LayerSpec, NetworkSpec, Simulator, init_params
+
+    spec = NetworkSpec(n_in=2, dt=0.1, learning_epoch=4, layers=(
+        LayerSpec(3, 1.0, 1.0, "tanh"), LayerSpec(2, 0.5, 0.5, "linear")))
+    params = init_params(spec, seed=0)
+    rng = np.random.default_rng(1)
+    x, y = rng.standard_normal((8, 1, 2)), rng.standard_normal((8, 1, 2))
+    sim = Simulator(spec, params)
+    run = sim.run(x, y, plasticity="accumulate", eta=1.0, record=("e_breve", "rates"))
+    sampled = sim.run(x, y, plasticity="accumulate", eta=1.0, traces="sampled")
+    e_out, r_hidden = run.trace["e_breve"][1], run.trace["rates"][1]
+    want = sum(4 * e_out[t].T @ r_hidden[t - 1] for t in (3, 7))  # steps 4 and 8 end epochs
+    np.testing.assert_allclose(sampled.updates[0][1], want, rtol=1e-10)
+    assert not np.allclose(run.updates[0][1], want)
+    with pytest.raises(ValueError, match="traces='all'"):
+        sim.run(x, y, plasticity="accumulate", traces="all")

@@ -26,10 +26,9 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from lava_vle.cli import CommandParser, at_least
-from lava_vle.engine_comparison import (ETA, VALUE_RANGE, SampledTraceSimulator, Schedule,
-                                        compare, half_drift, product_shift_probe, rule_strings,
-                                        run_engine, run_simulator, signal_statistics,
-                                        structure_counts)
+from lava_vle.engine_comparison import (ETA, VALUE_RANGE, Schedule, compare, half_drift,
+                                        product_shift_probe, rule_strings, run_engine,
+                                        run_simulator, signal_statistics, structure_counts)
 from lava_vle.learning_engine import PRECISIONS
 from lava_vle.network import FixedParams
 from lava_vle.teacher_student import demo_spec, demo_task
@@ -54,7 +53,7 @@ def measure(epochs: int = 8, steps: int = 400, learning_epoch: int = 8, eta: flo
     if variants:
         filtered = run_engine(spec, ts, schedule, "float", eta, post_trace="filtered")
         learned = run_engine(spec, ts, schedule, "float", eta, error_path="learned")
-        sampled = run_simulator(spec, ts, schedule, "float", eta, simulator=SampledTraceSimulator)
+        sampled = run_simulator(spec, ts, schedule, "float", eta, traces="sampled")
         results["variants_float"] = {
             "engine_filtered_post_trace_mse": schedule.epoch_mse(filtered["outputs"]),
             "engine_learned_error_path_mse": schedule.epoch_mse(learned["outputs"]),

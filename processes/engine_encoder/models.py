@@ -41,7 +41,7 @@ class AbstractEngineEncoderModel(PyLoihiProcessModel):
         value = self.value_in.recv()
         modulator = self.m_in.recv() if self.m_in.csp_ports else self.unit_modulator
         rule = self.local_rule(self.learning_rate)
-        self.trace[:] = rule.filtered(self.trace, rule.trace(value[None, :], modulator)[0])
+        self.trace[:] = rule.post_trace(self.trace, value[None, :], modulator)[0]
         positive, negative = split(value)
         self.payload_pos.send(np.concatenate([self.coding.payload(positive), self.always_on]))
         self.payload_neg.send(self.coding.payload(negative))

@@ -95,8 +95,7 @@ class AbstractPlasticSynapseModel(PyLoihiProcessModel):
     def _update_traces(self, rule: LocalRule, e_post: np.ndarray, modulator: np.ndarray) -> bool:
         """Post trace of ``eta m e_post(t)``, pre trace of ``r_pre(t-1)``; whether
         this step ends a learning epoch."""
-        self.post_trace[:] = rule.filtered(self.post_trace,
-                                           rule.trace(e_post[None, :], modulator)[0])
+        self.post_trace[:] = rule.post_trace(self.post_trace, e_post[None, :], modulator)[0]
         self.pre_trace[:] = rule.filtered(self.pre_trace, self.r_pre)
         return rule.learns_at(self.time_step)
 

@@ -54,9 +54,23 @@ def to_numpy(x: Array) -> np.ndarray:
     return x if is_numpy(x) else x.detach().cpu().numpy()
 
 
+TORCH_HINT = 'pip install "lava-vle[torch]"'
+
+
+def require_torch(what: str) -> Any:
+    """The torch module; an ImportError naming ``what`` needs it and the extra
+    that installs it when torch is missing (the core runs on numpy alone)."""
+    try:
+        import torch
+    except ImportError:
+        raise ImportError(f"{what} needs torch, which is not installed: {TORCH_HINT} "
+                          "(the torch==2.13.0 CPU wheel)") from None
+    return torch
+
+
 def on_device(x: np.ndarray, device: str, dtype: Any = None) -> Any:
     """A numpy array as a torch tensor on ``device`` (``dtype``: a numpy dtype)."""
-    import torch
+    torch = require_torch("a torch device")
 
     array = np.asarray(x, dtype=dtype)
     return torch.from_numpy(np.ascontiguousarray(array)).to(device)

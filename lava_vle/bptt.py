@@ -15,7 +15,7 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from lava_vle.adjoint import Gradients
-from lava_vle.arrays import to_numpy
+from lava_vle.arrays import require_torch, to_numpy
 from lava_vle.fused import StackedNetwork, StackedParams, StackedState
 from lava_vle.losses import sequence_loss
 from lava_vle.network import FloatParams, NetworkSpec
@@ -35,6 +35,7 @@ def bptt_step(net: StackedNetwork, arrays: list[np.ndarray], x: np.ndarray,
     use ``R``. ``state`` and ``x_prev`` (the input before ``x``): where the
     run continues from (default: at rest, zero input).
     """
+    require_torch("BPTT")
     on_torch = net.to_torch(device)
     leaves = [on_torch.as_array(a).requires_grad_() for a in arrays]
     recurrent = None
@@ -52,7 +53,7 @@ def bptt_step(net: StackedNetwork, arrays: list[np.ndarray], x: np.ndarray,
 def bptt_gradients(spec: NetworkSpec, params: FloatParams, x: np.ndarray,
                    target: np.ndarray, loss_weight: Any = None) -> Gradients:
     """``dL/dW`` and ``dL/db`` by torch autograd (float64), for comparison."""
-    import torch
+    torch = require_torch("bptt_gradients")
 
     x = check_sequence("x", x, spec.n_in)
     steps, batch = x.shape[:2]
@@ -72,7 +73,7 @@ def trajectory_bytes(net: StackedNetwork, arrays: list[np.ndarray], x: np.ndarra
                      loss_fn: Callable[[Any], Any]) -> int:
     """Bytes of the tensors autograd keeps for the backward pass of one batch
     (the BPTT trajectory), counted as they are saved (each storage once)."""
-    import torch
+    torch = require_torch("trajectory_bytes")
 
     seen: dict[int, int] = {}
 

@@ -32,7 +32,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from lava_vle.arrays import broadcast_to, copy_into, on_device, to_numpy
+from lava_vle.arrays import broadcast_to, copy_into, on_device, require_torch, to_numpy
 from lava_vle.fused import StackedNetwork, StackedParams, StackedState
 from lava_vle.losses import sequence_loss
 from lava_vle.network import FixedParams, FloatParams, NetworkSpec
@@ -332,7 +332,7 @@ def make_rule(name: str, precision: str, spec: NetworkSpec, init: FloatParams,
 
 def check_device(device: str) -> str:
     """``device`` if torch can step tensors there; else a ValueError that says why."""
-    import torch
+    torch = require_torch(f"device={device!r}")
 
     try:
         parsed = torch.device(device)

@@ -319,3 +319,31 @@ def test_run_folder_is_checked_before_training(tmp_path):
     one_epoch_checkpoint(killed)
     assert sorted(p.name for p in killed.iterdir()) == ["checkpoint-epoch0001.npz",
                                                         "checkpoint.json"]
+
+
+def test_without_torch_vle_trains_and_bptt_names_the_extra_to_install():
+    """torch is an optional extra: the core trains with numpy alone and BPTT
+    says which extra brings torch."""
+    import subprocess
+    import sys
+
+    code = """
+import sys
+
+class NoTorch:  # as if torch were not installed
+    def find_spec(self, name, path=None, target=None):
+        if name == "torch" or name.startswith("torch."):
+            raise ImportError(f"No module named {name!r}")
+
+sys.meta_path.insert(0, NoTorch())
+from lava_vle import TrainConfig, Trainer, load_dataset
+data = load_dataset("digits")
+Trainer(data, TrainConfig(task="digits", epochs=1, limit_train=32, limit_test=8)).train_epoch(False)
+try:
+    Trainer(data, TrainConfig(task="digits", rule="bptt", limit_train=32)).train_epoch(False)
+except ImportError as err:
+    print(err)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert 'BPTT needs torch, which is not installed: pip install "lava-vle[torch]"' in out

@@ -347,13 +347,21 @@ def check_int_range(name: str, value: IntArray, lo: int, hi: int,
 
 def to_state(x: np.ndarray) -> np.ndarray:
     """Real values to 24-bit state integers (round to nearest, saturate at
-    +-``STATE_MAX_REAL``); NaN or inf raise FixedPointRangeError."""
+    -128 .. ``STATE_MAX_REAL`` with a warning naming how many values did);
+    NaN or inf raise FixedPointRangeError."""
     x = np.asarray(x, dtype=np.float64)
     if not np.all(np.isfinite(x)):
         raise FixedPointRangeError(
             f"to_state: x contains {int(np.sum(~np.isfinite(x)))} NaN or inf values; "
             f"Q7.16 state integers hold finite values in +-{STATE_MAX_REAL:.6g}")
-    return saturate_state(np.rint(x * ONE).astype(np.int64))
+    low = -(1 << (STATE_BITS - 1)) / ONE
+    beyond = (x > STATE_MAX_REAL) | (x < low)
+    if beyond.any():
+        warnings.warn(f"to_state: {int(beyond.sum())} of {x.size} values lie outside the Q7.16 "
+                      f"state range {low:g}..{STATE_MAX_REAL:.6g} (largest |x| "
+                      f"{float(np.abs(x).max()):.6g}) and saturate; scale them into range",
+                      RuntimeWarning, stacklevel=2)
+    return saturate_state(np.rint(np.clip(x, low, STATE_MAX_REAL) * ONE).astype(np.int64))
 
 
 def check_state_range(name: str, x: np.ndarray) -> None:

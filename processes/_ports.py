@@ -45,13 +45,22 @@ def note_non_integer_sources(proc: AbstractProcess, port: str, outer_port: ty.An
     first step if the fixed_pt model runs.
     """
     found = []
+    int32 = np.iinfo(np.int32)
     for src in outer_port.get_src_ports():
         for var in src.process.vars:
             init = np.asarray(var.init)
-            if init.dtype.kind == "f" and np.any(init != np.rint(init)):
-                example = init[init != np.rint(init)].flat[0]
-                found.append(f"{type(src.process).__name__} {src.process.name!r} "
-                             f"(Var {var.name} holds {example:.6g})")
+            if init.dtype.kind not in "fiu" or not init.size:
+                continue
+            fraction = init != np.rint(init) if init.dtype.kind == "f" else np.zeros(init.shape,
+                                                                                    bool)
+            wraps = (init < int32.min) | (init > int32.max)
+            where = f"{type(src.process).__name__} {src.process.name!r} (Var {var.name} holds "
+            if np.any(fraction):
+                found.append(where + f"{init[fraction].flat[0]:.6g}: a fraction fixed_pt "
+                                     "truncates)")
+            elif np.any(wraps):
+                found.append(where + f"{init[wraps].flat[0]:.6g}: beyond the 32-bit integers a "
+                                     "fixed_pt source sends, so it would wrap)")
     proc.proc_params.overwrite(SOURCES, {**proc.proc_params.get(SOURCES, {}), port: found})
 
 
@@ -68,7 +77,7 @@ def received(model: ty.Any, port: str, range_checked: bool = True) -> np.ndarray
         if np.issubdtype(np.dtype(lava_type.d_type), np.integer):
             _check_fixed(model, port, data, lava_type.precision if range_checked else None)
         else:
-            _check_float(model, port, data)
+            _check_float(model, port, data, range_checked)
     except ValueError as err:
         port_error(model, err)
         return np.zeros(data.shape, dtype=lava_type.d_type)
@@ -109,8 +118,7 @@ def _check_fixed(model: ty.Any, port: str, data: np.ndarray, bits: ty.Optional[i
     sources = model.proc_params.get(SOURCES, {}).get(port)
     if sources and model.time_step == 1:
         raise ValueError(f"{label} (fixed_pt) expects {units}, but its source "
-                         f"{', '.join(sources)} has non-integer data that fixed_pt truncates: "
-                         f"use {converter}")
+                         f"{', '.join(sources)} cannot send that data: use {converter}")
     if data.dtype.kind == "f":
         fraction = ~np.isfinite(data) | (data != np.rint(data))
         if np.any(fraction):
@@ -124,8 +132,10 @@ def _check_fixed(model: ty.Any, port: str, data: np.ndarray, bits: ty.Optional[i
                 f"{units} lie in {lo}..{hi}")
 
 
-def _check_float(model: ty.Any, port: str, data: np.ndarray) -> None:
-    """Finite; a warning (once per port) for values only Q7.16 integers reach."""
+def _check_float(model: ty.Any, port: str, data: np.ndarray, range_checked: bool = True) -> None:
+    """Finite; a warning (once per port) for values only Q7.16 integers reach
+    (not on a summed input such as a neuron's ``a_in``, where a wide layer
+    legitimately reaches them)."""
     label = port_label(model, port)
     if not np.all(np.isfinite(data)):
         raise ValueError(f"{label} (floating_pt) got NaN or inf in "
@@ -133,7 +143,7 @@ def _check_float(model: ty.Any, port: str, data: np.ndarray) -> None:
                          f"inputs must be finite")
     largest = float(np.abs(data).max(initial=0.0))
     warned = model.__dict__.setdefault("_ports_warned", set())
-    if largest > fxp.STATE_MAX_REAL and port not in warned:
+    if range_checked and largest > fxp.STATE_MAX_REAL and port not in warned:
         warned.add(port)
         warnings.warn(f"{label} (floating_pt) got values up to {largest:.6g}: floating_pt ports "
                       f"take real values (a rate of 1.0 is 1.0); Q7.16 integers "

@@ -35,6 +35,13 @@ def time_constants(shape: ty.Tuple[int], tau_m: ty.Any, tau_r: ty.Any,
     return tau_m, tau_r
 
 
+def learning_rate(value: float) -> float:
+    """A learning rate eta: finite, >= 0, representable as Loihi 2's 8-bit
+    mantissa and shift."""
+    fxp.learning_rate_to_fixed(check_real("learning_rate", value, 0.0), "learning_rate")
+    return float(value)
+
+
 def activation_name(name: str) -> str:
     """An activation both models can compute (piecewise linear)."""
     get_activation(check_choice("activation", name, sorted(ACTIVATIONS)), fixed_point=True)

@@ -10,6 +10,7 @@ the weight matrix it produces), or succeed with finite outputs.
 import warnings
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -178,3 +179,58 @@ def test_the_property_tests_reject_the_issues_examples_by_name():
                  [None, None]), "fixed"))]
     for name, call in cases:
         assert rejects_by_name_or_runs(name, call) == "rejected", name
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e300, max_value=1e300))
+@settings(max_examples=200, deadline=None)
+def test_to_state_never_flips_a_sign_and_warns_when_it_saturates(value):
+    from lava_vle import fixed_point as fxp
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        state = int(fxp.to_state(value))
+    assert np.sign(state) in (np.sign(value), 0)
+    low = -(1 << (fxp.STATE_BITS - 1)) / fxp.ONE
+    saturated = value > fxp.STATE_MAX_REAL or value < low
+    assert any("saturate" in str(w.message) for w in caught) == saturated
+    if not saturated:
+        assert abs(fxp.from_state(state) - value) <= 0.5 / fxp.ONE
+
+
+class FakeModel:
+    """What the port contracts read of a process model."""
+
+    implements_process = type("VLENeuron", (), {})
+    time_step = 2
+
+    def __init__(self, sources=None):
+        self.proc_params = {"float_sources": {"s_in": sources}} if sources else {}
+
+
+def test_a_wide_layers_summed_input_above_128_is_no_reason_to_warn():
+    from lava_vle.processes._ports import _check_float
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _check_float(FakeModel(), "a_in", np.full(3000, 200.0), range_checked=False)
+    with pytest.warns(UserWarning, match="Q7.16 integers"):
+        _check_float(FakeModel(), "s_in", np.full(3, 200.0))
+
+
+@pytest.mark.slow  # starts the Lava runtime
+def test_integer_source_data_beyond_32_bits_is_found_before_it_wraps():
+    """int64 data of 2**40 + 5.0 in Q7.16 would reach a fixed_pt port as 5.0."""
+    from lava.magma.core.run_conditions import RunSteps
+    from lava.magma.core.run_configs import Loihi2SimCfg
+    from lava.proc.io.source import RingBuffer
+
+    from lava_vle import LayerSpec as Layer, NetworkSpec as Spec
+    from lava_vle.processes import VLENetwork, stopping
+
+    net = VLENetwork(spec=Spec(n_in=2, layers=(Layer(3), Layer(2, activation="linear"))))
+    RingBuffer(data=np.full((2, 4), 2**40 + 5 * 65536, np.int64)).s_out.connect(net.s_in)
+    RingBuffer(data=np.zeros((2, 4), np.int32)).s_out.connect(net.target_in)
+    with pytest.raises(ValueError, match=r"VLENetwork.s_in \(fixed_pt\).*1.09951e\+12: beyond "
+                                         r"the 32-bit integers"):
+        with stopping(net):
+            net.run(condition=RunSteps(2), run_cfg=Loihi2SimCfg(select_tag="fixed_pt"))

@@ -582,3 +582,26 @@ def test_composed_weights_set_between_runs_take_effect_as_in_the_simulator(preci
                     else:
                         np.testing.assert_allclose(got, want[0], atol=1e-6,
                                                    err_msg=f"{name}[{l}], eta {eta}")
+
+
+@pytest.mark.parametrize("tag", ["floating_pt", "fixed_pt"])
+@pytest.mark.parametrize("child, var, value, match", [
+    ("neuron1", "tau_m", np.full(3, 0.01), r"tau_m must be finite and >= dt=0.1"),
+    ("dendrite1", "tau_r", np.zeros(3), r"tau_r must be finite and >= dt=0.1"),
+    ("synapse0", "learning_rate", np.array([-5.0]), r"learning_rate=-5.0 must be a finite "
+                                                    r"number >= 0")])
+def test_a_var_set_between_runs_is_checked_as_the_constructor_checks_it(tag, child, var, value,
+                                                                        match):
+    """In both precisions: an error naming the Var and its range at the next
+    run, never u = 9e37 or a NaN blamed on another port."""
+    net = VLENetwork(spec=SMALL, learning_rate=0.01)
+    fixed = tag == "fixed_pt"
+    x = fxp.to_state(np.full((2, 10), 0.5)).astype(np.int32) if fixed else np.full((2, 10), 0.5)
+    cfg = Loihi2SimCfg(select_tag=tag)
+    RingBuffer(data=x).s_out.connect(net.s_in)
+    RingBuffer(data=np.zeros((2, 10), x.dtype)).s_out.connect(net.target_in)
+    with pytest.raises(ValueError, match=match):
+        with stopping(net):
+            net.run(condition=RunSteps(3), run_cfg=cfg)
+            getattr(getattr(net.procs, child), var).set(value)
+            net.run(condition=RunSteps(3), run_cfg=cfg)

@@ -13,6 +13,7 @@ from lava_vle import fixed_point as fxp
 from lava_vle.arithmetic import FixedArithmetic, FloatArithmetic
 from lava_vle.learning_engine import split
 from lava_vle.plasticity import LocalRule
+from lava_vle.processes import _validation as checked
 from lava_vle.processes._derived import Derived
 from lava_vle.processes.engine_encoder.process import EngineEncoder
 
@@ -35,7 +36,8 @@ class AbstractEngineEncoderModel(PyLoihiProcessModel):
         self.always_on = (self.coding.payload(self.A.to_units(np.ones(1)))
                           if proc_params["bias_channel"] else np.zeros(0))
         steps = proc_params["trace_steps"]
-        self.local_rule = Derived(lambda eta: LocalRule(float(eta[0]), self.A, steps))
+        self.local_rule = Derived(lambda eta: LocalRule(checked.learning_rate(eta[0]), self.A,
+                                                        steps))
 
     def run_spk(self) -> None:
         value = self.value_in.recv()

@@ -12,6 +12,7 @@ from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 from lava_vle import fixed_point as fxp
 from lava_vle.arithmetic import FixedArithmetic, FloatArithmetic
 from lava_vle.dynamics import error_dendrite, sent_error, sigma_delta_threshold
+from lava_vle.processes import _validation as checked
 from lava_vle.processes._derived import Derived
 from lava_vle.processes.error_dendrite.process import ErrorDendrite
 
@@ -26,7 +27,9 @@ class AbstractErrorDendriteModel(PyLoihiProcessModel):
         A, dt = self.A, proc_params["dt"]
         self.threshold = sigma_delta_threshold(A, proc_params["sigma_delta"])
         # read from the Vars every step, converted again only when they change
-        self.euler_factors = Derived(lambda tau_m, tau_r: A.neuron_constants(dt, tau_m, tau_r))
+        # checked as the constructor checks them, so Var.set is validated too
+        self.euler_factors = Derived(lambda tau_m, tau_r: A.neuron_constants(
+            dt, *checked.time_constants(tau_m.shape, tau_m, tau_r, dt)))
 
     def run_spk(self) -> None:
         A = self.A

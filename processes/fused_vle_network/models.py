@@ -13,6 +13,7 @@ from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 from lava_vle import fixed_point as fxp
 from lava_vle.dynamics import NetworkState
 from lava_vle.plasticity import LocalRule
+from lava_vle.processes import _validation as checked
 from lava_vle.processes._derived import Derived
 from lava_vle.processes._ports import raise_port_error, received
 from lava_vle.processes.fused_vle_network.process import FusedVLENetwork, STATE, unpack
@@ -45,7 +46,8 @@ class AbstractFusedVLENetworkModel(PyLoihiProcessModel):
         self.loss_scale = self.simulator.dynamics.loss_scale(np.ones(1))[:, None]
         self.constant_modulator = A.modulator(np.array([proc_params["modulator"]]))
         # read from the Var every step, converted again only when it changes
-        self.local_rule = Derived(lambda eta: LocalRule(float(eta[0]), A, spec.learning_epoch))
+        self.local_rule = Derived(lambda eta: LocalRule(checked.learning_rate(eta[0]), A,
+                                                        spec.learning_epoch))
         self.views = None  # per-population / per-projection views of the Vars
 
     def run_spk(self) -> None:

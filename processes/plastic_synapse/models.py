@@ -14,6 +14,7 @@ from lava_vle.arithmetic import FixedArithmetic, FloatArithmetic
 from lava_vle.dynamics import recurrent_loop_gain, stable_recurrent_error, synaptic_drive
 from lava_vle.plasticity import LocalRule
 from lava_vle.synops import effective_synops
+from lava_vle.processes import _validation as checked
 from lava_vle.processes._derived import Derived
 from lava_vle.processes._ports import raise_port_error, received
 from lava_vle.processes.plastic_synapse.process import PlasticSynapse
@@ -47,7 +48,8 @@ class AbstractPlasticSynapseModel(PyLoihiProcessModel):
         self.unit_modulator = self.A.modulator(np.ones(1))
         # read from the Var every step, converted again only when it changes
         epoch = proc_params["learning_epoch"]
-        self.local_rule = Derived(lambda eta: LocalRule(float(eta[0]), self.A, epoch))
+        self.local_rule = Derived(lambda eta: LocalRule(checked.learning_rate(eta[0]), self.A,
+                                                        epoch))
 
     @property
     def exp(self) -> int:

@@ -13,6 +13,7 @@ from lava_vle import fixed_point as fxp
 from lava_vle.arithmetic import FixedArithmetic, FloatArithmetic
 from lava_vle.dynamics import (neuron_input, representation_neuron, sent_rate,
                                sigma_delta_threshold)
+from lava_vle.processes import _validation as checked
 from lava_vle.processes._derived import Derived
 from lava_vle.processes._ports import raise_port_error, received
 from lava_vle.processes.vle_neuron.process import VLENeuron
@@ -30,8 +31,11 @@ class AbstractVLENeuronModel(PyLoihiProcessModel):
         self.spiking = True if proc_params["spiking"] else None
         self.threshold = sigma_delta_threshold(A, proc_params["sigma_delta"])
         # read from the Vars every step, converted again only when they change
-        self.euler_factors = Derived(lambda tau_m, tau_r: A.neuron_constants(dt, tau_m, tau_r))
-        self.nudge_gain = Derived(lambda gamma: A.gain(float(gamma[0]), "gamma"))
+        # checked as the constructor checks them, so Var.set is validated too
+        self.euler_factors = Derived(lambda tau_m, tau_r: A.neuron_constants(
+            dt, *checked.time_constants(tau_m.shape, tau_m, tau_r, dt)))
+        self.nudge_gain = Derived(lambda gamma: A.gain(checked.gain(float(gamma[0]), "gamma"),
+                                                       "gamma"))
 
     def run_spk(self) -> None:
         A, act = self.A, self.activation

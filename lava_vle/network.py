@@ -155,6 +155,10 @@ class NetworkSpec:
         object.__setattr__(self, "dt", check_dt(self.dt))
         object.__setattr__(self, "learning_epoch", check_learning_epoch(self.learning_epoch))
         check_choice("loss", self.loss, LOSSES)
+        if self.loss == "ce" and self.layers[-1].size < 2:
+            raise ValueError(f"loss='ce' needs an output layer of >= 2 units, got "
+                             f"{self.layers[-1].size}: the softmax of one output is always 1, "
+                             "so its error and every update are 0 (use loss='mse')")
         object.__setattr__(self, "beta", check_gain("beta", self.beta))
         object.__setattr__(self, "gamma", check_gain("gamma", self.gamma))
         check_choice("feedback", self.feedback, FEEDBACK_MODES)

@@ -18,6 +18,7 @@ only inside :func:`start_ray`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import functools
 import itertools
@@ -26,6 +27,7 @@ import logging
 import os
 import threading
 import time
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Optional, Sequence
@@ -33,11 +35,13 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 
 from lava_vle.report import SWEEP_SUMMARY, run_row, sweep_markdown
+from lava_vle.checkpoints import CheckpointError, read_checkpoint
 from lava_vle.train import CHECKPOINT, TrainConfig
 
 RESULTS = "results.json"
 STATS = ("mean", "std", "min", "max")
-FLAG_VALUES = ("true", "false")  # what a grid key that is a flag (--carry-state) takes
+FLAG_VALUES = ("true", "false")
+LOCK = ".sweep.lock"  # in a sweep folder while a sweep writes into it  # what a grid key that is a flag (--carry-state) takes
 
 
 @dataclass
@@ -75,17 +79,29 @@ def grid_points(grid: Sequence[str], options: Sequence[argparse.Action]
         if key in seen:
             raise ValueError(f"--grid key {key!r} is given twice")
         seen.add(key)
-        values = values.split(",")
+        option, flag = by_key[key], by_key[key].option_strings[0]
+        values = [_normalized(option, value) for value in values.split(",")]
         if "" in values or len(set(values)) < len(values):
             raise ValueError(f"--grid {item!r} must be {key}=V1,V2,... with distinct, "
-                             "non-empty values")
-        option, flag = by_key[key], by_key[key].option_strings[0]
+                             f"non-empty values (as numbers: {','.join(values)})")
         if option.nargs == 0 and not set(values) <= set(FLAG_VALUES):
             raise ValueError(f"--grid {item!r}: {flag} is a flag, its values are "
                              f"{' or '.join(FLAG_VALUES)}")
         axes.append([(f"{key}={value}", _grid_argv(option, value)) for value in values])
     return [(",".join(name for name, _ in point), sum((argv for _, argv in point), []))
             for point in itertools.product(*axes)]
+
+
+def _normalized(option: argparse.Action, value: str) -> str:
+    """A grid value in one spelling (``1e-3`` and ``0.001`` are ``0.001``), so
+    equal values make one trial and one folder name."""
+    if option.type in (int, float) and value:
+        try:
+            return repr(option.type(value))
+        except ValueError:
+            raise ValueError(f"--grid value {value!r} of {option.option_strings[0]} is not "
+                             f"{'an integer' if option.type is int else 'a number'}") from None
+    return value
 
 
 def _grid_argv(option: argparse.Action, value: str) -> list[str]:
@@ -117,14 +133,31 @@ def make_trials(grid: Sequence[str], seeds: int, first_seed: int,
 
 
 def finished_results(folder: Path, config: TrainConfig) -> Optional[dict]:
-    """The results of the run in ``folder`` if it finished with ``config``;
-    ``None`` if it has not (no ``results.json``, another configuration, or a
-    file cut short by a kill: the run is then resumed from its checkpoint)."""
+    """The results of the run in ``folder`` if it finished with ``config`` and
+    agree with its checkpoint (whose manifest carries a checksum): the same
+    configuration and history, and the final test metric the last epoch's.
+    ``None`` otherwise (no ``results.json``, another configuration, a file cut
+    short by a kill or edited by hand, which is named in a warning): the run
+    is then resumed from its checkpoint, which rewrites the results."""
     try:
         results = json.loads((folder / RESULTS).read_text())
     except (FileNotFoundError, json.JSONDecodeError):
         return None
-    return results if results["config"] == asdict(config) else None
+    if not isinstance(results, dict) or results.get("config") != asdict(config):
+        return None
+    try:
+        state = read_checkpoint(folder)
+        agrees = (state["config"] == results["config"] and state["history"] == results["history"]
+                  and abs(results["test_metric"] - results["history"][-1]["test_metric"]) < 1e-9)
+    except (FileNotFoundError, CheckpointError, KeyError, IndexError, TypeError) as err:
+        agrees, why = False, f"its checkpoint cannot vouch for it ({err})"
+    else:
+        why = "it does not match its checkpoint (checksummed): edited or foreign"
+    if not agrees:
+        warnings.warn(f"{folder / RESULTS}: {why}; the run is resumed from its checkpoint "
+                      "instead of counted as finished")
+        return None
+    return results
 
 
 @functools.cache
@@ -170,10 +203,58 @@ def start_ray(address: Optional[str]):
         raise ImportError('lava-vle sweep needs Ray: pip install "lava-vle[sweep]"') from None
     quiet = {"log_to_driver": False, "logging_level": logging.WARNING}
     if address:
+        check_reachable(address)
         ray.init(address=address, **quiet)
     else:
         ray.init(num_cpus=available_cpus(), include_dashboard=False, **quiet)
     return ray
+
+
+def check_reachable(address: str, timeout_s: float = 10.0) -> None:
+    """Raise ConnectionError naming ``address`` (``host:port``, optionally
+    ``ray://``) unless something there accepts a connection within
+    ``timeout_s`` (Ray itself would retry for minutes)."""
+    import socket
+
+    if address == "auto":
+        return
+    host, _, port = address.split("://")[-1].rpartition(":")
+    try:
+        socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout_s).close()
+    except (OSError, ValueError) as err:
+        raise ConnectionError(f"--address {address}: no Ray cluster answers there ({err}); "
+                              "start one with `ray start --head`, or leave --address out to "
+                              "start Ray on this machine") from None
+
+
+@contextlib.contextmanager
+def sweep_lock(out: Path):
+    """Hold ``out/.sweep.lock`` (this process's PID) while a sweep writes into
+    ``out``; a second sweep on the same folder stops with one line naming the
+    holder's PID (a lock left by a process that is gone is taken over)."""
+    out.mkdir(parents=True, exist_ok=True)
+    lock = out / LOCK
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            try:
+                holder = int(lock.read_text().strip() or 0)
+                os.kill(holder, 0)
+            except (ValueError, ProcessLookupError, FileNotFoundError):
+                lock.unlink(missing_ok=True)  # stale: its process is gone
+                continue
+            except PermissionError:
+                pass  # alive, another user's
+            raise FileExistsError(f"{out} is in use by another sweep (PID {holder}, {lock}): "
+                                  "wait for it to finish, or pass another --out") from None
+        with os.fdopen(fd, "w") as fh:
+            fh.write(str(os.getpid()))
+        break
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
 
 
 def train_on_ray(trials: Sequence[Trial], out: Path, address: Optional[str],
@@ -188,7 +269,8 @@ def train_on_ray(trials: Sequence[Trial], out: Path, address: Optional[str],
                 raise ValueError(f"{name.lower()}s_per_trial={per_trial:g} must be <= "
                                  f"{resources.get(name, 0):g}, the {name}s of the Ray cluster")
         log(f"Ray: {resources['CPU']:g} CPUs, {resources.get('GPU', 0):g} GPUs; "
-            f"{cpus_per_trial:g} CPUs and {gpus_per_trial:g} GPUs per trial")
+            f"{cpus_per_trial:g} CPUs and {gpus_per_trial:g} GPUs per trial; Ray's session "
+            f"files under {os.environ.get('RAY_TMPDIR', '/tmp')}/ray")
         task = ray.remote(train_trial).options(num_cpus=cpus_per_trial, num_gpus=gpus_per_trial)
         pending = {task.remote(trial.config, str((out / trial.folder).resolve())): trial
                    for trial in trials}
@@ -282,6 +364,12 @@ def run_sweep(trials: Sequence[Trial], out: Path, address: Optional[str] = None,
     if not gpus_per_trial >= 0:
         raise ValueError(f"gpus_per_trial={gpus_per_trial} must be >= 0")
     out = Path(out)
+    with sweep_lock(out):
+        return _run_sweep(trials, out, address, cpus_per_trial, gpus_per_trial, log)
+
+
+def _run_sweep(trials: Sequence[Trial], out: Path, address: Optional[str],
+               cpus_per_trial: float, gpus_per_trial: float, log) -> dict:
     todo = [trial for trial in trials if finished_results(out / trial.folder, trial.config) is None]
     resume = sum((out / trial.folder / CHECKPOINT).exists() for trial in todo)
     log(f"{len(trials)} trials: {len(trials) - len(todo)} finished before, {resume} to resume "

@@ -173,6 +173,10 @@ class Trainer:
         epoch); then ``config.limit_train`` / ``limit_test`` keep the first N
         samples of the rest."""
         dataset = with_time_resolution(dataset, config.hold, config.teach_window)
+        if config.learning_epoch > dataset.steps:
+            raise ValueError(f"learning_epoch={config.learning_epoch} must be <= the "
+                             f"{dataset.steps} steps of a {dataset.name} sequence: a sequence "
+                             "would end before its first weight update")
         n_fit = len(dataset.x_train) - config.validation
         if n_fit < 1:
             raise ValueError(f"validation={config.validation} must be smaller than the "

@@ -234,3 +234,12 @@ def test_integer_source_data_beyond_32_bits_is_found_before_it_wraps():
                                          r"the 32-bit integers"):
         with stopping(net):
             net.run(condition=RunSteps(2), run_cfg=Loihi2SimCfg(select_tag="fixed_pt"))
+
+
+def test_specs_that_cannot_learn_are_refused_by_name():
+    from lava_vle import TrainConfig as Config, Trainer, load_dataset
+
+    with pytest.raises(ValueError, match="loss='ce' needs an output layer of >= 2 units, got 1"):
+        NetworkSpec(n_in=2, loss="ce", layers=(LayerSpec(1, activation="linear"),))
+    with pytest.raises(ValueError, match="learning_epoch=9 must be <= the 8 steps of a digits"):
+        Trainer(load_dataset("digits"), Config(task="digits", learning_epoch=9))

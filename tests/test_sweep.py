@@ -32,15 +32,18 @@ def train_parser() -> tuple[argparse.ArgumentParser, list[argparse.Action]]:
 def test_grid_is_the_product_of_its_keys_and_its_keys_are_train_options():
     _, options = train_parser()
     points = grid_points(["lr=1e-3,3e-3", "--carry-state=true,false"], options)
-    assert points == [("lr=1e-3,carry-state=true", ["--lr", "1e-3", "--carry-state"]),
-                      ("lr=1e-3,carry-state=false", ["--lr", "1e-3", "--no-carry-state"]),
-                      ("lr=3e-3,carry-state=true", ["--lr", "3e-3", "--carry-state"]),
-                      ("lr=3e-3,carry-state=false", ["--lr", "3e-3", "--no-carry-state"])]
+    assert points == [("lr=0.001,carry-state=true", ["--lr", "0.001", "--carry-state"]),
+                      ("lr=0.001,carry-state=false", ["--lr", "0.001", "--no-carry-state"]),
+                      ("lr=0.003,carry-state=true", ["--lr", "0.003", "--carry-state"]),
+                      ("lr=0.003,carry-state=false", ["--lr", "0.003", "--no-carry-state"])]
     assert grid_points([], options) == [("", [])]
     for grid, message in ((["learning-rate=1"], "must be a training option, one of .*batch-size"),
                           (["seed=1,2"], "--seed and --seeds"),
                           (["lr=1,2", "lr=3"], "'lr' is given twice"),
                           (["lr=1,,2"], "distinct, non-empty values"),
+                          (["lr=1e-3,0.001"], r"distinct, non-empty values \(as numbers: "
+                                              r"0.001,0.001\)"),
+                          (["batch-size=8,8.5"], "'8.5' of --batch-size is not an integer"),
                           (["lr"], "distinct, non-empty values"),
                           (["carry-state=yes"], "--carry-state is a flag, its values are true or false")):
         with pytest.raises(ValueError, match=message):
@@ -63,16 +66,34 @@ def test_trials_take_their_config_from_the_train_options_of_each_point_and_seed(
 
 
 def fake_results(folder: Path, config, test_metrics: list[float], metric: str) -> None:
-    """A results.json as fit writes it, with the fields the summary reads."""
+    """A results.json as fit writes it, with the fields the summary reads, and
+    the checkpoint it must agree with."""
     from dataclasses import asdict
+
+    from lava_vle.checkpoints import write_checkpoint
 
     folder.mkdir(parents=True)
     history = [{"epoch": i + 1, "test_metric": m, "samples_per_s": 100.0 * (i + 1)}
                for i, m in enumerate(test_metrics)]
+    write_checkpoint(folder, {"config": asdict(config), "epoch": len(history),
+                              "history": history}, len(history))
     folder.joinpath("results.json").write_text(json.dumps({
         "task": config.task, "config": asdict(config), "metric": metric,
         "test_metric": test_metrics[-1], "history": history, "train_wall_s": 2.0,
         "network": {"parameters": 10}}))
+
+
+def test_a_results_json_edited_by_hand_is_not_counted_as_finished(tmp_path):
+    from lava_vle.train import TrainConfig
+
+    trial = Trial("lr=1e-3", TrainConfig(task="pattern", epochs=2, seed=0))
+    fake_results(tmp_path / trial.folder, trial.config, [0.5, 0.4], "nrmse")
+    path = tmp_path / trial.folder / "results.json"
+    results = json.loads(path.read_text())
+    results["history"][-1]["test_metric"] = results["test_metric"] = 0.01
+    path.write_text(json.dumps(results))
+    with pytest.warns(UserWarning, match="does not match its checkpoint"):
+        assert summarize([trial], tmp_path)["unfinished"] == ["lr=1e-3/seed-0"]
 
 
 @pytest.mark.parametrize("metric,best", [("accuracy_percent", max), ("nrmse", min)])
@@ -196,7 +217,7 @@ def test_sweep_killed_mid_way_resumes_to_the_summary_of_an_uninterrupted_sweep(
 def test_sweep_trains_every_point_and_seed_and_summarizes_over_seeds(finished_sweep):
     out, stdout = finished_sweep
     summary = json.loads((out / "summary.json").read_text())
-    assert [c["name"] for c in summary["configurations"]] == ["lr=1e-3", "lr=3e-3"]
+    assert [c["name"] for c in summary["configurations"]] == ["lr=0.001", "lr=0.003"]
     assert summary["unfinished"] == []
     for c in summary["configurations"]:
         finals = [json.loads((out / trial / "results.json").read_text())["test_metric"]
@@ -229,3 +250,24 @@ def test_rerun_of_a_finished_sweep_trains_nothing_and_starts_no_ray(ray_env, fin
     assert [path.stat().st_mtime_ns for path in results] == before and len(results) == 4
     assert sorted(Path(ray_env["RAY_TMPDIR"]).glob("ray/session_2*")) == sessions
     assert wall < 20, f"a rerun with nothing to train took {wall:.1f} s"
+
+
+def test_a_second_sweep_on_the_same_folder_stops_naming_the_holders_pid(tmp_path):
+    from lava_vle.sweep import LOCK, sweep_lock
+
+    with sweep_lock(tmp_path):
+        assert (tmp_path / LOCK).read_text() == str(os.getpid())
+        with pytest.raises(FileExistsError, match=f"another sweep \\(PID {os.getpid()}"):
+            with sweep_lock(tmp_path):
+                pass
+    assert not (tmp_path / LOCK).exists()
+    (tmp_path / LOCK).write_text("999999999")  # a process that is gone
+    with sweep_lock(tmp_path):
+        assert (tmp_path / LOCK).read_text() == str(os.getpid())
+
+
+def test_an_unreachable_address_fails_at_once_naming_it():
+    from lava_vle.sweep import check_reachable
+
+    with pytest.raises(ConnectionError, match="--address 127.0.0.1:1: no Ray cluster answers"):
+        check_reachable("127.0.0.1:1")

@@ -283,13 +283,16 @@ def check_weight_exp(weight_exp: int) -> int:
 
 
 def quantize_weights(weights: np.ndarray, weight_exp: int, extra_frac_bits: int = 0,
-                     name: str = "weights", saturate: bool = False) -> np.ndarray:
+                     name: str = "weights", saturate: bool = False,
+                     remedy: str = "scale the weights down or choose a larger weight_exp"
+                     ) -> np.ndarray:
     """Round real weights to ``w = q * 2**(weight_exp - extra_frac_bits)``.
 
     ``extra_frac_bits = 0`` gives the 8-bit mantissa; ``ACC_FRAC_BITS`` gives
     the 16-bit plastic accumulator. A weight beyond the register raises
     :class:`FixedPointRangeError` naming the matrix ``name`` and the largest
-    representable value; ``saturate=True`` clips it with a warning instead.
+    representable value and ``remedy`` (what the caller's user can change);
+    ``saturate=True`` clips it with a warning instead.
     """
     check_weight_exp(weight_exp)
     weights = np.asarray(weights, dtype=np.float64)
@@ -304,8 +307,7 @@ def quantize_weights(weights: np.ndarray, weight_exp: int, extra_frac_bits: int 
                    f"representable value {largest:.6g} ({bits}-bit register, "
                    f"weight_exp={weight_exp})")
         if not saturate:
-            raise FixedPointRangeError(
-                f"{problem}: scale the weights down, or pass saturate=True to clip them")
+            raise FixedPointRangeError(f"{problem}: {remedy}")
         warnings.warn(f"{problem}: clipped to +-{largest:.6g}", stacklevel=2)
     return np.clip(scaled, lo, hi)
 

@@ -109,3 +109,14 @@ class ValidatedProcess(AbstractProcess):
     def __del__(self) -> None:
         if "_runtime" in self.__dict__:
             super().__del__()
+
+    def run(self, *args: ty.Any, **kwargs: ty.Any) -> None:
+        """``AbstractProcess.run``, refused with an error on a runtime that ran
+        and was stopped (lava-nc 0.10 would restart its stopped workers and
+        end in a segmentation fault)."""
+        runtime = self.__dict__.get("_runtime")
+        if runtime is not None and not runtime._is_started and runtime.num_steps > 0:
+            raise RuntimeError(f"{type(self).__name__} {self.name!r}: run() after stop(): its "
+                               "runtime's workers and shared memory are gone; build the "
+                               "processes again (or keep running before stop())")
+        super().run(*args, **kwargs)

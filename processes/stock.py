@@ -49,7 +49,9 @@ def graded_dense(weights: np.ndarray, precision: str, receiver: str = "vle",
     if precision == "float":
         return Dense(weights=weights, num_message_bits=fxp.MAX_PAYLOAD_BITS, **dense_kwargs)
     exp = fxp.choose_weight_exp(np.abs(weights).max(initial=0.0))
-    mant = fxp.quantize_weights(weights, exp, name="weights", saturate=saturate)
+    mant = fxp.quantize_weights(weights, exp, name="weights", saturate=saturate,
+                                remedy="scale the weights down, or pass saturate=True to "
+                                       "clip them")
     return Dense(weights=2 * mant, weight_exp=exp - 1 - (fxp.STATE_FRAC_BITS - frac_bits),
                  sign_mode=SignMode.MIXED,
                  num_message_bits=fxp.MAX_PAYLOAD_BITS, **dense_kwargs)

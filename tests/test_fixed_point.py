@@ -229,3 +229,12 @@ def test_plastic_update_saturates_the_16_bit_accumulator():
     acc = fxp.plastic_update(np.array([[2**15 - 10], [-(2**15) + 10]]), trace * [[1, -1]], r,
                              weight_exp=0, eta_shift=0, seed=0, step=1)
     assert acc.ravel().tolist() == [2**15 - 1, -(2**15)]
+
+
+def test_oversized_weights_error_offers_only_what_the_caller_can_do():
+    from lava_vle.processes import PlasticSynapse, graded_dense
+
+    with pytest.raises(fxp.FixedPointRangeError, match="choose a larger weight_exp$"):
+        PlasticSynapse(weights=np.full((2, 2), 1e4), weight_exp=0)
+    with pytest.raises(fxp.FixedPointRangeError, match="pass saturate=True"):
+        graded_dense(np.full((2, 2), 1e9), "fixed")

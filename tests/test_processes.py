@@ -605,3 +605,14 @@ def test_a_var_set_between_runs_is_checked_as_the_constructor_checks_it(tag, chi
             net.run(condition=RunSteps(3), run_cfg=cfg)
             getattr(getattr(net.procs, child), var).set(value)
             net.run(condition=RunSteps(3), run_cfg=cfg)
+
+
+def test_run_after_stop_is_refused_with_an_error_not_a_crash():
+    net = VLENetwork(spec=SMALL, learning_rate=0.01)
+    RingBuffer(data=np.full((2, 10), 0.5)).s_out.connect(net.s_in)
+    RingBuffer(data=np.zeros((2, 10))).s_out.connect(net.target_in)
+    cfg = Loihi2SimCfg(select_tag="floating_pt")
+    with stopping(net):
+        net.run(condition=RunSteps(3), run_cfg=cfg)
+    with pytest.raises(RuntimeError, match=r"run\(\) after stop\(\)"):
+        net.run(condition=RunSteps(3), run_cfg=cfg)

@@ -243,3 +243,21 @@ def test_specs_that_cannot_learn_are_refused_by_name():
         NetworkSpec(n_in=2, loss="ce", layers=(LayerSpec(1, activation="linear"),))
     with pytest.raises(ValueError, match="learning_epoch=9 must be <= the 8 steps of a digits"):
         Trainer(load_dataset("digits"), Config(task="digits", learning_epoch=9))
+
+
+@given(st.floats(min_value=1e-9, max_value=1e3, allow_nan=False))
+@settings(max_examples=100, deadline=None)
+def test_any_spelling_of_a_grid_value_names_the_same_trial(lr):
+    from lava_vle.cli import build_parser
+    from lava_vle.sweep import grid_points
+
+    _, options = build_parser()
+    spellings = [repr(lr), f"{lr:.17e}", f"{lr:.17g}"]
+    names = {grid_points([f"lr={text}"], options)[0][0] for text in spellings}
+    assert names == {f"lr={lr!r}"}
+    try:
+        grid_points([f"lr={spellings[0]},{spellings[1]}"], options)
+    except ValueError as err:
+        assert "distinct" in str(err)
+    else:
+        raise AssertionError("two spellings of one value made two trials")

@@ -83,3 +83,11 @@ def test_report_names_and_skips_a_bad_results_json(tmp_path, capsys):
     with pytest.raises(SystemExit) as done:
         main(["report", str(tmp_path / "a-good")])
     assert done.value.code == 2 and "no readable" in capsys.readouterr().err
+
+
+def test_a_run_refused_by_its_settings_leaves_no_folder_behind(tmp_path, capsys):
+    out = tmp_path / "run"
+    with pytest.raises(SystemExit) as err:
+        main(["train", "--task", "digits", "--learning-epoch", "9", "--out", str(out)])
+    assert err.value.code == 2 and "learning_epoch=9" in capsys.readouterr().err
+    assert not out.exists()

@@ -399,7 +399,8 @@ def build_parser() -> tuple[CommandParser, list[argparse.Action]]:
     p_sweep.add_argument("--out", required=True,
                          help="sweep folder: NAME/seed-SEED per trial, summary.json/.csv/.md/.png")
     p_sweep.add_argument("--address", help="join the Ray cluster at this address (default: "
-                                           "start Ray on this machine)")
+                                           "start Ray on this machine; 'local': train the "
+                                           "trials one after the other here, without Ray)")
     p_sweep.add_argument("--cpus-per-trial", type=float, default=1.0,
                          help="CPUs Ray reserves per trial")
     p_sweep.add_argument("--gpus-per-trial", type=float, default=0.0,
@@ -426,7 +427,8 @@ def build_parser() -> tuple[CommandParser, list[argparse.Action]]:
                            default=["equal", "natural"], help="which cadences to compare")
     p_compare.add_argument("--out", required=True,
                            help="folder: trials/ARM/lr=LR/seed-SEED and compare.json/.md/.png")
-    p_compare.add_argument("--address", help="join the Ray cluster at this address")
+    p_compare.add_argument("--address", help="join the Ray cluster at this address ('local': "
+                                             "train here, one trial after another, without Ray)")
     p_compare.add_argument("--cpus-per-trial", type=float, default=1.0,
                            help="CPUs Ray reserves per trial")
     p_demo = sub.add_parser("demo", help="train a small VLE network (float and fixed point)",

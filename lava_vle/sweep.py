@@ -41,7 +41,8 @@ from lava_vle.train import CHECKPOINT, TrainConfig
 RESULTS = "results.json"
 STATS = ("mean", "std", "min", "max")
 FLAG_VALUES = ("true", "false")
-LOCK = ".sweep.lock"  # in a sweep folder while a sweep writes into it  # what a grid key that is a flag (--carry-state) takes
+LOCK = ".sweep.lock"  # in a sweep folder while a sweep writes into it
+LOCAL = "local"  # --address local: train the trials in this process, without Ray  # what a grid key that is a flag (--carry-state) takes
 
 
 @dataclass
@@ -176,13 +177,15 @@ def exit_with_parent(interval_s: float = 0.1) -> None:
     threading.Thread(target=watch, name="exit_with_parent", daemon=True).start()
 
 
-def train_trial(config: TrainConfig, folder: str) -> dict:
+def train_trial(config: TrainConfig, folder: str, in_worker: bool = True) -> dict:
     """Train one trial quietly in ``folder``, resuming from its checkpoint if
-    there is one; return its results (runs in a Ray worker)."""
+    there is one; return its results (``in_worker``: in a Ray worker, which
+    then exits with its parent)."""
     from lava_vle.datasets import load_dataset
     from lava_vle.train import fit
 
-    exit_with_parent()
+    if in_worker:
+        exit_with_parent()
     folder = Path(folder)
     dataset = load_dataset(config.task, **config.dataset_kwargs)
     return fit(dataset, config, folder, resume=(folder / CHECKPOINT).exists(), progress=False,
@@ -279,16 +282,37 @@ def train_on_ray(trials: Sequence[Trial], out: Path, address: Optional[str],
             trial = pending.pop(ref)
             done = f"[{len(trials) - len(pending)}/{len(trials)}] {trial.folder}"
             try:
-                row = run_row(ray.get(ref), str(trial.folder))
+                results = ray.get(ref)
             except ray.exceptions.RayError as err:
                 cause = getattr(err, "cause", None) or err
                 log(f"{done}: failed: {type(cause).__name__}: {cause}")
                 continue
-            log(f"{done}: test {row['metric']}: final {row['final']:.2f}, best {row['best']:.2f} "
-                f"({row['epochs']} epochs, {row['train_wall_s']:.1f} s training, "
-                f"{row['samples_per_s']:.0f} samples/s)")
+            log(_finished_line(done, results, str(trial.folder)))
     finally:
         ray.shutdown()
+
+
+def _finished_line(done: str, results: dict, folder: str) -> str:
+    row = run_row(results, folder)
+    return (f"{done}: test {row['metric']}: final {row['final']:.2f}, best {row['best']:.2f} "
+            f"({row['epochs']} epochs, {row['train_wall_s']:.1f} s training, "
+            f"{row['samples_per_s']:.0f} samples/s)")
+
+
+def train_here(trials: Sequence[Trial], out: Path, log=print) -> None:
+    """``--address local``: train ``trials`` in this process, one after the
+    other (no Ray: a machine without it, a GPU job, a debugger); log one line
+    per finished (or diverged) trial."""
+    from lava_vle.train import TrainingDiverged
+
+    for i, trial in enumerate(trials, 1):
+        done = f"[{i}/{len(trials)}] {trial.folder}"
+        try:
+            results = train_trial(trial.config, str(out / trial.folder), in_worker=False)
+        except TrainingDiverged as err:
+            log(f"{done}: failed: TrainingDiverged: {err}")
+            continue
+        log(_finished_line(done, results, str(trial.folder)))
 
 
 def _stats(values: Sequence[float]) -> dict:
@@ -376,7 +400,10 @@ def _run_sweep(trials: Sequence[Trial], out: Path, address: Optional[str],
         f"from their checkpoint, {len(todo) - resume} to train")
     if todo:
         start = time.perf_counter()
-        train_on_ray(todo, out, address, cpus_per_trial, gpus_per_trial, log)
+        if address == LOCAL:
+            train_here(todo, out, log)
+        else:
+            train_on_ray(todo, out, address, cpus_per_trial, gpus_per_trial, log)
         log(f"trained {len(todo)} trials in {time.perf_counter() - start:.1f} s")
     summary = summarize(trials, out)
     write_summary(summary, out)

@@ -124,3 +124,13 @@ def test_results_page_is_generated_from_the_committed_summaries(monkeypatch, cap
     monkeypatch.chdir(root)
     main(["report", "docs/compare"])
     assert capsys.readouterr().out == (root / "docs" / "results.md").read_text()
+
+
+def test_compare_runs_without_ray_with_address_local(tmp_path, capsys):
+    main(["compare", "--task", "digits", "--epochs", "1", "--lrs", "1e-3,1e-2", "--seeds", "1",
+          "--limit-train", "64", "--limit-test", "32", "--validation", "64",
+          "--cadences", "equal", "--updates-per-sequence", "2", "--address", "local",
+          "--out", str(tmp_path)])
+    summary = json.loads((tmp_path / "compare.json").read_text())
+    assert [row["arm"] for row in summary["rows"]] == ["vle-every-4", "bptt-every-4"]
+    assert "Ray" not in capsys.readouterr().out

@@ -205,6 +205,10 @@ def start_ray(address: Optional[str]):
     except ImportError:
         raise ImportError('lava-vle sweep needs Ray: pip install "lava-vle[sweep]"') from None
     quiet = {"log_to_driver": False, "logging_level": logging.WARNING}
+    # Ray's default (token authentication on) is kept; only its notice that it
+    # is on, printed at every start, is left out
+    logging.getLogger("ray._private.authentication.authentication_token_setup").addFilter(
+        lambda record: not record.getMessage().startswith("Token authentication is enabled"))
     if address:
         check_reachable(address)
         ray.init(address=address, **quiet)

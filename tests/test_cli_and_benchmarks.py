@@ -100,3 +100,16 @@ def test_slayer_baseline_trains_on_delayed_xor_and_writes_results(tmp_path):
     assert len(results["history"]) == 2 and 0.0 <= results["test_metric"] <= 100.0
     assert np.isfinite(results["history"][-1]["train_loss"])
     assert (tmp_path / "results.json").exists() and (tmp_path / "learning_curves.png").exists()
+
+
+@pytest.mark.slow
+def test_train_speed_times_the_recurrent_recipes_against_bptt(tmp_path):
+    from lava_vle.benchmarks import train_speed
+
+    results = train_speed.main(["--recipes", "--batches", "1", "--out", str(tmp_path)])
+    for task in ("fashion-smnist-row", "pattern"):
+        row = results["tasks"][task]
+        assert row["vle_recipe"]["recurrent_error"] == "eprop"
+        speed = row["samples_per_s"]
+        assert row["ratio_vle_over_bptt"] == round(speed["vle"] / speed["bptt"], 2)
+    assert (tmp_path / "train_speed_recipes.json").exists()

@@ -11,6 +11,10 @@ batch adds, against sequence length (each measured in a fresh subprocess:
 VLE is online and keeps no trajectory, BPTT stores it).
 
     python -m lava_vle.benchmarks.train_speed --out results/train_speed
+
+``--recipes``: each recurrent task's VLE recipe (row-wise Fashion-MNIST: e-prop
+and 6 settle steps; pattern generation: e-prop) against its BPTT recipe on
+data of the task's shape, the same way (batches taking turns, medians).
 """
 from __future__ import annotations
 
@@ -88,6 +92,58 @@ def samples_per_second(steps: int, batch: int, n_batches: int) -> dict:
             "cpu": {k: float(np.median(v)) for k, v in cpu.items()}}
 
 
+# the recurrent tasks whose recipes --recipes times: (steps, inputs, outputs,
+# classification, taught steps at the end, batch)
+RECIPE_TASKS = {"fashion-smnist-row": (28, 28, 10, True, 3, 100),
+                "pattern": (500, 4, 3, False, 500, 1)}
+
+
+def synthetic_task(task: str, n: int, seed: int = 0):
+    """Random data of ``task``'s shape and teaching window (RECIPE_TASKS)."""
+    from lava_vle.datasets import SequenceDataset
+
+    steps, n_in, n_out, classification, taught, _ = RECIPE_TASKS[task]
+    rng = np.random.default_rng(seed)
+    x = rng.random((n, steps, n_in)).astype(np.float32)
+    window = np.zeros(steps, np.float32)
+    window[steps - taught:] = 1.0
+    y = (rng.integers(0, n_out, n) if classification
+         else rng.normal(size=(n, steps, n_out)).astype(np.float32))
+    dt = 1.0 if classification else 0.1
+    return SequenceDataset(task, x, y, x[:1], y[:1], "classification" if classification
+                           else "regression", n_out, window, window.copy(), dt)
+
+
+def recipe_speeds(n_batches: int = 3) -> dict:
+    """Median samples/s (wall, CPU) of each recurrent task's VLE and BPTT recipe."""
+    from lava_vle.recipes import recipe
+    from lava_vle.train import Trainer, TrainConfig
+
+    rows = {}
+    for task, (*_, batch) in RECIPE_TASKS.items():
+        data = synthetic_task(task, batch * (n_batches + 1))
+        trainers = {rule: Trainer(data, TrainConfig(task=task, rule=rule, **{
+            **recipe(task, rule), "batch_size": batch})) for rule in RULES}
+        wall = {rule: [] for rule in RULES}
+        cpu = {rule: [] for rule in RULES}
+        order = list(trainers["vle"].batches(0))
+        for k in range(n_batches + 1):
+            for rule, trainer in trainers.items():
+                x, y = trainer.sequences("train", order[k])
+                start, start_cpu = time.perf_counter(), time.process_time()
+                trainer.rule.batch(x, y)
+                if k:
+                    wall[rule].append(batch / (time.perf_counter() - start))
+                    cpu[rule].append(batch / (time.process_time() - start_cpu))
+        speed = {rule: round(float(np.median(wall[rule])), 1) for rule in RULES}
+        cpu_speed = {rule: round(float(np.median(cpu[rule])), 1) for rule in RULES}
+        rows[task] = {"batch": batch, "vle_recipe": recipe(task, "vle"),
+                      "bptt_recipe": recipe(task, "bptt"), "samples_per_s": speed,
+                      "samples_per_cpu_s": cpu_speed,
+                      "ratio_vle_over_bptt": round(speed["vle"] / speed["bptt"], 2)}
+    return rows
+
+
 def _status_kib(field: str) -> int:
     with open("/proc/self/status") as fh:
         for line in fh:
@@ -152,6 +208,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Optional[dict]:
                         help="sequence lengths of the memory measurement")
     parser.add_argument("--threads", type=at_least(1), default=1,
                         help="threads of the BLAS and torch pools (pinned for both rules)")
+    parser.add_argument("--recipes", action="store_true",
+                        help="time the recurrent tasks' VLE recipes (e-prop) against BPTT")
     parser.add_argument("--probe", nargs=3, metavar=("RULE", "STEPS", "BATCH"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -159,6 +217,21 @@ def main(argv: Optional[Sequence[str]] = None) -> Optional[dict]:
         rule, steps, batch = args.probe
         print(batch_peak_memory_mib(rule, int(steps), int(batch)))
         return None
+    if args.recipes:
+        pin_threads(args.threads)
+        load = os.getloadavg()[0]
+        rows = recipe_speeds(args.batches)
+        results = {"tasks": rows, "machine": {"cpus": os.cpu_count(), "threads": args.threads,
+                                              "load_average_1min": [round(load, 2), round(
+                                                  os.getloadavg()[0], 2)]}}
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "train_speed_recipes.json").write_text(json.dumps(results, indent=2))
+        for task, row in rows.items():
+            print(f"{task}: samples/s VLE recipe {row['samples_per_s']['vle']}, BPTT "
+                  f"{row['samples_per_s']['bptt']}: VLE / BPTT {row['ratio_vle_over_bptt']}")
+        print(f"wrote {out}/train_speed_recipes.json")
+        return results
     results = measure(args.batch, args.batches, lengths=args.lengths, threads=args.threads)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -44,9 +44,9 @@ _EXPORTS = {
     "exact_gradients": "adjoint", "bptt_gradients": "bptt",
     "load_dataset": "datasets", "DATASETS": "datasets", "SequenceDataset": "datasets",
     "with_time_resolution": "datasets", "one_hot_targets": "datasets",
-    "teacher_student": "teacher_student", "demo_spec": "teacher_student",
-    "demo_task": "teacher_student", "TeacherStudent": "teacher_student",
-    "recurrent_network": "teacher_student",
+    "teacher_student": "synthetic_tasks", "demo_spec": "synthetic_tasks",
+    "demo_task": "synthetic_tasks", "TeacherStudent": "synthetic_tasks",
+    "recurrent_network": "synthetic_tasks",
     "dense_synaptic_ops": "synops", "vle_counts": "energy", "bptt_counts": "energy",
     "PRECISIONS": "arithmetic", "LAVA_TAGS": "arithmetic",
 }

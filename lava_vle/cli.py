@@ -84,7 +84,7 @@ def demo(epochs: int = 20, steps: int = 400) -> dict:
 
     from lava_vle.simulator import Simulator
     from lava_vle.synops import dense_synaptic_ops
-    from lava_vle.teacher_student import demo_spec, demo_task
+    from lava_vle.synthetic_tasks import demo_spec, demo_task
 
     check_int("epochs", epochs, 1)
     check_int("steps", steps, 1)

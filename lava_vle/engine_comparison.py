@@ -24,7 +24,7 @@ from lava_vle.learning_engine import (PRECISIONS, PRODUCTS_PER_SYNAPSE, SYNAPSE_
 from lava_vle.network import FixedParams, FloatParams, NetworkSpec
 from lava_vle.plasticity import LocalRule
 from lava_vle.simulator import Simulator
-from lava_vle.teacher_student import TeacherStudent
+from lava_vle.synthetic_tasks import TeacherStudent
 
 ETA = 0.01
 VALUE_RANGE = 1.0  # |rates| and |errors| the fixed_pt payloads and traces are fitted to

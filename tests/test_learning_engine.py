@@ -10,7 +10,7 @@ from lava_vle.learning_engine import (SignalCoding, dw_string, engine_weights, l
                                       rule_scale, split)
 from lava_vle.network import LayerSpec, NetworkSpec, init_params
 from lava_vle.processes.engine_network_builder import build_engine_network
-from lava_vle.teacher_student import demo_spec
+from lava_vle.synthetic_tasks import demo_spec
 
 FLOAT = SignalCoding.fitting("float", 1.0, 0.01)
 FIXED = SignalCoding.fitting("fixed", 1.0, 0.01)

@@ -42,7 +42,7 @@ from lava_vle.cli import CommandParser, at_least
 from lava_vle.network import RECURRENT_ERROR_MODES, LayerSpec, NetworkSpec
 from lava_vle.learners import cosine, local_updates
 from lava_vle.simulator import Simulator
-from lava_vle.teacher_student import recurrent_network, teacher_student
+from lava_vle.synthetic_tasks import recurrent_network, teacher_student
 
 # (label, tau_m, tau_r, feedback)
 SETTINGS = (

@@ -31,7 +31,7 @@ from lava_vle.engine_comparison import (ETA, VALUE_RANGE, Schedule, compare, hal
                                         run_simulator, signal_statistics, structure_counts)
 from lava_vle.learning_engine import PRECISIONS
 from lava_vle.network import FixedParams
-from lava_vle.teacher_student import demo_spec, demo_task
+from lava_vle.synthetic_tasks import demo_spec, demo_task
 
 
 def measure(epochs: int = 8, steps: int = 400, learning_epoch: int = 8, eta: float = ETA,

@@ -29,6 +29,7 @@ start to fix lava-nc on Python 3.11).
 __version__ = "0.1.0"
 
 from lava_vle import _lava_py311  # noqa: E402  (Python 3.11 fix for lava-nc)
+from lava_vle._lazy import lazy_exports  # noqa: E402
 
 _lava_py311.install()
 
@@ -53,16 +54,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str):
-    """Load a public name from its module on first use (PEP 562)."""
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'lava_vle' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f"lava_vle.{_EXPORTS[name]}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -23,6 +23,8 @@ One folder per process, each with ``process.py`` and ``models.py``
 in either precision. The names load on first use.
 """
 
+from lava_vle._lazy import lazy_exports
+
 #: public name -> the module (below lava_vle.processes) that defines it
 _EXPORTS = {
     "VLENeuron": "vle_neuron.process", "ErrorDendrite": "error_dendrite.process",
@@ -35,16 +37,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str):
-    """Load a public name from its module on first use (PEP 562)."""
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'lava_vle.processes' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f"lava_vle.processes.{_EXPORTS[name]}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -267,7 +267,17 @@ def sweep_lock(out: Path):
 def train_on_ray(trials: Sequence[Trial], out: Path, address: Optional[str],
                  cpus_per_trial: float, gpus_per_trial: float, log=print) -> None:
     """Train ``trials`` as Ray tasks of ``cpus_per_trial`` CPUs and
-    ``gpus_per_trial`` GPUs each; log one line per finished (or failed) trial."""
+    ``gpus_per_trial`` GPUs each; log one line per finished (or failed) trial.
+    A SIGTERM ends the sweep as Ctrl-C does, through ``ray.shutdown()``, so
+    no Ray process outlives it (a SIGKILL cannot be caught: Ray's agents then
+    exit by themselves within about a minute)."""
+    import signal
+
+    def terminate(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    main = threading.current_thread() is threading.main_thread()  # signals go there only
+    previous = signal.signal(signal.SIGTERM, terminate) if main else None
     ray = start_ray(address)
     try:
         resources = ray.cluster_resources()
@@ -294,6 +304,8 @@ def train_on_ray(trials: Sequence[Trial], out: Path, address: Optional[str],
             log(_finished_line(done, results, str(trial.folder)))
     finally:
         ray.shutdown()
+        if main:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _finished_line(done: str, results: dict, folder: str) -> str:

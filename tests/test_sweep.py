@@ -271,3 +271,21 @@ def test_an_unreachable_address_fails_at_once_naming_it():
 
     with pytest.raises(ConnectionError, match="--address 127.0.0.1:1: no Ray cluster answers"):
         check_reachable("127.0.0.1:1")
+
+
+@pytest.mark.slow
+def test_a_sweep_ended_by_sigterm_shuts_its_ray_down(tmp_path):
+    """SIGTERM ends the sweep through ray.shutdown(): none of its Ray processes
+    is left (with SIGKILL, Ray's agents would linger for about a minute)."""
+    ray_tmp = tempfile.mkdtemp(prefix="ray-", dir="/tmp")
+    env = dict(os.environ, RAY_TMPDIR=ray_tmp, RAY_USAGE_STATS_ENABLED="0")
+    victim = subprocess.Popen([sys.executable, "-m", "lava_vle.cli", "sweep", *SWEEP, "--out",
+                               str(tmp_path)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, env=env)
+    deadline = time.time() + 120
+    while not list(tmp_path.glob(f"*/seed-*/{CHECKPOINT}")) and time.time() < deadline:
+        time.sleep(0.05)
+    victim.send_signal(signal.SIGTERM)
+    assert victim.wait(timeout=60) != 0
+    assert not ray_processes_after(ray_tmp, 30), "Ray processes left running"
+    shutil.rmtree(ray_tmp, ignore_errors=True)

@@ -138,6 +138,9 @@ def add_train_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
             help="teach the loss on the last W inputs (default: the task's window)"),
         add("--clip", type=float,
             help="float rules: clip each update to this global norm (default: no clipping)"),
+        add("--ema", type=float,
+            help="float rules: evaluate an exponential moving average of the weights over "
+                 "the batches with this decay (e.g. 0.99; Polyak averaging)"),
         add("--validation", type=int, default=0,
             help="hold out the last N training sequences as a validation split, evaluated "
                  "every epoch (to pick settings on; never the test set)"),
@@ -221,7 +224,7 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
                        limit_train=args.limit_train, limit_test=args.limit_test,
                        dataset_kwargs=dataset_kwargs, device=args.device, hold=args.hold,
                        teach_window=args.teach_window, clip=args.clip,
-                       validation=args.validation, **options)
+                       validation=args.validation, ema=args.ema, **options)
 
 
 def train(args: argparse.Namespace) -> dict:

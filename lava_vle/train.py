@@ -12,6 +12,7 @@ The checkpoint format (two files, no pickle) is :mod:`lava_vle.checkpoints`.
 """
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -21,6 +22,7 @@ import numpy as np
 
 from lava_vle.activations import ACTIVATIONS
 from lava_vle.arithmetic import PRECISIONS
+from lava_vle.arrays import copy_into, to_numpy
 from lava_vle.checkpoints import (CHECKPOINT, LEGACY_CHECKPOINT, CheckpointError,  # noqa: F401
                                   read_checkpoint, write_checkpoint)
 from lava_vle.datasets import (DATASETS, SequenceDataset, nrmse, one_hot_targets,
@@ -78,6 +80,7 @@ class TrainConfig:
     teach_window: Optional[int] = None  # loss on the last W inputs (None: the task's)
     validation: int = 0  # last N training sequences held out to pick settings on
     clip: Optional[float] = None  # float rules: clip the update's global norm to this
+    ema: Optional[float] = None  # float rules: evaluate an average of the weights (decay)
 
     def __post_init__(self) -> None:
         check_choice("task", self.task, sorted(DATASETS))
@@ -126,6 +129,11 @@ class TrainConfig:
             if self.precision != "float":
                 raise ValueError("clip applies to the float rules; fixed point's integer "
                                  "rule has no optimiser")
+        if self.ema is not None:
+            check_real("ema", self.ema, 0.0, 1.0, lo_open=True, hi_open=True)
+            if self.precision != "float":
+                raise ValueError("ema applies to the float rules (fixed point keeps its "
+                                 "integer weights)")
         check_choice("recurrent_error", self.recurrent_error, RECURRENT_ERROR_MODES)
         if self.recurrent_error == "eprop-all" and self.precision != "float":
             raise ValueError("recurrent_error='eprop-all' trains in float only (the fused "
@@ -200,6 +208,7 @@ class Trainer:
                               config.settle_steps, config.clip)
         self.epoch = 0
         self.history: list[dict] = []
+        self.ema: Optional[list[np.ndarray]] = None  # the averaged weights (config.ema)
 
     def lr(self) -> float:
         """The learning rate of the current epoch."""
@@ -240,8 +249,39 @@ class Trainer:
         target = getattr(ds, f"y_{split}")[index]
         return float(nrmse(outputs.transpose(1, 0, 2), target, ds.readout_weight))
 
+    def average_weights(self) -> None:
+        """``ema <- d ema + (1 - d) W`` after a batch (Polyak averaging, decay ``d``)."""
+        current = [to_numpy(a) for a in self.rule.params.arrays()]
+        if self.ema is None:
+            self.ema = [a.astype(np.float64) for a in current]
+            return
+        for average, value in zip(self.ema, current):
+            average *= self.config.ema
+            average += (1.0 - self.config.ema) * value
+
+    @contextlib.contextmanager
+    def evaluated_weights(self):
+        """The weights evaluations use: the averaged ones with ``config.ema``."""
+        if self.ema is None:
+            yield
+            return
+        arrays = self.rule.params.arrays()
+        live = [to_numpy(a).copy() for a in arrays]
+        for dst, src in zip(arrays, self.ema):
+            copy_into(dst, src.astype(live[0].dtype))
+        try:
+            yield
+        finally:
+            for dst, src in zip(arrays, live):
+                copy_into(dst, src)
+
     def evaluate(self, split: str = "test", batch_size: int = 500) -> dict:
-        """Loss per sample, metric and outputs (T, N, n_out) on a whole split."""
+        """Loss per sample, metric and outputs (T, N, n_out) on a whole split
+        (with the averaged weights when ``config.ema`` is set)."""
+        with self.evaluated_weights():
+            return self._evaluate(split, batch_size)
+
+    def _evaluate(self, split: str, batch_size: int) -> dict:
         ds, name = self.split(split)
         n = len(getattr(ds, f"x_{name}"))
         outputs, losses = [], 0.0
@@ -278,6 +318,8 @@ class Trainer:
             seen += len(index)
             metrics.append(self.metric(out, "train", index) * len(index))
             batches += 1
+            if self.config.ema is not None:
+                self.average_weights()
             bar.set_postfix(loss=f"{loss:.4f}")
         wall = time.perf_counter() - start
         test = self.evaluate("test")
@@ -305,7 +347,7 @@ class Trainer:
         """Everything a resume needs: nested dicts and lists of numpy arrays,
         numbers, strings and None (the rule's part from ``rule.state_dict``)."""
         return {"config": asdict(self.config), "epoch": self.epoch, "history": self.history,
-                **self.rule.state_dict()}
+                "ema": self.ema, **self.rule.state_dict()}
 
     def load_state_dict(self, state: dict) -> None:
         """Continue from ``state``; raises CheckpointError naming every setting
@@ -322,6 +364,7 @@ class Trainer:
                 + "; ".join(differing + [f"{key}: unknown setting" for key in unknown])
                 + " (rerun with the checkpoint's settings, or start again with --overwrite)")
         self.epoch, self.history = state["epoch"], state["history"]
+        self.ema = state.get("ema")
         self.rule.load_state_dict(state)
 
     def save_checkpoint(self, out: Path) -> Path:

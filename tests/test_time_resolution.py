@@ -229,3 +229,35 @@ def test_holding_the_inputs_gives_the_memory_layer_a_local_update_aligned_with_b
     assert rows[0]["projections"][0] == "W1_0"  # input -> memory layer
     assert rows[0]["cosine_mean"][0] == 0.0
     assert rows[1]["cosine_mean"][0] > 0.5
+
+
+def test_ema_evaluates_the_averaged_weights_and_keeps_training_the_live_ones():
+    ds = load_dataset("digits")
+    config = TrainConfig(task="digits", epochs=1, batch_size=32, lr=3e-2, limit_train=96,
+                         limit_test=40, ema=0.5)
+    trainer = Trainer(ds, config)
+    live_start = [a.copy() for a in trainer.rule.params.arrays()]
+    trainer.train_epoch(progress=False)
+    live = [a.copy() for a in trainer.rule.params.arrays()]
+    # three batches: ema = 0.25 W1 + 0.25 W2 + 0.5 W3 (W_k after batch k)
+    assert not np.allclose(trainer.ema[0], live[0]) and not np.allclose(live[0], live_start[0])
+    with trainer.evaluated_weights():
+        np.testing.assert_allclose(trainer.rule.params.arrays()[0], trainer.ema[0], rtol=1e-6)
+    for a, b in zip(trainer.rule.params.arrays(), live):
+        np.testing.assert_array_equal(a, b)  # the live weights are back
+    with pytest.raises(ValueError, match="ema"):
+        TrainConfig(task="digits", ema=1.0)
+
+
+def test_a_run_with_ema_resumes_to_the_result_of_an_uninterrupted_one(tmp_path):
+    from lava_vle.train import fit
+
+    ds = load_dataset("digits")
+    config = TrainConfig(task="digits", epochs=2, batch_size=64, lr=3e-2, limit_train=192,
+                         limit_test=40, ema=0.9)
+    straight = fit(ds, config, tmp_path / "a", progress=False, log=lambda *_: None)
+    fit(ds, replace(config, epochs=1), tmp_path / "b", progress=False, log=lambda *_: None)
+    resumed = fit(ds, config, tmp_path / "b", resume=True, progress=False, log=lambda *_: None)
+    learned = ("train_loss", "train_metric", "test_loss", "test_metric")  # not wall times
+    assert [[row[k] for k in learned] for row in resumed["history"]] == \
+        [[row[k] for k in learned] for row in straight["history"]]

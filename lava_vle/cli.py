@@ -274,14 +274,15 @@ def train(args: argparse.Namespace) -> dict:
     return results
 
 
-def report(folder: str) -> None:
+def report(folder: str, readme: Optional[str] = None) -> None:
     """``lava-vle report``: the results page of the comparisons (``compare.json``)
-    in ``folder`` and its sub-folders, else the table of the sweep, else of
-    the runs in ``folder``; a results.json that cannot be read is named on
-    stderr and skipped."""
+    in ``folder`` and its sub-folders (``readme``: also put their summary
+    table into that file, between its results-table markers), else the table
+    of the sweep, else of the runs in ``folder``; a results.json that cannot
+    be read is named on stderr and skipped."""
     from lava_vle.report import SWEEP_SUMMARY, collect, markdown, table
 
-    from lava_vle.compare import NOTES, load_summaries, results_page
+    from lava_vle.compare import NOTES, load_summaries, replace_table, results_page
 
     root = Path(folder)
     if not root.is_dir():
@@ -292,6 +293,8 @@ def report(folder: str) -> None:
         notes = root / NOTES
         print(results_page(summaries, f"lava-vle report {folder}",
                            notes.read_text() if notes.is_file() else ""))
+        if readme:
+            replace_table(Path(readme), summaries)
         return
     if (root / SWEEP_SUMMARY).exists():
         print(table(root))
@@ -443,6 +446,8 @@ def build_parser() -> tuple[CommandParser, list[argparse.Action]]:
                                           "*/compare.json: the results page), of the sweep "
                                           "(summary.json) or of the runs (*/results.json) in "
                                           "a folder.")
+    p_report.add_argument("--readme", help="comparisons: also write their summary table into "
+                                           "this file, between its results-table markers")
     p_report.add_argument("folder", nargs="?", default="results",
                           help="folder holding one folder per run, or a sweep folder")
     p_bench = sub.add_parser("bench", help="run a benchmark script",
@@ -470,7 +475,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             args.argv = argv[1:]
             compare(args, lambda extra: train_config(parser.parse_args([*argv, *extra])))
         elif args.command == "report":
-            report(args.folder)
+            report(args.folder, args.readme)
         elif args.command == "demo":
             demo(args.epochs, args.steps)
         elif args.command == "bench":

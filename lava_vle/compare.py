@@ -363,6 +363,21 @@ def results_page(summaries: list[dict], command: str, notes: str = "") -> str:
     return "\n".join(lines)
 
 
+TABLE_MARKERS = ("<!-- results-table: lava-vle report docs/compare --readme README.md -->",
+                 "<!-- /results-table -->")
+
+
+def replace_table(path: Path, summaries: list[dict]) -> None:
+    """Put :func:`summary_table` between the :data:`TABLE_MARKERS` of ``path``."""
+    text = path.read_text()
+    start, end = TABLE_MARKERS
+    if start not in text or end not in text:
+        raise ValueError(f"{path} has no results-table markers: {start} ... {end}")
+    head, rest = text.split(start, 1)
+    tail = rest.split(end, 1)[1]
+    path.write_text(f"{head}{start}\n{summary_table(summaries)}\n{end}{tail}")
+
+
 def summary_table(summaries: list[dict]) -> str:
     """One row per comparison: each rule's test metric at the equal and the
     natural cadence (the README's summary of :func:`results_page`)."""

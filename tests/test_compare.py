@@ -134,3 +134,19 @@ def test_compare_runs_without_ray_with_address_local(tmp_path, capsys):
     summary = json.loads((tmp_path / "compare.json").read_text())
     assert [row["arm"] for row in summary["rows"]] == ["vle-every-4", "bptt-every-4"]
     assert "Ray" not in capsys.readouterr().out
+
+
+def test_report_writes_the_summary_table_between_the_readme_markers(tmp_path):
+    from pathlib import Path
+
+    from lava_vle.compare import TABLE_MARKERS, load_summaries, replace_table, summary_table
+
+    summaries = load_summaries(Path(__file__).resolve().parents[1] / "docs" / "compare")
+    page = tmp_path / "README.md"
+    page.write_text(f"intro\n{TABLE_MARKERS[0]}\nold table\n{TABLE_MARKERS[1]}\nafter\n")
+    replace_table(page, summaries)
+    assert page.read_text() == (f"intro\n{TABLE_MARKERS[0]}\n{summary_table(summaries)}\n"
+                                f"{TABLE_MARKERS[1]}\nafter\n")
+    page.write_text("no markers")
+    with pytest.raises(ValueError, match="no results-table markers"):
+        replace_table(page, summaries)

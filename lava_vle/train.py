@@ -201,6 +201,11 @@ class Trainer:
             default_network(dataset, config.precision, config.feedback, config.activation,
                             config.sigma_delta, config.error_sigma_delta, config.width),
             learning_epoch=config.learning_epoch, recurrent_error=config.recurrent_error)
+        if (self.spec.n_in, self.spec.n_out) != (dataset.n_in, dataset.n_out):
+            kind = "classes" if dataset.task == "classification" else "outputs"
+            raise ValueError(f"spec has {self.spec.n_in} inputs and {self.spec.n_out} outputs; "
+                             f"{dataset.name} has {dataset.n_in} input channels and "
+                             f"{dataset.n_out} {kind}")
         self.rule = make_rule(config.rule, config.precision, self.spec,
                               init_params(self.spec, seed=config.seed), dataset.loss_weight,
                               config.lr, config.optimizer, config.update_interval,

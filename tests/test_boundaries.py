@@ -261,3 +261,13 @@ def test_any_spelling_of_a_grid_value_names_the_same_trial(lr):
         assert "distinct" in str(err)
     else:
         raise AssertionError("two spellings of one value made two trials")
+
+
+def test_a_network_with_fewer_outputs_than_the_task_has_classes_is_refused():
+    from lava_vle import Trainer, load_dataset
+
+    data = load_dataset("digits")
+    spec = NetworkSpec(n_in=8, loss="ce", layers=(LayerSpec(4, activation="linear"),))
+    with pytest.raises(ValueError, match="spec has 8 inputs and 4 outputs; digits has 8 input "
+                                         "channels and 10 classes"):
+        Trainer(data, TrainConfig(task="digits"), spec)

@@ -23,12 +23,12 @@ import numpy as np
 from lava_vle.activations import ACTIVATIONS
 from lava_vle.arithmetic import PRECISIONS
 from lava_vle.arrays import copy_into, to_numpy
+from lava_vle.benchmark_networks import default_network
 from lava_vle.checkpoints import (CHECKPOINT, LEGACY_CHECKPOINT, CheckpointError,  # noqa: F401
                                   read_checkpoint, write_checkpoint)
 from lava_vle.datasets import (DATASETS, SequenceDataset, nrmse, one_hot_targets,
                                with_time_resolution)
 from lava_vle.datasets.resolution import MAX_HOLD
-from lava_vle.benchmark_networks import default_network
 from lava_vle.learners import make_rule
 from lava_vle.network import FEEDBACK_MODES, RECURRENT_ERROR_MODES, NetworkSpec, init_params
 from lava_vle.results import write_results

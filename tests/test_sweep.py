@@ -158,6 +158,18 @@ def ray_processes_after(ray_tmpdir: str, timeout: float) -> list[int]:
     return running
 
 
+def sweep_until_a_checkpoint(out: Path, env: dict) -> subprocess.Popen:
+    """A sweep started in the background, once its first checkpoint is written
+    (or after 120 s)."""
+    victim = subprocess.Popen([sys.executable, "-m", "lava_vle.cli", "sweep", *SWEEP, "--out",
+                               str(out)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, env=env)
+    deadline = time.time() + 120
+    while not list(out.glob(f"*/seed-*/{CHECKPOINT}")) and time.time() < deadline:
+        time.sleep(0.01)
+    return victim
+
+
 def sweep(out: Path, env: dict) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "lava_vle.cli", "sweep", *SWEEP, "--out",
                            str(out)], capture_output=True, text=True, timeout=300, env=env)
@@ -194,12 +206,7 @@ def comparable(summary: dict) -> list[dict]:
 def test_sweep_killed_mid_way_resumes_to_the_summary_of_an_uninterrupted_sweep(
         ray_env, finished_sweep, tmp_path):
     straight, _ = finished_sweep
-    victim = subprocess.Popen([sys.executable, "-m", "lava_vle.cli", "sweep", *SWEEP, "--out",
-                               str(tmp_path)], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, env=ray_env)
-    deadline = time.time() + 120
-    while not list(tmp_path.glob(f"*/seed-*/{CHECKPOINT}")) and time.time() < deadline:
-        time.sleep(0.01)
+    victim = sweep_until_a_checkpoint(tmp_path, ray_env)
     victim.send_signal(signal.SIGKILL)
     victim.wait()
     wait_until_unchanged(tmp_path, 2.0)  # the killed sweep's workers die soon after it
@@ -279,12 +286,7 @@ def test_a_sweep_ended_by_sigterm_shuts_its_ray_down(tmp_path):
     is left (with SIGKILL, Ray's agents would linger for about a minute)."""
     ray_tmp = tempfile.mkdtemp(prefix="ray-", dir="/tmp")
     env = dict(os.environ, RAY_TMPDIR=ray_tmp, RAY_USAGE_STATS_ENABLED="0")
-    victim = subprocess.Popen([sys.executable, "-m", "lava_vle.cli", "sweep", *SWEEP, "--out",
-                               str(tmp_path)], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, env=env)
-    deadline = time.time() + 120
-    while not list(tmp_path.glob(f"*/seed-*/{CHECKPOINT}")) and time.time() < deadline:
-        time.sleep(0.05)
+    victim = sweep_until_a_checkpoint(tmp_path, env)
     victim.send_signal(signal.SIGTERM)
     assert victim.wait(timeout=60) != 0
     assert not ray_processes_after(ray_tmp, 30), "Ray processes left running"

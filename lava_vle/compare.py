@@ -279,7 +279,8 @@ def markdown(summary: dict) -> str:
     metric = summary["metric"]
     unit = "test accuracy %" if metric == "accuracy_percent" else "test NRMSE"
     lines = [f"**{summary['task']}**, hold {summary['hold']}, "
-             f"{summary['epochs']} epochs, lr grid {', '.join(f'{lr:g}' for lr in summary['lrs'])}, "
+             f"{summary['epochs']} epochs, lr grid "
+             f"{', '.join(f'{lr:g}' for lr in summary['lrs'])}, "
              f"seeds {', '.join(map(str, summary['seeds']))}; lr picked on "
              f"{summary['selection']}.", "",
              f"| arm | cadence | optimiser steps / sequence | picked lr | validation | {unit} "

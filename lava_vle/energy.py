@@ -45,7 +45,8 @@ VLE_SIDE = {"A": "core", "B": "core", "C": "system", "D": "system"}
 
 @dataclass(frozen=True)
 class Figure:
-    """One energy (or power, or time) figure with its range and provenance."""
+    """One energy (or power, or time) figure with its range and provenance,
+    including the chip generation or device it was measured on (``hardware``)."""
 
     nominal: float
     low: float
@@ -55,6 +56,7 @@ class Figure:
     source: str
     year: int
     includes: str
+    hardware: str = ""  # the chip generation or device the figure is of
 
     def __post_init__(self) -> None:
         if self.label not in LABELS:
@@ -69,41 +71,52 @@ FIGURES: dict[str, Figure] = {
                     "and measurement; 23.6 pJ is the table's minimum synaptic op). Low: our "
                     "division of Hala Point's 2,600 W by its 3.8e14 synops/s (Intel release "
                     "2024), a system-level upper bound for a Loihi 2 synop", 2018,
-                    "one synaptic operation in a neuro-core"),
+                    "one synaptic operation in a neuro-core",
+                    hardware="Loihi 1 (Intel, 14 nm); low: Loihi 2 system (Hala Point)"),
     "message": Figure(76.8, 3.0, 80.8, "pJ", "simulated",
                       "SANA-FE arch/loihi.yaml: 76.8 pJ per outgoing spike plus 3-4 pJ per "
                       "hop (Boyle et al., tuned Loihi simulator); low: one hop only", 2023,
-                      "generating and routing one message (spike or graded value)"),
+                      "generating and routing one message (spike or graded value)",
+                      hardware="Loihi 1 (SANA-FE model)"),
     "neuron": Figure(81.0, 72.8, 81.0, "pJ", "simulated",
                      "Davies et al. 2018, Table 1: 81 pJ active neuron update; low: SANA-FE "
-                     "72.8 pJ active", 2018, "one active compartment update"),
+                     "72.8 pJ active", 2018, "one active compartment update",
+                     hardware="Loihi 1 (Intel, 14 nm)"),
     "update": Figure(120.0, 120.0 * 6.8 / 23.6, 120.0, "pJ", "simulated",
                      "Davies et al. 2018, Table 1: 120 pJ synaptic update (pairwise STDP in "
                      "the learning engine); low: scaled by the low/nominal synop ratio (our "
-                     "assumption)", 2018, "one weight update by the learning engine"),
+                     "assumption)", 2018, "one weight update by the learning engine",
+                     hardware="Loihi 1 learning engine"),
     "chip_power": Figure(0.5, 0.1, 2.26, "W", "estimated",
                          "high: Hala Point 2,600 W / 1,152 chips (Intel release 2024, derived: "
                          "system maximum incl. x86 cores); nominal and low: our assumption for "
                          "one chip running a small network", 2024,
-                         "whole chip incl. static power, while the network runs"),
+                         "whole chip incl. static power, while the network runs",
+                         hardware="Loihi 2 (Hala Point, high); assumed (nominal, low)"),
     "step_time": Figure(1e-5, 1e-6, 1e-4, "s", "estimated",
                         "our assumption: 1-100 us per barrier-synchronised time step of a "
-                        "small network", 2024, "wall time of one time step on the chip"),
+                        "small network", 2024, "wall time of one time step on the chip",
+                        hardware="assumed (Loihi-class chip)"),
     "fp32_mul": Figure(3.7, 3.7, 3.7, "pJ", "measured",
-                       "Horowitz, ISSCC 2014 (45 nm)", 2014, "the multiplier only"),
+                       "Horowitz, ISSCC 2014 (45 nm)", 2014, "the multiplier only",
+                       hardware="45 nm CMOS"),
     "fp32_add": Figure(0.9, 0.9, 0.9, "pJ", "measured",
-                       "Horowitz, ISSCC 2014 (45 nm)", 2014, "the adder only"),
+                       "Horowitz, ISSCC 2014 (45 nm)", 2014, "the adder only",
+                       hardware="45 nm CMOS"),
     "dram_byte": Figure(162.5, 162.5, 325.0, "pJ", "measured",
                         "Horowitz, ISSCC 2014: DRAM 1.3-2.6 nJ per 64-bit access, per byte",
-                        2014, "DRAM access only"),
+                        2014, "DRAM access only",
+                        hardware="DRAM (45 nm era)"),
     "gpu_mac": Figure(41.0, 41.0, 82.0, "pJ", "derived",
                       "A100 SXM datasheet: 400 W / 19.5 TFLOPS fp32 = 20.5 pJ per FLOP, 2 "
                       "FLOPs per MAC; high: at half of peak throughput", 2020,
-                      "whole board at full throughput (memory, idle lanes, host excluded)"),
+                      "whole board at full throughput (memory, idle lanes, host excluded)",
+                      hardware="NVIDIA A100 SXM (7 nm)"),
     "cpu_power": Figure(10.0, 5.0, 20.0, "W", "estimated",
                         "our assumption for 2 cores of an AMD EPYC server CPU (225-280 W TDP "
                         "over 64 cores, plus memory); no RAPL energy counter is readable on "
-                        "these machines", 2024, "package and memory power of the cores used"),
+                        "these machines", 2024, "package and memory power of the cores used",
+                        hardware="AMD EPYC server CPU (assumed)"),
 }
 
 
@@ -203,7 +216,8 @@ def figures_table(figures: Optional[dict[str, Figure]] = None) -> dict:
     return {k: asdict(v) for k, v in (figures or FIGURES).items()}
 
 
-def vle_counts(spec: NetworkSpec, x: np.ndarray, y: np.ndarray, loss_weight: np.ndarray) -> VLECounts:
+def vle_counts(spec: NetworkSpec, x: np.ndarray, y: np.ndarray,
+               loss_weight: np.ndarray) -> VLECounts:
     """Operations per sample of one VLE training batch (time-major ``x``, ``y``)."""
     from lava_vle.network import init_params
     from lava_vle.simulator import Simulator

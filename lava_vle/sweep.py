@@ -40,9 +40,9 @@ from lava_vle.train import CHECKPOINT, TrainConfig
 
 RESULTS = "results.json"
 STATS = ("mean", "std", "min", "max")
-FLAG_VALUES = ("true", "false")
+FLAG_VALUES = ("true", "false")  # what a grid key that is a flag (--carry-state) takes
 LOCK = ".sweep.lock"  # in a sweep folder while a sweep writes into it
-LOCAL = "local"  # --address local: train the trials in this process, without Ray  # what a grid key that is a flag (--carry-state) takes
+LOCAL = "local"  # --address local: train the trials in this process, without Ray
 
 
 @dataclass
@@ -410,7 +410,8 @@ def run_sweep(trials: Sequence[Trial], out: Path, address: Optional[str] = None,
 
 def _run_sweep(trials: Sequence[Trial], out: Path, address: Optional[str],
                cpus_per_trial: float, gpus_per_trial: float, log) -> dict:
-    todo = [trial for trial in trials if finished_results(out / trial.folder, trial.config) is None]
+    todo = [trial for trial in trials
+            if finished_results(out / trial.folder, trial.config) is None]
     resume = sum((out / trial.folder / CHECKPOINT).exists() for trial in todo)
     log(f"{len(trials)} trials: {len(trials) - len(todo)} finished before, {resume} to resume "
         f"from their checkpoint, {len(todo) - resume} to train")

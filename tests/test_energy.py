@@ -48,7 +48,8 @@ def test_compare_pairs_each_bptt_boundary_with_one_vle_boundary_and_bounds_the_r
 
 def test_every_figure_has_a_source_a_label_and_a_range():
     assert all(fig.source and fig.includes and fig.label in LABELS and fig.year > 2000
-               and fig.low <= fig.nominal <= fig.high for fig in FIGURES.values())
+               and fig.hardware and fig.low <= fig.nominal <= fig.high
+               for fig in FIGURES.values())
     with pytest.raises(ValueError, match="label='guessed' must be one of"):
         Figure(1.0, 1.0, 1.0, "pJ", "guessed", "x", 2020, "y")
 

@@ -280,9 +280,8 @@ def report(folder: str, readme: Optional[str] = None) -> None:
     table into that file, between its results-table markers), else the table
     of the sweep, else of the runs in ``folder``; a results.json that cannot
     be read is named on stderr and skipped."""
-    from lava_vle.report import SWEEP_SUMMARY, collect, markdown, table
-
     from lava_vle.compare import NOTES, load_summaries, replace_table, results_page
+    from lava_vle.report import SWEEP_SUMMARY, collect, markdown, table
 
     root = Path(folder)
     if not root.is_dir():
@@ -333,7 +332,7 @@ def sweep(args: argparse.Namespace, options: list[argparse.Action],
 
 def compare(args: argparse.Namespace, configure: Callable[[list[str]], TrainConfig]) -> dict:
     """``lava-vle compare``: VLE vs BPTT matched (see :mod:`lava_vle.compare`)."""
-    from lava_vle.compare import Arm, arms, run_compare
+    from lava_vle.compare import Arm, arms, markdown, run_compare
     from lava_vle.datasets import load_dataset, with_time_resolution
     from lava_vle.recipes import recipe
     from lava_vle.train import VLE_UPDATE_INTERVAL
@@ -343,11 +342,9 @@ def compare(args: argparse.Namespace, configure: Callable[[list[str]], TrainConf
     if given:
         raise ValueError(f"compare sets {', '.join(sorted(given))} itself (use --lrs, --seeds, "
                          "--updates-per-sequence and --first-seed)")
-    probe = configure(["--seed", str(args.first_seed)])
-    dataset = load_dataset(args.task, **probe.dataset_kwargs)
-    held = with_time_resolution(dataset, probe.hold, probe.teach_window)
-    steps = held.steps
-    vle = configure(["--seed", str(args.first_seed), "--rule", "vle"])
+    vle = configure(["--seed", str(args.first_seed)])  # --rule is refused: vle's settings
+    dataset = load_dataset(args.task, **vle.dataset_kwargs)
+    steps = with_time_resolution(dataset, vle.hold, vle.teach_window).steps
     natural = recipe(args.task, "vle").get("update_interval", VLE_UPDATE_INTERVAL)
     arm_list = arms(args.cadences, args.updates_per_sequence, natural, steps, vle.settle_steps)
     n_train = len(dataset.x_train)
@@ -369,8 +366,6 @@ def compare(args: argparse.Namespace, configure: Callable[[list[str]], TrainConf
                                     "steps_per_sequence": steps,
                                     "vle_settle_steps": vle.settle_steps,
                                     "vle_natural_interval_steps": natural})
-    from lava_vle.compare import markdown
-
     print(markdown(summary))
     print(f"wrote {args.out}/compare.json, compare.md, compare.png")
     return summary

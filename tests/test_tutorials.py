@@ -44,6 +44,14 @@ def test_stored_tutorial_is_executed_with_figures_and_numbers_and_small(path):
         f"{path.name}: prose between the code cells"
 
 
+def code_nodes(path):
+    """Every AST node of the notebook's code cells."""
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            yield from ast.walk(ast.parse(cell.source))
+
+
 @pytest.mark.parametrize("path", TUTORIALS, ids=IDS)
 def test_tutorial_uses_only_public_names(path):
     """No ``_private`` names from lava-vle or Lava (dunders such as
@@ -52,21 +60,17 @@ def test_tutorial_uses_only_public_names(path):
     def private_name(name):
         return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
 
-    notebook = nbformat.read(path, as_version=4)
     private = []
-    for cell in notebook.cells:
-        if cell.cell_type != "code":
-            continue
-        for node in ast.walk(ast.parse(cell.source)):
-            if isinstance(node, ast.ImportFrom):
-                private += [a.name for a in node.names if private_name(a.name)]
-                private += [node.module] if any(private_name(part)
-                                                for part in (node.module or "").split(".")) else []
-            elif isinstance(node, ast.Import):
-                private += [a.name for a in node.names
-                            if any(private_name(part) for part in a.name.split("."))]
-            elif isinstance(node, ast.Attribute) and private_name(node.attr):
-                private.append(node.attr)
+    for node in code_nodes(path):
+        if isinstance(node, ast.ImportFrom):
+            private += [a.name for a in node.names if private_name(a.name)]
+            private += [node.module] if any(private_name(part)
+                                            for part in (node.module or "").split(".")) else []
+        elif isinstance(node, ast.Import):
+            private += [a.name for a in node.names
+                        if any(private_name(part) for part in a.name.split("."))]
+        elif isinstance(node, ast.Attribute) and private_name(node.attr):
+            private.append(node.attr)
     assert not private, f"{path.name} uses private names: {private}"
 
 
@@ -84,17 +88,13 @@ FRONT_DOOR = {"lava_vle", "lava_vle.processes", "lava_vle.fixed_point", "lava_vl
 def test_tutorial_imports_lava_vle_only_through_its_front_door(path):
     import importlib
 
-    notebook = nbformat.read(path, as_version=4)
     imports = []
-    for cell in notebook.cells:
-        if cell.cell_type != "code":
-            continue
-        for node in ast.walk(ast.parse(cell.source)):
-            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("lava_vle"):
-                imports += [(node.module, alias.name) for alias in node.names]
-            elif isinstance(node, ast.Import):
-                imports += [(alias.name, None) for alias in node.names
-                            if alias.name.startswith("lava_vle")]
+    for node in code_nodes(path):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("lava_vle"):
+            imports += [(node.module, alias.name) for alias in node.names]
+        elif isinstance(node, ast.Import):
+            imports += [(alias.name, None) for alias in node.names
+                        if alias.name.startswith("lava_vle")]
     for module, name in imports:
         assert module in FRONT_DOOR, f"{path.name} imports from {module}"
         if name is not None:  # a public name, or a public submodule (fixed_point)

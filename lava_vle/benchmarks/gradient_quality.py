@@ -164,6 +164,13 @@ def measure_task(task: Any, holds: Sequence[int], batch: int = 64,
                     "with -dL/dW of BPTT, at initialisation", "rows": rows}
 
 
+def cosine_cells(row: dict, number: str) -> str:
+    """``projection: mean+-std`` of each projection of a result row."""
+    std = number.lstrip("+")
+    return "  ".join(f"{n}: {m:{number}}+-{s:{std}}" for n, m, s in
+                     zip(row["projections"], row["cosine_mean"], row["cosine_std"]))
+
+
 def task_main(args: argparse.Namespace, start: float) -> dict:
     """``--task``: measure, write JSON, print the table."""
     results = measure_task(args.task, args.holds, args.batch, tuple(range(args.seeds)),
@@ -174,9 +181,7 @@ def task_main(args: argparse.Namespace, start: float) -> dict:
     name = f"gradient_{args.task}_settle{args.settle_steps}.json"
     (out / name).write_text(json.dumps(results, indent=2))
     for row in results["rows"]:
-        cells = "  ".join(f"{n}: {m:+.2f}+-{s:.2f}" for n, m, s in
-                          zip(row["projections"], row["cosine_mean"], row["cosine_std"]))
-        print(f"hold {row['hold']} {row['mode']:<6} {cells}")
+        print(f"hold {row['hold']} {row['mode']:<6} {cosine_cells(row, '+.2f')}")
     print(f"wrote {out}/{name} ({results['wall_s']} s)")
     return results
 
@@ -212,9 +217,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
 
     plot_gradient_cosines(results, out / "gradient_quality.png")
     for row in results["rows"]:
-        cells = "  ".join(f"{n}: {m:.3f}+-{s:.3f}" for n, m, s in
-                          zip(row["projections"], row["cosine_mean"], row["cosine_std"]))
-        print(f"{row['inputs']:<6} {row['setting']:<30} {cells}")
+        print(f"{row['inputs']:<6} {row['setting']:<30} {cosine_cells(row, '.3f')}")
     print(f"wrote {out}/gradient_quality.json and .png ({results['wall_s']} s)")
     return results
 

@@ -36,8 +36,11 @@ def with_time_resolution(dataset: SequenceDataset, hold: int = 1,
     hold = _check_int("hold", hold, 1)
     if hold > MAX_HOLD:
         raise ValueError(f"hold={hold} must lie in 1..{MAX_HOLD} (steps per input)")
-    inputs = dataset.steps // dataset.hold
-    loss_weight = dataset.loss_weight[::dataset.hold] * dataset.hold  # per input
+    if hold == dataset.hold and teach_window is None:
+        return dataset
+    if dataset.hold != 1:
+        raise ValueError(f"{dataset.name} is already held {dataset.hold} steps per input")
+    inputs, loss_weight = dataset.steps, dataset.loss_weight
     if teach_window is not None:
         teach_window = _check_int("teach_window", teach_window, 1)
         if teach_window > inputs:
@@ -45,10 +48,6 @@ def with_time_resolution(dataset: SequenceDataset, hold: int = 1,
                              f"inputs of a {dataset.name} sequence")
         loss_weight = np.zeros(inputs, np.float32)
         loss_weight[inputs - teach_window:] = 1.0
-    if hold == dataset.hold and teach_window is None:
-        return dataset
-    if dataset.hold != 1:
-        raise ValueError(f"{dataset.name} is already held {dataset.hold} steps per input")
 
     def held(a: np.ndarray, axis: int) -> np.ndarray:
         return np.ascontiguousarray(np.repeat(a, hold, axis=axis))

@@ -18,10 +18,12 @@ from lava_vle.cli import add_train_options, train_config
 from lava_vle.sweep import Trial, grid_points, make_trials, summarize
 from lava_vle.train import CHECKPOINT
 
-# 2 learning rates x 2 seeds on digits; 3 epochs of 1000 samples (0.2-0.5 s each
-# here), so that a kill at the first checkpoint lands mid-way through a trial
+# 2 learning rates x 2 seeds on digits; 3 epochs of 1000 samples, each row held
+# 16 steps so that an epoch lasts about a second even on an idle machine: a kill
+# at the first checkpoint lands mid-way through a trial (unheld, an epoch took
+# 0.05 s and the trial could finish before its worker saw the kill)
 SWEEP = ["--task", "digits", "--grid", "lr=1e-3,3e-3", "--seeds", "2", "--epochs", "3",
-         "--batch-size", "16", "--limit-train", "1000"]
+         "--batch-size", "16", "--limit-train", "1000", "--hold", "16"]
 
 
 def train_parser() -> tuple[argparse.ArgumentParser, list[argparse.Action]]:

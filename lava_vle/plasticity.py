@@ -208,20 +208,33 @@ class StackedLearning:
 
 class _Eligibility:
     """The e-prop eligibilities ``eps`` (L, B, n_post, n_pre) of one set of
-    weights over a batch, stepped by :func:`eligibility_step`: on numpy
-    preallocated and written in place (two ``eps`` buffers in turn), torch
-    tensors allocated each step."""
+    weights over a batch, stepped by the equations of :func:`eligibility_step`:
+    on numpy rearranged so that ``eps`` is read once for the update and
+    relaxed in place (it is the only array of the full size), torch tensors
+    allocated each step."""
 
     def __init__(self, state_shape: tuple, n_pre: int, like: Any):
         shape = tuple(state_shape) + (n_pre,)
-        self.buffers = [np.zeros(shape, like.dtype) for _ in range(3)] if is_numpy(like) else None
-        self.eps = self.buffers[0] if self.buffers else zeros(shape, like)
+        self.in_place = is_numpy(like)
+        self.eps = np.zeros(shape, like.dtype) if self.in_place else zeros(shape, like)
 
     def step(self, r_pre: Any, phi_prime: Any, signal: Any, k_m: Any, k_r: Any) -> Any:
-        """Advance ``eps`` one step; return ``sum_b signal_i elig_ij`` (L, n_post, n_pre)."""
-        out = None
-        if self.buffers is not None:
-            free = self.buffers[1] if self.eps is self.buffers[0] else self.buffers[0]
-            out = (free, self.buffers[2])
-        self.eps, elig = eligibility_step(self.eps, r_pre, phi_prime, k_m, k_r, out=out)
-        return eligibility_delta(signal, elig)
+        """Advance ``eps`` one step; return ``sum_b signal_i elig_ij`` (L, n_post, n_pre).
+
+        numpy: with ``g = signal phi'`` the update is
+        ``sum_b g_i ((1 - k_r,i) eps_ij + k_r,i r_j)``, i.e. one contraction over
+        ``eps`` plus an outer product of (n_post, n_pre) per layer, and
+        ``eps <- r + (1 - k_m)(eps - r)`` runs in place: 4 passes over the
+        largest array instead of 15 (equal to :func:`eligibility_step` to
+        rounding, tested)."""
+        if not self.in_place:
+            self.eps, elig = eligibility_step(self.eps, r_pre, phi_prime, k_m, k_r)
+            return eligibility_delta(signal, elig)
+        g = signal * phi_prime
+        update = eligibility_delta(g * (1.0 - k_r), self.eps)
+        update += np.matmul((g * k_r).swapaxes(-1, -2), r_pre)
+        r = r_pre[..., None, :]
+        self.eps -= r
+        self.eps *= (1.0 - k_m)[..., :, None]
+        self.eps += r
+        return update

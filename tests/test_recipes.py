@@ -28,8 +28,8 @@ def test_options_given_win_over_the_recipe_even_when_they_equal_the_plain_defaul
 
 
 def test_task_without_recipe_trains_with_the_train_config_defaults():
-    assert "smnist-row" not in RECIPES
-    assert config_of("--task", "smnist-row") == TrainConfig(task="smnist-row")
+    assert "psmnist" not in RECIPES
+    assert config_of("--task", "psmnist") == TrainConfig(task="psmnist")
     assert config_of("--task", "fashion-smnist-row", "--rule", "bptt") == TrainConfig(
         task="fashion-smnist-row", rule="bptt")
 

@@ -61,22 +61,22 @@ def threshold(value: float, spiking: bool = False) -> float:
     return value
 
 
-def lava_recurrent_error(spec: NetworkSpec, fused: bool = False) -> None:
-    """The Lava processes run ``recurrent_error`` 'loop', 'none' and 'stable';
-    the fused model also 'eprop' (its eligibility is a Var); 'eprop-all'
-    learns in the fused trainer only."""
-    allowed = ("loop", "none", "stable") + (("eprop",) if fused else ())
+def lava_recurrent_error(spec: NetworkSpec) -> None:
+    """The Lava processes (composed and fused) run ``recurrent_error`` 'loop',
+    'none', 'stable' and 'eprop'; 'eprop-all' exists in the fused float
+    trainer only."""
+    allowed = ("loop", "none", "stable", "eprop")
     if spec.recurrent_error not in allowed:
-        where = ("the fused trainer only" if spec.recurrent_error == "eprop-all" else
-                 "VLENetwork(fused=True), the simulator and the fused trainer (the composed "
-                 "synapses keep no per-synapse eligibility)")
-        raise ValueError(f"recurrent_error={spec.recurrent_error!r} is not available in these "
-                         f"Lava processes: it learns in {where}; use one of {list(allowed)}")
+        raise ValueError(
+            f"recurrent_error={spec.recurrent_error!r} is not available in the Lava processes: "
+            "'eprop-all' is defined by the fused float trainer only (lava_vle.learners.VLELocal), "
+            "where the forward weights' and biases' e-prop updates go through its optimiser; "
+            "neither precision has a per-step rule for it (the simulator refuses to learn it "
+            f"too), so no process could equal a reference; use one of {list(allowed)}")
 
 
 def network(spec: NetworkSpec, params: ty.Optional[FloatParams], learning_rate: float,
-            seed: int, modulator: float, external_modulator: bool = False,
-            fused: bool = False) -> FloatParams:
+            seed: int, modulator: float, external_modulator: bool = False) -> FloatParams:
     """Check a whole network's arguments for both precisions, each error
     naming its parameter; returns the parameters (``init_params(spec, seed)``
     when ``params`` is None)."""
@@ -84,7 +84,7 @@ def network(spec: NetworkSpec, params: ty.Optional[FloatParams], learning_rate: 
         raise TypeError(f"spec must be a lava_vle.network.NetworkSpec, got {type(spec)}")
     for layer in spec.layers:
         activation_name(layer.activation)
-    lava_recurrent_error(spec, fused)
+    lava_recurrent_error(spec)
     check_int("seed", seed, 0, 2**32 - 1, "32-bit unsigned")
     params = init_params(spec, seed) if params is None else params
     if not isinstance(params, FloatParams):

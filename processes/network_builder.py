@@ -95,16 +95,22 @@ def build_vle_network(spec: NetworkSpec, params: FloatParams, learning_rate: flo
     sd_rates = [False] + [layer.sigma_delta > 0 for layer in spec.layers]
     sd_errors = [False] + [layer.error_sigma_delta > 0 for layer in spec.layers]
     stable = spec.recurrent_error == "stable"
+    eprop = spec.recurrent_error == "eprop"
     synapses = []
     for k, proj in enumerate(spec.projections):
         carried = params.biases[proj.post - 1] if carriers[proj.post - 1] == k else None
+        post = proj.post - 1
+        learns_by_eprop = eprop and proj.pre == proj.post
+        tau_m, tau_r = spec.layers[post].time_constants() if learns_by_eprop else (None, None)
         syn = PlasticSynapse(weights=params.weights[k], bias=carried, weight_exp=exps[k],
                              learning_rate=learning_rate, feedback=params.feedback[k],
                              seed=fxp.stream_seed(seed, k),
                              learning_epoch=spec.learning_epoch,
                              sigma_delta_pre=sd_rates[proj.pre],
                              sigma_delta_post=sd_errors[proj.post],
-                             stable_error=stable and proj.pre == proj.post)
+                             stable_error=stable and proj.pre == proj.post,
+                             eprop=learns_by_eprop, tau_m=tau_m, tau_r=tau_r,
+                             dt=spec.dt if learns_by_eprop else None)
         if proj.pre > 0:
             neurons[proj.pre - 1].s_out.connect(syn.s_in)
         if spec.carries_error(proj):
@@ -113,6 +119,9 @@ def build_vle_network(spec: NetworkSpec, params: FloatParams, learning_rate: flo
         dendrites[proj.post - 1].e_out.connect(syn.e_in)
         if syn.proc_params["stable_error"]:
             dendrites[proj.post - 1].v_out.connect(syn.v_in)
+        if learns_by_eprop:
+            neurons[post].phi_prime_now_out.connect(syn.phi_prime_in)
+            dendrites[post].e_total_out.connect(syn.e_total_in)
         broadcast.m_out.connect(syn.m_in)
         synapses.append(syn)
     output_error = build_output_error(spec, neurons[-1], dendrites[-1])

@@ -26,6 +26,7 @@ from lava_vle.processes.vle_network.process import VLENetwork
 from lava_vle.processes.network_builder import build_vle_network
 from lava_vle.processes.vle_neuron.process import VLENeuron
 from lava_vle.simulator import Simulator
+from lava_vle.synthetic_tasks import teacher_student
 
 pytestmark = pytest.mark.slow  # runs the Lava runtime
 
@@ -95,9 +96,13 @@ def sim_state(result):
                                   three_layer_spec(sigma_delta=0.02, error_sigma_delta=0.002),
                                   three_layer_spec(learning_epoch=8),
                                   three_layer_spec(recurrent_error="stable"),
-                                  three_layer_spec(recurrent_error="stable", feedback="random")],
+                                  three_layer_spec(recurrent_error="stable", feedback="random"),
+                                  three_layer_spec(recurrent_error="eprop"),
+                                  three_layer_spec(recurrent_error="eprop", gamma=0.5,
+                                                   feedback="random", learning_epoch=4)],
                          ids=["mirrored", "random-feedback-nudged", "spiking-truncated",
-                              "sigma-delta", "learning-epoch-8", "stable", "stable-random"])
+                              "sigma-delta", "learning-epoch-8", "stable", "stable-random",
+                              "eprop", "eprop-random-nudged-epoch-4"])
 def test_fixed_pt_network_equals_batched_simulator_bit_for_bit_over_200_steps(spec):
     params = init_params(spec, seed=3)
     x, y = signals(200)
@@ -118,6 +123,8 @@ def test_fixed_pt_network_equals_batched_simulator_bit_for_bit_over_200_steps(sp
             proj = spec.projections[k]
             assert np.array_equal(syn.post_trace.get(), state.post_trace[proj.post - 1][0])
             assert np.array_equal(syn.pre_trace.get(), state.pre_trace[proj.pre][0])
+            if state.eligibility is not None and state.eligibility[k] is not None:
+                assert np.array_equal(syn.eligibility.get(), state.eligibility[k][0]), f"eps{k}"
         carriers = {0: 0, 2: 1, 3: 2}  # projection -> population whose bias it carries
         for k, l in carriers.items():
             assert np.array_equal(net.synapses[k].bias_acc.get(), sim.params.bias_acc[l])
@@ -125,8 +132,8 @@ def test_fixed_pt_network_equals_batched_simulator_bit_for_bit_over_200_steps(sp
     assert any(not np.array_equal(a, b) for a, b in zip(initial, sim.params.weight_acc))
 
 
-@pytest.mark.parametrize("recurrent_error", ["loop", "stable"])
-def test_floating_pt_network_agrees_with_float_simulator_to_1e6(recurrent_error):
+@pytest.mark.parametrize("recurrent_error", ["loop", "stable", "eprop"])
+def test_floating_pt_network_agrees_with_float_simulator_to_1e9(recurrent_error):
     spec = three_layer_spec(gamma=0.2, recurrent_error=recurrent_error)
     params = init_params(spec, seed=3)
     x, y = signals(200)
@@ -136,9 +143,15 @@ def test_floating_pt_network_agrees_with_float_simulator_to_1e6(recurrent_error)
     for _ in run_lava(net, x, y, "float", chunks=(200,)):
         for name, layers in lava_state(net).items():
             for got, want in zip(layers, sim_state(result)[name]):
-                np.testing.assert_allclose(got, want[0], rtol=0, atol=1e-6)
+                np.testing.assert_allclose(got, want[0], rtol=0, atol=1e-9)
         for k, syn in enumerate(net.synapses):
-            np.testing.assert_allclose(syn.weights.get(), sim.params.weights[k], atol=1e-6)
+            np.testing.assert_allclose(syn.weights.get(), sim.params.weights[k], rtol=0,
+                                       atol=1e-9)
+        if recurrent_error == "eprop":  # the recurrent projection learned by its eligibility
+            recurrent = net.synapses[1]
+            np.testing.assert_allclose(recurrent.eligibility.get(), result.state.eligibility[1][0],
+                                       rtol=0, atol=1e-9)
+            assert not np.allclose(recurrent.weights.get(), params.weights[1], atol=1e-3)
 
 
 @pytest.mark.parametrize("precision", ["fixed", "float"])
@@ -211,6 +224,45 @@ def test_hierarchical_vle_network_composed_with_stock_dense_and_lif_learns():
     assert learning[-1] < 0.5 * frozen[-1]
     assert not np.allclose(weights_before, weights_after)
     assert np.all(np.isfinite(lif_v)) and np.abs(lif_v).max() > 0
+
+
+def late_mse_of_composed_eprop_network(precision, learning_rate, repeats=3, steps=400):
+    """Output MSE over the last of ``repeats`` presentations of the demo
+    teacher task (teacher gain 1.5, seed 0) to a composed recurrent network
+    whose recurrent synapses learn by e-prop."""
+    spec = NetworkSpec(n_in=2, dt=0.1, loss="mse", recurrent_error="eprop", layers=(
+        LayerSpec(16, tau_m=1.0, tau_r=0.5, activation="hard_tanh", recurrent=True),
+        LayerSpec(2, tau_m=0.5, tau_r=0.5, activation="linear")))
+    task = teacher_student(spec, steps=steps, batch=1, seed=0, teacher_gain=1.5)
+    x, y = np.tile(task.x, (repeats, 1, 1)), np.tile(task.target, (repeats, 1, 1))
+    net = build_vle_network(spec, task.student, learning_rate=learning_rate)
+    assert [syn.proc_params["eprop"] for syn in net.synapses] == [False, True, False]
+    monitor = Monitor()
+    monitor.probe(net.output.s_out, steps * repeats)
+    for _ in run_lava(net, x, y, precision, chunks=(steps * repeats,)):
+        out = monitor.get_data()[net.output.name]["s_out"]
+    out = fxp.from_state(out) if precision == "fixed" else out
+    return float(np.mean((out[-steps:] - y[-steps:, 0]) ** 2))
+
+
+@pytest.mark.parametrize("precision", ["fixed", "float"])
+def test_composed_recurrent_network_learning_by_eprop_learns_the_demo_teacher_task(precision):
+    frozen = late_mse_of_composed_eprop_network(precision, learning_rate=0.0)
+    learning = late_mse_of_composed_eprop_network(precision, learning_rate=0.02)
+    assert learning < frozen / 3, (learning, frozen)
+
+
+def test_eprop_synapse_names_what_its_eligibility_needs():
+    weights = np.zeros((3, 3))
+    with pytest.raises(ValueError, match="eprop=True needs the post neurons' dt, tau_r"):
+        PlasticSynapse(weights=weights, eprop=True, tau_m=1.0)
+    with pytest.raises(ValueError, match="eprop=True learns the weights only: give bias=None"):
+        PlasticSynapse(weights=weights, bias=np.zeros(3), eprop=True, tau_m=1.0, tau_r=1.0,
+                       dt=0.1)
+    with pytest.raises(ValueError, match="tau_m: .* given with eprop=True only"):
+        PlasticSynapse(weights=weights, tau_m=1.0)
+    with pytest.raises(ValueError, match=r"tau_r must be finite and >= dt=0\.1"):
+        PlasticSynapse(weights=weights, eprop=True, tau_m=1.0, tau_r=0.05, dt=0.1)
 
 
 def test_processes_reject_bad_parameters_with_named_ranges():
@@ -542,11 +594,10 @@ def test_fixed_pt_tau_m_and_learning_rate_set_after_step_20_equal_the_simulator_
     assert not np.array_equal(unchanged.state.u[1], second.state.u[1])
 
 
-@pytest.mark.parametrize("mode,where", [("eprop", "VLENetwork\\(fused=True\\)"),
-                                        ("eprop-all", "the fused trainer only")])
-def test_composed_processes_refuse_the_eprop_modes_and_say_where_they_run(mode, where):
-    spec = three_layer_spec(recurrent_error=mode)
-    with pytest.raises(ValueError, match=f"recurrent_error='{mode}'.*{where}"):
+def test_composed_processes_refuse_eprop_all_and_say_why():
+    spec = three_layer_spec(recurrent_error="eprop-all")
+    with pytest.raises(ValueError, match="recurrent_error='eprop-all'.*fused float trainer only"
+                                         ".*neither precision has a per-step rule"):
         build_vle_network(spec, init_params(spec, seed=0))
 
 

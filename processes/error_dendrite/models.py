@@ -42,6 +42,8 @@ class AbstractErrorDendriteModel(PyLoihiProcessModel):
         self.e_out.send(self.e_breve)
         if self.v_out.csp_ports:
             self.v_out.send(self.v)
+        if self.e_total_out.csp_ports:
+            self.e_total_out.send(e_in)
 
 
 @implements(proc=ErrorDendrite, protocol=LoihiProtocol)
@@ -55,6 +57,7 @@ class PyErrorDendriteModelFloat(AbstractErrorDendriteModel):
     phi_prime_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
     e_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
     v_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
+    e_total_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
     v: np.ndarray = LavaPyType(np.ndarray, float)
     e_breve: np.ndarray = LavaPyType(np.ndarray, float)
     tau_m: np.ndarray = LavaPyType(np.ndarray, float)
@@ -73,6 +76,7 @@ class PyErrorDendriteModelFixed(AbstractErrorDendriteModel):
                                         precision=fxp.DECAY_BITS + 1)
     e_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=fxp.STATE_BITS)
     v_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=fxp.STATE_BITS)
+    e_total_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=fxp.STATE_BITS)
     v: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.STATE_BITS)
     e_breve: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.STATE_BITS)
     tau_m: np.ndarray = LavaPyType(np.ndarray, float)

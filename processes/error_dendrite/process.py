@@ -34,6 +34,10 @@ class ErrorDendrite(ValidatedProcess):
     v_out : OutPort (n,)
         ``v`` (sent only if connected): the error a recurrent synapse carries
         back under ``recurrent_error="stable"``.
+    e_total_out : OutPort (n,)
+        The summed error input ``e_in`` of this step (sent only if
+        connected): e-prop's learning signal for synapses that learn by
+        e-prop (:class:`PlasticSynapse` with ``eprop=True``).
 
     Vars (floating_pt: real; fixed_pt: Q7.16 signed 24-bit, saturating)
     ----
@@ -59,6 +63,7 @@ class ErrorDendrite(ValidatedProcess):
         self.phi_prime_in = InPort(shape=shape)
         self.e_out = OutPort(shape=shape)
         self.v_out = OutPort(shape=shape)
+        self.e_total_out = OutPort(shape=shape)
         self.v = Var(shape=shape, init=0)
         self.e_breve = Var(shape=shape, init=0)
         self.tau_m = Var(shape=shape, init=tau_m)

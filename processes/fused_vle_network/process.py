@@ -154,7 +154,7 @@ class FusedVLENetwork(FusedVarReader, ValidatedProcess):
                  learning_rate: float = 0.0, seed: int = 0, modulator: float = 1.0,
                  external_modulator: bool = False, name: ty.Optional[str] = None,
                  log_config: ty.Optional[LogConfig] = None) -> None:
-        params = network(spec, params, learning_rate, seed, modulator, fused=True)
+        params = network(spec, params, learning_rate, seed, modulator)
         super().__init__(spec=spec, params=params, seed=int(seed), modulator=float(modulator),
                          external_modulator=bool(external_modulator), name=name,
                          log_config=log_config)

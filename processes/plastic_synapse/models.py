@@ -12,7 +12,7 @@ from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 from lava_vle import fixed_point as fxp
 from lava_vle.arithmetic import FixedArithmetic, FloatArithmetic
 from lava_vle.dynamics import recurrent_loop_gain, stable_recurrent_error, synaptic_drive
-from lava_vle.plasticity import LocalRule
+from lava_vle.plasticity import LocalRule, eligibility_step
 from lava_vle.synops import effective_synops
 from lava_vle.processes import _validation as checked
 from lava_vle.processes._derived import Derived
@@ -39,6 +39,8 @@ class AbstractPlasticSynapseModel(PyLoihiProcessModel):
     feedback_exp: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=5)
     synops: np.ndarray = LavaPyType(np.ndarray, np.int64)
     learning_rate: np.ndarray = LavaPyType(np.ndarray, float)
+    tau_m: np.ndarray = LavaPyType(np.ndarray, float)
+    tau_r: np.ndarray = LavaPyType(np.ndarray, float)
 
     def __init__(self, proc_params) -> None:
         super().__init__(proc_params)
@@ -50,6 +52,9 @@ class AbstractPlasticSynapseModel(PyLoihiProcessModel):
         epoch = proc_params["learning_epoch"]
         self.local_rule = Derived(lambda eta: LocalRule(checked.learning_rate(eta[0]), self.A,
                                                         epoch))
+        dt = proc_params["dt"]
+        self.post_constants = Derived(lambda tau_m, tau_r: self.A.neuron_constants(
+            dt, *checked.time_constants(tau_m.shape, tau_m, tau_r, dt)))
 
     @property
     def exp(self) -> int:
@@ -71,9 +76,11 @@ class AbstractPlasticSynapseModel(PyLoihiProcessModel):
             self.v_post[:] = self.v_in.recv()
         modulator = self.m_in.recv() if self.m_in.csp_ports else self.unit_modulator
         rule = self.local_rule(self.learning_rate)
+        if self.proc_params["eprop"]:
+            self._eprop(rule, modulator)
         learns = self.learning_rate[0] > 0 and self._update_traces(rule, e_post, modulator)
         self._count_synops(rule if learns else None)
-        if learns:
+        if learns and not self.proc_params["eprop"]:
             weights, bias = self._plastic()
             new_w, new_b = rule.apply(weights, bias if self.has_bias else None,
                                       self.post_trace[None, :], self.pre_trace[None, :],
@@ -93,6 +100,26 @@ class AbstractPlasticSynapseModel(PyLoihiProcessModel):
             return A.backward(backward, exp, self.e_post)
         gain = recurrent_loop_gain(A, self._real(backward, exp))
         return stable_recurrent_error(A, backward, exp, self.v_post, gain)
+
+    def _eprop(self, rule: LocalRule, modulator: np.ndarray) -> None:
+        """e-prop's step: the eligibility from ``r_pre(t-1)`` (the buffer, not yet
+        shifted) and the post neurons' ``phi'(t)``, then (when learning)
+        ``W += eta m(t) e_total(t) elig`` with the local rule's rounding."""
+        if not (self.phi_prime_in.csp_ports and self.e_total_in.csp_ports):
+            raise ValueError(f"{self.proc_params.get('name', 'PlasticSynapse')}: eprop=True "
+                             "needs phi_prime_in connected to the post neurons' "
+                             "phi_prime_now_out and e_total_in to their dendrites' e_total_out")
+        phi_prime, e_total = self.phi_prime_in.recv(), self.e_total_in.recv()
+        c = self.post_constants(self.tau_m, self.tau_r)
+        eps, elig = eligibility_step(self.eligibility[None], self.r_pre[None], phi_prime[None],
+                                     c["k_m"], c["k_r"], self.A)
+        self.eligibility[:] = eps[0]
+        if self.learning_rate[0] > 0:
+            weights, _ = self._plastic()
+            weights[:] = self.A.eligibility_update(weights, rule.trace(e_total[None], modulator),
+                                                   elig, self.exp, rule.eta, self.seed,
+                                                   self.time_step)
+            self._after_update()
 
     def _update_traces(self, rule: LocalRule, e_post: np.ndarray, modulator: np.ndarray) -> bool:
         """Post trace of ``eta m e_post(t)``, pre trace of ``r_pre(t-1)``; whether
@@ -139,6 +166,8 @@ class PyPlasticSynapseModelFloat(AbstractPlasticSynapseModel):
     e_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
     m_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
     v_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
+    phi_prime_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
+    e_total_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
     a_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
     e_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
     r_pre: np.ndarray = LavaPyType(np.ndarray, float)
@@ -148,6 +177,7 @@ class PyPlasticSynapseModelFloat(AbstractPlasticSynapseModel):
     e_post_before: np.ndarray = LavaPyType(np.ndarray, float)
     pre_trace: np.ndarray = LavaPyType(np.ndarray, float)
     post_trace: np.ndarray = LavaPyType(np.ndarray, float)
+    eligibility: np.ndarray = LavaPyType(np.ndarray, float)
 
 
 @implements(proc=PlasticSynapse, protocol=LoihiProtocol)
@@ -162,6 +192,9 @@ class PyPlasticSynapseModelFixed(AbstractPlasticSynapseModel):
     e_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=fxp.STATE_BITS)
     m_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=fxp.MODULATOR_BITS)
     v_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=fxp.STATE_BITS)
+    phi_prime_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32,
+                                        precision=fxp.DECAY_BITS + 1)
+    e_total_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=fxp.STATE_BITS)
     a_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=fxp.STATE_BITS + 1)
     e_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=fxp.STATE_BITS)
     r_pre: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.MAX_PAYLOAD_BITS)
@@ -171,6 +204,7 @@ class PyPlasticSynapseModelFixed(AbstractPlasticSynapseModel):
     e_post_before: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.STATE_BITS)
     pre_trace: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.STATE_BITS)
     post_trace: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.STATE_BITS)
+    eligibility: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.STATE_BITS)
 
     def _plastic(self):
         return self.weight_acc, self.bias_acc

@@ -9,7 +9,7 @@ from lava.magma.core.process.process import LogConfig
 from lava.magma.core.process.variable import Var
 
 from lava_vle import fixed_point as fxp
-from lava_vle.processes._validation import ValidatedProcess
+from lava_vle.processes._validation import ValidatedProcess, time_constants
 from lava_vle.validation import (check_bool, check_finite, check_int, check_learning_epoch,
                                  check_real)
 
@@ -39,12 +39,27 @@ class PlasticSynapse(ValidatedProcess):
     ``e_out = c B^T v_post(t-1)`` instead, the post dendrites' low-passed
     ``v`` with ``c = min(1, 0.9 / ||B||_F)`` (``lava_vle.dynamics.recurrent_loop_gain``).
 
+    With ``eprop=True`` (``recurrent_error="eprop"``: the recurrent synapses)
+    the weights learn every step from a per-synapse eligibility instead of
+    the local rule (``lava_vle.plasticity.eligibility_step``), the post
+    neurons' own dependence of ``r_i`` on ``W_ij``::
+
+        elig_ij = phi'_i(t) (eps_ij + k_r,i (r_pre,j(t-1) - eps_ij))
+        eps_ij += k_m,i (r_pre,j(t-1) - eps_ij)          k_m = dt/tau_m, k_r = tau_r/tau_m
+        W_ij   += eta * m(t) * e_total,i(t) * elig_ij     e_total: the post dendrites' input
+
+    ``phi'(t)`` comes from the post neurons' ``phi_prime_now_out`` and
+    ``e_total`` from their dendrites' ``e_total_out``; ``tau_m``, ``tau_r`` and
+    ``dt`` are the post neurons'.
+
     Ports
     -----
     s_in : InPort (n_pre,)   presynaptic rates ``r_pre`` (graded spikes).
     e_in : InPort (n_post,)  postsynaptic prospective errors ``e_breve``.
     m_in : InPort (1,)       neuromodulator ``m(t)``; if unconnected, m = 1.
     v_in : InPort (n_post,)  postsynaptic ``v`` (connect it for ``stable_error``).
+    phi_prime_in : InPort (n_post,)  ``phi'(u_breve(t))`` of the post neurons (``eprop``).
+    e_total_in : InPort (n_post,)    error input of the post dendrites (``eprop``).
     a_out : OutPort (n_post,)  synaptic input of the post neurons.
     e_out : OutPort (n_pre,)   error input of the pre error dendrites.
 
@@ -75,6 +90,12 @@ class PlasticSynapse(ValidatedProcess):
     learning_rate : (1,) eta, real in both models (fixed_pt converts it to an
         8-bit mantissa and 5-bit shift when it changes); ``set`` it between
         runs to change or stop learning.
+    eligibility : (n_post, n_pre) e-prop's ``eps`` (real / Q7.16 signed
+        24-bit, saturating); stays zero unless ``eprop``. It runs whether or
+        not the synapse learns (``learning_rate`` gates the weight change only).
+    tau_m, tau_r : (n_post,) the post neurons' time constants in the unit of
+        ``dt`` (real in both models; fixed_pt derives the 12-bit decay and
+        16-bit gain); read every step under ``eprop``, zeros otherwise.
 
     Parameters
     ----------
@@ -92,6 +113,11 @@ class PlasticSynapse(ValidatedProcess):
         errors arrive over sigma-delta links; ``synops`` then counts changes
         (messages) instead of nonzero values.
     stable_error : the error path carries ``c B^T v_post`` (see above).
+    eprop : learn the weights by e-prop (see above); needs ``tau_m``, ``tau_r``
+        and ``dt`` of the post neurons, and no bias (biases learn by the
+        local rule on the synapse that carries them).
+    tau_m, tau_r : float or (n_post,) array, >= dt (``eprop`` only).
+    dt : the post neurons' Euler step (``eprop`` only).
     """
 
     def __init__(self, *, weights: np.ndarray, bias: ty.Optional[np.ndarray] = None,
@@ -99,6 +125,10 @@ class PlasticSynapse(ValidatedProcess):
                  feedback: ty.Optional[np.ndarray] = None, seed: int = 0,
                  headroom: float = 2.0, learning_epoch: int = 1, sigma_delta_pre: bool = False,
                  sigma_delta_post: bool = False, stable_error: bool = False,
+                 eprop: bool = False,
+                 tau_m: ty.Optional[ty.Union[float, np.ndarray]] = None,
+                 tau_r: ty.Optional[ty.Union[float, np.ndarray]] = None,
+                 dt: ty.Optional[float] = None,
                  name: ty.Optional[str] = None,
                  log_config: ty.Optional[LogConfig] = None) -> None:
         weights = check_finite("weights", weights)
@@ -122,6 +152,8 @@ class PlasticSynapse(ValidatedProcess):
             raise ValueError(f"feedback must have the shape of weights {weights.shape}, "
                              f"got {feedback.shape}")
         feedback_exp = fxp.choose_weight_exp(np.abs(feedback).max(initial=0.0))
+        tau_m, tau_r, dt = _eprop_time_constants(check_bool("eprop", eprop), has_bias,
+                                                 n_post, tau_m, tau_r, dt)
         weight_acc = fxp.quantize_weights(weights, weight_exp, fxp.ACC_FRAC_BITS, "weights")
         bias_acc = fxp.quantize_weights(bias, weight_exp, fxp.ACC_FRAC_BITS, "bias")
         super().__init__(weights=weights, has_bias=has_bias, weight_exp=weight_exp,
@@ -131,12 +163,14 @@ class PlasticSynapse(ValidatedProcess):
                          sigma_delta_pre=check_bool("sigma_delta_pre", sigma_delta_pre),
                          sigma_delta_post=check_bool("sigma_delta_post", sigma_delta_post),
                          stable_error=check_bool("stable_error", stable_error),
-                         name=name,
+                         eprop=eprop, dt=dt, name=name,
                          log_config=log_config)
         self.s_in = InPort(shape=(n_pre,))
         self.e_in = InPort(shape=(n_post,))
         self.m_in = InPort(shape=(1,))
         self.v_in = InPort(shape=(n_post,))
+        self.phi_prime_in = InPort(shape=(n_post,))
+        self.e_total_in = InPort(shape=(n_post,))
         self.a_out = OutPort(shape=(n_post,))
         self.e_out = OutPort(shape=(n_pre,))
         self.weights = Var(shape=weights.shape, init=weights)
@@ -155,3 +189,29 @@ class PlasticSynapse(ValidatedProcess):
         self.learning_rate = Var(shape=(1,), init=float(learning_rate))
         self.pre_trace = Var(shape=(n_pre,), init=0)
         self.post_trace = Var(shape=(n_post,), init=0)
+        self.eligibility = Var(shape=weights.shape, init=0)
+        self.tau_m = Var(shape=(n_post,), init=tau_m)
+        self.tau_r = Var(shape=(n_post,), init=tau_r)
+
+
+def _eprop_time_constants(eprop: bool, has_bias: bool, n_post: int, tau_m: ty.Any,
+                          tau_r: ty.Any, dt: ty.Optional[float]
+                          ) -> ty.Tuple[np.ndarray, np.ndarray, float]:
+    """The post neurons' ``(tau_m, tau_r, dt)`` of an e-prop synapse, checked as
+    the neurons check them; zeros (unused) for a synapse without e-prop."""
+    given = [name for name, value in (("tau_m", tau_m), ("tau_r", tau_r), ("dt", dt))
+             if value is not None]
+    if not eprop:
+        if given:
+            raise ValueError(f"{', '.join(given)}: the post neurons' time constants of "
+                             "e-prop's eligibility, given with eprop=True only")
+        return np.zeros(n_post), np.zeros(n_post), 0.0
+    missing = sorted({"tau_m", "tau_r", "dt"} - set(given))
+    if missing:
+        raise ValueError(f"eprop=True needs the post neurons' {', '.join(missing)} (the "
+                         "eligibility relaxes with their k_m = dt/tau_m, k_r = tau_r/tau_m)")
+    if has_bias:
+        raise ValueError("eprop=True learns the weights only: give bias=None (a population's "
+                         "bias learns by the local rule on the synapse that carries it)")
+    tau_m, tau_r = time_constants((n_post,), tau_m, tau_r, dt)
+    return tau_m, tau_r, float(dt)

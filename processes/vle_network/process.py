@@ -70,7 +70,7 @@ class VLENetwork(FusedVarReader, ValidatedProcess):
                  name: ty.Optional[str] = None,
                  log_config: ty.Optional[LogConfig] = None) -> None:
         check_bool("fused", fused)
-        params = network(spec, params, learning_rate, seed, modulator, external_modulator, fused)
+        params = network(spec, params, learning_rate, seed, modulator, external_modulator)
         children = None if fused else build_vle_network(spec, params, learning_rate, seed,
                                                         modulator, external_modulator)
         super().__init__(spec=spec, params=params, learning_rate=float(learning_rate),

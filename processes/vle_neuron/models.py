@@ -45,6 +45,8 @@ class AbstractVLENeuronModel(PyLoihiProcessModel):
                              self.nudge_gain(self.gamma))
         u, u_breve, rate = representation_neuron(
             A, self.euler_factors(self.tau_m, self.tau_r), act, self.u, drive)
+        if self.phi_prime_now_out.csp_ports:
+            self.phi_prime_now_out.send(A.phi_prime(act, u_breve, rate))
         self.spike_acc[:], rate = sent_rate(A, rate, self.r, self.spike_acc, self.spiking,
                                             self.threshold)
         self.u[:], self.u_breve[:], self.r[:] = u, u_breve, rate
@@ -63,6 +65,7 @@ class PyVLENeuronModelFloat(AbstractVLENeuronModel):
     nudge_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, float)
     s_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
     phi_prime_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
+    phi_prime_now_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, float)
     u: np.ndarray = LavaPyType(np.ndarray, float)
     u_breve: np.ndarray = LavaPyType(np.ndarray, float)
     r: np.ndarray = LavaPyType(np.ndarray, float)
@@ -84,6 +87,8 @@ class PyVLENeuronModelFixed(AbstractVLENeuronModel):
     s_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=fxp.MAX_PAYLOAD_BITS)
     phi_prime_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32,
                                           precision=fxp.DECAY_BITS + 1)
+    phi_prime_now_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32,
+                                              precision=fxp.DECAY_BITS + 1)
     u: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.STATE_BITS)
     u_breve: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.STATE_BITS)
     r: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=fxp.STATE_BITS)

@@ -26,7 +26,9 @@ class VLENeuron(ValidatedProcess):
                   encoder of r, acc += r, spike +-1 when |acc| >= 1)
 
     At the start of each step the neuron sends ``phi'(u_breve)`` of the
-    previous step on ``phi_prime_out`` for its error dendrite.
+    previous step on ``phi_prime_out`` for its error dendrite; after its
+    update, ``phi'`` of the new ``u_breve`` on ``phi_prime_now_out`` (if
+    connected) for synapses that learn by e-prop.
 
     Ports
     -----
@@ -39,6 +41,11 @@ class VLENeuron(ValidatedProcess):
         Rate ``r`` as a graded spike (fixed_pt: 24-bit payload, Q7.16).
     phi_prime_out : OutPort (n,)
         ``phi'(u_breve)`` of the previous step (fixed_pt: 0..4096, 4096 = 1).
+    phi_prime_now_out : OutPort (n,)
+        ``phi'(u_breve(t))`` of this step's update, sent only if connected: the
+        postsynaptic factor of e-prop's eligibility (:class:`PlasticSynapse`
+        with ``eprop=True``; on Loihi 2 a postsynaptic trace the learning
+        engine reads). Same units as ``phi_prime_out``.
 
     Vars (floating_pt: real values; fixed_pt: integers, Q7.16 = value * 2**16)
     ----
@@ -84,6 +91,7 @@ class VLENeuron(ValidatedProcess):
         self.nudge_in = InPort(shape=shape)
         self.s_out = OutPort(shape=shape)
         self.phi_prime_out = OutPort(shape=shape)
+        self.phi_prime_now_out = OutPort(shape=shape)
         self.u = Var(shape=shape, init=0)
         self.u_breve = Var(shape=shape, init=0)
         self.r = Var(shape=shape, init=0)

@@ -207,34 +207,37 @@ class StackedLearning:
 
 
 class _Eligibility:
-    """The e-prop eligibilities ``eps`` (L, B, n_post, n_pre) of one set of
-    weights over a batch, stepped by the equations of :func:`eligibility_step`:
-    on numpy rearranged so that ``eps`` is read once for the update and
-    relaxed in place (it is the only array of the full size), torch tensors
+    """The e-prop eligibilities ``eps`` of one set of weights over a batch,
+    stepped by the equations of :func:`eligibility_step`: on numpy laid out
+    (L, n_post, B, n_pre), read once for the update and relaxed in place (it
+    is the only array of the full size); torch tensors (L, B, n_post, n_pre)
     allocated each step."""
 
     def __init__(self, state_shape: tuple, n_pre: int, like: Any):
-        shape = tuple(state_shape) + (n_pre,)
         self.in_place = is_numpy(like)
-        self.eps = np.zeros(shape, like.dtype) if self.in_place else zeros(shape, like)
+        if self.in_place:
+            layers, batch, n_post = state_shape
+            self.eps = np.zeros((layers, n_post, batch, n_pre), like.dtype)
+        else:
+            self.eps = zeros(tuple(state_shape) + (n_pre,), like)
 
     def step(self, r_pre: Any, phi_prime: Any, signal: Any, k_m: Any, k_r: Any) -> Any:
         """Advance ``eps`` one step; return ``sum_b signal_i elig_ij`` (L, n_post, n_pre).
 
         numpy: with ``g = signal phi'`` the update is
-        ``sum_b g_i ((1 - k_r,i) eps_ij + k_r,i r_j)``, i.e. one contraction over
-        ``eps`` plus an outer product of (n_post, n_pre) per layer, and
-        ``eps <- r + (1 - k_m)(eps - r)`` runs in place: 4 passes over the
-        largest array instead of 15 (equal to :func:`eligibility_step` to
-        rounding, tested)."""
+        ``sum_b g_i ((1 - k_r,i) eps_ij + k_r,i r_j)``: per post neuron one
+        (1, B) x (B, n_pre) product over its contiguous ``eps`` block, plus
+        an outer product; then ``eps <- r + (1 - k_m)(eps - r)`` in place
+        (equal to :func:`eligibility_step` to rounding, tested)."""
         if not self.in_place:
             self.eps, elig = eligibility_step(self.eps, r_pre, phi_prime, k_m, k_r)
             return eligibility_delta(signal, elig)
         g = signal * phi_prime
-        update = eligibility_delta(g * (1.0 - k_r), self.eps)
+        by_post = (g * (1.0 - k_r)).swapaxes(-1, -2)[..., None, :]  # (L, n_post, 1, B)
+        update = np.matmul(by_post, self.eps)[..., 0, :]
         update += np.matmul((g * k_r).swapaxes(-1, -2), r_pre)
-        r = r_pre[..., None, :]
+        r = r_pre[:, None]
         self.eps -= r
-        self.eps *= (1.0 - k_m)[..., :, None]
+        self.eps *= (1.0 - k_m).swapaxes(-1, -2)[..., None]
         self.eps += r
         return update

@@ -354,3 +354,29 @@ def test_sampled_traces_pair_each_epochs_last_step_only():
     assert not np.allclose(run.updates[0][1], want)
     with pytest.raises(ValueError, match="traces='all'"):
         sim.run(x, y, plasticity="accumulate", traces="all")
+
+
+@pytest.mark.parametrize("layers,batch,n_post,n_pre,per_sample_constants",
+                         [(1, 50, 16, 12, False), (2, 7, 5, 3, True), (3, 4, 6, 1, False)])
+def test_trainer_eligibility_in_place_equals_the_eligibility_equations_to_rounding(
+        layers, batch, n_post, n_pre, per_sample_constants):
+    """The fused trainer's rearranged numpy e-prop step (update read from eps,
+    eps relaxed in place, (L, n_post, B, n_pre) layout) against
+    ``eligibility_step`` + ``eligibility_delta`` written as the equations."""
+    from lava_vle.arithmetic import eligibility_delta
+    from lava_vle.plasticity import _Eligibility, eligibility_step
+    rng = np.random.default_rng(0)
+    fast = _Eligibility((layers, batch, n_post), n_pre, np.zeros(1))
+    eps = np.zeros((layers, batch, n_post, n_pre))
+    k_m = rng.uniform(0.01, 0.5, (layers, 1, n_post))
+    k_r = rng.uniform(0.5, 3.0, (layers, 1, n_post))
+    if per_sample_constants:
+        k_m, k_r = (np.broadcast_to(k, (layers, batch, n_post)) for k in (k_m, k_r))
+    for _ in range(8):
+        r, phi_prime, signal = (rng.normal(size=(layers, batch, n)) for n in (n_pre, n_post,
+                                                                              n_post))
+        update = fast.step(r, phi_prime, signal, k_m, k_r)
+        eps, elig = eligibility_step(eps, r, phi_prime, k_m, k_r)
+        np.testing.assert_allclose(update, eligibility_delta(signal, elig), rtol=1e-12,
+                                   atol=1e-12)
+        np.testing.assert_allclose(fast.eps.transpose(0, 2, 1, 3), eps, rtol=0, atol=1e-12)

@@ -176,6 +176,74 @@ def plot_energy(results: dict, path: Path) -> None:
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
+
+def plot_energy_sensitivity(results: dict, path: Path) -> None:
+    """BPTT / VLE energy ratio as one assumption at a time moves across its
+    range (:func:`lava_vle.energy.sensitivity`): one row per benchmark, one
+    panel per assumption, one line per boundary it moves (solid: learning
+    epoch N = 1, dashed: the largest N measured); grey band: the paper
+    summary's 2-3x, dotted: the nominal value."""
+    plt = _pyplot()
+    from matplotlib import ticker
+
+    nets = results["networks"]
+    axes_order = ("per_op_scale", "memory_level", "static_uj_per_step", "gpu_batch",
+                  "gpu_kernels")
+    colours = {"A": "C0", "B": "C1", "C": "C2", "D": "C3"}
+    fig, axes = plt.subplots(len(nets), len(axes_order), figsize=(4 * len(axes_order),
+                                                                  3.4 * len(nets)),
+                             squeeze=False)
+    for row_axes, net in zip(axes, nets):
+        sweeps = net["sensitivity"]
+        epochs = list(sweeps)
+        shown = [(epochs[0], "-")] + ([(epochs[-1], "--")] if len(epochs) > 1 else [])
+        for ax, key in zip(row_axes, axes_order):
+            first = sweeps[epochs[0]][key]
+            categorical = key == "memory_level"
+            x = np.arange(len(first["values"])) if categorical else np.array(first["values"])
+            for n, style in shown:
+                sweep = sweeps[n][key]
+                for name, ratios in sweep["ratios"].items():
+                    boundary = name.split()[0]
+                    if name != boundary:  # the launch-time ends: a band around the line
+                        continue
+                    ax.plot(x, ratios, style, marker="o" if categorical else None, ms=4,
+                            color=colours[boundary], label=f"{boundary}, N = {n}")
+                low, high = sweep["ratios"].get("C low"), sweep["ratios"].get("C high")
+                if low is not None and high is not None:
+                    ax.fill_between(x, low, high, color=colours["C"], alpha=0.12)
+            ax.axhspan(2, 3, color="0.6", alpha=0.3, lw=0)
+            ax.axhline(1, color="k", lw=0.6)
+            nominal = first["nominal"]
+            ax.axvline(first["values"].index(nominal) if categorical else nominal,
+                       color="k", ls=":", lw=1)
+            if categorical:
+                ax.set_xticks(x, [v.replace(" SRAM", "").replace("register file", "reg.")
+                                  for v in first["values"]])
+            else:
+                ax.set_xscale("log")
+                ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+                ax.xaxis.set_minor_formatter(ticker.NullFormatter())
+                if key == "per_op_scale":
+                    ax.set_xticks([0.3, 0.5, 1, 1.5])
+            ax.set_yscale("log")
+            ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+            bottom, top = ax.get_ylim()
+            few_decades = np.log10(top / bottom) < 1.5  # label minor ticks only then
+            ax.yaxis.set_minor_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}")
+                                         if few_decades else ticker.NullFormatter())
+            ax.tick_params(labelsize=7)
+            ax.set_xlabel(first["label"], fontsize=8)
+            ax.set_title(net["network"], fontsize=8)
+            ax.legend(fontsize=6)
+        row_axes[0].set_ylabel("BPTT / VLE energy")
+    fig.suptitle("Sensitivity of BPTT / VLE to one assumption at a time (others nominal; "
+                 "grey: 2-3x; dotted: nominal; C band: launch time 3-20 us; C modelled, "
+                 "not measured)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
 def plot_recurrent_cosines(results: dict, path: Path) -> None:
     """Per unit type: cosine of the recurrent projection's local update with
     the exact gradient vs the student's weight gain, one line per mode."""

@@ -8,6 +8,7 @@
                                        lr picked on a validation split), on Ray
     lava-vle report results/           markdown table of the training runs (or the sweep) in a folder
     lava-vle demo                      train a small VLE network, float and fixed point
+    lava-vle resources --task mnist1d  Loihi 2 neurocores, memory and limit checks
     lava-vle bench gradient-quality    local rule vs exact gradient (JSON + plot)
     lava-vle bench lava-speed          Lava runtime steps/s vs stock LIF + Dense
     lava-vle bench train-speed         VLE vs BPTT samples/s and memory
@@ -307,6 +308,41 @@ def report(folder: str, readme: Optional[str] = None) -> None:
     print(markdown(rows))
 
 
+def resources(args: argparse.Namespace) -> dict:
+    """``lava-vle resources``: the Loihi 2 resource estimate of a benchmark network
+    (:mod:`lava_vle.loihi2`), or with ``--markdown`` docs/loihi2.md for all of
+    them. A network that breaks a capacity limit exits with status 1 naming it."""
+    from lava_vle import loihi2
+
+    if args.markdown:
+        given = [f"--{name.replace('_', '-')}"
+                 for name, default in RESOURCE_NETWORK_OPTIONS.items()
+                 if getattr(args, name) != default]
+        if given:
+            raise ValueError(f"{', '.join(given)}: only with --task (--markdown tabulates the "
+                             "benchmark networks as they are)")
+        print(loihi2.markdown_report(), end="")
+        return {}
+    spec = loihi2.benchmark_network(args.task, args.width, args.feedback, args.recurrent_error,
+                                    args.learning_epoch, args.activation, args.sigma_delta,
+                                    args.error_sigma_delta)
+    est = loihi2.estimate(spec, args.task + (f", width {args.width}" if args.width else ""))
+    print(loihi2.format_estimate(est))
+    if args.json:
+        loihi2.write_json(est, args.json)
+        print(f"wrote {args.json}")
+    if not est.fits:
+        raise SystemExit("lava-vle resources: does not fit on Loihi 2: " + "; ".join(est.failures))
+    return est.to_dict()
+
+
+# the options of `lava-vle resources` that change the network, and their defaults
+# (--markdown takes none of them)
+RESOURCE_NETWORK_OPTIONS = {"width": None, "feedback": "mirrored", "recurrent_error": None,
+                            "learning_epoch": 1, "activation": None, "sigma_delta": 0.0,
+                            "error_sigma_delta": 0.0, "json": None}
+
+
 def sweep(args: argparse.Namespace, options: list[argparse.Action],
           configure: Callable[[list[str]], TrainConfig]) -> dict:
     """``lava-vle sweep``: every grid point x seed a training run on Ray; the
@@ -445,6 +481,38 @@ def build_parser() -> tuple[CommandParser, list[argparse.Action]]:
                                            "this file, between its results-table markers")
     p_report.add_argument("folder", nargs="?", default="results",
                           help="folder holding one folder per run, or a sweep folder")
+    p_resources = sub.add_parser(
+        "resources", help="Loihi 2 resource estimate of a benchmark network",
+        description="Loihi 2 resource estimate of the fixed-point network `lava-vle train "
+                    "--task T --precision fixed` builds: compartments, synapses, memory, "
+                    "learning traces and terms, microcode, neurocores and chips per population "
+                    "and projection, each checked against a published limit (source and year). "
+                    "Exit status 1 when the network breaks a capacity limit.")
+    which = p_resources.add_mutually_exclusive_group(required=True)
+    which.add_argument("--task", choices=sorted(DATASETS), metavar="TASK",
+                       help=f"the benchmark network of this task: {', '.join(sorted(DATASETS))}")
+    which.add_argument("--markdown", action="store_true",
+                       help="print docs/loihi2.md: every benchmark network, the limits and "
+                            "their sources")
+    p_resources.add_argument("--width", type=int,
+                             help="hidden width of the MNIST-1D network (default 53: 14,956 "
+                                  "parameters; 89: 41,128; 991 and more break the axon limits)")
+    p_resources.add_argument("--feedback", choices=["mirrored", "random"], default="mirrored",
+                             help="error path: mirrored (a learned copy) or fixed random")
+    p_resources.add_argument("--recurrent-error",
+                             choices=["loop", "none", "stable", "eprop", "eprop-all"],
+                             help="recurrent error mode (default: the task's VLE recipe, "
+                                  "else none)")
+    p_resources.add_argument("--learning-epoch", type=at_least(1), default=1,
+                             help="steps per learning epoch N")
+    p_resources.add_argument("--activation", choices=["hard_tanh", "relu", "linear"],
+                             help="hidden activation (default: hard_tanh, as in fixed point)")
+    p_resources.add_argument("--sigma-delta", type=float, default=0.0,
+                             help="sigma-delta threshold of the hidden rates")
+    p_resources.add_argument("--error-sigma-delta", type=float, default=0.0,
+                             help="sigma-delta threshold of the hidden errors")
+    p_resources.add_argument("--json", metavar="PATH",
+                             help="also write the estimate, the limits and the sources as JSON")
     p_bench = sub.add_parser("bench", help="run a benchmark script",
                              usage="lava-vle bench NAME [ARGS ...]",
                              description="Run a benchmark; lava-vle bench NAME --help shows its "
@@ -473,6 +541,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             report(args.folder, args.readme)
         elif args.command == "demo":
             demo(args.epochs, args.steps)
+        elif args.command == "resources":
+            resources(args)
         elif args.command == "bench":
             import importlib
 

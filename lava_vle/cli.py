@@ -6,6 +6,7 @@
     lava-vle compare --task pattern --lrs 1e-3,3e-3,1e-2 --seeds 3 --out results/cmp
                                        VLE vs BPTT matched (equal and natural cadence,
                                        lr picked on a validation split), on Ray
+    lava-vle campaign --out results/campaign --scale full --device cuda   the paper's table
     lava-vle report results/           markdown table of the training runs (or the sweep) in a folder
     lava-vle demo                      train a small VLE network, float and fixed point
     lava-vle resources --task mnist1d  Loihi 2 neurocores, memory and limit checks
@@ -403,7 +404,9 @@ def compare(args: argparse.Namespace, configure: Callable[[list[str]], TrainConf
                                     "vle_settle_steps": vle.settle_steps,
                                     "vle_natural_interval_steps": natural})
     print(markdown(summary))
-    print(f"wrote {args.out}/compare.json, compare.md, compare.png")
+    written = [name for name in ("compare.json", "compare.md", "compare.png")
+               if (Path(args.out) / name).is_file()]
+    print(f"wrote {args.out}/{', '.join(written)}")
     return summary
 
 
@@ -513,6 +516,22 @@ def build_parser() -> tuple[CommandParser, list[argparse.Action]]:
                              help="sigma-delta threshold of the hidden errors")
     p_resources.add_argument("--json", metavar="PATH",
                              help="also write the estimate, the limits and the sources as JSON")
+    p_campaign = sub.add_parser(
+        "campaign", help="the paper's table: every row a matched comparison, resumable",
+        description="Run the rows of the paper's table as `lava-vle compare` runs in this "
+                    "process (no Ray), one after the other, into OUT/<row>; a summarised row is "
+                    "skipped, an interrupted one resumes (lava_vle.campaign). --scale tiny: one "
+                    "epoch on a few hundred sequences, to check a machine.")
+    p_campaign.add_argument("--out", required=True, help="output folder")
+    p_campaign.add_argument("--scale", choices=["full", "tiny"], default="full",
+                            help="the table's sizes, or a smoke test")
+    p_campaign.add_argument("--device", help="torch device of every trial ('cuda'; default: "
+                                             "numpy)")
+    p_campaign.add_argument("--rows", help="comma-separated rows (default: all, in order: "
+                                           "smnist-row, delayed-xor, mnist1d, "
+                                           "fashion-smnist-row, pattern, smnist)")
+    p_campaign.add_argument("--budget-minutes", type=float,
+                            help="start no new row after this many minutes (rerun to continue)")
     p_bench = sub.add_parser("bench", help="run a benchmark script",
                              usage="lava-vle bench NAME [ARGS ...]",
                              description="Run a benchmark; lava-vle bench NAME --help shows its "
@@ -543,6 +562,11 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             demo(args.epochs, args.steps)
         elif args.command == "resources":
             resources(args)
+        elif args.command == "campaign":
+            from lava_vle.campaign import run_campaign
+
+            run_campaign(Path(args.out), args.scale, args.device,
+                         args.rows.split(",") if args.rows else None, args.budget_minutes)
         elif args.command == "bench":
             import importlib
 

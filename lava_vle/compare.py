@@ -261,12 +261,12 @@ def run_compare(base: Callable[[Arm, float, int], TrainConfig], arm_list: list[A
 
 def write(summary: dict, out: Path) -> None:
     """``compare.json``, ``compare.md`` and ``compare.png`` in ``out``."""
-    from lava_vle.plots import plot_compare
+    from lava_vle.plots import plot_compare, without_matplotlib
 
     out.mkdir(parents=True, exist_ok=True)
     (out / COMPARE_JSON).write_text(json.dumps(summary, indent=2))
     (out / "compare.md").write_text(markdown(summary) + "\n")
-    plot_compare(summary, out / "compare.png")
+    without_matplotlib(lambda: plot_compare(summary, out / "compare.png"), "compare.png")
 
 
 def _value(stats: dict, metric: str) -> str:

@@ -2,8 +2,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
+
+
+def without_matplotlib(draw: Callable[[], None], what: str) -> None:
+    """Run ``draw``; on a machine without matplotlib (a bare GPU box) say
+    which plot is skipped instead of failing the run whose data it shows."""
+    try:
+        draw()
+    except ModuleNotFoundError as err:
+        if err.name != "matplotlib":
+            raise
+        print(f"matplotlib is not installed: {what} not drawn")
 
 
 def _pyplot():

@@ -40,7 +40,7 @@ def measured_synops(trainer: Trainer, batch: int = 100) -> dict:
 def write_results(trainer: Trainer, out: Path) -> dict:
     """Write ``out/results.json`` (config, network, history, test metric, SynOps)
     and the plots ``learning_curves.png`` and ``outputs.png``; return the results."""
-    from lava_vle.plots import plot_learning_curves, plot_outputs
+    from lava_vle.plots import plot_learning_curves, plot_outputs, without_matplotlib
 
     ds, spec = trainer.dataset, trainer.spec
     test = trainer.evaluate("test")
@@ -58,6 +58,8 @@ def write_results(trainer: Trainer, out: Path) -> dict:
     }
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2))
-    plot_learning_curves(results, out / "learning_curves.png")
-    plot_outputs(ds, test["outputs"], out / "outputs.png")
+    without_matplotlib(lambda: plot_learning_curves(results, out / "learning_curves.png"),
+                       "learning_curves.png")
+    without_matplotlib(lambda: plot_outputs(ds, test["outputs"], out / "outputs.png"),
+                       "outputs.png")
     return results

@@ -375,7 +375,7 @@ def summarize(trials: Sequence[Trial], out: Path) -> dict:
 def write_summary(summary: dict, out: Path) -> None:
     """Write ``summary.json``; ``summary.csv`` and ``summary.md`` (one row per
     configuration); ``summary.png`` (mean +/- std learning curves)."""
-    from lava_vle.plots import plot_sweep_curves
+    from lava_vle.plots import plot_sweep_curves, without_matplotlib
 
     out.mkdir(parents=True, exist_ok=True)
     (out / SWEEP_SUMMARY).write_text(json.dumps(summary, indent=2))
@@ -392,7 +392,8 @@ def write_summary(summary: dict, out: Path) -> None:
                              c["train_wall_s"], c["samples_per_s"], " ".join(c["trials"])])
     (out / "summary.md").write_text(sweep_markdown(summary) + "\n")
     if summary["configurations"]:
-        plot_sweep_curves(summary, out / "summary.png")
+        without_matplotlib(lambda: plot_sweep_curves(summary, out / "summary.png"),
+                           "summary.png")
 
 
 def run_sweep(trials: Sequence[Trial], out: Path, address: Optional[str] = None,

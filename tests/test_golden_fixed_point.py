@@ -7,7 +7,9 @@ from the code under test: a rule that changes by one LSB fails here even
 where two code paths that share it still agree bit for bit.
 """
 import numpy as np
+import pytest
 
+from lava_vle import fixed_point as fxp
 from lava_vle.arithmetic import FixedArithmetic as FA
 from lava_vle.plasticity import LocalRule, eligibility_step
 
@@ -55,3 +57,38 @@ def test_negative_products_round_toward_zero():
     eps, elig = eligibility_step(eps, np.array([-ONE]), np.array([4096]), np.array([410]),
                                  np.array([2048]), FA)
     assert int(eps[0, 0]) == -6560 and int(elig[0, 0]) == -32768
+
+
+# --- helpers the Lava ports and the learning-engine path use, hand-checked -----------
+def test_engine_product_shift_is_7n_plus_4_minus_15_and_never_negative():
+    assert [fxp.engine_product_shift(n) for n in (1, 2, 3)] == [0, 3, 10]
+
+
+def test_engine_payload_rounds_q7_16_to_frac_bits_and_saturates_to_one_unsigned_byte():
+    # 1.5 at 4 fractional bits -> 24; 0.03 -> round(0.48) = 0; 20.0 -> 320 -> 255; < 0 -> 0
+    x = fxp.to_state(np.array([1.5, 0.03, 0.0313, 20.0, -1.0]))
+    assert fxp.engine_payload(x, 4).tolist() == [24, 0, 1, 255, 0]
+    assert fxp.engine_payload(np.array([1 << 15]), 0).tolist() == [1]  # 0.5 rounds up
+    assert fxp.engine_payload(np.array([3]), 17).tolist() == [6]  # more bits than the state
+
+
+def test_engine_trace_rounds_half_up_and_saturates_to_seven_unsigned_bits():
+    assert fxp.engine_trace(np.array([5, 6, 7, 2000, -9]), 2).tolist() == [1, 2, 2, 127, 0]
+    assert fxp.engine_trace(np.array([127, 128]), 0).tolist() == [127, 127]
+
+
+def test_payload_saturates_to_its_signed_width_and_refuses_other_widths():
+    x = np.array([-(1 << 30), -129, -128, 5, 127, 128, 1 << 30])
+    assert fxp.saturate_payload(x, 8).tolist() == [-128, -128, -128, 5, 127, 127, 127]
+    assert fxp.saturate_payload(x, 24).tolist() == [-(1 << 23), -129, -128, 5, 127, 128,
+                                                     (1 << 23) - 1]
+    with pytest.raises(ValueError, match="num_message_bits"):
+        fxp.saturate_payload(x, 25)
+    with pytest.raises(ValueError, match="num_message_bits"):
+        fxp.saturate_payload(x, 1)
+
+
+def test_wrap_is_the_modular_signed_register():
+    x = np.array([(1 << 23) - 1, 1 << 23, -(1 << 23), -(1 << 23) - 1, 5])
+    assert fxp.wrap(x, 24).tolist() == [(1 << 23) - 1, -(1 << 23), -(1 << 23), (1 << 23) - 1,
+                                        5]

@@ -92,3 +92,22 @@ def test_wrap_is_the_modular_signed_register():
     x = np.array([(1 << 23) - 1, 1 << 23, -(1 << 23), -(1 << 23) - 1, 5])
     assert fxp.wrap(x, 24).tolist() == [(1 << 23) - 1, -(1 << 23), -(1 << 23), (1 << 23) - 1,
                                         5]
+
+
+def test_trace_decay_accepts_every_epoch_from_1_and_names_the_bound_it_breaks():
+    assert fxp.trace_decay_to_fixed(1) == 4096  # N = 1: the trace is the value itself
+    for bad, match in ((0, "learning_epoch=0 is out of range: allowed 1..4096 "
+                           r"\(12-bit trace decay 1/N, N <= 4096\)"),
+                       (4097, "learning_epoch=4097 is out of range: allowed 1..4096")):
+        with pytest.raises(fxp.FixedPointRangeError, match=match):
+            fxp.trace_decay_to_fixed(bad)
+
+
+def test_range_errors_show_one_value_or_the_range_of_an_array():
+    with pytest.raises(fxp.FixedPointRangeError, match=r"tau_m=0\.05 must be >= dt=0\.1"):
+        fxp.decay_to_fixed(0.1, np.array([0.05, 0.05]), "tau_m")
+    with pytest.raises(fxp.FixedPointRangeError, match=r"tau_m=0\.05 must be >= dt=0\.1"):
+        fxp.decay_to_fixed(0.1, np.array([0.05]), "tau_m")
+    with pytest.raises(fxp.FixedPointRangeError,
+                       match=r"tau_m=\[0\.02\.\.0\.5\] must be >= dt=0\.1"):
+        fxp.decay_to_fixed(0.1, np.array([0.05, 0.02, 0.5]), "tau_m")

@@ -78,7 +78,7 @@ class FixedPointRangeError(ValueError):
 
 
 # ---------------------------------------------------------------------------
-# Limits, saturation and wrap-around
+# Limits and saturation
 # ---------------------------------------------------------------------------
 def signed_limits(bits: int) -> tuple[int, int]:
     """Return (min, max) of a signed two's-complement integer of ``bits``."""
@@ -94,13 +94,6 @@ def saturate(x: IntArray, bits: int) -> np.ndarray:
     """
     lo, hi = signed_limits(bits)
     return np.minimum(np.maximum(np.asarray(x, dtype=np.int64), lo), hi)
-
-
-def wrap(x: IntArray, bits: int) -> np.ndarray:
-    """Wrap ``x`` into the signed range of ``bits`` bits (modular register)."""
-    x = np.asarray(x, dtype=np.int64)
-    half = 1 << (bits - 1)
-    return ((x + half) & ((1 << bits) - 1)) - half
 
 
 def saturate_state(x: IntArray) -> np.ndarray:

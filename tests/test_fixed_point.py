@@ -19,10 +19,6 @@ def ref_saturate(x: int, bits: int) -> int:
     return min(max(x, lo), hi)
 
 
-def ref_wrap(x: int, bits: int) -> int:
-    return (x + 2 ** (bits - 1)) % 2**bits - 2 ** (bits - 1)
-
-
 def ref_mul_shift(x: int, f: int, s: int) -> int:
     p = x * f
     return (1 if p > 0 else -1 if p < 0 else 0) * (abs(p) // 2**s)
@@ -37,15 +33,9 @@ def test_saturate_clips_to_signed_range_like_reference(xs, bits):
     assert fxp.saturate(xs, bits).tolist() == [ref_saturate(x, bits) for x in xs]
 
 
-@given(int_lists, st.integers(2, 40))
-def test_wrap_is_twos_complement_modulo(xs, bits):
-    assert fxp.wrap(xs, bits).tolist() == [ref_wrap(x, bits) for x in xs]
-
-
-def test_state_register_edges_saturate_and_wrap():
+def test_state_register_edges_saturate():
     top, bottom = 2**23 - 1, -(2**23)
     assert fxp.saturate_state([top + 1, bottom - 1, top, bottom]).tolist() == [top, bottom, top, bottom]
-    assert fxp.wrap([top + 1, bottom - 1], 24).tolist() == [bottom, top]
 
 
 @given(st.lists(st.integers(-(2**23), 2**23 - 1), min_size=1, max_size=20),

@@ -88,12 +88,6 @@ def test_payload_saturates_to_its_signed_width_and_refuses_other_widths():
         fxp.saturate_payload(x, 1)
 
 
-def test_wrap_is_the_modular_signed_register():
-    x = np.array([(1 << 23) - 1, 1 << 23, -(1 << 23), -(1 << 23) - 1, 5])
-    assert fxp.wrap(x, 24).tolist() == [(1 << 23) - 1, -(1 << 23), -(1 << 23), (1 << 23) - 1,
-                                        5]
-
-
 def test_trace_decay_accepts_every_epoch_from_1_and_names_the_bound_it_breaks():
     assert fxp.trace_decay_to_fixed(1) == 4096  # N = 1: the trace is the value itself
     for bad, match in ((0, "learning_epoch=0 is out of range: allowed 1..4096 "

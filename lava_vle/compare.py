@@ -370,13 +370,9 @@ TABLE_MARKERS = ("<!-- results-table: lava-vle report docs/compare --readme READ
 
 def replace_table(path: Path, summaries: list[dict]) -> None:
     """Put :func:`summary_table` between the :data:`TABLE_MARKERS` of ``path``."""
-    text = path.read_text()
-    start, end = TABLE_MARKERS
-    if start not in text or end not in text:
-        raise ValueError(f"{path} has no results-table markers: {start} ... {end}")
-    head, rest = text.split(start, 1)
-    tail = rest.split(end, 1)[1]
-    path.write_text(f"{head}{start}\n{summary_table(summaries)}\n{end}{tail}")
+    from lava_vle.pages import replace_between
+
+    replace_between(path, TABLE_MARKERS, summary_table(summaries), "results-table")
 
 
 def summary_table(summaries: list[dict]) -> str:

@@ -164,13 +164,9 @@ def energy_tables(results: dict) -> str:
 
 def replace_tables(path: Path, results: dict) -> None:
     """Put :func:`energy_tables` between the :data:`TABLE_MARKERS` of ``path``."""
-    text = path.read_text()
-    start, end = TABLE_MARKERS
-    if start not in text or end not in text:
-        raise ValueError(f"{path} has no energy-table markers: {start} ... {end}")
-    head, rest = text.split(start, 1)
-    tail = rest.split(end, 1)[1]
-    path.write_text(f"{head}{start}\n{energy_tables(results)}\n{end}{tail}")
+    from lava_vle.pages import replace_between
+
+    replace_between(path, TABLE_MARKERS, energy_tables(results), "energy-table")
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:

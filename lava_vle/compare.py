@@ -245,6 +245,10 @@ def run_compare(base: Callable[[Arm, float, int], TrainConfig], arm_list: list[A
         run_sweep([t for ts in tests.values() for t in ts], out / "trials", address,
                   cpus_per_trial, gpus_per_trial, log)
     summary = summarize(plan, picked, tests, out / "trials", lower)
+    trained = {t.folder: t.config for t in selection} | {
+        t.folder: t.config for ts in tests.values() for t in ts}
+    results = [finished_results(out / "trials" / folder, config)
+               for folder, config in trained.items()]
     first = next(iter(tests.values()))[0].config
     summary.update(
         task=first.task, metric=metric, hold=first.hold, teach_window=first.teach_window,
@@ -254,6 +258,7 @@ def run_compare(base: Callable[[Arm, float, int], TrainConfig], arm_list: list[A
         f"a validation pattern (dataset seed {VALIDATION_PATTERN_SEED}); test pattern seed 0",
         config={k: v for k, v in asdict(first).items() if k not in ("seed", "lr", "rule")},
         settings=settings or {}, wall_minutes=(time.perf_counter() - start) / 60,
+        trial_minutes=sum(r["train_wall_s"] for r in results if r is not None) / 60,
         machine=machine())
     write(summary, out)
     return summary
@@ -267,6 +272,15 @@ def write(summary: dict, out: Path) -> None:
     (out / COMPARE_JSON).write_text(json.dumps(summary, indent=2))
     (out / "compare.md").write_text(markdown(summary) + "\n")
     without_matplotlib(lambda: plot_compare(summary, out / "compare.png"), "compare.png")
+
+
+def _minutes(summary: dict) -> str:
+    """How long a comparison took: its trials' summed training time (a
+    resumed run's own wall time says little), else the wall time."""
+    if "trial_minutes" in summary:
+        return (f"trials trained {summary['trial_minutes']:.0f} min in all (this invocation: "
+                f"{summary['wall_minutes']:.0f} min wall)")
+    return f"{summary['wall_minutes']:.0f} min in all"
 
 
 def _value(stats: dict, metric: str) -> str:
@@ -340,7 +354,7 @@ def results_page(summaries: list[dict], command: str, notes: str = "") -> str:
             lines.append(f"- hold {s['hold']} (`{s['folder']}`): {s['epochs']} epochs, lr grid "
                          f"{', '.join(f'{lr:g}' for lr in s['lrs'])}, seeds "
                          f"{', '.join(map(str, s['seeds']))}; lr picked on {s['selection']}; "
-                         f"{s['wall_minutes']:.0f} min in all on {s['machine']['cpus']} CPUs "
+                         f"{_minutes(s)} on {s['machine']['cpus']} CPUs "
                          f"(load {load}); `{s['settings'].get('command', '')}`")
         lines += ["", f"| hold | arm | cadence | optimiser steps / sequence | picked lr | {unit} "
                       "| minutes / run | samples/s |", "|" + "---|" * 8]

@@ -82,10 +82,11 @@ class LocalRule:
         return post_trace if self.learning_epoch == 1 else post_trace * self.learning_epoch
 
     def apply(self, weights: Any, bias: Optional[Any], post_trace: Any, pre_trace: Any,
-              weight_exp: Optional[int] = None, seed: int = 0,
-              step: int = 0) -> tuple[Any, Optional[Any]]:
+              weight_exp: Optional[int], seed: int, step: int) -> tuple[Any, Optional[Any]]:
         """Return the weights (and bias, if any) after one epoch's update
-        ``W += N y x^T`` (summed over the batch)."""
+        ``W += N y x^T`` (summed over the batch); fixed point rounds it
+        stochastically by the hash of (``seed``, ``step``, synapse) and shifts
+        by ``weight_exp`` (float ignores the three)."""
         return self.A.plastic_update(weights, bias, self.epoch_factor(post_trace), pre_trace,
                                      weight_exp, self.eta, seed, step)
 

@@ -105,3 +105,17 @@ def test_range_errors_show_one_value_or_the_range_of_an_array():
     with pytest.raises(fxp.FixedPointRangeError,
                        match=r"tau_m=\[0\.02\.\.0\.5\] must be >= dt=0\.1"):
         fxp.decay_to_fixed(0.1, np.array([0.05, 0.02, 0.5]), "tau_m")
+
+
+def test_stochastic_shift_left_shifts_exactly_for_a_non_positive_shift():
+    x = np.array([3, -5, 0])
+    assert fxp.stochastic_shift(x, -2, seed=1, step=1, index=np.arange(3)).tolist() == [12, -20,
+                                                                                        0]
+    assert fxp.stochastic_shift(x, 0, seed=1, step=1, index=np.arange(3)).tolist() == [3, -5, 0]
+
+
+def test_dequantized_weights_divide_out_the_accumulators_fractional_bits():
+    # a 16-bit accumulator of 384 with 8 fractional bits is mantissa 1.5, at exponent -1: 0.75
+    assert fxp.dequantize_weights(np.array([384, -256]), -1, extra_frac_bits=8).tolist() == [
+        0.75, -0.5]
+    assert fxp.dequantize_weights(np.array([3]), 2).tolist() == [12.0]

@@ -119,3 +119,37 @@ def test_dequantized_weights_divide_out_the_accumulators_fractional_bits():
     assert fxp.dequantize_weights(np.array([384, -256]), -1, extra_frac_bits=8).tolist() == [
         0.75, -0.5]
     assert fxp.dequantize_weights(np.array([3]), 2).tolist() == [12.0]
+
+
+# --- range checks of the conversions: the edges are allowed, one step past is refused ---
+def test_state_range_allows_its_largest_value_and_names_a_larger_one():
+    fxp.check_state_range("x", np.array([fxp.STATE_MAX_REAL, -fxp.STATE_MAX_REAL]))
+    fxp.check_state_range("x", np.array([]))  # nothing to check
+    with pytest.raises(fxp.FixedPointRangeError,
+                       match=r"x has \|values\| up to 200: allowed -128\.\.128 "
+                             r"\(Q7\.16 state, 24-bit signed\)"):
+        fxp.check_state_range("x", np.array([3.0, -200.0]))
+
+
+def test_gain_is_an_integer_16_bit_factor_from_0_to_just_below_16():
+    assert fxp.scale_to_fixed(np.array([0.0, 1.5, 65535 / 4096]), "gamma").tolist() == [
+        0, 6144, 65535]
+    assert fxp.scale_to_fixed(1.5, "gamma").dtype == np.int64
+    for bad in (16.0, -0.001, np.nan, np.inf):
+        with pytest.raises(fxp.FixedPointRangeError,
+                           match=r"gamma=.* must lie in 0\.\.15\.9998 \(16-bit unsigned, 12 "
+                                 r"fractional bits\)"):
+            fxp.scale_to_fixed(bad, "gamma")
+    with pytest.raises(fxp.FixedPointRangeError, match=r"beta=16 must lie"):
+        fxp.scale_to_fixed(16.0, "beta")
+
+
+def test_modulator_is_a_signed_byte_with_6_fractional_bits():
+    assert fxp.modulator_to_fixed(np.array([-2.0, 1.0, 1.984375])).tolist() == [-128, 64, 127]
+    for bad in (2.0, -2.02, np.nan):
+        with pytest.raises(fxp.FixedPointRangeError,
+                           match=r"m=.* is out of range: allowed -2\.0\.\.1\.984375 \(8-bit "
+                                 r"signed, 6 fractional bits\)"):
+            fxp.modulator_to_fixed(np.array([bad]))
+    with pytest.raises(fxp.FixedPointRangeError, match=r"reward=3 is out of range"):
+        fxp.modulator_to_fixed(np.array([3.0]), "reward")

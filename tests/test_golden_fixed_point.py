@@ -146,6 +146,7 @@ def test_gain_is_an_integer_16_bit_factor_from_0_to_just_below_16():
 
 def test_modulator_is_a_signed_byte_with_6_fractional_bits():
     assert fxp.modulator_to_fixed(np.array([-2.0, 1.0, 1.984375])).tolist() == [-128, 64, 127]
+    assert fxp.modulator_to_fixed(np.array([1.0])).dtype == np.int64
     for bad in (2.0, -2.02, np.nan):
         with pytest.raises(fxp.FixedPointRangeError,
                            match=r"m=.* is out of range: allowed -2\.0\.\.1\.984375 \(8-bit "

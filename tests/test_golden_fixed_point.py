@@ -6,6 +6,8 @@ bit-width table (Q7.16 state: 1.0 = 65536; 12-bit decays and gains: 1.0 =
 from the code under test: a rule that changes by one LSB fails here even
 where two code paths that share it still agree bit for bit.
 """
+import warnings
+
 import numpy as np
 import pytest
 
@@ -154,3 +156,21 @@ def test_modulator_is_a_signed_byte_with_6_fractional_bits():
             fxp.modulator_to_fixed(np.array([bad]))
     with pytest.raises(fxp.FixedPointRangeError, match=r"reward=3 is out of range"):
         fxp.modulator_to_fixed(np.array([3.0]), "reward")
+
+
+def test_to_state_saturates_values_beyond_the_q7_16_range_with_a_warning_counting_them():
+    edges = np.array([-128.0, fxp.STATE_MAX_REAL, 1.5])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the edges themselves fit: no warning
+        assert fxp.to_state(edges).tolist() == [-(1 << 23), (1 << 23) - 1, 98304]
+    with pytest.warns(RuntimeWarning, match=r"to_state: 2 of 3 values lie outside the Q7\.16 "
+                                            r"state range -128\.\.128 \(largest \|x\| 300\) "
+                                            r"and saturate"):
+        out = fxp.to_state(np.array([-300.0, 0.5, 129.0]))
+    assert out.tolist() == [-(1 << 23), 32768, (1 << 23) - 1] and out.dtype == np.int64
+    with pytest.warns(RuntimeWarning) as caught:  # attributed to the caller's line
+        huge = fxp.to_state(np.array([1e300, -1e300]))  # clipped before the integer cast
+    assert caught[0].filename == __file__
+    assert huge.tolist() == [(1 << 23) - 1, -(1 << 23)]
+    with pytest.raises(fxp.FixedPointRangeError, match="1 NaN or inf"):
+        fxp.to_state(np.array([1.0, np.nan]))

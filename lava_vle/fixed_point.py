@@ -411,7 +411,8 @@ def scale_to_fixed(scale: FloatOrArray, name: str) -> np.ndarray:
     """A non-negative gain (beta, gamma, loss weight) as a 16-bit factor
     ``round(scale * 4096)``; 0 allowed."""
     scale = np.asarray(scale, dtype=np.float64)
-    fixed = np.rint(np.nan_to_num(scale) * DECAY_UNITY).astype(np.int64)
+    # non-finite values are refused below; as 0 here they cast without a warning
+    fixed = np.rint(np.nan_to_num(scale, posinf=0.0, neginf=0.0) * DECAY_UNITY).astype(np.int64)
     if not np.all(np.isfinite(scale)) or np.any(fixed < 0) or np.any(fixed >= 1 << GAIN_BITS):
         raise FixedPointRangeError(
             f"{name}={_show(scale)} must lie in 0..{((1 << GAIN_BITS) - 1) / DECAY_UNITY:.6g} "

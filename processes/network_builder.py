@@ -98,9 +98,9 @@ def build_vle_network(spec: NetworkSpec, params: FloatParams, learning_rate: flo
     eprop = spec.recurrent_error == "eprop"
     synapses = []
     for k, proj in enumerate(spec.projections):
-        carried = params.biases[proj.post - 1] if carriers[proj.post - 1] == k else None
-        post = proj.post - 1
-        learns_by_eprop = eprop and proj.pre == proj.post
+        post, recurrent = proj.post - 1, proj.pre == proj.post
+        carried = params.biases[post] if carriers[post] == k else None
+        learns_by_eprop = eprop and recurrent
         tau_m, tau_r = spec.layers[post].time_constants() if learns_by_eprop else (None, None)
         syn = PlasticSynapse(weights=params.weights[k], bias=carried, weight_exp=exps[k],
                              learning_rate=learning_rate, feedback=params.feedback[k],
@@ -108,17 +108,17 @@ def build_vle_network(spec: NetworkSpec, params: FloatParams, learning_rate: flo
                              learning_epoch=spec.learning_epoch,
                              sigma_delta_pre=sd_rates[proj.pre],
                              sigma_delta_post=sd_errors[proj.post],
-                             stable_error=stable and proj.pre == proj.post,
+                             stable_error=stable and recurrent,
                              eprop=learns_by_eprop, tau_m=tau_m, tau_r=tau_r,
                              dt=spec.dt if learns_by_eprop else None)
         if proj.pre > 0:
             neurons[proj.pre - 1].s_out.connect(syn.s_in)
         if spec.carries_error(proj):
             syn.e_out.connect(dendrites[proj.pre - 1].e_in)
-        syn.a_out.connect(neurons[proj.post - 1].a_in)
-        dendrites[proj.post - 1].e_out.connect(syn.e_in)
+        syn.a_out.connect(neurons[post].a_in)
+        dendrites[post].e_out.connect(syn.e_in)
         if syn.proc_params["stable_error"]:
-            dendrites[proj.post - 1].v_out.connect(syn.v_in)
+            dendrites[post].v_out.connect(syn.v_in)
         if learns_by_eprop:
             neurons[post].phi_prime_now_out.connect(syn.phi_prime_in)
             dendrites[post].e_total_out.connect(syn.e_total_in)

@@ -117,8 +117,9 @@ def mnist_directory(cache_dir: Optional[PathLike] = None, csv_dir: Optional[Path
                        folder / IDX_FILES[f"{split}_labels"])
     for name in names if expected_md5 is not None else ():
         path = _find_idx_file(folder, name)
-        if md5(path) != expected_md5[name]:
-            raise ValueError(f"{path}: MD5 {md5(path)} of its content is not the published "
+        digest = md5(path)
+        if digest != expected_md5[name]:
+            raise ValueError(f"{path}: MD5 {digest} of its content is not the published "
                              f"MNIST checksum {expected_md5[name]}; delete the file to convert "
                              "it again from the CSV")
     return folder

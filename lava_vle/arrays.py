@@ -7,7 +7,7 @@ tensor is handled.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 
@@ -74,3 +74,10 @@ def on_device(x: np.ndarray, device: str, dtype: Any = None) -> Any:
 
     array = np.asarray(x, dtype=dtype)
     return torch.from_numpy(np.ascontiguousarray(array)).to(device)
+
+
+def synchronize(device: Optional[str]) -> None:
+    """Wait for the work queued on a torch ``device`` (a timer's end on a GPU,
+    whose kernels run behind the host); nothing to wait for on numpy or a CPU."""
+    if device is not None and device.startswith("cuda"):
+        require_torch("a CUDA device").cuda.synchronize(device)

@@ -7,7 +7,9 @@ epoch: checks on a CPU that every row runs and writes its summary). Rows run
 in the order below, in-process (``--address local``: no Ray needed), on
 ``device`` (a torch device, or numpy when None), each into ``out/<row>``; a
 row already summarised is skipped, an interrupted one resumes from its
-trials' checkpoints. With a time budget, no further row starts once it is
+trials' checkpoints. ``workers`` > 1 trains that many trials at a time in
+worker processes (``--address local:N``), e.g. one per core of a GPU
+machine whose host has many. With a time budget, no further row starts once it is
 spent (the first one always does; rerun to continue). ``lava-vle report out`` makes the results page.
 
 Needs numpy (and torch for BPTT and a device); not Lava, Ray, scipy or
@@ -45,12 +47,16 @@ TINY_LIMITS = ["--limit-train", "300", "--limit-test", "100"]
 SCALES = ("full", "tiny")
 
 
-def row_arguments(row: str, scale: str, out: Path, device: Optional[str] = None) -> list[str]:
-    """The ``lava-vle compare`` arguments of ``row`` at ``scale`` into ``out/row``."""
+def row_arguments(row: str, scale: str, out: Path, device: Optional[str] = None,
+                  workers: int = 1) -> list[str]:
+    """The ``lava-vle compare`` arguments of ``row`` at ``scale`` into ``out/row``,
+    training ``workers`` trials at a time."""
     if row not in ROWS:
         raise ValueError(f"row={row!r} must be one of {list(ROWS)}")
     if scale not in SCALES:
         raise ValueError(f"scale={scale!r} must be one of {list(SCALES)}")
+    if not (isinstance(workers, int) and workers >= 1):
+        raise ValueError(f"workers={workers!r} must be an integer >= 1")
     task, options = ROWS[row]
     options = list(options)
     if scale == "tiny":
@@ -60,13 +66,13 @@ def row_arguments(row: str, scale: str, out: Path, device: Optional[str] = None)
         if task != "pattern":  # one sequence
             options += TINY_LIMITS
     argv = ["compare", "--task", task, *options, "--out", str(Path(out) / row),
-            "--address", "local"]
+            "--address", "local" if workers == 1 else f"local:{workers}"]
     return argv + (["--device", device] if device else [])
 
 
 def run_campaign(out: Path, scale: str = "full", device: Optional[str] = None,
                  rows: Optional[Sequence[str]] = None, budget_minutes: Optional[float] = None,
-                 command: Optional[Callable[[list[str]], object]] = None,
+                 workers: int = 1, command: Optional[Callable[[list[str]], object]] = None,
                  log: Callable[[str], None] = print) -> dict[str, str]:
     """Run ``rows`` (default: all, in order); return each row's outcome:
     ``"done"`` (summary written before), ``"ran"``, or ``"not started"``
@@ -78,7 +84,7 @@ def run_campaign(out: Path, scale: str = "full", device: Optional[str] = None,
         raise ValueError(f"budget_minutes={budget_minutes!r} must be > 0 (or None)")
     out, start, outcome = Path(out), time.perf_counter(), {}
     for row in rows or list(ROWS):
-        argv = row_arguments(row, scale, out, device)
+        argv = row_arguments(row, scale, out, device, workers)
         if (out / row / COMPARE_JSON).is_file():
             outcome[row] = "done"
             continue

@@ -440,7 +440,8 @@ def build_parser() -> tuple[CommandParser, list[argparse.Action]]:
                          help="sweep folder: NAME/seed-SEED per trial, summary.json/.csv/.md/.png")
     p_sweep.add_argument("--address", help="join the Ray cluster at this address (default: "
                                            "start Ray on this machine; 'local': train the "
-                                           "trials one after the other here, without Ray)")
+                                           "trials one after the other here, without Ray; "
+                                           "'local:N': N at a time in worker processes)")
     p_sweep.add_argument("--cpus-per-trial", type=float, default=1.0,
                          help="CPUs Ray reserves per trial")
     p_sweep.add_argument("--gpus-per-trial", type=float, default=0.0,
@@ -468,7 +469,8 @@ def build_parser() -> tuple[CommandParser, list[argparse.Action]]:
     p_compare.add_argument("--out", required=True,
                            help="folder: trials/ARM/lr=LR/seed-SEED and compare.json/.md/.png")
     p_compare.add_argument("--address", help="join the Ray cluster at this address ('local': "
-                                             "train here, one trial after another, without Ray)")
+                                             "train here, one trial after another, without Ray; "
+                                             "'local:N': N at a time in worker processes)")
     p_compare.add_argument("--cpus-per-trial", type=float, default=1.0,
                            help="CPUs Ray reserves per trial")
     p_demo = sub.add_parser("demo", help="train a small VLE network (float and fixed point)",
@@ -518,8 +520,8 @@ def build_parser() -> tuple[CommandParser, list[argparse.Action]]:
                              help="also write the estimate, the limits and the sources as JSON")
     p_campaign = sub.add_parser(
         "campaign", help="the paper's table: every row a matched comparison, resumable",
-        description="Run the rows of the paper's table as `lava-vle compare` runs in this "
-                    "process (no Ray), one after the other, into OUT/<row>; a summarised row is "
+        description="Run the rows of the paper's table as `lava-vle compare` runs on this "
+                    "machine (no Ray), one after the other, into OUT/<row>; a summarised row is "
                     "skipped, an interrupted one resumes (lava_vle.campaign). --scale tiny: one "
                     "epoch on a few hundred sequences, to check a machine.")
     p_campaign.add_argument("--out", required=True, help="output folder")
@@ -530,6 +532,9 @@ def build_parser() -> tuple[CommandParser, list[argparse.Action]]:
     p_campaign.add_argument("--rows", help="comma-separated rows (default: all, in order: "
                                            "smnist-row, delayed-xor, mnist1d, "
                                            "fashion-smnist-row, pattern, smnist)")
+    p_campaign.add_argument("--workers", type=at_least(1), default=1,
+                            help="trials trained at a time, each in a worker process (1: in "
+                                 "this process)")
     p_campaign.add_argument("--budget-minutes", type=float,
                             help="start no new row after this many minutes (rerun to continue)")
     p_bench = sub.add_parser("bench", help="run a benchmark script",
@@ -566,7 +571,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             from lava_vle.campaign import run_campaign
 
             run_campaign(Path(args.out), args.scale, args.device,
-                         args.rows.split(",") if args.rows else None, args.budget_minutes)
+                         args.rows.split(",") if args.rows else None, args.budget_minutes,
+                         args.workers)
         elif args.command == "bench":
             import importlib
 

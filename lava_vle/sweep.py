@@ -42,7 +42,7 @@ RESULTS = "results.json"
 STATS = ("mean", "std", "min", "max")
 FLAG_VALUES = ("true", "false")  # what a grid key that is a flag (--carry-state) takes
 LOCK = ".sweep.lock"  # in a sweep folder while a sweep writes into it
-LOCAL = "local"  # --address local: train the trials in this process, without Ray
+LOCAL = "local"  # --address local[:N]: train here without Ray (in this process, or N at a time)
 
 
 @dataclass
@@ -331,6 +331,58 @@ def train_here(trials: Sequence[Trial], out: Path, log=print) -> None:
         log(_finished_line(done, results, str(trial.folder)))
 
 
+def local_workers(address: Optional[str]) -> Optional[int]:
+    """How many trials ``--address`` trains at a time without Ray: ``local``
+    1 (in this process), ``local:N`` N (worker processes); None for Ray."""
+    if address is None or not (address == LOCAL or address.startswith(LOCAL + ":")):
+        return None
+    count = address.partition(":")[2] or "1"
+    if not (count.isdigit() and int(count) >= 1):
+        raise ValueError(f"--address {address}: N in local:N must be an integer >= 1 "
+                         "(trials trained at a time)")
+    return int(count)
+
+
+def train_in_processes(trials: Sequence[Trial], out: Path, workers: int,
+                       cpus_per_trial: float = 1.0, log=print) -> None:
+    """``--address local:N``: train ``trials`` N at a time in fresh worker
+    processes (spawned, each pinned to ``cpus_per_trial`` BLAS/OpenMP threads:
+    a machine without Ray, such as a GPU machine without a package registry);
+    log one line per finished (or failed) trial. The workers exit with this
+    process, and an interrupted trial resumes from its checkpoint next time."""
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    threads = str(max(1, int(cpus_per_trial)))
+    pinned = {name: threads for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                         "MKL_NUM_THREADS")}
+    saved = {name: os.environ.get(name) for name in pinned}
+    os.environ.update(pinned)  # inherited by the spawned workers when they start
+    pool = ProcessPoolExecutor(min(workers, len(trials)),
+                               mp_context=multiprocessing.get_context("spawn"))
+    try:
+        pending = {pool.submit(train_trial, trial.config, str((out / trial.folder).resolve()))
+                   : trial for trial in trials}
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                trial = pending.pop(future)
+                done = f"[{len(trials) - len(pending)}/{len(trials)}] {trial.folder}"
+                try:
+                    results = future.result()
+                except Exception as err:  # a diverged or broken trial; the others go on
+                    log(f"{done}: failed: {type(err).__name__}: {err}")
+                    continue
+                log(_finished_line(done, results, str(trial.folder)))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def _stats(values: Sequence[float]) -> dict:
     """Mean, standard deviation over seeds (n - 1 in the denominator; 0 for one
     value), min and max."""
@@ -418,8 +470,11 @@ def _run_sweep(trials: Sequence[Trial], out: Path, address: Optional[str],
         f"from their checkpoint, {len(todo) - resume} to train")
     if todo:
         start = time.perf_counter()
-        if address == LOCAL:
+        workers = local_workers(address)
+        if workers == 1:
             train_here(todo, out, log)
+        elif workers:
+            train_in_processes(todo, out, workers, cpus_per_trial, log)
         else:
             train_on_ray(todo, out, address, cpus_per_trial, gpus_per_trial, log)
         log(f"trained {len(todo)} trials in {time.perf_counter() - start:.1f} s")

@@ -20,6 +20,13 @@ def test_every_row_is_a_valid_local_compare_command(row, scale):
         assert row == "pattern" or args.limit_train == 300
 
 
+def test_workers_train_that_many_trials_at_a_time_through_local_n():
+    argv = row_arguments("fashion-smnist-row", "full", Path("out"), workers=36)
+    assert build_parser()[0].parse_args(argv).address == "local:36"
+    with pytest.raises(ValueError, match="workers=0 must be an integer >= 1"):
+        row_arguments("pattern", "full", Path("out"), workers=0)
+
+
 def test_rows_already_summarised_are_skipped_and_the_budget_stops_new_rows(tmp_path):
     (tmp_path / "smnist-row").mkdir()
     (tmp_path / "smnist-row" / COMPARE_JSON).write_text("{}")

@@ -70,6 +70,20 @@ def test_train_speed_benchmark_measures_both_rules_and_bptt_memory_grows(tmp_pat
     assert (tmp_path / "train_speed.png").stat().st_size > 10_000
 
 
+def test_train_speed_on_a_torch_device_times_both_rules_there_and_skips_host_memory(tmp_path):
+    from lava_vle.benchmarks import train_speed
+
+    results = train_speed.main(["--out", str(tmp_path), "--batch", "4", "--batches", "1",
+                                "--device", "cpu"])
+    assert results["device"] == "cpu" and results["machine"]["accelerator"] is None
+    assert set(results["samples_per_s"]) == {"vle", "vle_per_step", "bptt"}
+    assert results["lengths"] == [] and results["peak_batch_memory_mib"] == {"vle": [],
+                                                                            "bptt": []}
+    saved = json.loads((tmp_path / "train_speed_cpu_batch4.json").read_text())
+    assert saved["samples_per_s"] == results["samples_per_s"]
+    assert not (tmp_path / "train_speed.json").exists()
+
+
 def test_energy_benchmark_reports_every_boundary_and_fewer_updates_with_learning_epochs(tmp_path):
     from lava_vle.benchmarks import energy
     from lava_vle.datasets import delayed_xor

@@ -160,11 +160,11 @@ def ray_processes_after(ray_tmpdir: str, timeout: float) -> list[int]:
     return running
 
 
-def sweep_until_a_checkpoint(out: Path, env: dict) -> subprocess.Popen:
+def sweep_until_a_checkpoint(out: Path, env: dict, *extra: str) -> subprocess.Popen:
     """A sweep started in the background, once its first checkpoint is written
     (or after 120 s)."""
     victim = subprocess.Popen([sys.executable, "-m", "lava_vle.cli", "sweep", *SWEEP, "--out",
-                               str(out)], stdout=subprocess.DEVNULL,
+                               str(out), *extra], stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, env=env)
     deadline = time.time() + 120
     while not list(out.glob(f"*/seed-*/{CHECKPOINT}")) and time.time() < deadline:
@@ -172,9 +172,10 @@ def sweep_until_a_checkpoint(out: Path, env: dict) -> subprocess.Popen:
     return victim
 
 
-def sweep(out: Path, env: dict) -> subprocess.CompletedProcess:
+def sweep(out: Path, env: dict, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "lava_vle.cli", "sweep", *SWEEP, "--out",
-                           str(out)], capture_output=True, text=True, timeout=300, env=env)
+                           str(out), *extra], capture_output=True, text=True, timeout=300,
+                          env=env)
 
 
 @pytest.fixture(scope="module")
@@ -293,3 +294,42 @@ def test_a_sweep_ended_by_sigterm_shuts_its_ray_down(tmp_path):
     assert victim.wait(timeout=60) != 0
     assert not ray_processes_after(ray_tmp, 30), "Ray processes left running"
     shutil.rmtree(ray_tmp, ignore_errors=True)
+
+
+# --- without Ray: --address local:N ----------------------------------------------------
+
+def test_local_address_gives_the_trials_trained_at_a_time_and_names_a_bad_count():
+    from lava_vle.sweep import local_workers
+
+    assert [local_workers(a) for a in ("local", "local:1", "local:16", None, "10.0.0.1:6379",
+                                       "auto")] == [1, 1, 16, None, None, None]
+    for bad in ("local:0", "local:two", "local:-1"):
+        with pytest.raises(ValueError, match=f"--address {bad}: N in local:N must be an "
+                                             "integer >= 1"):
+            local_workers(bad)
+
+
+@pytest.mark.slow
+def test_worker_processes_killed_mid_way_resume_to_the_summary_ray_gives_and_leave_none(
+        finished_sweep, tmp_path):
+    """``--address local:2``: two trials at a time in worker processes. Killed
+    with SIGKILL, the sweep leaves no worker behind (they exit with it); the
+    rerun resumes the interrupted trials and ends at the Ray sweep's summary."""
+    straight, _ = finished_sweep
+    marker = tempfile.mkdtemp(prefix="workers-", dir="/tmp")  # RAY_TMPDIR marks the processes
+    env = dict(os.environ, RAY_TMPDIR=marker)
+    victim = sweep_until_a_checkpoint(tmp_path, env, "--address", "local:2")
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    assert not ray_processes_after(marker, 30), "a worker process outlived its sweep"
+    midway = [path.parent for path in tmp_path.glob(f"*/seed-*/{CHECKPOINT}")
+              if not (path.parent / "results.json").exists()]
+    assert midway, "the sweep was not interrupted mid-way through a trial"
+    rerun = sweep(tmp_path, env, "--address", "local:2")
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"{len(midway)} to resume from their checkpoint" in rerun.stdout, rerun.stdout
+    assert "failed" not in rerun.stdout, rerun.stdout
+    assert comparable(json.loads((tmp_path / "summary.json").read_text())) == \
+        comparable(json.loads((straight / "summary.json").read_text()))
+    assert not ray_processes_after(marker, 10), "a worker process outlived its sweep"
+    shutil.rmtree(marker, ignore_errors=True)

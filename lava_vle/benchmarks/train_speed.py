@@ -15,6 +15,10 @@ VLE is online and keeps no trajectory, BPTT stores it).
 ``--recipes``: each recurrent task's VLE recipe (row-wise Fashion-MNIST: e-prop
 and 6 settle steps; pattern generation: e-prop) against its BPTT recipe on
 data of the task's shape, the same way (batches taking turns, medians).
+
+``--device cuda``: both rules on a torch device (VLE as BPTT: float32
+tensors there), each timed batch ended by a device synchronisation; the
+memory probes, which read the host's resident memory, are left out.
 """
 from __future__ import annotations
 
@@ -60,6 +64,18 @@ def trainer_for(rule: str, steps: int, batch: int, n_batches: int, **options):
     return Trainer(dataset, TrainConfig(task="mnist1d", rule=rule, batch_size=batch, **options))
 
 
+def timed_batch(trainer, x, y, device: Optional[str]) -> tuple[float, float]:
+    """Wall and process CPU seconds of one training batch, up to the end of
+    its last kernel on ``device``."""
+    from lava_vle.arrays import synchronize
+
+    synchronize(device)
+    start, start_cpu = time.perf_counter(), time.process_time()
+    trainer.rule.batch(x, y)
+    synchronize(device)
+    return time.perf_counter() - start, time.process_time() - start_cpu
+
+
 def pin_threads(threads: int) -> None:
     """BLAS/OpenMP pools and torch's intra-op pool to ``threads`` each."""
     import torch
@@ -69,13 +85,15 @@ def pin_threads(threads: int) -> None:
     torch.set_num_threads(threads)
 
 
-def samples_per_second(steps: int, batch: int, n_batches: int) -> dict:
-    """Median samples/s (wall and process CPU time) of each configuration.
+def samples_per_second(steps: int, batch: int, n_batches: int,
+                       device: Optional[str] = None) -> dict:
+    """Median samples/s (wall and process CPU time) of each configuration
+    (numpy VLE and CPU BPTT, or both on torch ``device``).
 
     After one warm-up batch each, the timed batches take turns between the
     configurations, so a change in machine load reaches all of them alike.
     """
-    trainers = {name: trainer_for(rule, steps, batch, n_batches + 1, **options)
+    trainers = {name: trainer_for(rule, steps, batch, n_batches + 1, device=device, **options)
                 for name, (rule, options) in CONFIGS.items()}
     batches = {name: list(t.batches(0)) for name, t in trainers.items()}
     wall = {name: [] for name in trainers}
@@ -83,11 +101,10 @@ def samples_per_second(steps: int, batch: int, n_batches: int) -> dict:
     for k in range(n_batches + 1):
         for name, trainer in trainers.items():
             x, y = trainer.sequences("train", batches[name][k])
-            start, start_cpu = time.perf_counter(), time.process_time()
-            trainer.rule.batch(x, y)
+            seconds, cpu_seconds = timed_batch(trainer, x, y, device)
             if k:  # the first batch warms up
-                wall[name].append(batch / (time.perf_counter() - start))
-                cpu[name].append(batch / (time.process_time() - start_cpu))
+                wall[name].append(batch / seconds)
+                cpu[name].append(batch / cpu_seconds)
     return {"wall": {k: float(np.median(v)) for k, v in wall.items()},
             "cpu": {k: float(np.median(v)) for k, v in cpu.items()}}
 
@@ -114,8 +131,9 @@ def synthetic_task(task: str, n: int, seed: int = 0):
                            else "regression", n_out, window, window.copy(), dt)
 
 
-def recipe_speeds(n_batches: int = 3) -> dict:
-    """Median samples/s (wall, CPU) of each recurrent task's VLE and BPTT recipe."""
+def recipe_speeds(n_batches: int = 3, device: Optional[str] = None) -> dict:
+    """Median samples/s (wall, CPU) of each recurrent task's VLE and BPTT recipe
+    (on torch ``device`` if given)."""
     from lava_vle.recipes import recipe
     from lava_vle.train import Trainer, TrainConfig
 
@@ -123,18 +141,17 @@ def recipe_speeds(n_batches: int = 3) -> dict:
     for task, (*_, batch) in RECIPE_TASKS.items():
         data = synthetic_task(task, batch * (n_batches + 1))
         trainers = {rule: Trainer(data, TrainConfig(task=task, rule=rule, **{
-            **recipe(task, rule), "batch_size": batch})) for rule in RULES}
+            **recipe(task, rule), "batch_size": batch, "device": device})) for rule in RULES}
         wall = {rule: [] for rule in RULES}
         cpu = {rule: [] for rule in RULES}
         order = list(trainers["vle"].batches(0))
         for k in range(n_batches + 1):
             for rule, trainer in trainers.items():
                 x, y = trainer.sequences("train", order[k])
-                start, start_cpu = time.perf_counter(), time.process_time()
-                trainer.rule.batch(x, y)
+                seconds, cpu_seconds = timed_batch(trainer, x, y, device)
                 if k:
-                    wall[rule].append(batch / (time.perf_counter() - start))
-                    cpu[rule].append(batch / (time.process_time() - start_cpu))
+                    wall[rule].append(batch / seconds)
+                    cpu[rule].append(batch / cpu_seconds)
         speed = {rule: round(float(np.median(wall[rule])), 1) for rule in RULES}
         cpu_speed = {rule: round(float(np.median(cpu[rule])), 1) for rule in RULES}
         rows[task] = {"batch": batch, "vle_recipe": recipe(task, "vle"),
@@ -142,6 +159,15 @@ def recipe_speeds(n_batches: int = 3) -> dict:
                       "samples_per_cpu_s": cpu_speed,
                       "ratio_vle_over_bptt": round(speed["vle"] / speed["bptt"], 2)}
     return rows
+
+
+def accelerator(device: Optional[str]) -> Optional[str]:
+    """The name of the GPU behind a CUDA ``device``, else None."""
+    if device is None or not device.startswith("cuda"):
+        return None
+    import torch
+
+    return torch.cuda.get_device_name(device)
 
 
 def _status_kib(field: str) -> int:
@@ -171,12 +197,13 @@ def batch_peak_memory_mib(rule: str, steps: int, batch: int) -> float:
 
 
 def measure(batch: int = 100, n_batches: int = 3, steps: int = 360,
-            lengths: Sequence[int] = (90, 180, 360, 720), threads: int = 1) -> dict:
+            lengths: Sequence[int] = (90, 180, 360, 720), threads: int = 1,
+            device: Optional[str] = None) -> dict:
     pin_threads(threads)
     load_before = os.getloadavg()[0]
-    speed = samples_per_second(steps, batch, n_batches)
+    speed = samples_per_second(steps, batch, n_batches, device)
     memory = {rule: [] for rule in RULES}
-    for length in lengths:
+    for length in lengths if device is None else ():  # host memory only
         for rule in RULES:
             probe = subprocess.run(
                 [sys.executable, "-m", "lava_vle.benchmarks.train_speed", "--probe", rule,
@@ -188,14 +215,16 @@ def measure(batch: int = 100, n_batches: int = 3, steps: int = 360,
     return {"network": "MNIST-1D reference, 1 -> 6 x 53 -> 10", "batch": batch, "steps": steps,
             "timed_batches": n_batches,
             "configs": {name: {"rule": rule, **options} for name, (rule, options) in CONFIGS.items()},
+            "device": device or "cpu (VLE numpy, BPTT torch)",
             "machine": {"cpus": os.cpu_count(), "threads": threads,
+                        "accelerator": accelerator(device),
                         "load_average_1min": [round(load_before, 2),
                                               round(os.getloadavg()[0], 2)]},
             "samples_per_s": wall, "samples_per_cpu_s": cpu,
             "ratio_vle_over_bptt": round(wall["vle"] / wall["bptt"], 2),
             "ratio_vle_per_step_over_bptt": round(wall["vle_per_step"] / wall["bptt"], 2),
             "ratio_vle_over_bptt_cpu": round(cpu["vle"] / cpu["bptt"], 2),
-            "lengths": list(lengths),
+            "lengths": list(lengths) if device is None else [],
             "peak_batch_memory_mib": {k: [round(m, 1) for m in v] for k, v in memory.items()}}
 
 
@@ -208,6 +237,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Optional[dict]:
                         help="sequence lengths of the memory measurement")
     parser.add_argument("--threads", type=at_least(1), default=1,
                         help="threads of the BLAS and torch pools (pinned for both rules)")
+    parser.add_argument("--device", help="torch device of both rules ('cuda'; default: VLE on "
+                                         "numpy, BPTT on the CPU)")
     parser.add_argument("--recipes", action="store_true",
                         help="time the recurrent tasks' VLE recipes (e-prop) against BPTT")
     parser.add_argument("--probe", nargs=3, metavar=("RULE", "STEPS", "BATCH"),
@@ -220,35 +251,43 @@ def main(argv: Optional[Sequence[str]] = None) -> Optional[dict]:
     if args.recipes:
         pin_threads(args.threads)
         load = os.getloadavg()[0]
-        rows = recipe_speeds(args.batches)
-        results = {"tasks": rows, "machine": {"cpus": os.cpu_count(), "threads": args.threads,
-                                              "load_average_1min": [round(load, 2), round(
-                                                  os.getloadavg()[0], 2)]}}
+        rows = recipe_speeds(args.batches, args.device)
+        results = {"tasks": rows, "device": args.device or "cpu (VLE numpy, BPTT torch)",
+                   "machine": {"cpus": os.cpu_count(), "threads": args.threads,
+                               "accelerator": accelerator(args.device),
+                               "load_average_1min": [round(load, 2),
+                                                     round(os.getloadavg()[0], 2)]}}
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
-        (out / "train_speed_recipes.json").write_text(json.dumps(results, indent=2))
+        name = "train_speed_recipes" + (f"_{args.device.replace(':', '')}"
+                                        if args.device else "")
+        (out / f"{name}.json").write_text(json.dumps(results, indent=2))
         for task, row in rows.items():
             print(f"{task}: samples/s VLE recipe {row['samples_per_s']['vle']}, BPTT "
                   f"{row['samples_per_s']['bptt']}: VLE / BPTT {row['ratio_vle_over_bptt']}")
-        print(f"wrote {out}/train_speed_recipes.json")
+        print(f"wrote {out}/{name}.json")
         return results
-    results = measure(args.batch, args.batches, lengths=args.lengths, threads=args.threads)
+    results = measure(args.batch, args.batches, lengths=args.lengths, threads=args.threads,
+                      device=args.device)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "train_speed.json").write_text(json.dumps(results, indent=2))
-    from lava_vle.plots import plot_train_speed
+    name = "train_speed" + (f"_{args.device.replace(':', '')}_batch{args.batch}"
+                            if args.device else "")
+    (out / f"{name}.json").write_text(json.dumps(results, indent=2))
+    if args.device is None:  # the plot shows the memory against length too
+        from lava_vle.plots import plot_train_speed
 
-    plot_train_speed(results, out / "train_speed.png")
+        plot_train_speed(results, out / f"{name}.png")
     s = results["samples_per_s"]
     print(f"samples/s: VLE {s['vle']}, VLE per step {s['vle_per_step']}, BPTT {s['bptt']}; "
           f"VLE / BPTT {results['ratio_vle_over_bptt']} (CPU time "
           f"{results['ratio_vle_over_bptt_cpu']}), per step / BPTT "
           f"{results['ratio_vle_per_step_over_bptt']}")
-    for rule in RULES:
+    for rule in RULES if results["lengths"] else ():
         print(f"peak batch memory {rule}: " + ", ".join(
             f"T={t}: {m} MiB" for t, m in zip(results["lengths"],
                                                results["peak_batch_memory_mib"][rule])))
-    print(f"wrote {out}/train_speed.json and .png")
+    print(f"wrote {out}/{name}.json" + ("" if args.device else " and .png"))
     return results
 
 

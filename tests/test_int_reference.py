@@ -12,6 +12,7 @@ final learning state and the weights after learning to be equal.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 
 import numpy as np
@@ -25,9 +26,12 @@ from lava_vle.plasticity import LocalRule, eligibility_step
 from lava_vle.simulator import RECORDABLE, Simulator
 from tests import int_reference as ref
 
-FAST = settings(max_examples=80, deadline=None,
+# random networks per property; .ci/mutation lowers it (LAVA_VLE_EXAMPLES), since every
+# mutant of the arithmetic core runs these tests
+EXAMPLES = int(os.environ.get("LAVA_VLE_EXAMPLES", "80"))
+FAST = settings(max_examples=EXAMPLES, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-COMPONENT = settings(max_examples=100, deadline=None)
+COMPONENT = settings(max_examples=max(EXAMPLES, 20) * 5 // 4, deadline=None)
 
 
 # ===================================================================================

@@ -387,3 +387,84 @@ def test_trainer_eligibility_summed_per_window_equals_the_stepped_equations(
             continue
         np.testing.assert_allclose(update, expected, rtol=1e-11, atol=1e-11)
         np.testing.assert_allclose(fast.eps, eps, rtol=0, atol=1e-12)
+
+
+# --- FloatArithmetic against its equations, written out here ------------------------
+# The simulator, the fused trainer and the Lava models share FloatArithmetic, so
+# their agreement cannot catch an error in it; these tests state each equation.
+
+def test_float_learning_trace_relaxes_by_one_over_n_and_scales_by_eta_and_modulator():
+    from lava_vle.arithmetic import FloatArithmetic as A
+
+    assert [A.trace_decay(n) for n in (1, 4, 16)] == [1.0, 0.25, 0.0625]
+    e = np.array([[0.5, -1.0], [2.0, 0.25]], np.float32)
+    assert A.learning_trace(e, None, 1.0) is e  # m = 1, eta = 1: e_breve itself, no copy
+    np.testing.assert_array_equal(A.learning_trace(e, None, 0.5), 0.5 * e)
+    traced = A.learning_trace(e, np.array([2.0, -1.0]), 0.5)
+    np.testing.assert_array_equal(traced, [[0.5, -1.0], [-1.0, -0.125]])
+    assert traced.dtype == np.float32
+
+
+def test_float_sigma_delta_sends_a_value_only_when_it_moved_beyond_the_threshold():
+    import torch
+    from lava_vle.arithmetic import FloatArithmetic as A
+
+    value, last = np.array([1.0, 1.05, -0.5, 0.3]), np.array([0.8, 1.0, -0.5, -0.3])
+    np.testing.assert_array_equal(A.sigma_delta(value, last, 0.1), [1.0, 1.0, -0.5, 0.3])
+    v = torch.tensor(value, requires_grad=True)
+    held = A.sigma_delta(v, torch.tensor(last), 0.1)
+    np.testing.assert_array_equal(held.detach().numpy(), [1.0, 1.0, -0.5, 0.3])
+    held.sum().backward()  # straight through: d held / d value = 1 everywhere
+    np.testing.assert_array_equal(v.grad.numpy(), np.ones(4))
+
+
+def test_float_spike_encoder_fires_the_sign_at_unit_magnitude_and_keeps_the_remainder():
+    import torch
+    from lava_vle.arithmetic import FloatArithmetic as A
+
+    acc = np.array([0.5, -0.5, 0.0, 0.2], np.float32)
+    rate = np.array([0.5, -0.6, 0.99, 1.5], np.float32)
+    left, spikes = A.spike_encode(acc, rate)
+    np.testing.assert_array_equal(spikes, [1.0, -1.0, 0.0, 1.0])
+    np.testing.assert_allclose(left, [0.0, -0.1, 0.99, 0.7], atol=1e-6)
+    assert left.dtype == spikes.dtype == np.float32
+    r = torch.tensor(rate, requires_grad=True)
+    left_t, spikes_t = A.spike_encode(torch.tensor(acc), r)
+    np.testing.assert_array_equal(spikes_t.detach().numpy(), spikes)
+    np.testing.assert_allclose(left_t.numpy(), left, atol=1e-6)
+    spikes_t.sum().backward()  # the surrogate: spikes pass r's gradient straight through
+    np.testing.assert_array_equal(r.grad.numpy(), np.ones(4))
+
+
+@pytest.mark.parametrize("precision", ["float", "fixed"])
+def test_select_takes_a_where_the_mask_holds_and_a_itself_for_true(precision):
+    from lava_vle.arithmetic import ARITHMETICS
+
+    A = ARITHMETICS[precision]
+    a, b = np.array([1, 2, 3]), np.array([7, 8, 9])
+    assert A.select(True, a, b) is a
+    np.testing.assert_array_equal(A.select(np.array([True, False, True]), a, b), [1, 8, 3])
+    if precision == "float":
+        import torch
+
+        picked = A.select(torch.tensor([False, True, False]), torch.tensor(a), torch.tensor(b))
+        np.testing.assert_array_equal(picked.numpy(), [7, 2, 9])
+
+
+def test_float_synapses_and_slopes_write_into_the_buffers_they_are_given():
+    """The numpy step allocates nothing: forward, backward and phi' fill ``out``."""
+    from lava_vle.activations import get_activation
+    from lava_vle.arithmetic import FloatArithmetic as A
+
+    w = np.array([[1.0, 2.0, 0.0], [-1.0, 0.5, 3.0]])  # (n_post, n_pre)
+    r, e = np.array([[1.0, -1.0, 2.0]]), np.array([[2.0, -1.0]])
+    for method, args, expected in ((A.forward, (w, None, r), [[-1.0, 4.5]]),
+                                   (A.backward, (w, None, e), [[3.0, 3.5, -3.0]])):
+        out = np.zeros_like(np.asarray(expected))
+        assert method(*args, out=out) is out
+        np.testing.assert_array_equal(out, expected)
+        np.testing.assert_array_equal(method(*args), expected)
+    act, u = get_activation("tanh"), np.array([[0.0, 0.5, -2.0]])
+    out = np.zeros_like(u)
+    assert A.phi_prime(act, u, np.tanh(u), out=out) is out
+    np.testing.assert_allclose(out, 1.0 - np.tanh(u) ** 2, rtol=1e-12)

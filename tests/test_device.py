@@ -23,7 +23,7 @@ def batches(n=3, steps=40, batch=4):
         yield x, np.eye(3, dtype=np.float32)[rng.integers(0, 3, size=(steps, batch))]
 
 
-@pytest.mark.parametrize("recurrent_error", ["none", "stable", "eprop"])
+@pytest.mark.parametrize("recurrent_error", ["none", "stable", "eprop", "eprop-all"])
 def test_vle_trainer_on_torch_cpu_tensors_equals_the_numpy_trainer_over_three_batches(
         recurrent_error):
     spec = spec_of(recurrent_error)

@@ -122,6 +122,70 @@ def test_trainer_update_is_the_simulators_over_learning_epochs_and_eprop(recurre
                                    rtol=1e-4, atol=1e-5)
 
 
+def test_stacked_learning_sums_n_times_the_filtered_traces_once_per_epoch_and_restarts():
+    """StackedLearning against the rule written out: per step the traces relax
+    by 1/N toward eta m e_post, r_pre and the layer's own previous rates; an
+    epoch's end adds N y x^T (recurrent only where the mask is 1); ``take``
+    divides, and the next sums start from zero."""
+    from lava_vle.plasticity import StackedLearning
+
+    L, B, n, N, eta = 2, 3, 4, 2, 0.5
+    rng = np.random.default_rng(0)
+    arrays = [np.zeros((L, n, n)), np.zeros((L, 1, n)), np.zeros((L, n, n))]
+    mask = np.array([1.0, 0.0])[:, None, None]
+    learning = StackedLearning(LocalRule(eta, learning_epoch=N), arrays, (L, B, n), mask)
+    m = np.array([1.0, -2.0, 0.5])
+    post = pre = rec = np.zeros((L, B, n))
+    expected = [np.zeros_like(a) for a in arrays]
+    for step in range(1, 6):
+        e, r, r_before = (rng.normal(size=(L, B, n)) for _ in range(3))
+        assert learning.observe(step, e, m, r, r_before) == (step % N == 0)
+        post, pre, rec = (post + (eta * m[:, None] * e - post) / N, pre + (r - pre) / N,
+                          rec + (r_before - rec) / N)
+        if step % N == 0:
+            expected[0] += np.einsum("lbi,lbj->lij", N * post, pre)
+            expected[1] += (N * post).sum(axis=1)[:, None, :]
+            expected[2] += np.einsum("lbi,lbj->lij", N * post, rec) * mask
+    for got, want in zip(learning.take(2.0), expected):
+        np.testing.assert_allclose(got, want / 2.0, rtol=1e-12, atol=1e-15)
+    assert all(np.all(s == 0) for s in learning.take())
+
+
+@pytest.mark.parametrize("all_weights", [False, True], ids=["eprop", "eprop-all"])
+def test_stacked_eprop_reports_an_update_every_step_and_keeps_the_networks_dtype(all_weights):
+    from lava_vle.plasticity import StackedLearning
+
+    L, B, n = 2, 3, 4
+    rng = np.random.default_rng(1)
+    arrays = [np.zeros((L, n, n), np.float32), np.zeros((L, 1, n), np.float32),
+              np.zeros((L, n, n), np.float32)]
+    constants = {"k_m": np.full((L, B, n), 0.1, np.float32),
+                 "k_r": np.full((L, B, n), 0.5, np.float32)}
+    learning = StackedLearning(LocalRule(1.0, learning_epoch=4), arrays, (L, B, n),
+                               np.ones((L, 1, 1), np.float32), constants, all_weights)
+    for step in range(1, 4):  # within the first learning epoch: only e-prop adds
+        e, r, r_before, slope = (rng.random((L, B, n)).astype(np.float32) for _ in range(4))
+        assert learning.observe(step, e, None, r, r_before, e, slope) is True
+    assert all(elig.eps.dtype == np.float32 for elig in learning.elig.values())
+    sums = learning.take()
+    assert all(s.dtype == np.float32 for s in sums) and np.any(sums[2] != 0)
+    assert np.any(sums[0] != 0) == all_weights
+
+
+def test_eligibility_step_writes_into_the_buffers_it_is_given():
+    from lava_vle.plasticity import eligibility_step
+
+    rng = np.random.default_rng(2)
+    eps0, r = rng.random((3, 4, 5)), rng.random((3, 5))
+    slope, k_m, k_r = rng.random((3, 4)), np.full((3, 4), 0.1), np.full((3, 4), 0.5)
+    out = (np.empty((3, 4, 5)), np.empty((3, 4, 5)))
+    eps, elig = eligibility_step(eps0, r, slope, k_m, k_r, out=out)
+    assert eps is out[0] and elig is out[1]
+    np.testing.assert_allclose(eps, eps0 + 0.1 * (r[:, None, :] - eps0), rtol=1e-12)
+    np.testing.assert_allclose(elig, slope[..., None] * (eps0 + 0.5 * (r[:, None, :] - eps0)),
+                               rtol=1e-12)
+
+
 def test_final_state_of_a_run_is_not_overwritten_by_the_next_run_on_the_same_buffers():
     """The numpy step reuses two slots of preallocated arrays; the state a
     run returns (which carry_state keeps across batches) is a copy."""

@@ -180,3 +180,11 @@ def test_to_state_saturation_warning_names_the_callers_line():
     with pytest.warns(RuntimeWarning) as caught:
         fxp.to_state(np.array([1e300]))
     assert caught[0].filename == __file__
+
+
+def test_spike_encoder_fires_at_exactly_one_and_sigma_delta_holds_at_exactly_the_threshold():
+    one = fxp.ONE
+    acc, spikes = fxp.integrate_and_fire(np.array([0, 0, 0, 5]), np.array([one, one - 1, -one, 0]))
+    assert spikes.tolist() == [one, 0, -one, 0] and acc.tolist() == [0, one - 1, 0, 5]
+    sent = fxp.sigma_delta_hold(np.array([110, 111, 89, 90]), np.array([100, 100, 100, 100]), 10)
+    assert sent.tolist() == [100, 111, 89, 100]  # moved by the threshold itself: held

@@ -161,15 +161,19 @@ def test_stacked_eprop_reports_an_update_every_step_and_keeps_the_networks_dtype
               np.zeros((L, n, n), np.float32)]
     constants = {"k_m": np.full((L, B, n), 0.1, np.float32),
                  "k_r": np.full((L, B, n), 0.5, np.float32)}
-    learning = StackedLearning(LocalRule(1.0, learning_epoch=4), arrays, (L, B, n),
-                               np.ones((L, 1, 1), np.float32), constants, all_weights)
+    plain, doubled = (StackedLearning(LocalRule(1.0, learning_epoch=4), arrays, (L, B, n),
+                                      np.ones((L, 1, 1), np.float32), constants, all_weights)
+                      for _ in range(2))
     for step in range(1, 4):  # within the first learning epoch: only e-prop adds
         e, r, r_before, slope = (rng.random((L, B, n)).astype(np.float32) for _ in range(4))
-        assert learning.observe(step, e, None, r, r_before, e, slope) is True
-    assert all(elig.eps.dtype == np.float32 for elig in learning.elig.values())
-    sums = learning.take()
+        assert plain.observe(step, e, None, r, r_before, e, slope) is True
+        doubled.observe(step, e, np.full(B, 2.0, np.float32), r, r_before, e, slope)
+    assert all(elig.eps.dtype == np.float32 for elig in plain.elig.values())
+    sums = plain.take()
     assert all(s.dtype == np.float32 for s in sums) and np.any(sums[2] != 0)
     assert np.any(sums[0] != 0) == all_weights
+    for one, two in zip(sums, doubled.take()):  # the modulator scales the e-prop signal
+        np.testing.assert_allclose(two, 2.0 * one, rtol=1e-6)
 
 
 def test_eligibility_step_writes_into_the_buffers_it_is_given():

@@ -18,6 +18,17 @@ from pathlib import Path
 MODULES = ("fixed_point", "arithmetic", "plasticity", "dynamics")
 LINE = re.compile(r"^\s*(lava_vle\.(\w+)\.\S+__mutmut_\d+): (.+)$")
 KILLED = {"killed", "timeout"}  # a mutant that hangs the tests is caught too
+HISTORY = (
+    "**Before.** The outside audit mutated two lines by one LSB (the learning-epoch trace "
+    "decay 512 -> 513; the fixed-point e-prop eligibility) and every test passed; both are "
+    "killed now by the independent integer reference (`tests/test_int_reference.py`). A "
+    "first run of this page counted 85 mutants as timeouts, 48 of them in `plasticity.py` "
+    "(then scored 100 %): they were test workers hung by mutmut's fork after torch had "
+    "started its thread pool, not caught mutants. `.ci/mutation` now runs one BLAS/OpenMP "
+    "thread; rechecked, 30 of those survived and were killed by new tests (the fused "
+    "trainer's updates against the simulator with learning epochs and e-prop, "
+    "`StackedLearning` against the rule written out, e-prop-all on a torch device) or "
+    "judged equivalent below.")
 
 
 def parse(text: str) -> dict[str, dict[str, str]]:
@@ -55,7 +66,7 @@ def page(by_module: dict[str, dict[str, str]], equivalent: dict[str, str]) -> st
              "`pyproject.toml`; not run in CI). Each mutant of a function runs the fast tests "
              "that cover it; the score counts caught (killed or timed-out) mutants over the "
              "checked ones but those judged equivalent (listed below with the reason).", "",
-             *rows, "", "## Survivors", "", "| mutant | status | reason |", "|---|---|---|"]
+             *rows, "", HISTORY, "", "## Survivors", "", "| mutant | status | reason |", "|---|---|---|"]
     lines += [f"| `{m}` | {s} | {r} |" for m, s, r in survivors]
     return "\n".join(lines) + "\n"
 

@@ -146,6 +146,37 @@ def test_gain_is_an_integer_16_bit_factor_from_0_to_just_below_16():
         fxp.scale_to_fixed(16.0, "beta")
 
 
+def test_gain_refuses_inf_without_numpys_cast_warning_first():
+    for bad in (np.inf, -np.inf):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # only our error, no "invalid value in cast"
+            with pytest.raises(fxp.FixedPointRangeError, match="must lie in"):
+                fxp.scale_to_fixed(np.array([1.0, bad]), "gamma")
+
+
+def test_unsigned_factor_spans_1_to_2_to_the_bits_minus_1_and_names_its_range():
+    top = ((1 << 16) - 1) / 4096
+    fixed = fxp.fraction_to_fixed("g", np.array([1 / 4096, 1.5, top]), 16)
+    assert fixed.tolist() == [1, 6144, 65535] and fixed.dtype == np.int64
+    for bad in (16.0, 0.0):
+        with pytest.raises(fxp.FixedPointRangeError,
+                           match=r"g=.* is not representable: allowed 0\.000244141\.\.15\.9998 "
+                                 r"\(16-bit unsigned, 12 fractional bits\)"):
+            fxp.fraction_to_fixed("g", np.array([bad]), 16)
+    assert fxp.fraction_to_fixed("k", np.array([1.0]), 12, allow_unity=True).tolist() == [4096]
+
+
+def test_weight_exponent_is_clipped_to_its_range_and_names_non_finite_weights():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no log2(0) on the way
+        assert fxp.choose_weight_exp(0.0) == fxp.WEIGHT_EXP_MIN
+    assert fxp.choose_weight_exp(1e-30) == fxp.WEIGHT_EXP_MIN
+    assert fxp.choose_weight_exp(1e30) == fxp.WEIGHT_EXP_MAX
+    with pytest.raises(fxp.FixedPointRangeError,
+                       match=r"^weights has max\|w\|=inf \(headroom 1\.0\): weights must be finite"):
+        fxp.choose_weight_exp(np.inf)
+
+
 def test_modulator_is_a_signed_byte_with_6_fractional_bits():
     assert fxp.modulator_to_fixed(np.array([-2.0, 1.0, 1.984375])).tolist() == [-128, 64, 127]
     assert fxp.modulator_to_fixed(np.array([1.0])).dtype == np.int64

@@ -219,3 +219,46 @@ def test_spike_encoder_fires_at_exactly_one_and_sigma_delta_holds_at_exactly_the
     assert spikes.tolist() == [one, 0, -one, 0] and acc.tolist() == [0, one - 1, 0, 5]
     sent = fxp.sigma_delta_hold(np.array([110, 111, 89, 90]), np.array([100, 100, 100, 100]), 10)
     assert sent.tolist() == [100, 111, 89, 100]  # moved by the threshold itself: held
+
+
+def test_shift_round_rounds_ties_up_at_every_shift_and_shifts_left_at_negative_ones():
+    x = np.array([3, -3, 2, 5])
+    assert fxp.shift_round(x, 1).tolist() == [2, -1, 1, 3]  # (x + 1) >> 1
+    assert fxp.shift_round(x, 0).tolist() == [3, -3, 2, 5]
+    assert fxp.shift_round(x, -2).tolist() == [12, -12, 8, 20]
+
+
+def test_integer_checks_accept_integral_numbers_only_and_name_value_range_and_width():
+    fxp.check_int_range("n", 3.0, 0, 5)
+    fxp.check_int_range("n", np.array([0, 5]), 0, 5)
+    for bad in (2.5, np.nan, "3", [1, 2], np.array(["a"])):
+        with pytest.raises(fxp.FixedPointRangeError, match=r"^n=.* must be an integer in 0\.\.5$"):
+            fxp.check_int_range("n", bad, 0, 5)
+    with pytest.raises(fxp.FixedPointRangeError,
+                       match=r"^n=9 is out of range: allowed 0\.\.5 \(3-bit\)$"):
+        fxp.check_int_range("n", 9, 0, 5, bits="3-bit")
+    assert fxp.check_weight_exp(np.array([3])) == 3 and fxp.check_weight_exp(-16) == -16
+    with pytest.raises(fxp.FixedPointRangeError,
+                       match=r"^weight_exp=array\(\[1, 2\]\) must be one integer in -16\.\.7$"):
+        fxp.check_weight_exp(np.array([1, 2]))
+    with pytest.raises(fxp.FixedPointRangeError,
+                       match=r"^weight_exp=8 is out of range: allowed -16\.\.7$"):
+        fxp.check_weight_exp(8)
+
+
+def test_weights_beyond_the_register_are_refused_naming_the_matrix_and_the_remedy():
+    with pytest.raises(fxp.FixedPointRangeError,
+                       match=r"^weights has \|w\| up to 1, beyond the largest representable value "
+                             r"0\.992188 \(8-bit register, weight_exp=-7\): scale the weights "
+                             r"down or choose a larger weight_exp$"):
+        fxp.quantize_weights(np.array([0.5, 1.0]), -7)
+    with pytest.raises(fxp.FixedPointRangeError,
+                       match=r"^weights contains NaN or inf: weights must be finite$"):
+        fxp.quantize_weights(np.array([0.5, np.nan]), -7)
+
+
+def test_weight_saturation_warning_names_the_callers_line():
+    # (deselected under mutmut, whose trampoline adds a frame between caller and callee)
+    with pytest.warns(UserWarning, match="clipped to") as caught:
+        fxp.quantize_weights(np.array([2.0]), -7, saturate=True)
+    assert caught[0].filename == __file__

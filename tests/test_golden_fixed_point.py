@@ -262,3 +262,27 @@ def test_weight_saturation_warning_names_the_callers_line():
     with pytest.warns(UserWarning, match="clipped to") as caught:
         fxp.quantize_weights(np.array([2.0]), -7, saturate=True)
     assert caught[0].filename == __file__
+
+
+def exact_matmul(a: np.ndarray, b: np.ndarray) -> list:
+    """``a @ b`` in Python integers (no rounding anywhere)."""
+    return (np.asarray(a).astype(object) @ np.asarray(b).astype(object)).tolist()
+
+
+def test_int_matmul_is_exact_on_its_float_path_its_split_path_and_refuses_the_rest():
+    rng = np.random.default_rng(5)
+    small = rng.integers(-1000, 1000, (3, 4)), rng.integers(-1000, 1000, (4, 5))
+    split = rng.integers(-2**20, 2**20, (3, 2)), rng.integers(-2**36, 2**36, (2, 5))
+    for a, b in (small, split):
+        got = fxp.int_matmul(a, b)
+        assert got.dtype == np.int64 and got.tolist() == exact_matmul(a, b)
+    # three products of (2**27 + 1)(2**25 + 1) sum to an odd number above 2**53, which
+    # float64 cannot hold: the bound (counted over the inner axis of a stack) sends it
+    # to the split path
+    a = np.full((1, 1, 3), 2**27 + 1)
+    b = np.full((1, 3, 1), 2**25 + 1)
+    assert fxp.int_matmul(a, b).tolist() == exact_matmul(a, b)
+    assert fxp.int_matmul(np.zeros((2, 0), np.int64), np.zeros((0, 3), np.int64)).tolist() == \
+        [[0, 0, 0], [0, 0, 0]]
+    with pytest.raises(OverflowError, match=r"exceeds 2\*\*53 even after splitting"):
+        fxp.int_matmul(np.full((1, 2), 2**30), np.full((2, 1), 2**44 - 1))

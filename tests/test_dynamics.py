@@ -409,13 +409,19 @@ def test_float_sigma_delta_sends_a_value_only_when_it_moved_beyond_the_threshold
     import torch
     from lava_vle.arithmetic import FloatArithmetic as A
 
-    value, last = np.array([1.0, 1.05, -0.5, 0.3]), np.array([0.8, 1.0, -0.5, -0.3])
+    value, last = np.array([1.0, 1.05, -0.5, 0.3, 1.5]), np.array([0.8, 1.0, -0.5, -0.3, 1.0])
+    # moved by more than 0.5: sent; by 0.5 exactly (the last): held
+    np.testing.assert_array_equal(A.sigma_delta(value, last, 0.5), [0.8, 1.0, -0.5, 0.3, 1.0])
+    value, last = value[:4], last[:4]
     np.testing.assert_array_equal(A.sigma_delta(value, last, 0.1), [1.0, 1.0, -0.5, 0.3])
+    np.testing.assert_array_equal(A.sigma_delta(np.array([1.5]), np.array([1.0]), 0.5), [1.0])
     v = torch.tensor(value, requires_grad=True)
     held = A.sigma_delta(v, torch.tensor(last), 0.1)
     np.testing.assert_array_equal(held.detach().numpy(), [1.0, 1.0, -0.5, 0.3])
     held.sum().backward()  # straight through: d held / d value = 1 everywhere
     np.testing.assert_array_equal(v.grad.numpy(), np.ones(4))
+    at_threshold = A.sigma_delta(torch.tensor([1.5]), torch.tensor([1.0]), 0.5)
+    np.testing.assert_array_equal(at_threshold.numpy(), [1.0])
 
 
 def test_float_spike_encoder_fires_the_sign_at_unit_magnitude_and_keeps_the_remainder():
@@ -468,3 +474,34 @@ def test_float_synapses_and_slopes_write_into_the_buffers_they_are_given():
     out = np.zeros_like(u)
     assert A.phi_prime(act, u, np.tanh(u), out=out) is out
     np.testing.assert_allclose(out, 1.0 - np.tanh(u) ** 2, rtol=1e-12)
+    rate = np.zeros_like(u)
+    assert A.phi(act, u, out=rate) is rate
+    np.testing.assert_allclose(rate, np.tanh(u), rtol=1e-12)
+    a, b, c = np.array([1.0, 2.0]), np.array([10.0, 20.0]), np.array([0.5, 0.25])
+    total = np.full(2, 99.0)
+    assert A.total([a, b, c], out=total) is total  # the first term copied in, then added
+    np.testing.assert_array_equal(total, [11.5, 22.25])
+    assert A.total([total, c], out=total) is total  # accumulated in place
+    np.testing.assert_array_equal(total, [12.0, 22.5])
+    np.testing.assert_array_equal(A.total([a, b]), [11.0, 22.0])
+
+
+def test_float_neuron_constants_are_the_euler_factors_of_both_compartments():
+    from lava_vle.arithmetic import FloatArithmetic as A
+
+    k = A.neuron_constants(0.1, [2.0, 0.5], [0.5, 0.5])
+    np.testing.assert_allclose(k["k_m"], [0.05, 0.2])   # dt / tau_m
+    np.testing.assert_allclose(k["k_r"], [0.25, 1.0])   # tau_r / tau_m
+    np.testing.assert_allclose(k["k_v"], [0.2, 0.2])    # dt / tau_r
+    np.testing.assert_allclose(k["k_e"], [4.0, 1.0])    # tau_m / tau_r
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (2, 3, 4)], ids=["layer", "stack"])
+def test_fixed_learning_trace_without_a_modulator_is_the_one_with_m_1(shape):
+    from lava_vle import fixed_point as fxp
+    from lava_vle.arithmetic import FixedArithmetic as A
+
+    e = np.random.default_rng(3).integers(-(1 << 20), 1 << 20, shape)
+    ones = fxp.modulator_to_fixed(np.ones(shape[-2]))  # 64 per sample
+    np.testing.assert_array_equal(A.learning_trace(e, None, (100, -4)),
+                                  A.learning_trace(e, ones, (100, -4)))

@@ -82,8 +82,7 @@ def at_least(minimum: int) -> Callable[[str], int]:
 
 def demo(epochs: int = 20, steps: int = 400) -> dict:
     """Teacher-student demo: the local VLE rule learns online, no backward pass."""
-    from tqdm import tqdm
-
+    from lava_vle.progress import progress_bar
     from lava_vle.simulator import Simulator
     from lava_vle.synops import dense_synaptic_ops
     from lava_vle.synthetic_tasks import demo_spec, demo_task
@@ -99,8 +98,8 @@ def demo(epochs: int = 20, steps: int = 400) -> dict:
         sim = Simulator(spec, ts.student, precision=precision)
         start = time.perf_counter()
         mse = [float(np.mean((sim.run(ts.x, ts.target).outputs - ts.target) ** 2))]
-        for _ in tqdm(range(epochs), desc=f"{precision:>5} training", unit="epoch",
-                      disable=None):  # None: a bar only on a terminal
+        for _ in progress_bar(range(epochs), desc=f"{precision:>5} training", unit="epoch",
+                              disable=None):  # None: a bar only on a terminal
             sim.run(ts.x, ts.target, plasticity="apply", eta=0.01)
             mse.append(float(np.mean((sim.run(ts.x, ts.target).outputs - ts.target) ** 2)))
         wall = time.perf_counter() - start

@@ -303,14 +303,14 @@ class Trainer:
     # --- epochs, checkpoints ------------------------------------------------------------
     def train_epoch(self, progress: bool = True) -> dict:
         """One epoch of ``rule.batch`` over shuffled batches, then a test evaluation."""
-        from tqdm import tqdm
+        from lava_vle.progress import progress_bar
 
         self.rule.lr = self.lr()
         start, seen, total_loss, metrics = time.perf_counter(), 0, 0.0, []
         steps_before, batches = self.rule.optimizer_steps, 0
-        bar = tqdm(list(self.batches(self.epoch)), unit="batch", leave=False,
-                   desc=f"epoch {self.epoch + 1}/{self.config.epochs}",
-                   disable=None if progress else True)  # None: only on a terminal
+        bar = progress_bar(list(self.batches(self.epoch)), unit="batch", leave=False,
+                           desc=f"epoch {self.epoch + 1}/{self.config.epochs}",
+                           disable=None if progress else True)  # None: only on a terminal
         for index in bar:
             if not all(np.all(np.isfinite(w)) for w in self.rule.float_params().weights):
                 raise self.diverged("the weights hold NaN or inf", len(metrics) + 1)

@@ -347,3 +347,18 @@ except ImportError as err:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert 'BPTT needs torch, which is not installed: pip install "lava-vle[torch]"' in out
+
+
+def test_a_training_epoch_leaves_the_multiprocessing_start_method_to_lava():
+    """Lava's runtime sets the start method when first imported and fails if
+    one is set; a trainer's progress bar must not set it (tqdm's default lock
+    would), so Lava processes can be built after training in one session."""
+    code = ("from lava_vle import Trainer, TrainConfig, load_dataset\n"
+            "config = TrainConfig(task='digits', epochs=1, batch_size=32, limit_train=64, "
+            "limit_test=32)\n"
+            "Trainer(load_dataset('digits'), config).train_epoch(progress=True)\n"
+            "import multiprocessing\n"
+            "multiprocessing.set_start_method('fork')  # what Lava does at import\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr

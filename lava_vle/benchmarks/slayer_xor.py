@@ -102,7 +102,7 @@ def train(epochs: int = 60, batch_size: int = 50, lr: float = 1e-2, seed: int = 
           memory_scale: float = 12.0, hidden_scale: float = 6.0, recurrent: bool = False) -> dict:
     """Train the slayer network on the delayed XOR; returns the results dict."""
     import torch
-    from tqdm import tqdm
+    from lava_vle.progress import progress_bar
 
     from lava_vle.datasets import delayed_xor
 
@@ -137,8 +137,8 @@ def train(epochs: int = 60, batch_size: int = 50, lr: float = 1e-2, seed: int = 
         order = rng.permutation(len(ds.x_train))
         start, total, correct = time.perf_counter(), 0.0, 0.0
         batches = range(0, len(order), batch_size)
-        for first in tqdm(batches, desc=f"slayer epoch {epoch + 1}/{epochs}", leave=False,
-                          disable=not progress):
+        for first in progress_bar(batches, desc=f"slayer epoch {epoch + 1}/{epochs}",
+                                  leave=False, disable=not progress):
             index = order[first:first + batch_size]
             logits = logits_of(ds.x_train[index])
             loss = sequence_loss(logits, ds.y_train[index])

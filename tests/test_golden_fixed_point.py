@@ -284,5 +284,26 @@ def test_int_matmul_is_exact_on_its_float_path_its_split_path_and_refuses_the_re
     assert fxp.int_matmul(a, b).tolist() == exact_matmul(a, b)
     assert fxp.int_matmul(np.zeros((2, 0), np.int64), np.zeros((0, 3), np.int64)).tolist() == \
         [[0, 0, 0], [0, 0, 0]]
-    with pytest.raises(OverflowError, match=r"exceeds 2\*\*53 even after splitting"):
+    # the split path's own bound: just below 2**53 is computed, at 2**53 refused
+    a, b = np.full((1, 2), 2**41), np.full((2, 1), 2**20 - 1)
+    assert fxp.int_matmul(a, b).tolist() == exact_matmul(a, b)
+    with pytest.raises(OverflowError, match=r"^int_matmul: \|a\| <= 1073741824, \|b\| <= "
+                                            r"17592186044415 over 2 terms exceeds 2\*\*53 even "
+                                            r"after splitting; reduce the batch or bit width$"):
         fxp.int_matmul(np.full((1, 2), 2**30), np.full((2, 1), 2**44 - 1))
+
+
+def test_learning_rate_is_an_8_bit_mantissa_normalised_to_128_255_and_a_5_bit_shift():
+    smallest = 128 * 2.0 ** -(8 + 31)
+    cases = {0.0: (0, 0), 0.5: (128, 0), 255 / 256: (255, 0), 0.3: (154, 1),
+             smallest: (128, 31)}
+    for eta, expected in cases.items():
+        assert fxp.learning_rate_to_fixed(eta) == expected
+    for bad in (1.0, smallest * 0.99):
+        with pytest.raises(fxp.FixedPointRangeError,
+                           match=r"^eta=.* is not representable: allowed 2\.33e-10\.\.0\.996 "
+                                 r"\(8-bit mantissa, 5-bit shift\)$"):
+            fxp.learning_rate_to_fixed(bad)
+    for bad in (True, "0.1", -0.1, np.nan):
+        with pytest.raises(fxp.FixedPointRangeError, match=r"^lr=.* must be a finite number >= 0$"):
+            fxp.learning_rate_to_fixed(bad, "lr")

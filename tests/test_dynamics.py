@@ -474,6 +474,13 @@ def test_float_synapses_and_slopes_write_into_the_buffers_they_are_given():
     out = np.zeros_like(u)
     assert A.phi_prime(act, u, np.tanh(u), out=out) is out
     np.testing.assert_allclose(out, 1.0 - np.tanh(u) ** 2, rtol=1e-12)
+
+
+def test_float_rates_and_compartment_sums_fill_the_buffers_they_are_given():
+    from lava_vle.activations import get_activation
+    from lava_vle.arithmetic import FloatArithmetic as A
+
+    act, u = get_activation("tanh"), np.array([[0.0, 0.5, -2.0]])
     rate = np.zeros_like(u)
     assert A.phi(act, u, out=rate) is rate
     np.testing.assert_allclose(rate, np.tanh(u), rtol=1e-12)

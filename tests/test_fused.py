@@ -62,19 +62,15 @@ def test_fused_step_equals_reference_simulator_over_50_steps(recurrent, spiking,
     assert all(np.array_equal(a, b) for a, b in zip(back.weights, params.weights))
 
 
-@pytest.mark.parametrize("recurrent", [False, True], ids=["feedforward", "recurrent"])
-def test_trainer_update_is_the_simulators_accumulated_local_rule_over_the_batch(recurrent):
-    """VLELocal with SGD (lr 1) and one update per sequence moves every weight
-    and bias by the simulator's summed e_breve_post r_pre^T / B (float32)."""
-    spec = NetworkSpec(
-        n_in=3, dt=0.1, loss="mse",
-        layers=(LayerSpec(6, 1.0, [1, 1, 0.5, 1, 0.3, 1.0], "tanh", recurrent=recurrent),
-                LayerSpec(2, 0.5, 0.5, "linear")))
+def assert_one_sgd_step_is_the_simulators_summed_local_rule(spec, steps: int) -> None:
+    """VLELocal with SGD (lr 1) and one update per sequence of ``steps`` moves
+    every weight and bias by the simulator's summed e_breve_post r_pre^T / B
+    (float32), and moves every weight."""
     params = init_params(spec, seed=4)
     rng = np.random.default_rng(1)
-    x, y = rng.normal(size=(40, 5, 3)), 0.5 * rng.normal(size=(40, 5, 2))
-    weight = np.ones(40)
-    rule = VLELocal(spec, params, weight, lr=1.0, optimizer="sgd", update_interval=40)
+    x, y = rng.normal(size=(steps, 5, 3)), 0.5 * rng.normal(size=(steps, 5, 2))
+    weight = np.ones(steps)
+    rule = VLELocal(spec, params, weight, lr=1.0, optimizer="sgd", update_interval=steps)
     rule.batch(x.astype(np.float32), y.astype(np.float32))
     moved = rule.float_params()
     reference = Simulator(spec, params).run(x, y, loss_weight=weight,
@@ -88,6 +84,15 @@ def test_trainer_update_is_the_simulators_accumulated_local_rule_over_the_batch(
                                    rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("recurrent", [False, True], ids=["feedforward", "recurrent"])
+def test_trainer_update_is_the_simulators_accumulated_local_rule_over_the_batch(recurrent):
+    spec = NetworkSpec(
+        n_in=3, dt=0.1, loss="mse",
+        layers=(LayerSpec(6, 1.0, [1, 1, 0.5, 1, 0.3, 1.0], "tanh", recurrent=recurrent),
+                LayerSpec(2, 0.5, 0.5, "linear")))
+    assert_one_sgd_step_is_the_simulators_summed_local_rule(spec, 40)
+
+
 @pytest.mark.parametrize("recurrent_error,learning_epoch",
                          [("loop", 4), ("eprop", 1), ("eprop", 3)],
                          ids=["loop-epoch-4", "eprop", "eprop-epoch-3"])
@@ -96,30 +101,13 @@ def test_trainer_update_is_the_simulators_over_learning_epochs_and_eprop(recurre
     """As above, with the learning-epoch traces (N > 1: filtered pre and post
     traces, one update per epoch) and with e-prop eligibilities on the
     recurrent weights (on numpy deferred to the end of the update window)."""
-    from dataclasses import replace
-
     spec = NetworkSpec(
         n_in=3, dt=0.1, loss="mse", recurrent_error=recurrent_error,
+        learning_epoch=learning_epoch,
         layers=(LayerSpec(6, 1.0, [1, 1, 0.5, 1, 0.3, 1.0], "tanh", recurrent=True),
                 LayerSpec(4, 0.6, 0.3, "tanh", recurrent=True),
                 LayerSpec(2, 0.5, 0.5, "linear")))
-    spec = replace(spec, learning_epoch=learning_epoch)
-    params = init_params(spec, seed=4)
-    rng = np.random.default_rng(1)
-    x, y = rng.normal(size=(36, 5, 3)), 0.5 * rng.normal(size=(36, 5, 2))
-    weight = np.ones(36)
-    rule = VLELocal(spec, params, weight, lr=1.0, optimizer="sgd", update_interval=36)
-    rule.batch(x.astype(np.float32), y.astype(np.float32))
-    moved = rule.float_params()
-    reference = Simulator(spec, params).run(x, y, loss_weight=weight,
-                                            plasticity="accumulate", eta=1.0)
-    for k in range(len(spec.projections)):
-        expected = params.weights[k] + reference.updates[0][k] / 5
-        np.testing.assert_allclose(moved.weights[k], expected, rtol=1e-4, atol=1e-5)
-        assert not np.allclose(moved.weights[k], params.weights[k], atol=1e-4)
-    for l, bias in enumerate(params.biases):
-        np.testing.assert_allclose(moved.biases[l], bias + reference.updates[1][l] / 5,
-                                   rtol=1e-4, atol=1e-5)
+    assert_one_sgd_step_is_the_simulators_summed_local_rule(spec, 36)
 
 
 def test_stacked_learning_sums_n_times_the_filtered_traces_once_per_epoch_and_restarts():

@@ -512,3 +512,17 @@ def test_fixed_learning_trace_without_a_modulator_is_the_one_with_m_1(shape):
     ones = fxp.modulator_to_fixed(np.ones(shape[-2]))  # 64 per sample
     np.testing.assert_array_equal(A.learning_trace(e, None, (100, -4)),
                                   A.learning_trace(e, ones, (100, -4)))
+
+
+def test_recurrent_loop_gain_caps_the_frobenius_norm_at_the_loop_gain_per_matrix():
+    from lava_vle.arithmetic import FixedArithmetic, FloatArithmetic
+    from lava_vle.dynamics import LOOP_GAIN, recurrent_loop_gain
+
+    w = np.zeros((3, 3))
+    w[0, 1] = 2.0 * LOOP_GAIN  # ||W||_F = 2 LOOP_GAIN: halved
+    gain = recurrent_loop_gain(FloatArithmetic, w)
+    assert gain.shape == () and gain == pytest.approx(0.5)
+    assert recurrent_loop_gain(FloatArithmetic, 0.1 * w / LOOP_GAIN) == 1.0  # within: untouched
+    stack = recurrent_loop_gain(FloatArithmetic, np.stack([w, np.zeros((3, 3))]))
+    assert stack.shape == (2, 1, 1) and stack.ravel().tolist() == [0.5, 1.0]
+    assert recurrent_loop_gain(FixedArithmetic, w) == 2048  # 0.5 as a 16-bit factor

@@ -307,3 +307,20 @@ def test_learning_rate_is_an_8_bit_mantissa_normalised_to_128_255_and_a_5_bit_sh
     for bad in (True, "0.1", -0.1, np.nan):
         with pytest.raises(fxp.FixedPointRangeError, match=r"^lr=.* must be a finite number >= 0$"):
             fxp.learning_rate_to_fixed(bad, "lr")
+
+
+def test_fixed_arithmetic_names_the_time_constant_gain_or_modulator_out_of_range():
+    from lava_vle.arithmetic import FixedArithmetic as A
+
+    with pytest.raises(fxp.FixedPointRangeError, match=r"^tau_m=0\.05 must be >= dt=0\.1"):
+        A.neuron_constants(0.1, [0.05], [0.05])
+    with pytest.raises(fxp.FixedPointRangeError, match=r"^tau_r=0\.05 must be >= dt=0\.1"):
+        A.neuron_constants(0.1, [1.0], [0.05])
+    with pytest.raises(fxp.FixedPointRangeError, match=r"^tau_r/tau_m=20 is not representable"):
+        A.neuron_constants(0.1, [0.1], [2.0])
+    with pytest.raises(fxp.FixedPointRangeError, match=r"^beta=20 must lie in"):
+        A.gain(20.0, "beta")
+    with pytest.raises(fxp.FixedPointRangeError, match=r"^m=3 is out of range"):
+        A.modulator(np.array([3.0]))
+    with pytest.raises(fxp.FixedPointRangeError, match=r"^reward=3 is out of range"):
+        A.modulator(np.array([3.0]), "reward")

@@ -526,3 +526,20 @@ def test_recurrent_loop_gain_caps_the_frobenius_norm_at_the_loop_gain_per_matrix
     stack = recurrent_loop_gain(FloatArithmetic, np.stack([w, np.zeros((3, 3))]))
     assert stack.shape == (2, 1, 1) and stack.ravel().tolist() == [0.5, 1.0]
     assert recurrent_loop_gain(FixedArithmetic, w) == 2048  # 0.5 as a 16-bit factor
+
+
+def test_error_dendrite_fills_its_buffers_and_the_loss_scale_names_beta_times_weight():
+    from lava_vle.arithmetic import FixedArithmetic, FloatArithmetic as A
+    from lava_vle import fixed_point as fxp
+    from lava_vle.dynamics import error_dendrite, loss_scale
+
+    c = A.neuron_constants(0.1, [1.0, 1.0], [0.5, 0.5])
+    v, e_in, slope = np.array([[0.2, -0.4]]), np.array([[1.0, 2.0]]), np.array([[0.5, 1.0]])
+    out = (np.empty((1, 2)), np.empty((1, 2)))
+    v_new, e_breve = error_dendrite(A, c, v, e_in, slope, out=out)
+    assert v_new is out[0] and e_breve is out[1]
+    e_inst = slope * e_in  # v += (dt/tau_r)(e_inst - v); e_breve = v + (tau_m/tau_r)(e_inst - v)
+    np.testing.assert_allclose(v_new, v + 0.2 * (e_inst - v))
+    np.testing.assert_allclose(e_breve, v + 2.0 * (e_inst - v))
+    with pytest.raises(fxp.FixedPointRangeError, match=r"^beta \* loss_weight=20 must lie in"):
+        loss_scale(FixedArithmetic, 10.0, 2.0)

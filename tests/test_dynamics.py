@@ -543,3 +543,28 @@ def test_error_dendrite_fills_its_buffers_and_the_loss_scale_names_beta_times_we
     np.testing.assert_allclose(e_breve, v + 2.0 * (e_inst - v))
     with pytest.raises(fxp.FixedPointRangeError, match=r"^beta \* loss_weight=20 must lie in"):
         loss_scale(FixedArithmetic, 10.0, 2.0)
+
+
+def test_synapse_input_and_neuron_steps_fill_the_buffers_they_are_given():
+    """The numpy step allocates nothing: W r + b, the summed input and the
+    neuron's (u, u_breve, r) land in the preallocated arrays."""
+    from lava_vle.activations import get_activation
+    from lava_vle.arithmetic import FloatArithmetic as A
+    from lava_vle.dynamics import neuron_input, representation_neuron, synaptic_drive
+
+    w, b, r = np.array([[1.0, 2.0], [0.5, -1.0]]), np.array([0.1, 0.2]), np.array([[1.0, 1.0]])
+    drive = np.empty((1, 2))
+    assert synaptic_drive(A, w, None, b, r, out=drive) is drive
+    np.testing.assert_allclose(drive, [[3.1, -0.3]])
+    total = np.empty((1, 2))
+    e_breve = np.array([[1.0, -1.0]])
+    assert neuron_input(A, [drive, drive], e_breve, 0.5, out=total) is total
+    np.testing.assert_allclose(total, [[6.7, -1.1]])  # 2 W r + 2 b + gamma e_breve
+    c = A.neuron_constants(0.1, [1.0, 1.0], [0.5, 0.5])
+    u = np.array([[0.0, 1.0]])
+    out = (np.empty((1, 2)), np.empty((1, 2)), np.empty((1, 2)))
+    stepped = representation_neuron(A, c, get_activation("tanh"), u, total, out=out)
+    assert all(got is buffer for got, buffer in zip(stepped, out))
+    np.testing.assert_allclose(stepped[0], u + 0.1 * (total - u))  # u += dt/tau_m (I - u)
+    np.testing.assert_allclose(stepped[1], u + 0.5 * (total - u))  # u_breve
+    np.testing.assert_allclose(stepped[2], np.tanh(stepped[1]))

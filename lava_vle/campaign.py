@@ -4,13 +4,14 @@ Each row of "The paper's table, reproduced or refuted" is one matched
 comparison (:mod:`lava_vle.compare`) at two scales: ``full`` (the sizes the
 table asks for; the GPU run) and ``tiny`` (a few hundred sequences, one
 epoch: checks on a CPU that every row runs and writes its summary). Rows run
-in the order below, in-process (``--address local``: no Ray needed), on
-``device`` (a torch device, or numpy when None), each into ``out/<row>``; a
-row already summarised is skipped, an interrupted one resumes from its
-trials' checkpoints. ``workers`` > 1 trains that many trials at a time in
-worker processes (``--address local:N``), e.g. one per core of a GPU
-machine whose host has many. With a time budget, no further row starts once it is
-spent (the first one always does; rerun to continue). ``lava-vle report out`` makes the results page.
+in the order below without Ray, on ``device`` (a torch device, or numpy when
+None), each into ``out/<row>``: a row's trials one after another in this
+process (``--address local``), or ``workers`` at a time in worker processes
+(``--address local:N``; e.g. one per core of a GPU machine's host). A row
+already summarised is skipped, an interrupted one resumes from its trials'
+checkpoints. With a time budget, no further row starts once it is spent (the
+first one always does; rerun to continue). ``lava-vle report out`` makes the
+results page.
 
 Needs numpy (and torch for BPTT and a device); not Lava, Ray, scipy or
 scikit-learn. MNIST comes from ``$LAVA_VLE_CACHE/mnist`` (IDX files, plain or

@@ -442,7 +442,8 @@ def build_parser() -> tuple[CommandParser, list[argparse.Action]]:
                                            "trials one after the other here, without Ray; "
                                            "'local:N': N at a time in worker processes)")
     p_sweep.add_argument("--cpus-per-trial", type=float, default=1.0,
-                         help="CPUs Ray reserves per trial")
+                         help="CPUs per trial: what Ray reserves, or the BLAS threads of each "
+                              "local:N worker")
     p_sweep.add_argument("--gpus-per-trial", type=float, default=0.0,
                          help="GPU share Ray reserves per trial (0.25: four trials per GPU)")
     p_compare = sub.add_parser(
@@ -471,7 +472,8 @@ def build_parser() -> tuple[CommandParser, list[argparse.Action]]:
                                              "train here, one trial after another, without Ray; "
                                              "'local:N': N at a time in worker processes)")
     p_compare.add_argument("--cpus-per-trial", type=float, default=1.0,
-                           help="CPUs Ray reserves per trial")
+                           help="CPUs per trial: what Ray reserves, or the BLAS threads of each "
+                                "local:N worker")
     p_demo = sub.add_parser("demo", help="train a small VLE network (float and fixed point)",
                             description=demo.__doc__)
     p_demo.add_argument("--epochs", type=at_least(1), default=20, help="training epochs")

@@ -72,7 +72,8 @@ def page(by_module: dict[str, dict[str, str]], equivalent: dict[str, str]) -> st
              "`pyproject.toml`; not run in CI). Each mutant of a function runs the fast tests "
              "that cover it; the score counts caught (killed or timed-out) mutants over the "
              "checked ones but those judged equivalent (listed below with the reason).", "",
-             *rows, "", HISTORY, "", "## Survivors", "", "| mutant | status | reason |", "|---|---|---|"]
+             *rows, "", HISTORY, "", "## Survivors", "",
+             "| mutant | status | reason |", "|---|---|---|"]
     lines += [f"| `{m}` | {s} | {r} |" for m, s, r in survivors]
     return "\n".join(lines) + "\n"
 

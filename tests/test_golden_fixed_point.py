@@ -173,7 +173,8 @@ def test_weight_exponent_is_clipped_to_its_range_and_names_non_finite_weights():
     assert fxp.choose_weight_exp(1e-30) == fxp.WEIGHT_EXP_MIN
     assert fxp.choose_weight_exp(1e30) == fxp.WEIGHT_EXP_MAX
     with pytest.raises(fxp.FixedPointRangeError,
-                       match=r"^weights has max\|w\|=inf \(headroom 1\.0\): weights must be finite"):
+                       match=r"^weights has max\|w\|=inf \(headroom 1\.0\): "
+                             r"weights must be finite"):
         fxp.choose_weight_exp(np.inf)
 
 

@@ -36,6 +36,7 @@ import numpy as np
 from lava_vle.cli import CommandParser, at_least
 
 RULES = ("vle", "bptt")
+HOST = "cpu (VLE numpy, BPTT torch)"  # what "device" records without --device
 
 
 def synthetic_mnist1d(steps: int, n: int, seed: int = 0):
@@ -215,7 +216,7 @@ def measure(batch: int = 100, n_batches: int = 3, steps: int = 360,
     return {"network": "MNIST-1D reference, 1 -> 6 x 53 -> 10", "batch": batch, "steps": steps,
             "timed_batches": n_batches,
             "configs": {name: {"rule": rule, **options} for name, (rule, options) in CONFIGS.items()},
-            "device": device or "cpu (VLE numpy, BPTT torch)",
+            "device": device or HOST,
             "machine": {"cpus": os.cpu_count(), "threads": threads,
                         "accelerator": accelerator(device),
                         "load_average_1min": [round(load_before, 2),
@@ -252,7 +253,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Optional[dict]:
         pin_threads(args.threads)
         load = os.getloadavg()[0]
         rows = recipe_speeds(args.batches, args.device)
-        results = {"tasks": rows, "device": args.device or "cpu (VLE numpy, BPTT torch)",
+        results = {"tasks": rows, "device": args.device or HOST,
                    "machine": {"cpus": os.cpu_count(), "threads": args.threads,
                                "accelerator": accelerator(args.device),
                                "load_average_1min": [round(load, 2),

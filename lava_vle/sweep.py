@@ -36,7 +36,7 @@ import numpy as np
 
 from lava_vle.report import SWEEP_SUMMARY, run_row, sweep_markdown
 from lava_vle.checkpoints import CheckpointError, read_checkpoint
-from lava_vle.train import CHECKPOINT, TrainConfig
+from lava_vle.train import CHECKPOINT, TrainConfig, saved_config
 
 RESULTS = "results.json"
 STATS = ("mean", "std", "min", "max")
@@ -144,11 +144,13 @@ def finished_results(folder: Path, config: TrainConfig) -> Optional[dict]:
         results = json.loads((folder / RESULTS).read_text())
     except (FileNotFoundError, json.JSONDecodeError):
         return None
-    if not isinstance(results, dict) or results.get("config") != asdict(config):
+    if (not isinstance(results, dict) or not isinstance(results.get("config"), dict)
+            or saved_config(results["config"]) != asdict(config)):
         return None
     try:
         state = read_checkpoint(folder)
-        agrees = (state["config"] == results["config"] and state["history"] == results["history"]
+        agrees = (saved_config(state["config"]) == saved_config(results["config"])
+                  and state["history"] == results["history"]
                   and abs(results["test_metric"] - results["history"][-1]["test_metric"]) < 1e-9)
     except (FileNotFoundError, CheckpointError, KeyError, IndexError, TypeError) as err:
         agrees, why = False, f"its checkpoint cannot vouch for it ({err})"

@@ -357,8 +357,7 @@ class Trainer:
     def load_state_dict(self, state: dict) -> None:
         """Continue from ``state``; raises CheckpointError naming every setting
         that differs from this trainer's (``epochs`` may grow)."""
-        defaults = {f.name: f.default for f in fields(TrainConfig) if f.default is not MISSING}
-        saved = {"dataset_kwargs": {}, **defaults, **state["config"]}
+        saved = saved_config(state["config"])
         current = asdict(self.config)
         differing = [f"{key}: {saved[key]!r} in the checkpoint, {current[key]!r} now"
                      for key in current if key != "epochs" and saved.get(key) != current[key]]
@@ -402,6 +401,14 @@ def prepare_run_folder(out: Path, resume: bool = False, overwrite: bool = False)
     if overwrite:
         for path in sorted(out.glob("checkpoint*")) + [out / "results.json"]:
             path.unlink(missing_ok=True)
+
+
+def saved_config(config: dict) -> dict:
+    """A configuration as a checkpoint or results.json saved it, completed with
+    the defaults of the settings added to :class:`TrainConfig` since it was
+    written (a run saved before a setting existed ran at its default)."""
+    defaults = {f.name: f.default for f in fields(TrainConfig) if f.default is not MISSING}
+    return {"dataset_kwargs": {}, **defaults, **config}
 
 
 def fit(dataset: SequenceDataset, config: TrainConfig, out: Path, resume: bool = False,

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -97,6 +98,31 @@ def test_a_results_json_edited_by_hand_is_not_counted_as_finished(tmp_path):
     with pytest.warns(UserWarning, match="does not match its checkpoint"):
         assert summarize([trial], tmp_path)["unfinished"] == ["lr=1e-3/seed-0"]
 
+
+
+def test_a_trial_saved_before_a_setting_existed_counts_as_finished_at_its_default(tmp_path):
+    """A results.json and checkpoint written before ``ema`` was a setting (the
+    key absent from both) are a finished run at ema's default, not a
+    mismatch that resumes the trial on every rerun."""
+    from dataclasses import asdict
+
+    from lava_vle.checkpoints import write_checkpoint
+    from lava_vle.train import TrainConfig
+
+    trial = Trial("lr=1e-3", TrainConfig(task="pattern", epochs=1, seed=0))
+    older = {k: v for k, v in asdict(trial.config).items() if k != "ema"}
+    history = [{"epoch": 1, "test_metric": 0.5, "samples_per_s": 100.0}]
+    folder = tmp_path / trial.folder
+    folder.mkdir(parents=True)
+    write_checkpoint(folder, {"config": older, "epoch": 1, "history": history}, 1)
+    folder.joinpath("results.json").write_text(json.dumps({
+        "task": "pattern", "config": older, "metric": "nrmse", "test_metric": 0.5,
+        "history": history, "train_wall_s": 2.0, "network": {"parameters": 10}}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert summarize([trial], tmp_path)["unfinished"] == []
+    with_ema = Trial("lr=1e-3", TrainConfig(task="pattern", epochs=1, seed=0, ema=0.9))
+    assert summarize([with_ema], tmp_path)["unfinished"] == ["lr=1e-3/seed-0"]
 
 @pytest.mark.parametrize("metric,best", [("accuracy_percent", max), ("nrmse", min)])
 def test_summary_gives_mean_std_min_max_of_final_and_best_metric_over_seeds(tmp_path, metric,

@@ -390,10 +390,12 @@ def replace_table(path: Path, summaries: list[dict]) -> None:
 
 
 def summary_table(summaries: list[dict]) -> str:
-    """One row per comparison: each rule's test metric at the equal and the
-    natural cadence (the README's summary of :func:`results_page`)."""
-    lines = ["| task | hold | metric | equal cadence: VLE | BPTT (steps / sequence) "
-             "| natural: VLE | BPTT | paired VLE - BPTT (equal; natural) |", "|" + "---|" * 8]
+    """One row per comparison: its training sequences (``all`` of the task's
+    training set, or the limit) and each rule's test metric at the equal and
+    the natural cadence (the README's summary of :func:`results_page`)."""
+    lines = ["| task | training sequences | hold | metric | equal cadence: VLE "
+             "| BPTT (steps / sequence) | natural: VLE | BPTT "
+             "| paired VLE - BPTT (equal; natural) |", "|" + "---|" * 9]
     for s in summaries:
         metric = s["metric"]
         cells = []
@@ -409,6 +411,8 @@ def summary_table(summaries: list[dict]) -> str:
                 cells.append(_value(row["test"], metric) + steps)
         paired = "; ".join(_value(p["vle_minus_bptt"], metric) for p in s["paired"]) or "-"
         name = "accuracy %" if metric == "accuracy_percent" else "NRMSE"
-        lines.append(f"| {s['task']} | {s['hold']} | {name} | " + " | ".join(cells)
+        limit = s["config"].get("limit_train")
+        data = "all" if limit is None else f"{limit:,}"
+        lines.append(f"| {s['task']} | {data} | {s['hold']} | {name} | " + " | ".join(cells)
                      + f" | {paired} |")
     return "\n".join(lines)

@@ -1,0 +1,62 @@
+"""The paper's table as targets: each verdict follows from the comparison's numbers."""
+import pytest
+
+from lava_vle.targets import TARGETS, Target, verdict_table
+
+
+def summary(folder, metric, vle, bptt, cadence="equal"):
+    """A compare.json summary with one VLE and one BPTT arm at ``cadence``."""
+    return {"folder": folder, "metric": metric, "rows": [
+        {"rule": "vle", "cadence": cadence, "test": {"mean": vle}},
+        {"rule": "bptt", "cadence": cadence, "test": {"mean": bptt}}]}
+
+
+ACCURACY = Target("task", "full", ("row",), vle_at_least=97.0, gap_at_most=1.0)
+
+
+@pytest.mark.parametrize("vle,bptt,verdict", [
+    (97.5, 98.0, "**reached**"),
+    (97.0, 98.0, "**reached**"),  # both bounds inclusive
+    (96.9, 97.5, "missed: VLE 0.1 points short"),
+    (97.5, 98.6, "missed: gap 1.1 > 1"),
+    (90.0, 96.0, "missed: VLE 7.0 points short, gap 6.0 > 1"),
+])
+def test_an_accuracy_target_is_reached_only_when_both_bounds_hold(vle, bptt, verdict):
+    table = verdict_table([summary("row", "accuracy_percent", vle, bptt)], [ACCURACY])
+    assert table.splitlines()[2].endswith(f"| {verdict} |")
+
+
+def test_an_nrmse_target_compares_vle_to_bptt_as_a_ratio():
+    target = Target("pattern", "one", ("row",), ratio_at_most=1.5)
+    reached = verdict_table([summary("row", "nrmse", 0.15, 0.1)], [target])
+    missed = verdict_table([summary("row", "nrmse", 0.16, 0.1)], [target])
+    assert reached.endswith("| 0.150 | 0.100 | **reached** |")
+    assert missed.endswith("| missed: ratio 1.60 > 1.5 |")
+
+
+def test_every_cadence_a_comparison_trained_gets_its_own_verdict():
+    both = summary("row", "accuracy_percent", 97.5, 98.0)
+    both["rows"] += [{"rule": "vle", "cadence": "natural", "test": {"mean": 90.0}},
+                     {"rule": "bptt", "cadence": "natural", "test": {"mean": 98.0}}]
+    lines = verdict_table([both], [ACCURACY]).splitlines()[2:]
+    assert [line.split(" | ")[4] for line in lines] == ["equal", "natural"]
+    assert lines[0].endswith("**reached** |") and "missed" in lines[1]
+
+
+def test_a_target_without_its_comparison_says_why_it_was_not_run():
+    target = Target("pixel", "full", ("absent",), vle_at_least=97.6, not_run="budget")
+    assert verdict_table([], [target]).endswith("| not run (budget) |")
+
+
+def test_a_target_needs_a_condition_and_a_comparison_or_a_reason():
+    with pytest.raises(ValueError, match="no condition"):
+        Target("task", "full", ("row",))
+    with pytest.raises(ValueError, match="folders that test it or why none does"):
+        Target("task", "full", vle_at_least=90.0)
+
+
+def test_the_papers_rows_are_all_targets():
+    names = " ".join(t.benchmark for t in TARGETS)
+    for benchmark in ("row-wise sMNIST", "pixel-wise sMNIST", "Fashion-MNIST", "delayed XOR",
+                      "pattern generation", "MNIST-1D, 14,956", "MNIST-1D, <= 42k"):
+        assert benchmark in names

@@ -363,7 +363,9 @@ def results_page(summaries: list[dict], command: str, notes: str = "") -> str:
                          f"{', '.join(f'{lr:g}' for lr in s['lrs'])}, seeds "
                          f"{', '.join(map(str, s['seeds']))}; lr picked on {s['selection']}; "
                          f"{_minutes(s)} on {s['machine']['cpus']} CPUs "
-                         f"(load {load}); `{s['settings'].get('command', '')}`")
+                         f"({s['machine'].get('processor', '?')}, Python "
+                         f"{s['machine'].get('python', '?')}, load {load}); "
+                         f"`{s['settings'].get('command', '')}`")
         lines += ["", f"| hold | arm | cadence | optimiser steps / sequence | picked lr | {unit} "
                       "| minutes / run | samples/s |", "|" + "---|" * 8]
         for s in group:

@@ -60,3 +60,10 @@ def test_the_papers_rows_are_all_targets():
     for benchmark in ("row-wise sMNIST", "pixel-wise sMNIST", "Fashion-MNIST", "delayed XOR",
                       "pattern generation", "MNIST-1D, 14,956", "MNIST-1D, <= 42k"):
         assert benchmark in names
+
+
+def test_a_target_relative_to_bptt_is_not_reached_without_a_bptt_arm():
+    alone = {"folder": "row", "metric": "accuracy_percent",
+             "rows": [{"rule": "vle", "cadence": "natural", "test": {"mean": 99.0}}]}
+    table = verdict_table([alone], [ACCURACY])
+    assert table.endswith("| 99.0 | - | missed: no BPTT arm at this cadence |")

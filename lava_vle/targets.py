@@ -84,7 +84,8 @@ TARGETS: tuple[Target, ...] = (
            not_run="budget: the task's 15 GPU minutes ran the row-wise rows; on the GPU "
                    "a time step costs 0.75-0.83 ms (kernel launches)"),
     Target("row-wise Fashion-MNIST", "60k / 10k", ("fashion-row-full",), gap_at_most=2.0),
-    Target("delayed XOR, spiking", "2,000 sequences", ("delayed-xor", "delayed-xor-ema"),
+    Target("delayed XOR, spiking", "2,000 sequences",
+           ("delayed-xor", "delayed-xor-ema", "delayed-xor-eprop-all-ema"),
            vle_at_least=98.8, gap_at_most=0.3),
     Target("pattern generation", "one pattern", ("pattern-hold1", "pattern-hold2"),
            ratio_at_most=1.5),

@@ -407,10 +407,11 @@ def tested_arm(summary: dict, rule: str, cadence: str) -> Optional[dict]:
 
 
 def summary_table(summaries: list[dict]) -> str:
-    """One row per comparison: its training sequences (``all`` of the task's
-    training set, or the limit) and each rule's test metric at the equal and
-    the natural cadence (the README's summary of :func:`results_page`)."""
-    lines = ["| task | training sequences | hold | metric | equal cadence: VLE "
+    """One row per comparison, named by its folder: its training sequences
+    (``all`` of the task's training set, or the limit) and each rule's test
+    metric at the equal and the natural cadence (the README's summary of
+    :func:`results_page`)."""
+    lines = ["| comparison | training sequences | hold | metric | equal cadence: VLE "
              "| BPTT (steps / sequence) | natural: VLE | BPTT "
              "| paired VLE - BPTT (equal; natural) |", "|" + "---|" * 9]
     for s in summaries:
@@ -429,6 +430,6 @@ def summary_table(summaries: list[dict]) -> str:
         name = "accuracy %" if metric == "accuracy_percent" else "NRMSE"
         limit = s["config"].get("limit_train")
         data = "all" if limit is None else f"{limit:,}"
-        lines.append(f"| {s['task']} | {data} | {s['hold']} | {name} | " + " | ".join(cells)
+        lines.append(f"| {s['folder']} | {data} | {s['hold']} | {name} | " + " | ".join(cells)
                      + f" | {paired} |")
     return "\n".join(lines)

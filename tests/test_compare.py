@@ -153,8 +153,9 @@ def test_report_writes_the_summary_table_between_the_readme_markers(tmp_path):
 
 
 def test_summary_table_names_each_rows_training_sequences():
-    """Two rows of one task and hold differ only in data: the table says which
-    trained on a limit and which on the whole training set."""
+    """Two rows of one task and hold differ only in data: the table names each
+    by its folder and says which trained on a limit and which on the whole
+    training set."""
     from pathlib import Path
 
     from lava_vle.compare import load_summaries, summary_table
@@ -163,5 +164,5 @@ def test_summary_table_names_each_rows_training_sequences():
     rows = {s["folder"]: s for s in summaries}
     table = summary_table([rows["fashion-row-full"], rows["fashion-row-hold1"]]).splitlines()
     assert "training sequences" in table[0]
-    assert table[2].startswith("| fashion-smnist-row | all | 1 |")
-    assert table[3].startswith("| fashion-smnist-row | 10,000 | 1 |")
+    assert table[2].startswith("| fashion-row-full | all | 1 |")
+    assert table[3].startswith("| fashion-row-hold1 | 10,000 | 1 |")

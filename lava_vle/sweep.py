@@ -144,12 +144,13 @@ def finished_results(folder: Path, config: TrainConfig) -> Optional[dict]:
         results = json.loads((folder / RESULTS).read_text())
     except (FileNotFoundError, json.JSONDecodeError):
         return None
+    wanted = asdict(config)
     if (not isinstance(results, dict) or not isinstance(results.get("config"), dict)
-            or saved_config(results["config"]) != asdict(config)):
+            or saved_config(results["config"]) != wanted):
         return None
     try:
         state = read_checkpoint(folder)
-        agrees = (saved_config(state["config"]) == saved_config(results["config"])
+        agrees = (saved_config(state["config"]) == wanted
                   and state["history"] == results["history"]
                   and abs(results["test_metric"] - results["history"][-1]["test_metric"]) < 1e-9)
     except (FileNotFoundError, CheckpointError, KeyError, IndexError, TypeError) as err:

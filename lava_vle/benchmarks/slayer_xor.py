@@ -102,9 +102,8 @@ def train(epochs: int = 60, batch_size: int = 50, lr: float = 1e-2, seed: int = 
           memory_scale: float = 12.0, hidden_scale: float = 6.0, recurrent: bool = False) -> dict:
     """Train the slayer network on the delayed XOR; returns the results dict."""
     import torch
-    from lava_vle.progress import progress_bar
-
     from lava_vle.datasets import delayed_xor
+    from lava_vle.progress import progress_bar
 
     slayer = import_slayer()
     torch.manual_seed(seed)

@@ -253,6 +253,29 @@ def test_holding_the_inputs_gives_the_memory_layer_a_local_update_aligned_with_b
     assert rows[1]["cosine_mean"][0] > 0.5
 
 
+def test_eligibility_traces_on_every_weight_reach_the_memory_layer_the_plain_rule_misses():
+    """Row-wise at hold 1, with blank last rows as in MNIST, the error reaches
+    the memory layer only when the input rate is 0 (the last rows and the
+    silent settle steps): the input weights' plain local update is exactly 0.
+    With an eligibility trace on every weight (``eprop-all``) the earlier
+    rows' inputs are still in the trace when the error arrives."""
+    from lava_vle.benchmarks.gradient_quality import measure_task
+
+    rng = np.random.default_rng(0)
+    window = np.zeros(28, np.float32)
+    window[-3:] = 1
+    images = rng.random((8, 28, 28), np.float32)
+    images[:, -4:] = 0.0
+    rows_task = SequenceDataset("smnist-row", images,
+                                rng.integers(0, 10, 8).astype(np.int64),
+                                rng.random((2, 28, 28), np.float32), np.array([0, 1]),
+                                "classification", 10, window, window.copy(), 1.0)
+    plain, all_weights = measure_task(rows_task, [1], batch=8, seeds=(0,),
+                                      modes=("none", "eprop-all"), settle_steps=6)["rows"]
+    assert plain["cosine_mean"][0] == 0.0
+    assert all_weights["cosine_mean"][0] > 0.3
+
+
 def test_ema_evaluates_the_averaged_weights_and_keeps_training_the_live_ones():
     ds = load_dataset("digits")
     config = TrainConfig(task="digits", epochs=1, batch_size=32, lr=3e-2, limit_train=96,

@@ -19,10 +19,12 @@ cosine per projection of each recurrent error mode (``loop``, ``none``,
     python -m lava_vle.benchmarks.gradient_quality --recurrent --out results/gradient_recurrent
 
 A benchmark task at several time resolutions (``--task``): the cosine per
-projection of the local update (the task's recipe: its recurrent error mode
-and settle steps) with BPTT's gradient, at initialisation, on the first
+projection of the local update (each of ``--modes``: the plain rule,
+e-prop traces on the recurrent weights, traces on every weight; with
+``--settle-steps``) with BPTT's gradient, at initialisation, on the first
 training sequences, for each ``--holds`` K (each input held K steps). It
-measures how many input steps the one-step-per-hop error delay costs.
+measures how many input steps the one-step-per-hop error delay costs, and
+how much of it eligibility traces recover.
 
     python -m lava_vle.benchmarks.gradient_quality --task fashion-smnist-row --holds 1 2 4
 """
@@ -121,8 +123,13 @@ def measure_recurrent(steps: int = 600, batch: int = 8, seeds: Sequence[int] = (
             "steps": steps, "dt": 0.1, "batch": batch, "seeds": list(seeds), "rows": rows}
 
 
+#: the update rules ``--task`` compares: the plain local rule, eligibility
+#: traces on the recurrent weights (e-prop), and on every weight and bias
+TASK_MODES = ("none", "eprop", "eprop-all")
+
+
 def measure_task(task: Any, holds: Sequence[int], batch: int = 64,
-                 seeds: Sequence[int] = (0, 1, 2), modes: Sequence[str] = ("none", "eprop"),
+                 seeds: Sequence[int] = (0, 1, 2), modes: Sequence[str] = TASK_MODES,
                  settle_steps: int = 0) -> dict:
     """Cosine(local update, -BPTT gradient) per projection of ``task``'s network
     (a task name or a :class:`~lava_vle.datasets.SequenceDataset`) at
@@ -174,14 +181,14 @@ def cosine_cells(row: dict, number: str) -> str:
 def task_main(args: argparse.Namespace, start: float) -> dict:
     """``--task``: measure, write JSON, print the table."""
     results = measure_task(args.task, args.holds, args.batch, tuple(range(args.seeds)),
-                           settle_steps=args.settle_steps)
+                           args.modes, settle_steps=args.settle_steps)
     results["wall_s"] = round(time.perf_counter() - start, 2)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     name = f"gradient_{args.task}_settle{args.settle_steps}.json"
     (out / name).write_text(json.dumps(results, indent=2))
     for row in results["rows"]:
-        print(f"hold {row['hold']} {row['mode']:<6} {cosine_cells(row, '+.2f')}")
+        print(f"hold {row['hold']} {row['mode']:<9} {cosine_cells(row, '+.2f')}")
     print(f"wrote {out}/{name} ({results['wall_s']} s)")
     return results
 
@@ -200,6 +207,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                                         "for each --holds")
     parser.add_argument("--holds", type=at_least(1), nargs="+", default=[1, 2, 4],
                         help="--task: steps per input")
+    parser.add_argument("--modes", nargs="+", choices=TASK_MODES, default=list(TASK_MODES),
+                        help="--task: the update rules (recurrent error modes) to measure")
     parser.add_argument("--settle-steps", type=at_least(0), default=0,
                         help="--task: silent steps the local rule runs on after the sequence")
     args = parser.parse_args(argv)

@@ -127,3 +127,34 @@ def test_train_speed_times_the_recurrent_recipes_against_bptt(tmp_path):
         speed = row["samples_per_s"]
         assert row["ratio_vle_over_bptt"] == round(speed["vle"] / speed["bptt"], 2)
     assert (tmp_path / "train_speed_recipes.json").exists()
+
+
+def test_gradient_quality_at_a_checkpoint_measures_the_trained_weights_not_the_initial(tmp_path):
+    from lava_vle.datasets import load_dataset
+    from lava_vle.train import TrainConfig, fit
+
+    config = TrainConfig(task="digits", epochs=2, batch_size=16, lr=3e-2, limit_train=160,
+                         limit_test=20)
+    fit(load_dataset("digits"), config, tmp_path / "run", progress=False, log=lambda _: None)
+    trained = gradient_quality.main(["--checkpoints", str(tmp_path / "run"), "--batch", "8",
+                                     "--modes", "none", "--out", str(tmp_path)])
+    initial = gradient_quality.measure_task("digits", [1], batch=8, seeds=(config.seed,),
+                                            modes=("none",))
+    assert trained["checkpoints"] == [str(tmp_path / "run")]
+    assert trained["what"].endswith("at trained weights")
+    assert trained["rows"][0]["cosine_mean"] != initial["rows"][0]["cosine_mean"]
+    saved = json.loads((tmp_path / "gradient_digits_settle0_trained.json").read_text())
+    assert saved["rows"] == trained["rows"]
+
+
+def test_gradient_quality_refuses_checkpoints_of_different_tasks(tmp_path):
+    from lava_vle.datasets import load_dataset
+    from lava_vle.train import TrainConfig, fit
+
+    for task, limit in (("digits", 32), ("delayed-xor", 8)):
+        fit(load_dataset(task), TrainConfig(task=task, epochs=1, batch_size=8, limit_train=limit,
+                                            limit_test=4),
+            tmp_path / task, progress=False, log=lambda _: None)
+    with pytest.raises(ValueError, match="one task, hold and teach window"):
+        gradient_quality.main(["--checkpoints", str(tmp_path / "digits"),
+                               str(tmp_path / "delayed-xor"), "--out", str(tmp_path)])

@@ -41,7 +41,7 @@ import numpy as np
 
 from lava_vle.adjoint import exact_gradients
 from lava_vle.cli import CommandParser, at_least
-from lava_vle.network import RECURRENT_ERROR_MODES, LayerSpec, NetworkSpec
+from lava_vle.network import RECURRENT_ERROR_MODES, FloatParams, LayerSpec, NetworkSpec
 from lava_vle.learners import cosine, local_updates
 from lava_vle.simulator import Simulator
 from lava_vle.synthetic_tasks import recurrent_network, teacher_student
@@ -78,7 +78,7 @@ def measure(steps: int = 1000, batch: int = 8, seeds: Sequence[int] = (0, 1, 2))
                 ts.x, ts.target, plasticity="accumulate", eta=1.0).updates[0]
             exact = exact_gradients(spec, ts.student, ts.x, ts.target)
             per_seed.append([cosine(dw, -g) for dw, g in zip(local, exact.weights)])
-        cos = np.array(per_seed)
+        cos = np.array(per_network)
         rows.append({"setting": label, "inputs": inputs, "max_freq": max_freq, "tau_m": tau_m, "tau_r": tau_r, "feedback": feedback,
                      "projections": [p.name for p in spec.projections],
                      "cosine_mean": cos.mean(0).round(4).tolist(),
@@ -128,14 +128,34 @@ def measure_recurrent(steps: int = 600, batch: int = 8, seeds: Sequence[int] = (
 TASK_MODES = ("none", "eprop", "eprop-all")
 
 
+def trained_params(folder: Path) -> tuple[Any, NetworkSpec, FloatParams]:
+    """The configuration, network and live weights of the float run whose
+    checkpoint is in ``folder`` (a ``lava-vle train`` or ``compare`` trial folder)."""
+    from lava_vle.checkpoints import read_checkpoint
+    from lava_vle.datasets import load_dataset
+    from lava_vle.train import Trainer, TrainConfig, saved_config
+
+    state = read_checkpoint(Path(folder))
+    config = TrainConfig(**saved_config(state["config"]))
+    if config.precision != "float":
+        raise ValueError(f"{folder}: a {config.precision} run; the cosine is measured on "
+                         "float runs only")
+    trainer = Trainer(load_dataset(config.task, **config.dataset_kwargs), config)
+    trainer.load_state_dict(state)
+    return config, trainer.spec, trainer.rule.float_params()
+
+
 def measure_task(task: Any, holds: Sequence[int], batch: int = 64,
                  seeds: Sequence[int] = (0, 1, 2), modes: Sequence[str] = TASK_MODES,
-                 settle_steps: int = 0) -> dict:
+                 settle_steps: int = 0, teach_window: Optional[int] = None,
+                 trained: Optional[Sequence[tuple[NetworkSpec, FloatParams]]] = None) -> dict:
     """Cosine(local update, -BPTT gradient) per projection of ``task``'s network
     (a task name or a :class:`~lava_vle.datasets.SequenceDataset`) at
-    initialisation (seeds), for each hold K and recurrent error mode; the
-    local rule runs ``settle_steps`` silent steps after the sequence (a local
-    update of exactly zero has cosine 0)."""
+    initialisation (seeds), or of ``trained`` networks at their weights (one
+    set of cosines per network instead of per seed), for each hold K (loss
+    on the last ``teach_window`` inputs if given) and recurrent error mode;
+    the local rule runs ``settle_steps`` silent steps after the sequence (a
+    local update of exactly zero has cosine 0)."""
     from dataclasses import replace
 
     from lava_vle.bptt import bptt_gradients
@@ -146,29 +166,35 @@ def measure_task(task: Any, holds: Sequence[int], batch: int = 64,
     dataset = load_dataset(task) if isinstance(task, str) else task
     rows = []
     for hold, mode in itertools.product(holds, modes):
-        held = with_time_resolution(dataset, hold)
-        spec = replace(default_network(held), recurrent_error=mode)
+        held = with_time_resolution(dataset, hold, teach_window)
+        if trained is None:
+            initial = default_network(held)
+            networks = [(initial, init_params(initial, seed=seed)) for seed in seeds]
+        else:
+            networks = trained
         index = np.arange(batch)
         x = held.x_train[index].transpose(1, 0, 2).astype(np.float64)
         y = one_hot_targets(held, "train", index).transpose(1, 0, 2).astype(np.float64)
         weight = held.loss_weight.astype(np.float64)
         pad = ((0, settle_steps), (0, 0), (0, 0))
-        per_seed = []
-        for seed in seeds:
-            params = init_params(spec, seed=seed)
+        per_network = []
+        for network, params in networks:
+            spec = replace(network, recurrent_error=mode)
             exact = bptt_gradients(spec, params, x, y, weight)
             local = local_updates(spec, params, np.pad(x, pad), np.pad(y, pad, mode="edge"),
                                   np.pad(weight, (0, settle_steps)))
-            per_seed.append([cosine(dw, -g) if np.any(dw) else 0.0
+            per_network.append([cosine(dw, -g) if np.any(dw) else 0.0
                              for dw, g in zip(local.weights, exact.weights)])
-        cos = np.array(per_seed)
+        cos = np.array(per_network)
         rows.append({"hold": hold, "mode": mode,
                      "projections": [p.name for p in spec.projections],
                      "cosine_mean": cos.mean(0).round(4).tolist(),
                      "cosine_std": cos.std(0).round(4).tolist()})
-    return {"task": dataset.name, "batch": batch, "seeds": list(seeds), "settle_steps": settle_steps,
+    where = "at initialisation" if trained is None else "at trained weights"
+    return {"task": dataset.name, "batch": batch,
+            "seeds": list(seeds) if trained is None else [], "settle_steps": settle_steps,
             "what": "cosine of the local update (weights frozen, summed over the sequence) "
-                    "with -dL/dW of BPTT, at initialisation", "rows": rows}
+                    f"with -dL/dW of BPTT, {where}", "rows": rows}
 
 
 def cosine_cells(row: dict, number: str) -> str:
@@ -179,13 +205,25 @@ def cosine_cells(row: dict, number: str) -> str:
 
 
 def task_main(args: argparse.Namespace, start: float) -> dict:
-    """``--task``: measure, write JSON, print the table."""
+    """``--task`` (or ``--checkpoints``): measure, write JSON, print the table."""
+    trained, teach_window = None, None
+    if args.checkpoints:
+        runs = [trained_params(Path(folder)) for folder in args.checkpoints]
+        settings = {(c.task, c.hold, c.teach_window) for c, _, _ in runs}
+        if len(settings) > 1:
+            raise ValueError("--checkpoints must be runs of one task, hold and teach window; "
+                             f"got (task, hold, teach_window) {sorted(settings, key=str)}")
+        (args.task, hold, teach_window), = settings
+        args.holds, trained = [hold], [(spec, params) for _, spec, params in runs]
     results = measure_task(args.task, args.holds, args.batch, tuple(range(args.seeds)),
-                           args.modes, settle_steps=args.settle_steps)
+                           args.modes, args.settle_steps, teach_window, trained)
+    if trained is not None:
+        results["checkpoints"] = [str(folder) for folder in args.checkpoints]
     results["wall_s"] = round(time.perf_counter() - start, 2)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    name = f"gradient_{args.task}_settle{args.settle_steps}.json"
+    name = (f"gradient_{args.task}_settle{args.settle_steps}"
+            f"{'_trained' if trained is not None else ''}.json")
     (out / name).write_text(json.dumps(results, indent=2))
     for row in results["rows"]:
         print(f"hold {row['hold']} {row['mode']:<9} {cosine_cells(row, '+.2f')}")
@@ -207,13 +245,16 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                                         "for each --holds")
     parser.add_argument("--holds", type=at_least(1), nargs="+", default=[1, 2, 4],
                         help="--task: steps per input")
+    parser.add_argument("--checkpoints", nargs="+", metavar="FOLDER",
+                        help="instead of --task: measure at the trained weights of these float "
+                             "runs' checkpoints (trial folders of one task and hold)")
     parser.add_argument("--modes", nargs="+", choices=TASK_MODES, default=list(TASK_MODES),
                         help="--task: the update rules (recurrent error modes) to measure")
     parser.add_argument("--settle-steps", type=at_least(0), default=0,
                         help="--task: silent steps the local rule runs on after the sequence")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    if args.task:
+    if args.task or args.checkpoints:
         return task_main(args, start)
     if args.recurrent:
         return recurrent_main(args, start)

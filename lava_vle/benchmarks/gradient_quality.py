@@ -24,9 +24,12 @@ e-prop traces on the recurrent weights, traces on every weight; with
 ``--settle-steps``) with BPTT's gradient, at initialisation, on the first
 training sequences, for each ``--holds`` K (each input held K steps). It
 measures how many input steps the one-step-per-hop error delay costs, and
-how much of it eligibility traces recover.
+how much of it eligibility traces recover. ``--checkpoints`` measures the
+same at the trained weights of float runs (trial folders of one task and
+hold), instead of at initialisation.
 
     python -m lava_vle.benchmarks.gradient_quality --task fashion-smnist-row --holds 1 2 4
+    python -m lava_vle.benchmarks.gradient_quality --checkpoints results/mnist1d-vle-float
 """
 from __future__ import annotations
 

@@ -386,7 +386,7 @@ class FixedArithmetic:
     @staticmethod
     def relax_two(x: np.ndarray, target: np.ndarray, k_a: np.ndarray, k_b: np.ndarray,
                   out: Optional[tuple] = None) -> tuple[np.ndarray, np.ndarray]:
-        return fxp.relax_toward(x, target, k_a), fxp.relax_toward(x, target, k_b)
+        return fxp.relax_toward(x, target, k_a, k_b)
 
     @staticmethod
     def relax(x: np.ndarray, target: np.ndarray, k: np.ndarray) -> np.ndarray:

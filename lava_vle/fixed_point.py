@@ -137,15 +137,20 @@ def shift_round(x: IntArray, shift: int) -> np.ndarray:
     return (x + (1 << (shift - 1))) >> shift
 
 
-def relax_toward(x: IntArray, target: IntArray, factor: IntArray) -> np.ndarray:
-    """Return ``x + k (target - x)`` in 24-bit state with a 12-bit factor ``k``.
+def relax_toward(x: IntArray, target: IntArray, *factors: IntArray
+                 ) -> Union[np.ndarray, tuple[np.ndarray, ...]]:
+    """Return ``x + k (target - x)`` in 24-bit state with a 12-bit factor ``k``;
+    with several factors, one result per factor (the saturated difference
+    ``target - x`` computed once, as the microcode shares it).
 
     The one update every VLE compartment uses: the leaky integration
     ``u += dt/tau_m (I - u)`` and the prospective read-out
     ``u_breve = u + tau_r/tau_m (I - u)`` (likewise for v and e_breve).
     """
+    x = np.asarray(x, dtype=np.int64)
     delta = saturate_state(np.asarray(target, dtype=np.int64) - x)
-    return saturate_state(np.asarray(x, dtype=np.int64) + mul_shift(delta, factor))
+    results = tuple(saturate_state(x + mul_shift(delta, k)) for k in factors)
+    return results[0] if len(results) == 1 else results
 
 
 def int_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -203,16 +208,21 @@ def threshold_to_fixed(threshold: float) -> int:
 # Counter-based hash and stochastic rounding
 # ---------------------------------------------------------------------------
 _MASK32 = np.uint64(0xFFFFFFFF)
+# the mix's constants (mask, shifts, multipliers): Python ints, and as uint64
+_MIX_INT = (0xFFFFFFFF, 16, 15, 0x7FEB352D, 0x846CA68B)
+_MIX_UINT64 = tuple(np.uint64(c) for c in _MIX_INT)
 
 
-def _mix32(x: np.ndarray) -> np.ndarray:
-    """32-bit avalanche mix (the 'lowbias32' integer hash) on uint64 holders."""
-    x = x & _MASK32
-    x ^= x >> np.uint64(16)
-    x = (x * np.uint64(0x7FEB352D)) & _MASK32
-    x ^= x >> np.uint64(15)
-    x = (x * np.uint64(0x846CA68B)) & _MASK32
-    x ^= x >> np.uint64(16)
+def _mix32(x: Union[int, np.ndarray]) -> Union[int, np.ndarray]:
+    """32-bit avalanche mix (the 'lowbias32' integer hash) of a Python int or
+    of uint64 holders (numpy), the same bits either way."""
+    mask, s16, s15, m1, m2 = _MIX_INT if isinstance(x, int) else _MIX_UINT64
+    x = x & mask
+    x ^= x >> s16
+    x = (x * m1) & mask
+    x ^= x >> s15
+    x = (x * m2) & mask
+    x ^= x >> s16
     return x
 
 
@@ -222,11 +232,11 @@ def counter_hash(seed: int, step: int, index: IntArray) -> np.ndarray:
     ``hash = mix(mix(mix(seed) ^ step) ^ index)``: a pure function of its
     counters, so the Lava process model and the batched simulator that
     evaluate it for the same synapse at the same step get the same bits.
+    The key ``mix(mix(seed) ^ step)`` is one number, mixed in Python ints.
     """
-    key = _mix32(np.uint64(seed & 0xFFFFFFFF)) ^ np.uint64(step & 0xFFFFFFFF)
-    key = _mix32(key)
+    key = _mix32(_mix32(int(seed) & 0xFFFFFFFF) ^ (int(step) & 0xFFFFFFFF))
     idx = np.asarray(index, dtype=np.int64).astype(np.uint64) & _MASK32
-    return _mix32(key ^ idx)
+    return _mix32(idx ^ np.uint64(key))
 
 
 def stochastic_shift(x: IntArray, shift: int, seed: int, step: int,
@@ -478,7 +488,7 @@ def _show(x: np.ndarray) -> str:
 # ---------------------------------------------------------------------------
 def stream_seed(seed: int, stream: int) -> int:
     """Seed of one plastic array (``stream``) derived from a network seed."""
-    return int(_mix32(np.uint64((seed * 0x9E3779B1 + stream) & 0xFFFFFFFF)))
+    return _mix32((int(seed) * 0x9E3779B1 + int(stream)) & 0xFFFFFFFF)
 
 
 def modulated_error(e_breve: np.ndarray, modulator: np.ndarray, eta_mant: int) -> np.ndarray:

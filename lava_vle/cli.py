@@ -141,7 +141,8 @@ def add_train_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
             help="float rules: clip each update to this global norm (default: no clipping)"),
         add("--ema", type=float,
             help="float rules: evaluate an exponential moving average of the weights over "
-                 "the batches with this decay (e.g. 0.99; Polyak averaging)"),
+                 "the batches with this decay (e.g. 0.99; Polyak averaging; 0: none, also "
+                 "where the task's recipe has one)"),
         add("--validation", type=int, default=0,
             help="hold out the last N training sequences as a validation split, evaluated "
                  "every epoch (to pick settings on; never the test set)"),
@@ -186,7 +187,7 @@ def add_train_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
 _RECIPE = "default: the task's recipe, else"
 # training options whose default is the task's recipe (lava_vle.recipes)
 RECIPE_OPTIONS = ("batch_size", "lr", "update_interval", "optimizer", "lr_schedule",
-                  "carry_state", "recurrent_error", "activation", "settle_steps")
+                  "carry_state", "recurrent_error", "activation", "settle_steps", "ema")
 
 
 def recipes_epilog() -> str:
@@ -218,6 +219,8 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
     options = recipe(args.task, args.rule, args.precision)
     options.update({name: getattr(args, name) for name in RECIPE_OPTIONS
                     if getattr(args, name) is not None})
+    if options.get("ema") == 0:  # --ema 0: no average, also where the recipe has one
+        options["ema"] = None
     return TrainConfig(task=args.task, rule=args.rule, precision=args.precision,
                        epochs=args.epochs, seed=args.seed, width=args.width,
                        sigma_delta=args.sigma_delta, error_sigma_delta=args.error_sigma_delta,
@@ -225,7 +228,7 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
                        limit_train=args.limit_train, limit_test=args.limit_test,
                        dataset_kwargs=dataset_kwargs, device=args.device, hold=args.hold,
                        teach_window=args.teach_window, clip=args.clip,
-                       validation=args.validation, ema=args.ema, **options)
+                       validation=args.validation, **options)
 
 
 def train(args: argparse.Namespace) -> dict:

@@ -46,3 +46,11 @@ def test_every_recipe_is_a_valid_train_config_of_known_fields(task, rule, precis
     options = recipe(task, rule, precision)
     assert set(options) <= {f.name for f in fields(TrainConfig)}
     TrainConfig(task=task, rule=rule, precision=precision, **options)  # validates
+
+
+def test_delayed_xor_recipe_averages_the_weights_unless_told_otherwise():
+    assert config_of("--task", "delayed-xor").ema == 0.99
+    assert config_of("--task", "delayed-xor", "--ema", "0.9").ema == 0.9
+    assert config_of("--task", "delayed-xor", "--ema", "0").ema is None
+    assert config_of("--task", "delayed-xor").recurrent_error == "eprop-all"
+    assert config_of("--task", "delayed-xor", "--rule", "bptt").ema is None

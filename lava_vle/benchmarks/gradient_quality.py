@@ -81,7 +81,7 @@ def measure(steps: int = 1000, batch: int = 8, seeds: Sequence[int] = (0, 1, 2))
                 ts.x, ts.target, plasticity="accumulate", eta=1.0).updates[0]
             exact = exact_gradients(spec, ts.student, ts.x, ts.target)
             per_seed.append([cosine(dw, -g) for dw, g in zip(local, exact.weights)])
-        cos = np.array(per_network)
+        cos = np.array(per_seed)
         rows.append({"setting": label, "inputs": inputs, "max_freq": max_freq, "tau_m": tau_m, "tau_r": tau_r, "feedback": feedback,
                      "projections": [p.name for p in spec.projections],
                      "cosine_mean": cos.mean(0).round(4).tolist(),

@@ -137,7 +137,7 @@ def shift_round(x: IntArray, shift: int) -> np.ndarray:
     return (x + (1 << (shift - 1))) >> shift
 
 
-def relax_toward(x: IntArray, target: IntArray, *factors: IntArray
+def relax_toward(x: IntArray, target: IntArray, factor: IntArray, *more: IntArray
                  ) -> Union[np.ndarray, tuple[np.ndarray, ...]]:
     """Return ``x + k (target - x)`` in 24-bit state with a 12-bit factor ``k``;
     with several factors, one result per factor (the saturated difference
@@ -149,8 +149,8 @@ def relax_toward(x: IntArray, target: IntArray, *factors: IntArray
     """
     x = np.asarray(x, dtype=np.int64)
     delta = saturate_state(np.asarray(target, dtype=np.int64) - x)
-    results = tuple(saturate_state(x + mul_shift(delta, k)) for k in factors)
-    return results[0] if len(results) == 1 else results
+    results = tuple(saturate_state(x + mul_shift(delta, k)) for k in (factor,) + more)
+    return results if more else results[0]
 
 
 def int_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:

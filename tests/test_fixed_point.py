@@ -228,3 +228,12 @@ def test_oversized_weights_error_offers_only_what_the_caller_can_do():
         PlasticSynapse(weights=np.full((2, 2), 1e4), weight_exp=0)
     with pytest.raises(fxp.FixedPointRangeError, match="pass saturate=True"):
         graded_dense(np.full((2, 2), 1e9), "fixed")
+
+
+def test_relax_toward_with_two_factors_equals_each_factor_alone():
+    rng = np.random.default_rng(0)
+    x, target = (rng.integers(-2**23, 2**23, 50) for _ in range(2))
+    k_a, k_b = rng.integers(0, 4097, 50), rng.integers(0, 2**16, 50)
+    both = fxp.relax_toward(x, target, k_a, k_b)
+    assert [a.tolist() for a in both] == [fxp.relax_toward(x, target, k).tolist()
+                                          for k in (k_a, k_b)]

@@ -250,9 +250,11 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                         help="--task: steps per input")
     parser.add_argument("--checkpoints", nargs="+", metavar="FOLDER",
                         help="instead of --task: measure at the trained weights of these float "
-                             "runs' checkpoints (trial folders of one task and hold)")
+                             "runs' checkpoints (trial folders of one task and hold; give "
+                             "their --settle-steps)")
     parser.add_argument("--modes", nargs="+", choices=TASK_MODES, default=list(TASK_MODES),
-                        help="--task: the update rules (recurrent error modes) to measure")
+                        help="--task, --checkpoints: the update rules (recurrent error "
+                             "modes) to measure")
     parser.add_argument("--settle-steps", type=at_least(0), default=0,
                         help="--task: silent steps the local rule runs on after the sequence")
     args = parser.parse_args(argv)

@@ -131,21 +131,35 @@ def measure_recurrent(steps: int = 600, batch: int = 8, seeds: Sequence[int] = (
 TASK_MODES = ("none", "eprop", "eprop-all")
 
 
-def trained_params(folder: Path) -> tuple[Any, NetworkSpec, FloatParams]:
-    """The configuration, network and live weights of the float run whose
-    checkpoint is in ``folder`` (a ``lava-vle train`` or ``compare`` trial folder)."""
+def trained_networks(folders: Sequence[Path]) -> tuple[Any, Any, list]:
+    """The dataset (loaded once), the configuration and the ``(network, live
+    weights)`` of each float run whose checkpoint is in one of ``folders``
+    (``lava-vle train`` or ``compare`` trial folders): runs of one task, hold
+    and teach window on the same data."""
     from lava_vle.checkpoints import read_checkpoint
     from lava_vle.datasets import load_dataset
     from lava_vle.train import Trainer, TrainConfig, saved_config
 
-    state = read_checkpoint(Path(folder))
-    config = TrainConfig(**saved_config(state["config"]))
-    if config.precision != "float":
-        raise ValueError(f"{folder}: a {config.precision} run; the cosine is measured on "
-                         "float runs only")
-    trainer = Trainer(load_dataset(config.task, **config.dataset_kwargs), config)
-    trainer.load_state_dict(state)
-    return config, trainer.spec, trainer.rule.float_params()
+    states = [read_checkpoint(Path(folder)) for folder in folders]
+    configs = [TrainConfig(**saved_config(state["config"])) for state in states]
+    for folder, config in zip(folders, configs):
+        if config.precision != "float":
+            raise ValueError(f"{folder}: a {config.precision} run; the cosine is measured on "
+                             "float runs only")
+    settings = {(c.task, c.hold, c.teach_window, json.dumps(c.dataset_kwargs, sort_keys=True))
+                for c in configs}
+    if len(settings) > 1:
+        raise ValueError("--checkpoints must be runs of one task, hold and teach window on the "
+                         "same data; got (task, hold, teach_window, dataset options) "
+                         f"{sorted(settings, key=str)}")
+    first = configs[0]
+    dataset = load_dataset(first.task, **first.dataset_kwargs)
+    networks = []
+    for config, state in zip(configs, states):
+        trainer = Trainer(dataset, config)
+        trainer.load_state_dict(state)
+        networks.append((trainer.spec, trainer.rule.float_params()))
+    return dataset, first, networks
 
 
 def measure_task(task: Any, holds: Sequence[int], batch: int = 64,
@@ -209,23 +223,18 @@ def cosine_cells(row: dict, number: str) -> str:
 
 def task_main(args: argparse.Namespace, start: float) -> dict:
     """``--task`` (or ``--checkpoints``): measure, write JSON, print the table."""
-    trained, teach_window = None, None
+    task, holds, teach_window, trained = args.task, args.holds, None, None
     if args.checkpoints:
-        runs = [trained_params(Path(folder)) for folder in args.checkpoints]
-        settings = {(c.task, c.hold, c.teach_window) for c, _, _ in runs}
-        if len(settings) > 1:
-            raise ValueError("--checkpoints must be runs of one task, hold and teach window; "
-                             f"got (task, hold, teach_window) {sorted(settings, key=str)}")
-        (args.task, hold, teach_window), = settings
-        args.holds, trained = [hold], [(spec, params) for _, spec, params in runs]
-    results = measure_task(args.task, args.holds, args.batch, tuple(range(args.seeds)),
-                           args.modes, args.settle_steps, teach_window, trained)
+        task, config, trained = trained_networks(args.checkpoints)
+        holds, teach_window = [config.hold], config.teach_window
+    results = measure_task(task, holds, args.batch, tuple(range(args.seeds)), args.modes,
+                           args.settle_steps, teach_window, trained)
     if trained is not None:
         results["checkpoints"] = [str(folder) for folder in args.checkpoints]
     results["wall_s"] = round(time.perf_counter() - start, 2)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    name = (f"gradient_{args.task}_settle{args.settle_steps}"
+    name = (f"gradient_{results['task']}_settle{args.settle_steps}"
             f"{'_trained' if trained is not None else ''}.json")
     (out / name).write_text(json.dumps(results, indent=2))
     for row in results["rows"]:

@@ -1102,9 +1102,10 @@ generates. One network at a time: `lava-vle resources --task T [--width W]
 --precision fixed` builds, with the recurrent-error mode of its VLE recipe (the mode
 its reported results train with: e-prop for smnist-row, fashion-smnist-row and
 pattern, eligibilities on every weight for delayed-xor, which lava-vle trains in float
-only; its plain-rule network is a row of its own), learning on. The mapping (module docstring of `lava_vle/loihi2.py`): a VLE
-neuron is two compartments on one core, a soma (`u`, `u_breve`, sends `r`) and an error dendrite
-(`v`, `e_breve`, sends the error down); an MSE output neuron has a third one for
+only; its plain-rule network is a row of its own), learning on. The mapping (module
+docstring of `lava_vle/loihi2.py`): a VLE neuron is two compartments on one core,
+a soma (`u`, `u_breve`, sends `r`) and an error dendrite (`v`, `e_breve`, sends the
+error down); an MSE output neuron has a third one for
 `beta (y - r)`, a cross-entropy softmax runs on an embedded x86 core. Synapses are
 the learning-engine path of `lava_vle.learning_engine`: two synapse sets per
 projection (fed `r+` and `r-`, the bias a synapse from an always-on input), a

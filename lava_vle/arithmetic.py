@@ -433,7 +433,7 @@ class FixedArithmetic:
     @staticmethod
     def backward(weight_mant: np.ndarray, weight_exp: int, errors: np.ndarray,
                  out: Optional[np.ndarray] = None) -> np.ndarray:
-        return fxp.synaptic_sum(weight_mant.T, errors, weight_exp)
+        return fxp.synaptic_sum(weight_mant.swapaxes(-1, -2), errors, weight_exp)
 
     @staticmethod
     def bias(bias_mant: np.ndarray, bias_exp: int) -> np.ndarray:

@@ -119,14 +119,19 @@ def mul_shift(x: IntArray, factor: IntArray, shift: int = DECAY_SHIFT) -> np.nda
     return np.sign(prod) * (np.abs(prod) >> shift)
 
 
-def shift_exponent(x: IntArray, exponent: int) -> np.ndarray:
+def shift_exponent(x: IntArray, exponent: IntArray) -> np.ndarray:
     """Return ``x * 2**exponent`` as Lava's bit-accurate Dense does it.
 
     Positive exponents shift left, negative ones shift right arithmetically
-    (floor).
+    (floor). ``exponent`` may be an array broadcasting against ``x`` (one
+    exponent per layer of a stack).
     """
     x = np.asarray(x, dtype=np.int64)
-    return x << exponent if exponent >= 0 else x >> (-exponent)
+    if np.ndim(exponent) == 0:
+        exponent = int(exponent)
+        return x << exponent if exponent >= 0 else x >> (-exponent)
+    exponent = np.asarray(exponent, dtype=np.int64)
+    return (x << np.maximum(exponent, 0)) >> np.maximum(-exponent, 0)
 
 
 def shift_round(x: IntArray, shift: int) -> np.ndarray:
@@ -226,17 +231,27 @@ def _mix32(x: Union[int, np.ndarray]) -> Union[int, np.ndarray]:
     return x
 
 
+def hash_key(seed: int, step: int) -> int:
+    """``mix(mix(seed) ^ step)``: the key of every hash of one (seed, step),
+    one number mixed in Python ints (see :func:`counter_hash`)."""
+    return _mix32(_mix32(int(seed) & 0xFFFFFFFF) ^ (int(step) & 0xFFFFFFFF))
+
+
+def keyed_hash(key: IntArray, index: IntArray) -> np.ndarray:
+    """``mix(key ^ index)`` as uint64; ``key`` may be an array (one key per
+    layer of a stack) broadcasting against ``index``."""
+    idx = np.asarray(index, dtype=np.int64).astype(np.uint64) & _MASK32
+    return _mix32(idx ^ np.asarray(key, dtype=np.uint64))
+
+
 def counter_hash(seed: int, step: int, index: IntArray) -> np.ndarray:
     """Return 32 pseudo-random bits for (seed, step, index), as uint64.
 
     ``hash = mix(mix(mix(seed) ^ step) ^ index)``: a pure function of its
     counters, so the Lava process model and the batched simulator that
     evaluate it for the same synapse at the same step get the same bits.
-    The key ``mix(mix(seed) ^ step)`` is one number, mixed in Python ints.
     """
-    key = _mix32(_mix32(int(seed) & 0xFFFFFFFF) ^ (int(step) & 0xFFFFFFFF))
-    idx = np.asarray(index, dtype=np.int64).astype(np.uint64) & _MASK32
-    return _mix32(idx ^ np.uint64(key))
+    return keyed_hash(hash_key(seed, step), index)
 
 
 def stochastic_shift(x: IntArray, shift: int, seed: int, step: int,
@@ -248,13 +263,27 @@ def stochastic_shift(x: IntArray, shift: int, seed: int, step: int,
     (``x >> (shift - 32)``, floor) and then round the remaining 32 bits
     stochastically.
     """
+    return keyed_shift(x, shift, hash_key(seed, step), index)
+
+
+def keyed_shift(x: IntArray, shift: IntArray, key: IntArray, index: IntArray) -> np.ndarray:
+    """:func:`stochastic_shift` with the hash key given (:func:`hash_key`);
+    ``shift`` and ``key`` may be arrays broadcasting against ``x`` (one per
+    layer of a stack): ``x << -shift`` where ``shift <= 0``."""
     x = np.asarray(x, dtype=np.int64)
-    if shift <= 0:
-        return x << (-shift)
-    if shift > STOCHASTIC_BITS:
-        x = x >> (shift - STOCHASTIC_BITS)
-        shift = STOCHASTIC_BITS
-    noise = counter_hash(seed, step, index) & np.uint64((1 << shift) - 1)
+    if np.ndim(shift) == 0:
+        shift = int(shift)
+        if shift <= 0:
+            return x << (-shift)
+        if shift > STOCHASTIC_BITS:
+            x = x >> (shift - STOCHASTIC_BITS)
+            shift = STOCHASTIC_BITS
+        noise = keyed_hash(key, index) & np.uint64((1 << shift) - 1)
+        return (x + noise.astype(np.int64)) >> shift
+    shift = np.asarray(shift, dtype=np.int64)
+    x = (x << np.maximum(-shift, 0)) >> np.maximum(shift - STOCHASTIC_BITS, 0)
+    shift = np.clip(shift, 0, STOCHASTIC_BITS)
+    noise = keyed_hash(key, index) & ((np.uint64(1) << shift.astype(np.uint64)) - np.uint64(1))
     return (x + noise.astype(np.int64)) >> shift
 
 
@@ -325,12 +354,14 @@ def dequantize_weights(q: IntArray, weight_exp: int, extra_frac_bits: int = 0) -
     return np.ldexp(np.asarray(q, dtype=np.float64), weight_exp - extra_frac_bits)
 
 
-def synaptic_sum(weight_mant: np.ndarray, x: np.ndarray, weight_exp: int) -> np.ndarray:
+def synaptic_sum(weight_mant: np.ndarray, x: np.ndarray, weight_exp: IntArray) -> np.ndarray:
     """Dendritic input ``(x @ W^T) * 2**weight_exp`` in state units, saturated.
 
-    ``weight_mant`` is (n_post, n_pre); ``x`` is (..., n_pre) in state units.
+    ``weight_mant`` is (n_post, n_pre), or an (L, n_post, n_pre) stack with
+    ``x`` (L, ..., n_pre) and one exponent per layer (L, 1, 1); ``x`` is in
+    state units.
     """
-    acc = int_matmul(np.asarray(x, dtype=np.int64), np.asarray(weight_mant).T)
+    acc = int_matmul(np.asarray(x, dtype=np.int64), np.asarray(weight_mant).swapaxes(-1, -2))
     return saturate_state(shift_exponent(acc, weight_exp))
 
 
@@ -532,7 +563,16 @@ def add_update(acc: np.ndarray, prod: np.ndarray, weight_exp: int, eta_shift: in
     product sum in (trace x rate) units (see :func:`plastic_update`)."""
     prod = np.asarray(prod, dtype=np.int64)
     index = np.arange(prod.size, dtype=np.int64).reshape(prod.shape)
-    delta = stochastic_shift(prod, update_shift(weight_exp, eta_shift), seed, step, index)
+    return keyed_update(acc, prod, update_shift(weight_exp, eta_shift), hash_key(seed, step),
+                        index)
+
+
+def keyed_update(acc: np.ndarray, prod: np.ndarray, shift: IntArray, key: IntArray,
+                 index: IntArray) -> np.ndarray:
+    """``saturate_16(acc + SR(prod, shift))`` with the hash ``key`` and synapse
+    ``index`` given: :func:`add_update` of one array, or of a layer stack
+    with one shift and key per layer (:func:`keyed_shift`)."""
+    delta = keyed_shift(prod, shift, key, index)
     return saturate(np.asarray(acc, dtype=np.int64) + delta, ACC_BITS)
 
 

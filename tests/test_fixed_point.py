@@ -50,6 +50,13 @@ def test_shift_exponent_matches_floor_of_power_of_two_product(xs, exp):
     assert fxp.shift_exponent(xs, exp).tolist() == expected
 
 
+@given(int_lists, st.lists(st.integers(-16, 7), min_size=1, max_size=4))
+def test_shift_exponent_of_a_stack_shifts_each_layer_by_its_own_exponent(xs, exps):
+    stack = np.array([xs] * len(exps))
+    got = fxp.shift_exponent(stack, np.array(exps)[:, None])
+    assert got.tolist() == [fxp.shift_exponent(xs, e).tolist() for e in exps]
+
+
 @given(int_lists, st.integers(0, 30))
 def test_shift_round_rounds_half_up(xs, shift):
     assert fxp.shift_round(xs, shift).tolist() == [ref_round_half_up(x, shift) for x in xs]
@@ -113,6 +120,20 @@ def test_stochastic_shift_lands_on_floor_or_ceil(x, shift):
     out = fxp.stochastic_shift(np.full(64, x), shift, seed=1, step=2, index=np.arange(64))
     q = Fraction(x, 2**shift)
     assert set(out.tolist()) <= {int(np.floor(q)), int(np.ceil(q))}
+
+
+@given(st.lists(st.integers(-(2**40), 2**40), min_size=3, max_size=3),
+       st.lists(st.integers(-3, 40), min_size=3, max_size=3), st.integers(0, 2**31))
+def test_keyed_shift_of_a_stack_rounds_each_layer_as_its_own_stochastic_shift(xs, shifts, step):
+    """One call over (layers, synapses) with a shift and a hash key per layer
+    gives each layer's stochastic_shift bits (the fused chain's update)."""
+    seeds, index = [fxp.stream_seed(9, k) for k in range(3)], np.arange(5)
+    keys = np.array([fxp.hash_key(seed, step) for seed in seeds], np.uint64)[:, None]
+    stack = np.array(xs)[:, None] * np.ones(5, np.int64)
+    got = fxp.keyed_shift(stack, np.array(shifts)[:, None], keys, index)
+    want = [fxp.stochastic_shift(row, shift, seed, step, index)
+            for row, shift, seed in zip(stack, shifts, seeds)]
+    assert got.tolist() == np.array(want).tolist()
 
 
 @pytest.mark.parametrize("x,shift", [(5, 4), (-5, 4), (1000, 9), (-3, 2), (12345, 20)])

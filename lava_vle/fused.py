@@ -1,4 +1,4 @@
-"""Fused float simulation: all populations advance in a few stacked array ops.
+"""Fused simulation: all populations advance in a few stacked array ops.
 
 With one synaptic delay per projection, every population updates from the
 previous step's state, so the whole network can step at once. Populations
@@ -6,10 +6,12 @@ are padded to a common width ``n`` and stacked on a leading layer axis
 ``(L, B, n)``; weights become ``(L, n, n)`` stacks (projection ``l`` maps
 population ``l-1`` to ``l``). The compartments are the very functions of
 :mod:`lava_vle.dynamics` (:func:`representation_neuron`,
-:func:`error_dendrite`) with :class:`FloatArithmetic`, applied to the stacks;
-padded neurons have zero weights and stay at zero. Works on numpy arrays
-(training with the local rule) and torch tensors (BPTT); a test checks it
-against :class:`lava_vle.simulator.Simulator`.
+:func:`error_dendrite`), applied to the stacks in either arithmetic;
+padded neurons have zero weights and stay at zero. :class:`FloatArithmetic`
+works on numpy arrays (training with the local rule) and torch tensors
+(BPTT); :class:`FixedArithmetic` steps Loihi 2's integers (8-bit weight
+mantissas, one exponent per layer), bit for bit the per-population step.
+Tests check both against :class:`lava_vle.simulator.Simulator`.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ import numpy as np
 
 from lava_vle import arrays
 from lava_vle.activations import Activation
-from lava_vle.arithmetic import FloatArithmetic as F
+from lava_vle.arithmetic import Arithmetic, FloatArithmetic as F
 from lava_vle.dynamics import (error_dendrite, loss_scale, neuron_input, recurrent_loop_gain,
                                representation_neuron, sent_error, sent_rate,
                                stable_recurrent_error, synaptic_drive)
@@ -43,12 +45,16 @@ def _cat(arrays: list, out: Optional[np.ndarray] = None) -> Array:
 
 class StackedActivation(Activation):
     """phi and phi' of a layer stack: each run of layers with one activation
-    applies its own (``groups`` of ``(first, stop, activation)``)."""
+    applies its own (``groups`` of ``(first, stop, activation)``); the
+    fixed-point forms exist where every group has them."""
 
     def __init__(self, groups: list[tuple[int, int, Activation]]):
         self.groups = groups
+        fixed = all(act.fixed_point_capable for _, _, act in groups)
         super().__init__("stacked", phi=self._per_group("phi"),
-                         phi_prime=self._per_group("phi_prime"))
+                         phi_prime=self._per_group("phi_prime"),
+                         phi_fixed=self._per_group("phi_fixed") if fixed else None,
+                         phi_prime_fixed=self._per_group("phi_prime_fixed") if fixed else None)
 
     def _per_group(self, attr: str) -> Callable[[Array], Array]:
         groups = self.groups
@@ -93,13 +99,17 @@ class StackedParams:
     """Weights in the stacked layout: ``W`` (L, n, n), ``R`` recurrent (L, n, n)
     or None, ``b`` (L, 1, n), and the error-path matrices ``B`` of the forward
     and ``BR`` of the recurrent projections (``B is W``, ``BR is R`` for
-    mirrored feedback)."""
+    mirrored feedback). Fixed point: 8-bit mantissas, with the exponents
+    ``W_exp`` (of ``W`` and ``b``) and ``B_exp`` per layer (L, 1, 1); None
+    in float."""
 
     W: Array
     b: Array
     R: Optional[Array]
     B: Array
     BR: Optional[Array] = None
+    W_exp: Optional[np.ndarray] = None
+    B_exp: Optional[np.ndarray] = None
 
     def arrays(self) -> list:
         """The trainable arrays, in a fixed order."""
@@ -110,7 +120,9 @@ class StackedParams:
 class StackedState:
     """``(L, B, n)`` stacks of u, v, r (what is sent: rates or spikes),
     e_breve, phi' and the spike encoders' accumulators; e_target (B, n);
-    ``e_in``: the error input of the last step (the e-prop learning signal)."""
+    ``e_in``: the error input of the last step (the e-prop learning signal);
+    ``u_breve``: the prospective membrane of the last step (numpy float: a
+    buffer the next step overwrites)."""
 
     u: Array
     v: Array
@@ -120,6 +132,7 @@ class StackedState:
     e_target: Array
     spike_acc: Array
     e_in: Optional[Array] = None
+    u_breve: Optional[Array] = None
 
     def copy(self) -> "StackedState":
         """The state with arrays of its own (numpy)."""
@@ -128,25 +141,30 @@ class StackedState:
 
 
 class StackedNetwork:
-    """A chain ``NetworkSpec`` (optionally self-recurrent layers) in stacked form."""
+    """A chain ``NetworkSpec`` (optionally self-recurrent layers) in stacked
+    form, stepped in the arithmetic ``arith`` (``dtype``: the float dtype)."""
 
-    def __init__(self, spec: NetworkSpec, dtype: Any = np.float32):
+    def __init__(self, spec: NetworkSpec, dtype: Any = np.float32, arith: Arithmetic = F):
         self.spec = spec
-        self.dtype = np.dtype(dtype)
+        self.A = arith
+        self.dtype = np.dtype(arith.state_dtype(dtype))
         self.n_layers = spec.n_layers
         self.width = max(spec.sizes)
         tau_m = np.ones((self.n_layers, self.width))
         tau_r = np.ones((self.n_layers, self.width))
         for l, layer in enumerate(spec.layers):
+            # padded neurons (inert) take the layer's first time constants
+            tau_m[l], tau_r[l] = (np.broadcast_to(t, (layer.size,))[0]
+                                  for t in layer.time_constants())
             tau_m[l, :layer.size], tau_r[l, :layer.size] = layer.time_constants()
-        tau_m, tau_r = np.maximum(tau_m, spec.dt), np.maximum(tau_r, spec.dt)
         self.constants = {k: v[:, None, :].astype(self.dtype)
-                          for k, v in F.neuron_constants(spec.dt, tau_m, tau_r).items()}
+                          for k, v in arith.neuron_constants(spec.dt, tau_m, tau_r).items()}
+        self.gamma = arith.gain(spec.gamma, "gamma")
         groups, start = [], 0
         for l in range(1, self.n_layers + 1):
             name = spec.layers[l - 1].activation
             if l == self.n_layers or spec.layers[l].activation != name:
-                groups.append((start, l, F.activation(name)))
+                groups.append((start, l, arith.activation(name)))
                 start = l
         self.activation = StackedActivation(groups)
         self.recurrent = any(layer.recurrent for layer in spec.layers)
@@ -155,10 +173,10 @@ class StackedNetwork:
                                        self.dtype)[:, None, None]
         self.spiking = _layer_stack([layer.spiking for layer in spec.layers], bool)
         # sigma-delta thresholds; 0 holds nothing back, so one stack serves all layers
-        self.sigma_delta = _layer_stack([layer.sigma_delta for layer in spec.layers],
-                                        self.dtype)
+        self.sigma_delta = _layer_stack([arith.threshold(layer.sigma_delta)
+                                         for layer in spec.layers], self.dtype)
         self.error_sigma_delta = _layer_stack(
-            [layer.error_sigma_delta for layer in spec.layers], self.dtype)
+            [arith.threshold(layer.error_sigma_delta) for layer in spec.layers], self.dtype)
         self.on_torch, self.device = False, None  # numpy (see to_torch)
 
     def to_torch(self, device: str = "cpu") -> "StackedNetwork":
@@ -238,7 +256,8 @@ class StackedNetwork:
         """All compartments at rest, phi' = phi'(0)."""
         zeros = lambda *shape: self.as_array(np.zeros(shape, self.dtype))  # noqa: E731
         stack = (self.n_layers, batch, self.width)
-        phi_prime = self.activation.phi_prime(zeros(*stack))
+        rest = zeros(*stack)
+        phi_prime = self.A.phi_prime(self.activation, rest, self.A.phi(self.activation, rest))
         return StackedState(zeros(*stack), zeros(*stack), zeros(*stack), zeros(*stack),
                             phi_prime, zeros(batch, self.width), zeros(*stack))
 
@@ -284,31 +303,33 @@ class StackedNetwork:
         ``x_prev`` is the padded input of the previous step (B, n);
         ``errors=False`` skips the error dendrites (inference, BPTT).
         """
-        c = self._constants_for(state.u)
+        A, c = self.A, self._constants_for(state.u)
         buf = self._buffers_for(state)
         out = buf.next_slot(state) if buf is not None else dict.fromkeys(_StepBuffers.SLOT)
         tmp = buf if buf is not None else _StepBuffers.NONE
         rates_pre = _cat([x_prev[None], state.r[:-1]], out=tmp.rates_pre)
-        drive = [synaptic_drive(F, p.W, None, p.b, rates_pre, out=tmp.drive)]
+        drive = [synaptic_drive(A, p.W, p.W_exp, p.b, rates_pre, out=tmp.drive)]
         if p.R is not None:
-            drive.append(synaptic_drive(F, p.R, None, None, state.r))
+            drive.append(synaptic_drive(A, p.R, None, None, state.r))
         v, e_breve, e_in, gamma = state.v, state.e_breve, None, 0.0
         if errors:
-            e_in = [_cat([F.backward(p.B[1:], None, state.e_breve[1:]), state.e_target[None]],
+            B_exp = None if p.B_exp is None else p.B_exp[1:]
+            e_in = [_cat([A.backward(p.B[1:], B_exp, state.e_breve[1:]), state.e_target[None]],
                          out=out["e_in"])]
             if p.BR is not None:
                 e_in.append(self._recurrent_error(p, state))
-            e_in = F.total(e_in, out=out["e_in"])
-            v, e_breve = error_dendrite(F, c, state.v, e_in, state.phi_prime,
+            e_in = A.total(e_in, out=out["e_in"])
+            v, e_breve = error_dendrite(A, c, state.v, e_in, state.phi_prime,
                                         out=None if buf is None else (out["v"], out["e_breve"]))
-            e_breve = sent_error(F, e_breve, state.e_breve, self.error_sigma_delta)
-            gamma = self.spec.gamma
+            e_breve = sent_error(A, e_breve, state.e_breve, self.error_sigma_delta)
+            gamma = self.gamma
         u, u_breve, r = representation_neuron(
-            F, c, self.activation, state.u, neuron_input(F, drive, e_breve, gamma, out=tmp.drive),
+            A, c, self.activation, state.u, neuron_input(A, drive, e_breve, gamma, out=tmp.drive),
             out=None if buf is None else (out["u"], tmp.u_breve, out["r"]))
-        phi_prime = F.phi_prime(self.activation, u_breve, r, out=out["phi_prime"]) if errors else None
-        acc, r = sent_rate(F, r, state.r, state.spike_acc, self.spiking, self.sigma_delta)
-        return StackedState(u, v, r, e_breve, phi_prime, state.e_target, acc, e_in), rates_pre
+        phi_prime = A.phi_prime(self.activation, u_breve, r, out=out["phi_prime"]) if errors else None
+        acc, r = sent_rate(A, r, state.r, state.spike_acc, self.spiking, self.sigma_delta)
+        return StackedState(u, v, r, e_breve, phi_prime, state.e_target, acc, e_in,
+                            u_breve), rates_pre
 
     def _buffers_for(self, state: StackedState) -> Optional["_StepBuffers"]:
         """The step's preallocated arrays for the state's shape (numpy; None on torch)."""
@@ -363,10 +384,10 @@ class StackedNetwork:
         for the next step."""
         n_out = self.spec.n_out
         e_target = arrays.zeros_like(state.e_target)
-        scale = loss_scale(F, self.spec.beta, weight)
+        scale = loss_scale(self.A, self.spec.beta, weight)
         if self.on_torch:
             scale = self.as_array(scale)
-        e_target[:, :n_out] = F.output_error(self.spec.loss, state.r[-1][:, :n_out], target,
+        e_target[:, :n_out] = self.A.output_error(self.spec.loss, state.r[-1][:, :n_out], target,
                                              scale)
         state.e_target = e_target
         return state

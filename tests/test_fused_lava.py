@@ -14,6 +14,7 @@ from lava_vle.processes.fused_vle_network.models import (PyFusedVLENetworkModelF
 from lava_vle.processes.vle_network.process import VLENetwork
 from lava_vle.simulator import Simulator
 
+from .test_fused_fixed import chain_spec
 from .test_processes import ETA, SEED, sim_state, signals, three_layer_spec
 
 pytestmark = pytest.mark.slow  # runs the Lava runtime
@@ -72,9 +73,13 @@ def composed_values(children, spec, weights):
                                   three_layer_spec(gamma=0.5, feedback="random"),
                                   three_layer_spec(spiking=True, recurrent_error="none"),
                                   three_layer_spec(sigma_delta=0.02, error_sigma_delta=0.002,
-                                                   learning_epoch=8)],
+                                                   learning_epoch=8),
+                                  chain_spec(feedback="random", gamma=0.5),
+                                  chain_spec(sigma_delta=0.02, learning_epoch=4)],
                          ids=["mirrored", "random-feedback-nudged", "spiking-truncated",
-                              "sigma-delta-learning-epoch-8"])
+                              "sigma-delta-learning-epoch-8",
+                              "chain-stacked-random-feedback-nudged",
+                              "chain-stacked-sigma-delta-learning-epoch-4"])
 def test_fused_fixed_pt_network_equals_composed_bit_for_bit_over_200_steps(spec):
     params = init_params(spec, seed=3)
     x, y = signals(200)
@@ -110,11 +115,13 @@ def test_fused_floating_pt_network_agrees_with_composed_to_1e6():
             np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
 
 
-def test_fused_vars_set_between_runs_take_effect_as_in_the_simulator():
+@pytest.mark.parametrize("spec", [three_layer_spec(), chain_spec()],
+                         ids=["per-population", "chain-stacked"])
+def test_fused_vars_set_between_runs_take_effect_as_in_the_simulator(spec):
     """learning_rate and the weights are read from the Vars every step: set
     after step 20, the fused fixed_pt run equals a simulator run whose eta
-    and first weight matrix change at step 20."""
-    spec = three_layer_spec()
+    and first weight matrix change at step 20 (a chain steps its integer
+    layer stacks, other networks population by population)."""
     params = init_params(spec, seed=3)
     x, y = signals(60)
     sim = Simulator(spec, params, "fixed", seed=SEED)

@@ -2,6 +2,8 @@
 the batched simulator's single step, two arithmetics."""
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 from lava.magma.core.decorator import implements, requires, tag
 from lava.magma.core.model.py.model import PyLoihiProcessModel
@@ -12,6 +14,7 @@ from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
 from lava_vle import fixed_point as fxp
 from lava_vle.dynamics import NetworkState
+from lava_vle.fused_fixed import LAYER_STATE, WITH_INPUT, FixedChain, stackable
 from lava_vle.plasticity import LocalRule
 from lava_vle.processes import _validation as checked
 from lava_vle.processes._derived import Derived
@@ -51,21 +54,27 @@ class AbstractFusedVLENetworkModel(PyLoihiProcessModel):
         self.views = None  # per-population / per-projection views of the Vars
 
     def run_spk(self) -> None:
-        sim, dtype = self.simulator, self.simulator.dynamics.dtype
-        if self.views is None:
-            self._bind()
+        dtype = self.simulator.dynamics.dtype
         x_now = received(self, "s_in").astype(dtype)[None, :]
         target = received(self, "target_in").astype(dtype)[None, :]
         modulator = (received(self, "m_in") if self.proc_params["external_modulator"]
                      else self.constant_modulator)
         rule = self.local_rule(self.learning_rate) if self.learning_rate[0] > 0 else None
+        self.s_out.send(self._step(x_now, target, modulator, rule))
+        raise_port_error(self)
+
+    def _step(self, x_now: np.ndarray, target: np.ndarray, modulator: np.ndarray,
+              rule: Optional[LocalRule]) -> np.ndarray:
+        """One :meth:`Simulator.step` on the Vars; returns the output rates."""
+        sim = self.simulator
+        if self.views is None:
+            self._bind()
         new = sim.step(self._state(), synapses_of(self.spec, sim.params), x_now, target,
                        self.loss_scale, modulator, rule, self.time_step)
         if rule is not None and rule.learns_at(self.time_step):
             self._store_plastic()
         self._store_state(new)
-        self.s_out.send(new.rates[-1][0])
-        raise_port_error(self)
+        return new.rates[-1][0]
 
     def _bind(self) -> None:
         """Views of the Vars (Lava sets Vars in place, so they stay valid);
@@ -149,7 +158,13 @@ class PyFusedVLENetworkModelFloat(AbstractFusedVLENetworkModel):
 @tag("fixed_pt", "bit_accurate_loihi", "fused")
 class PyFusedVLENetworkModelFixed(AbstractFusedVLENetworkModel):
     """Loihi-2 fixed-point fused network: bit for bit the composed fixed_pt
-    processes (24-bit state held in int64 Vars, the simulator's state type)."""
+    processes (24-bit state held in int64 Vars, the simulator's state type).
+
+    A chain (:func:`~lava_vle.fused_fixed.stackable`) steps all its layers
+    at once (:class:`~lava_vle.fused_fixed.FixedChain`), other networks
+    population by population (:meth:`Simulator.step`); both read and write
+    the same Vars every step.
+    """
 
     precision = "fixed"
     s_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=fxp.MAX_PAYLOAD_BITS)
@@ -175,6 +190,26 @@ class PyFusedVLENetworkModelFixed(AbstractFusedVLENetworkModel):
                                            zip(self.spec.projections, params.weight_exp)])
         self.bias_exps = np.concatenate([np.full(n, e)
                                          for n, e in zip(sizes[1:], params.bias_exp)])
+        self.chain = (FixedChain(self.spec, params, proc_params["seed"])
+                      if stackable(self.spec) else None)
+
+    def _step(self, x_now: np.ndarray, target: np.ndarray, modulator: np.ndarray,
+              rule: Optional[LocalRule]) -> np.ndarray:
+        """A chain: one :meth:`FixedChain.step` on the Vars (loaded into its
+        stacks, stored back after); otherwise the simulator's step."""
+        chain = self.chain
+        if chain is None:
+            return super()._step(x_now, target, modulator, rule)
+        names = LAYER_STATE + WITH_INPUT + ("e_target",)
+        for name in names + self._plastic_vars():
+            chain.load(name, getattr(self, name))
+        if chain.step(target, self.loss_scale, x_now, modulator, rule, self.time_step):
+            for name in self._plastic_vars():
+                chain.store(name, getattr(self, name))
+            self._after_update()
+        for name in names:
+            chain.store(name, getattr(self, name))
+        return chain.output()
 
     def _plastic_vars(self) -> tuple[str, str]:
         return "weight_acc", "bias_acc"

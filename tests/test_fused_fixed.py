@@ -1,0 +1,89 @@
+"""The integer layer stacks step a chain bit for bit as the per-population simulator."""
+import numpy as np
+import pytest
+
+from lava_vle.fused_fixed import LAYER_STATE, WITH_INPUT, FixedChain, stackable
+from lava_vle.network import LayerSpec, NetworkSpec, init_params
+from lava_vle.plasticity import LocalRule
+from lava_vle.simulator import Simulator, synapses_of
+
+
+def chain_spec(feedback="mirrored", gamma=0.0, spiking=False, sigma_delta=0.0,
+               learning_epoch=1, loss="mse"):
+    """Three layers of unequal widths (padding), per-neuron tau_r, three activations."""
+    return NetworkSpec(
+        n_in=2,
+        layers=(LayerSpec(5, tau_m=1.0, tau_r=[1.0, 1.0, 0.5, 1.0, 0.8], activation="hard_tanh",
+                          spiking=spiking, sigma_delta=sigma_delta,
+                          error_sigma_delta=sigma_delta / 10),
+                LayerSpec(4, tau_m=0.8, tau_r=0.4, activation="relu", spiking=spiking),
+                LayerSpec(2, tau_m=0.5, tau_r=0.5, activation="linear")),
+        dt=0.1, gamma=gamma, feedback=feedback, learning_epoch=learning_epoch, loss=loss)
+
+
+def flat(values):
+    """Per-population (batch of one) or per-projection arrays as one flat
+    vector, the fused Vars' layout."""
+    return np.concatenate([np.ravel(v) for v in values])
+
+
+@pytest.mark.parametrize("spec", [chain_spec(), chain_spec(feedback="random", gamma=0.5),
+                                  chain_spec(spiking=True),
+                                  chain_spec(sigma_delta=0.02, learning_epoch=4),
+                                  chain_spec(loss="ce")],
+                         ids=["mirrored", "random-feedback-nudged", "spiking",
+                              "sigma-delta-learning-epoch-4", "cross-entropy"])
+def test_fixed_chain_equals_the_simulator_bit_for_bit_while_it_learns(spec):
+    steps, seed = 80, 5
+    sim = Simulator(spec, init_params(spec, seed=2), "fixed", seed=seed)
+    chain = FixedChain(spec, sim.params, seed)
+    chain.load("weight_acc", flat(sim.params.weight_acc))
+    chain.load("bias_acc", flat(sim.params.bias_acc))
+    A, rule = sim.arith, LocalRule(0.05, sim.arith, spec.learning_epoch)
+    scale = sim.dynamics.loss_scale(np.ones(1))[:, None]
+    modulator = A.modulator(np.array([0.75]))
+    rng = np.random.default_rng(0)
+    x = A.to_units(rng.uniform(-1, 1, (steps, 1, spec.n_in)))
+    y = A.to_units(rng.uniform(-1, 1, (steps, 1, spec.n_out)))
+    state = sim.initial_state(1)
+    for t in range(steps):
+        state = sim.step(state, synapses_of(spec, sim.params), x[t], y[t], scale, modulator,
+                         rule, t + 1)
+        chain.step(y[t], scale, x[t], modulator, rule, t + 1)
+        for name in LAYER_STATE + WITH_INPUT:
+            got = np.zeros(sum(spec.sizes[name not in WITH_INPUT:]), np.int64)
+            chain.store(name, got)
+            assert np.array_equal(got, flat(getattr(state, name))), f"{name} at step {t + 1}"
+        got = np.zeros(spec.n_out, np.int64)
+        chain.store("e_target", got)
+        assert np.array_equal(got, state.e_target[0]), f"e_target at step {t + 1}"
+    for name, want in (("weight_acc", sim.params.weight_acc), ("bias_acc", sim.params.bias_acc)):
+        got = np.zeros(sum(a.size for a in want), np.int64)
+        chain.store(name, got)
+        assert np.array_equal(got, flat(want)), name
+    initial = Simulator(spec, init_params(spec, seed=2), "fixed").params.weight_acc
+    assert not np.array_equal(flat(initial), flat(sim.params.weight_acc)), "nothing learned"
+
+
+def test_stackable_accepts_chains_only():
+    chain = chain_spec()
+    recurrent = NetworkSpec(n_in=2, layers=(LayerSpec(3, recurrent=True), LayerSpec(2)))
+    assert stackable(chain) and not stackable(recurrent)
+    with pytest.raises(ValueError, match="chains only"):
+        FixedChain(recurrent, Simulator(recurrent, init_params(recurrent), "fixed").params, 0)
+
+
+def test_load_then_store_returns_every_var_unchanged():
+    spec = chain_spec()
+    chain = FixedChain(spec, Simulator(spec, init_params(spec), "fixed").params, 0)
+    sizes = {"weight_acc": sum(p * q for p, q in zip(spec.sizes[1:], spec.sizes)),
+             "bias_acc": sum(spec.sizes[1:]), "e_target": spec.n_out}
+    sizes.update({name: sum(spec.sizes[1:]) for name in LAYER_STATE})
+    sizes.update({name: sum(spec.sizes) for name in WITH_INPUT})
+    rng = np.random.default_rng(1)
+    for name, size in sizes.items():
+        values = rng.integers(-1000, 1000, size)
+        chain.load(name, values)
+        got = np.zeros(size, np.int64)
+        chain.store(name, got)
+        assert np.array_equal(got, values), name

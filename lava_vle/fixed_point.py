@@ -212,21 +212,29 @@ def threshold_to_fixed(threshold: float) -> int:
 # ---------------------------------------------------------------------------
 # Counter-based hash and stochastic rounding
 # ---------------------------------------------------------------------------
-_MASK32 = np.uint64(0xFFFFFFFF)
-# the mix's constants (mask, shifts, multipliers): Python ints, and as uint64
+# the mix's constants (mask, shifts, multipliers): Python ints, and as uint32
 _MIX_INT = (0xFFFFFFFF, 16, 15, 0x7FEB352D, 0x846CA68B)
-_MIX_UINT64 = tuple(np.uint64(c) for c in _MIX_INT)
+_MIX_UINT32 = tuple(np.uint32(c) for c in _MIX_INT)
 
 
 def _mix32(x: Union[int, np.ndarray]) -> Union[int, np.ndarray]:
-    """32-bit avalanche mix (the 'lowbias32' integer hash) of a Python int or
-    of uint64 holders (numpy), the same bits either way."""
-    mask, s16, s15, m1, m2 = _MIX_INT if isinstance(x, int) else _MIX_UINT64
-    x = x & mask
+    """32-bit avalanche mix (the 'lowbias32' integer hash) of a Python int
+    (masked to 32 bits after each product) or of a uint32 array (numpy
+    wraps its products modulo 2**32, in place): the same bits either way."""
+    if isinstance(x, int):
+        mask, s16, s15, m1, m2 = _MIX_INT
+        x = x & mask
+        x ^= x >> s16
+        x = (x * m1) & mask
+        x ^= x >> s15
+        x = (x * m2) & mask
+        x ^= x >> s16
+        return x
+    _, s16, s15, m1, m2 = _MIX_UINT32
     x ^= x >> s16
-    x = (x * m1) & mask
+    x *= m1
     x ^= x >> s15
-    x = (x * m2) & mask
+    x *= m2
     x ^= x >> s16
     return x
 
@@ -238,14 +246,15 @@ def hash_key(seed: int, step: int) -> int:
 
 
 def keyed_hash(key: IntArray, index: IntArray) -> np.ndarray:
-    """``mix(key ^ index)`` as uint64; ``key`` may be an array (one key per
-    layer of a stack) broadcasting against ``index``."""
-    idx = np.asarray(index, dtype=np.int64).astype(np.uint64) & _MASK32
-    return _mix32(idx ^ np.asarray(key, dtype=np.uint64))
+    """``mix(key ^ index)`` as uint32 (``index`` modulo 2**32); ``key`` may
+    be an array (one key per layer of a stack) broadcasting against ``index``."""
+    index = np.asarray(index)
+    idx = np.array(index.astype(np.uint32) ^ np.asarray(key).astype(np.uint32), ndmin=1)
+    return _mix32(idx).reshape(np.broadcast_shapes(index.shape, np.shape(key)))
 
 
 def counter_hash(seed: int, step: int, index: IntArray) -> np.ndarray:
-    """Return 32 pseudo-random bits for (seed, step, index), as uint64.
+    """Return 32 pseudo-random bits for (seed, step, index), as uint32.
 
     ``hash = mix(mix(mix(seed) ^ step) ^ index)``: a pure function of its
     counters, so the Lava process model and the batched simulator that
@@ -278,13 +287,14 @@ def keyed_shift(x: IntArray, shift: IntArray, key: IntArray, index: IntArray) ->
         if shift > STOCHASTIC_BITS:
             x = x >> (shift - STOCHASTIC_BITS)
             shift = STOCHASTIC_BITS
-        noise = keyed_hash(key, index) & np.uint64((1 << shift) - 1)
-        return (x + noise.astype(np.int64)) >> shift
+        noise = keyed_hash(key, index).astype(np.int64) & ((1 << shift) - 1)
+        return (x + noise) >> shift
     shift = np.asarray(shift, dtype=np.int64)
-    x = (x << np.maximum(-shift, 0)) >> np.maximum(shift - STOCHASTIC_BITS, 0)
-    shift = np.clip(shift, 0, STOCHASTIC_BITS)
-    noise = keyed_hash(key, index) & ((np.uint64(1) << shift.astype(np.uint64)) - np.uint64(1))
-    return (x + noise.astype(np.int64)) >> shift
+    if shift.min() <= 0 or shift.max() > STOCHASTIC_BITS:
+        x = (x << np.maximum(-shift, 0)) >> np.maximum(shift - STOCHASTIC_BITS, 0)
+        shift = np.clip(shift, 0, STOCHASTIC_BITS)
+    noise = keyed_hash(key, index).astype(np.int64) & ((1 << shift) - 1)
+    return (x + noise) >> shift
 
 
 # ---------------------------------------------------------------------------

@@ -184,12 +184,13 @@ class PyFusedVLENetworkModelFixed(AbstractFusedVLENetworkModel):
 
     def __init__(self, proc_params) -> None:
         super().__init__(proc_params)
-        # the exponent of every flat weight and bias value
+        # the real value of a mantissa of 1 of every flat weight and bias (2**exp)
         params, sizes = self.simulator.params, self.spec.sizes
-        self.weight_exps = np.concatenate([np.full(sizes[p.post] * sizes[p.pre], e) for p, e in
-                                           zip(self.spec.projections, params.weight_exp)])
-        self.bias_exps = np.concatenate([np.full(n, e)
-                                         for n, e in zip(sizes[1:], params.bias_exp)])
+        self.weight_unit = fxp.dequantize_weights(1, np.concatenate(
+            [np.full(sizes[p.post] * sizes[p.pre], e)
+             for p, e in zip(self.spec.projections, params.weight_exp)]))
+        self.bias_unit = fxp.dequantize_weights(1, np.concatenate(
+            [np.full(n, e) for n, e in zip(sizes[1:], params.bias_exp)]))
         self.chain = (FixedChain(self.spec, params, proc_params["seed"])
                       if stackable(self.spec) else None)
 
@@ -216,8 +217,7 @@ class PyFusedVLENetworkModelFixed(AbstractFusedVLENetworkModel):
 
     def _after_update(self) -> None:
         """Keep ``weights``/``bias`` at the real values of the mantissas
-        (``FixedParams.to_float``, on the flat Vars at once)."""
-        self.weights[:] = fxp.dequantize_weights(fxp.accumulator_to_mantissa(self.weight_acc),
-                                                 self.weight_exps)
-        self.bias[:] = fxp.dequantize_weights(fxp.accumulator_to_mantissa(self.bias_acc),
-                                              self.bias_exps)
+        (``FixedParams.to_float``, on the flat Vars at once: the mantissa
+        times its unit, a power of two, so exactly ``dequantize_weights``)."""
+        self.weights[:] = fxp.accumulator_to_mantissa(self.weight_acc) * self.weight_unit
+        self.bias[:] = fxp.accumulator_to_mantissa(self.bias_acc) * self.bias_unit

@@ -5,8 +5,10 @@ runs one Lava process per population, error dendrite and synapse (the
 structure that maps to a chip); the Lava CPU runtime pays per process and
 channel every step. :class:`FusedVLENetwork` runs the same network in one
 ``PyLoihiProcessModel`` that calls the batched simulator's single step
-(:meth:`lava_vle.simulator.Simulator.step`, batch of one), so it equals the
-composed fixed_pt network bit for bit. Users get it with
+(:meth:`lava_vle.simulator.Simulator.step`, batch of one; the fixed_pt
+model steps a feed-forward chain's layers at once,
+:class:`lava_vle.fused_fixed.FixedChain`), so it equals the composed
+fixed_pt network bit for bit. Users get it with
 ``VLENetwork(..., fused=True)``, which wraps this process.
 
 Its Vars are flat: every projection's matrix row-major, one after the
@@ -114,8 +116,9 @@ class FusedVLENetwork(FusedVarReader, ValidatedProcess):
 
     Every time step its model receives the input, target and modulator,
     advances the network by :meth:`lava_vle.simulator.Simulator.step` (the
-    same one-step synaptic delays as the composed processes) and sends the
-    output rates. Use it through ``VLENetwork(..., fused=True)``; the
+    same one-step synaptic delays as the composed processes; fixed_pt
+    chains: :class:`lava_vle.fused_fixed.FixedChain`, all layers at once)
+    and sends the output rates. Use it through ``VLENetwork(..., fused=True)``; the
     parameters are VLENetwork's.
 
     Ports

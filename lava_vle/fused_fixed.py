@@ -14,7 +14,8 @@ projection's hash stream keyed by the unpadded synapse index ``i (n_pre +
 1) + j``. So it equals :meth:`lava_vle.simulator.Simulator.step` (and the
 composed fixed_pt processes) bit for bit, in a handful of array calls
 instead of a dozen per population. Chains only: no recurrent, skip or
-e-prop projections (:func:`stackable` says which specs qualify).
+e-prop projections, and widths even enough that padding at most doubles
+the synapses (:func:`stackable`).
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ import numpy as np
 
 from lava_vle import fixed_point as fxp
 from lava_vle.arithmetic import FixedArithmetic as X
+from lava_vle.dynamics import NetworkState
 from lava_vle.fused import StackedNetwork, StackedParams, StackedState
 from lava_vle.network import FixedParams, NetworkSpec
 from lava_vle.plasticity import LocalRule
@@ -34,11 +36,19 @@ LAYER_STATE = ("u", "v", "u_breve", "e_breve", "spike_acc", "post_trace")
 WITH_INPUT = ("rates", "pre_trace")
 
 
+#: the most padded synapses (and biases) the stacks may hold per real one
+MAX_PADDING = 2.0
+
+
 def stackable(spec: NetworkSpec) -> bool:
-    """Whether ``spec`` is a chain the integer stacks can step: projection
-    ``k`` maps population ``k`` to ``k + 1`` and nothing else."""
-    return (len(spec.projections) == spec.n_layers
-            and all(p.pre == k and p.post == k + 1 for k, p in enumerate(spec.projections)))
+    """Whether the integer stacks step ``spec``: a chain (projection ``k``
+    maps population ``k`` to ``k + 1``, nothing else) whose padding to the
+    widest population at most doubles the synapses (``MAX_PADDING``)."""
+    sizes, L = spec.sizes, spec.n_layers
+    chain = (len(spec.projections) == L
+             and all(p.pre == k and p.post == k + 1 for k, p in enumerate(spec.projections)))
+    real = sum(sizes[l + 1] * (sizes[l] + 1) for l in range(L))
+    return chain and L * max(sizes) * (max(sizes) + 1) <= MAX_PADDING * real
 
 
 class FixedChain:
@@ -54,8 +64,9 @@ class FixedChain:
     def __init__(self, spec: NetworkSpec, params: FixedParams, seed: int, batch: int = 1):
         if not stackable(spec):
             raise ValueError("FixedChain steps chains only (projection k from population k "
-                             "to k + 1); this spec has recurrent or skip projections")
-        self.spec, self.seed = spec, int(seed)
+                             f"to k + 1) padded at most {MAX_PADDING:g}x; this spec has "
+                             "recurrent or skip projections or too unequal widths")
+        self.spec, self.seed, self.base = spec, int(seed), params
         self.net = net = StackedNetwork(spec, arith=X)
         L, n, sizes = spec.n_layers, net.width, spec.sizes
         self.exp = np.array(params.weight_exp, np.int64)[:, None, None]
@@ -78,6 +89,8 @@ class FixedChain:
         self.acc = np.zeros((L, n, n + 1), np.int64)
         self.always_on = np.full((L, batch, 1), fxp.ONE, np.int64)
         self._positions = self._flat_positions()
+        self.load("weight_acc", np.concatenate([a.ravel() for a in params.weight_acc]))
+        self.load("bias_acc", np.concatenate(params.bias_acc))
 
     # --- the flat layout of the fused process's Vars -------------------------------
     def _flat_positions(self) -> dict[str, np.ndarray]:
@@ -108,6 +121,30 @@ class FixedChain:
     def store(self, name: str, flat: np.ndarray) -> None:
         """Write stack ``name`` into the flat Var values ``flat`` (in place)."""
         flat[...] = self._stack(name).reshape(-1)[self._positions[name]]
+
+    def fixed_params(self) -> FixedParams:
+        """The accumulators as :class:`FixedParams` (exponents and feedback
+        as given to the constructor)."""
+        sizes, base = self.spec.sizes, self.base
+        weight_acc = [self.acc[l, :sizes[l + 1], :sizes[l]].copy() for l in range(len(sizes) - 1)]
+        bias_acc = [self.acc[l, :sizes[l + 1], -1].copy() for l in range(len(sizes) - 1)]
+        return FixedParams(weight_acc, list(base.weight_exp), bias_acc, list(base.bias_exp),
+                           base.feedback_mant, base.feedback_exp)
+
+    def network_state(self, learned: bool) -> NetworkState:
+        """The held state per population, as :meth:`Simulator.step` returns it
+        (learning traces if ``learned``; no error input, no eligibility)."""
+        s, sizes, net = self.state, self.spec.sizes, self.net
+        layers = lambda a: tuple(a[l, :, :sizes[l + 1]] for l in range(len(sizes) - 1))  # noqa
+        with_input = lambda a: tuple(a[l, :, :n] for l, n in enumerate(sizes))  # noqa: E731
+        phi_prime = X.phi_prime(net.activation, s["u_breve"], None)
+        return NetworkState(
+            u=layers(s["u"]), v=layers(s["v"]), u_breve=layers(s["u_breve"]),
+            e_breve=layers(s["e_breve"]), phi_prime=layers(phi_prime),
+            rates=with_input(s["rates"]), e_target=s["e_target"][:, :self.spec.n_out],
+            spike_acc=layers(s["spike_acc"]),
+            pre_trace=with_input(s["pre_trace"]) if learned else None,
+            post_trace=layers(s["post_trace"]) if learned else None)
 
     def output(self) -> np.ndarray:
         """What the output population sent last, (n_out,) of the first sample."""

@@ -9,7 +9,8 @@ sequence and applies the local plasticity rule after every step:
 In fixed point this is :func:`lava_vle.fixed_point.plastic_update` (16-bit
 accumulator, stochastic rounding keyed by the step number), so a batch of one
 equals the Lava fixed_pt process models bit for bit. Time steps are numbered
-from 1, as in Lava.
+from 1, as in Lava. A fixed-point chain run from rest steps all its layers
+at once (:class:`~lava_vle.fused_fixed.FixedChain`, the same integers).
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import numpy as np
 from lava_vle import fixed_point as fxp
 from lava_vle.arithmetic import ARITHMETICS, PRECISIONS, eligibility_delta
 from lava_vle.dynamics import NetworkState, Synapses, VLEDynamics, recurrent_loop_gain
+from lava_vle.fused_fixed import FixedChain, stackable
 from lava_vle.network import FixedParams, FloatParams, NetworkSpec, check_params
 from lava_vle.plasticity import LocalRule, bias_delta, eligibility_step, weight_delta
 from lava_vle.synops import effective_synops
@@ -162,6 +164,9 @@ class Simulator:
         mod = A.modulator(per_step("modulator", modulator, steps, batch, 1.0), "modulator")
         x_in, target = A.to_units(x).astype(dtype), target.astype(dtype)
         rule = LocalRule(eta, A, spec.learning_epoch, traces)
+        if self.fixed and stackable(spec) and state is None and not (record or count_synops):
+            return self._run_chain(x_in, target, scales.astype(dtype), mod,
+                                   None if plasticity == "off" else rule, first_step)
         state = state if state is not None else self.initial_state(batch)
         before = state  # the state one step before ``state`` (sigma-delta message counts)
         updates = self._zero_updates() if plasticity == "accumulate" else None
@@ -196,6 +201,22 @@ class Simulator:
                          trace={name: [np.stack(layer) for layer in zip(*steps_)]
                                 for name, steps_ in trace.items()},
                          synops=synops)
+
+    def _run_chain(self, x_in: np.ndarray, target: np.ndarray, scales: np.ndarray,
+                   mod: np.ndarray, rule: Optional[LocalRule], first_step: int) -> SimResult:
+        """:meth:`run` of a fixed-point chain from rest, every layer at once
+        (:class:`~lava_vle.fused_fixed.FixedChain`, bit for bit :meth:`step`);
+        arguments in the arithmetic's units."""
+        steps, batch = x_in.shape[:2]
+        chain = FixedChain(self.spec, self.params, self.seed, batch)
+        outputs = np.empty((steps, batch, self.spec.n_out), np.int64)
+        for t in range(steps):
+            chain.step(target[t], scales[t][:, None], x_in[t], mod[t], rule, first_step + t)
+            outputs[t] = chain.state["rates"][-1, :, :self.spec.n_out]
+        if rule is not None:
+            self.params = chain.fixed_params()
+        return SimResult(outputs=self.arith.from_units(outputs),
+                         state=chain.network_state(learned=rule is not None))
 
     def _check_run_options(self, plasticity: str, record: Sequence[str], eta: float,
                            first_step: int, count_synops: bool,

@@ -37,8 +37,6 @@ def test_fixed_chain_equals_the_simulator_bit_for_bit_while_it_learns(spec):
     steps, seed = 80, 5
     sim = Simulator(spec, init_params(spec, seed=2), "fixed", seed=seed)
     chain = FixedChain(spec, sim.params, seed)
-    chain.load("weight_acc", flat(sim.params.weight_acc))
-    chain.load("bias_acc", flat(sim.params.bias_acc))
     A, rule = sim.arith, LocalRule(0.05, sim.arith, spec.learning_epoch)
     scale = sim.dynamics.loss_scale(np.ones(1))[:, None]
     modulator = A.modulator(np.array([0.75]))
@@ -65,10 +63,11 @@ def test_fixed_chain_equals_the_simulator_bit_for_bit_while_it_learns(spec):
     assert not np.array_equal(flat(initial), flat(sim.params.weight_acc)), "nothing learned"
 
 
-def test_stackable_accepts_chains_only():
+def test_stackable_accepts_chains_of_even_enough_widths_only():
     chain = chain_spec()
     recurrent = NetworkSpec(n_in=2, layers=(LayerSpec(3, recurrent=True), LayerSpec(2)))
-    assert stackable(chain) and not stackable(recurrent)
+    wide_input = NetworkSpec(n_in=100, layers=(LayerSpec(4), LayerSpec(2)))  # 41x padding
+    assert stackable(chain) and not stackable(recurrent) and not stackable(wide_input)
     with pytest.raises(ValueError, match="chains only"):
         FixedChain(recurrent, Simulator(recurrent, init_params(recurrent), "fixed").params, 0)
 
@@ -87,3 +86,40 @@ def test_load_then_store_returns_every_var_unchanged():
         got = np.zeros(size, np.int64)
         chain.store(name, got)
         assert np.array_equal(got, values), name
+
+
+@pytest.mark.parametrize("spec", [chain_spec(feedback="random", gamma=0.5),
+                                  chain_spec(spiking=True, learning_epoch=3, loss="ce")],
+                         ids=["random-feedback-nudged", "spiking-learning-epoch-3-ce"])
+def test_simulator_run_of_a_fixed_chain_equals_its_per_population_steps(spec):
+    """Simulator.run steps a fixed-point chain's layers at once: over a
+    batch of 3 (per-sample modulator and loss weight) its outputs, final
+    state and learned accumulators equal Simulator.step population by
+    population."""
+    steps, batch, seed = 50, 3, 4
+    rng = np.random.default_rng(2)
+    x = rng.uniform(-1, 1, (steps, batch, spec.n_in))
+    y = rng.uniform(-1, 1, (steps, batch, spec.n_out))
+    modulator = rng.uniform(0, 1, (steps, batch))
+    weight = rng.uniform(0, 2, (steps, batch))
+    params = init_params(spec, seed=1)
+    sim = Simulator(spec, params, "fixed", seed=seed)
+    result = sim.run(x, y, loss_weight=weight, modulator=modulator, plasticity="apply",
+                     eta=0.05, first_step=7)
+    ref = Simulator(spec, params, "fixed", seed=seed)
+    A, rule = ref.arith, LocalRule(0.05, ref.arith, spec.learning_epoch)
+    scales, m = ref.dynamics.loss_scale(weight), A.modulator(modulator)
+    state, outputs = ref.initial_state(batch), []
+    for t in range(steps):
+        state = ref.step(state, synapses_of(spec, ref.params), A.to_units(x[t]),
+                         A.to_units(y[t]), scales[t][:, None], m[t], rule, 7 + t)
+        outputs.append(A.from_units(state.rates[-1]))
+    assert np.array_equal(result.outputs, np.stack(outputs))
+    for name in ("u", "v", "u_breve", "e_breve", "phi_prime", "rates", "spike_acc",
+                 "pre_trace", "post_trace"):
+        for got, want in zip(getattr(result.state, name), getattr(state, name)):
+            assert np.array_equal(got, want), name
+    assert np.array_equal(result.state.e_target, state.e_target)
+    for got, want in zip(sim.params.weight_acc + sim.params.bias_acc,
+                         ref.params.weight_acc + ref.params.bias_acc):
+        assert np.array_equal(got, want)

@@ -70,7 +70,11 @@ class FixedChain:
         self.net = net = StackedNetwork(spec, arith=X)
         L, n, sizes = spec.n_layers, net.width, spec.sizes
         self.exp = np.array(params.weight_exp, np.int64)[:, None, None]
-        feedback = [f is not None for f in params.feedback_mant]
+        # the error paths (projections 1..L-1): all mirrored or all fixed random
+        feedback = [f is not None for f in params.feedback_mant[1:]]
+        if any(feedback) and not all(feedback):
+            raise ValueError("FixedChain needs every error path mirrored or every one "
+                             "random; these parameters mix the two")
         B, B_exp = np.zeros((L, n, n), np.int64), self.exp.copy()
         for k, mant in enumerate(params.feedback_mant):
             if mant is not None:
@@ -79,6 +83,7 @@ class FixedChain:
         self.feedback = (B, B_exp) if any(feedback) else None
         self.streams = [fxp.stream_seed(self.seed, k) for k in range(L)]
         # the unpadded synapse index i (n_pre + 1) + j of every stacked accumulator
+        # (padded ones: any index; their products are 0 and round to 0)
         i, j = np.arange(n)[:, None], np.arange(n + 1)[None, :]
         self.index = np.stack([i * (sizes[l] + 1) + np.minimum(j, sizes[l]) for l in range(L)])
         self.index[:, :, n] = [np.arange(n) * (sizes[l] + 1) + sizes[l] for l in range(L)]

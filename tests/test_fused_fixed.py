@@ -123,3 +123,11 @@ def test_simulator_run_of_a_fixed_chain_equals_its_per_population_steps(spec):
     for got, want in zip(sim.params.weight_acc + sim.params.bias_acc,
                          ref.params.weight_acc + ref.params.bias_acc):
         assert np.array_equal(got, want)
+
+
+def test_a_chain_refuses_parameters_that_mix_mirrored_and_random_error_paths():
+    spec = chain_spec(feedback="random")
+    params = Simulator(spec, init_params(spec), "fixed").params
+    params.feedback_mant[1] = None  # projection 1 mirrored, projection 2 random
+    with pytest.raises(ValueError, match="mix"):
+        FixedChain(spec, params, 0)

@@ -249,7 +249,8 @@ def keyed_hash(key: IntArray, index: IntArray) -> np.ndarray:
     """``mix(key ^ index)`` as uint32 (``index`` modulo 2**32); ``key`` may
     be an array (one key per layer of a stack) broadcasting against ``index``."""
     index = np.asarray(index)
-    idx = np.array(index.astype(np.uint32) ^ np.asarray(key).astype(np.uint32), ndmin=1)
+    # a new array (the xor's), mixed in place
+    idx = np.atleast_1d(index.astype(np.uint32) ^ np.asarray(key).astype(np.uint32))
     return _mix32(idx).reshape(np.broadcast_shapes(index.shape, np.shape(key)))
 
 

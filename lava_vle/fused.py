@@ -153,10 +153,10 @@ class StackedNetwork:
         tau_m = np.ones((self.n_layers, self.width))
         tau_r = np.ones((self.n_layers, self.width))
         for l, layer in enumerate(spec.layers):
+            tm, tr = layer.time_constants()
             # padded neurons (inert) take the layer's first time constants
-            tau_m[l], tau_r[l] = (np.broadcast_to(t, (layer.size,))[0]
-                                  for t in layer.time_constants())
-            tau_m[l, :layer.size], tau_r[l, :layer.size] = layer.time_constants()
+            tau_m[l], tau_r[l] = np.ravel(tm)[0], np.ravel(tr)[0]
+            tau_m[l, :layer.size], tau_r[l, :layer.size] = tm, tr
         self.constants = {k: v[:, None, :].astype(self.dtype)
                           for k, v in arith.neuron_constants(spec.dt, tau_m, tau_r).items()}
         self.gamma = arith.gain(spec.gamma, "gamma")

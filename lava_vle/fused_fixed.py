@@ -34,6 +34,8 @@ from lava_vle.plasticity import LocalRule
 #: populations 0..L ones (input first) and the output error
 LAYER_STATE = ("u", "v", "u_breve", "e_breve", "spike_acc", "post_trace")
 WITH_INPUT = ("rates", "pre_trace")
+#: every state stack, in the fused process's Var names
+STATE_VARS = LAYER_STATE + WITH_INPUT + ("e_target",)
 
 
 #: the most padded synapses (and biases) the stacks may hold per real one
@@ -174,8 +176,9 @@ class FixedChain:
         before = StackedState(u=s["u"], v=s["v"], r=s["rates"][1:], e_breve=s["e_breve"],
                               phi_prime=A.phi_prime(net.activation, s["u_breve"], None),
                               e_target=s["e_target"], spike_acc=s["spike_acc"])
-        new, rates_pre = net.step(before, self.params(), s["rates"][0])
-        rates_before = s["rates"].copy() if rule is not None else None
+        new, _ = net.step(before, self.params(), s["rates"][0])
+        if rule is not None:  # x <- r_pre(t-1): the rates before this step's are written
+            s["pre_trace"][...] = rule.filtered(s["pre_trace"], s["rates"])
         for name, value in (("u", new.u), ("v", new.v), ("e_breve", new.e_breve),
                             ("spike_acc", new.spike_acc)):
             s[name][...] = value
@@ -188,7 +191,6 @@ class FixedChain:
         if rule is None:
             return False
         s["post_trace"][...] = rule.post_trace(s["post_trace"], new.e_breve, modulator)
-        s["pre_trace"][...] = rule.filtered(s["pre_trace"], rates_before)
         if not rule.learns_at(step):
             return False
         self._apply(rule, step)

@@ -14,7 +14,7 @@ from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
 from lava_vle import fixed_point as fxp
 from lava_vle.dynamics import NetworkState
-from lava_vle.fused_fixed import LAYER_STATE, WITH_INPUT, FixedChain, stackable
+from lava_vle.fused_fixed import STATE_VARS, FixedChain, stackable
 from lava_vle.plasticity import LocalRule
 from lava_vle.processes import _validation as checked
 from lava_vle.processes._derived import Derived
@@ -201,14 +201,13 @@ class PyFusedVLENetworkModelFixed(AbstractFusedVLENetworkModel):
         chain = self.chain
         if chain is None:
             return super()._step(x_now, target, modulator, rule)
-        names = LAYER_STATE + WITH_INPUT + ("e_target",)
-        for name in names + self._plastic_vars():
+        for name in STATE_VARS + self._plastic_vars():
             chain.load(name, getattr(self, name))
         if chain.step(target, self.loss_scale, x_now, modulator, rule, self.time_step):
             for name in self._plastic_vars():
                 chain.store(name, getattr(self, name))
             self._after_update()
-        for name in names:
+        for name in STATE_VARS:
             chain.store(name, getattr(self, name))
         return chain.output()
 

@@ -16,6 +16,7 @@ from typing import Any, Optional, Protocol
 import numpy as np
 
 from lava_vle import fixed_point as fxp
+from lava_vle import kernels
 from lava_vle.arrays import module
 from lava_vle.activations import Activation, get_activation
 from lava_vle.losses import softmax
@@ -147,7 +148,8 @@ def eligibility_delta(signal: Array, elig: Array) -> Array:
 
 def bias_delta(trace: Array) -> Array:
     """``sum_batch trace``: ``(n,)``, or ``(L, n)`` for a stack."""
-    return trace.sum(axis=-2)
+    total = kernels.sum_rows(trace)  # numpy's order, several times faster on stacks
+    return trace.sum(axis=-2) if total is None else total
 
 
 class FloatArithmetic:
@@ -208,6 +210,8 @@ class FloatArithmetic:
             delta = target - x
             return x + k_a * delta, x + k_b * delta
         a, b = out
+        if kernels.relax_two_into(x, target, k_a, k_b, a, b):  # the lines below, fused
+            return a, b
         delta = np.subtract(target, x, out=b)
         np.multiply(k_a, delta, out=a)
         a += x

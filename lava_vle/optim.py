@@ -7,6 +7,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from lava_vle import kernels
 from lava_vle.arrays import copy_into, is_numpy, module, to_numpy, zeros_like
 
 
@@ -49,6 +50,8 @@ class Adam:
         self.t += 1
         lr = self.lr * np.sqrt(1 - b2 ** self.t) / (1 - b1 ** self.t)
         for p, g, m, v, (num, den) in zip(self.params, grads, self.m, self.v, self._scratch):
+            if kernels.adam_into(p, g, m, v, self.betas, lr, self.eps):  # the lines below, fused
+                continue
             xp = module(p)
             m *= b1
             m += xp.multiply(g, 1 - b1, out=num)             # m = b1 m + (1 - b1) g

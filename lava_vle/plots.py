@@ -154,6 +154,28 @@ def plot_train_speed(results: dict, path: Path) -> None:
     plt.close(fig)
 
 
+def plot_gle_reference_speed(results: dict, path: Path) -> None:
+    """Samples per wall- and CPU-second of the GLE reference and of the per-step
+    recipe here, with the 10x-the-reference mark."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5.5, 3.5))
+    names = {"gle_reference": "GLE reference (torch)", "vle_per_step": "lava-vle per-step recipe"}
+    for i, (key, label) in enumerate((("samples_per_s", "wall"), ("samples_per_cpu_s", "CPU"))):
+        values = [results[key][name] for name in names]
+        ax.bar(np.arange(2) + 0.4 * i - 0.2, values, 0.4, label=f"per {label}-second",
+               color=f"C{i}")
+    ax.axhline(10 * results["samples_per_s"]["gle_reference"], ls="--", color="grey", lw=1,
+               label="10x the reference (wall)")
+    ax.set_xticks(np.arange(2), list(names.values()))
+    ax.set_ylabel("training samples / s")
+    ax.set_title(f"MNIST-1D, batch {results['batch']}, {results['steps']} steps, one thread: "
+                 f"{results['ratio_vle_over_gle_reference']}x", fontsize=9)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def plot_energy(results: dict, path: Path) -> None:
     """Energy per training sample vs learning epoch N: VLE at its core and
     system boundaries, BPTT at each of its boundaries (nominal, low..high band)."""

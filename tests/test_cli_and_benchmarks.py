@@ -158,3 +158,61 @@ def test_gradient_quality_refuses_checkpoints_of_different_tasks(tmp_path):
     with pytest.raises(ValueError, match="one task, hold and teach window"):
         gradient_quality.main(["--checkpoints", str(tmp_path / "digits"),
                                str(tmp_path / "delayed-xor"), "--out", str(tmp_path)])
+
+
+# a stand-in for a gle-code checkout: the modules and names the driver imports,
+# each batch a short sleep (the real reference is timed by hand, docs/measurements.md)
+GLE_STUB = {
+    "lib/memory.py": "class Slicer:\n    kwargs = None\n",
+    "lib/utils.py": ("def get_loss_and_derivative(loss, output_phi=None):\n"
+                     "    return (lambda *a, **k: 0.0), (lambda *a, **k: 0.0)\n"),
+    "experiments/mnist1d/networks.py": (
+        "import torch\n"
+        "print('a note the reference prints while it imports')\n"
+        "class E2ELagMLPNet(torch.nn.Module):\n"
+        "    def __init__(self, **kwargs):\n"
+        "        super().__init__()\n"
+        "        self.w = torch.nn.Parameter(torch.zeros(3))\n"),
+    "experiments/mnist1d/mnist1d_training.py": (
+        "import time\n"
+        "def train(params, memory, model, loss_fn, loader, optimizer, epoch, fn_out, use_le):\n"
+        "    assert use_le and params['batch_size'] == 100 and memory.kwargs == {}\n"
+        "    for data, target in loader:\n"
+        "        assert data.shape == (100, 360)\n"
+        "    time.sleep(0.05)\n"),
+}
+
+
+def test_train_speed_against_the_gle_reference_takes_turns_and_reports_both(tmp_path):
+    from lava_vle.benchmarks import train_speed
+
+    for name, text in GLE_STUB.items():
+        (tmp_path / "gle" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "gle" / name).write_text(text)
+    results = train_speed.main(["--gle-code", str(tmp_path / "gle"), "--batches", "2",
+                                "--out", str(tmp_path / "out")])
+    speed = results["samples_per_s"]
+    assert 0 < speed["gle_reference"] <= 100 / 0.05
+    assert results["ratio_vle_over_gle_reference"] == round(
+        speed["vle_per_step"] / speed["gle_reference"], 2)
+    assert results["vle_config"] == {"rule": "vle", "update_interval": 1, "carry_state": True}
+    saved = json.loads((tmp_path / "out" / "train_speed_gleref.json").read_text())
+    assert saved["samples_per_s"] == speed and saved["gle_torch"]
+    assert (tmp_path / "out" / "train_speed_gleref.png").stat().st_size > 10_000
+
+
+def test_train_speed_names_a_folder_that_is_not_the_gle_reference(tmp_path):
+    from lava_vle.benchmarks import train_speed
+
+    with pytest.raises(SystemExit, match="not a checkout of unibe-cns/gle-code"):
+        train_speed.main(["--gle-code", str(tmp_path), "--out", str(tmp_path)])
+
+
+def test_train_speed_reports_why_the_gle_reference_stopped(tmp_path):
+    from lava_vle.benchmarks import train_speed
+
+    for name, text in GLE_STUB.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text.replace("import time", "import no_such_module"))
+    with pytest.raises(RuntimeError, match="(?s)stopped.*no_such_module"):
+        train_speed.main(["--gle-code", str(tmp_path), "--batches", "1", "--out", str(tmp_path)])

@@ -16,6 +16,13 @@ VLE is online and keeps no trajectory, BPTT stores it).
 and 6 settle steps; pattern generation: e-prop) against its BPTT recipe on
 data of the task's shape, the same way (batches taking turns, medians).
 
+``--gle-code DIR``: the per-step recipe against the public GLE reference
+code (a checkout of unibe-cns/gle-code at ``DIR``, run as it is by
+``--gle-python``, an interpreter of its own environment with torch; see
+:mod:`lava_vle.benchmarks.gle_reference_driver`), same network, recipe and
+batch (100 sequences of 360 steps), one thread each, the two programs
+taking turns batch by batch.
+
 ``--device cuda``: both rules on a torch device (VLE as BPTT: float32
 tensors there), each timed batch ended by a device synchronisation; the
 memory probes, which read the host's resident memory, are left out.
@@ -27,6 +34,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Optional, Sequence
@@ -162,6 +170,73 @@ def recipe_speeds(n_batches: int = 3, device: Optional[str] = None) -> dict:
     return rows
 
 
+GLE_DRIVER = Path(__file__).with_name("gle_reference_driver.py")
+GLE_BATCH, GLE_STEPS = 100, 360  # the reference's MNIST-1D batch and sequence (dt 0.2)
+
+
+def _git_commit(folder: Path) -> Optional[str]:
+    probe = subprocess.run(["git", "-C", str(folder), "rev-parse", "HEAD"],
+                           capture_output=True, text=True)
+    return probe.stdout.strip() if probe.returncode == 0 else None
+
+
+def gle_reference_speeds(gle_code: Path, python: str, n_batches: int = 3) -> dict:
+    """Median samples/s (wall, CPU) of the per-step recipe here and of the GLE
+    reference's own MNIST-1D recipe in its process and environment, batches
+    taking turns (after one warm-up batch each)."""
+    gle_code = Path(gle_code).resolve()
+    if not (gle_code / "experiments" / "mnist1d" / "networks.py").is_file():
+        raise SystemExit(f"--gle-code {gle_code}: not a checkout of unibe-cns/gle-code "
+                         "(experiments/mnist1d/networks.py is missing)")
+    rule, options = CONFIGS["vle_per_step"]
+    trainer = trainer_for(rule, GLE_STEPS, GLE_BATCH, n_batches + 1, **options)
+    order = list(trainer.batches(0))
+    speeds = {"gle_reference": {"wall": [], "cpu": []}, "vle_per_step": {"wall": [], "cpu": []}}
+    with tempfile.TemporaryFile("w+") as err, subprocess.Popen(
+            [python, str(GLE_DRIVER), str(gle_code)], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=err, text=True) as ref:
+
+        def reply() -> str:
+            line = ref.stdout.readline()
+            if not line:
+                err.seek(0)
+                raise RuntimeError(f"the GLE reference ({python} {GLE_DRIVER.name}) stopped:\n"
+                                   + err.read()[-2000:])
+            return line.strip()
+
+        while reply() != "ready":  # the reference prints notes while it imports
+            pass
+        for k in range(n_batches + 1):
+            ref.stdin.write("batch\n")
+            ref.stdin.flush()
+            timing = json.loads(reply())
+            x, y = trainer.sequences("train", order[k])
+            seconds, cpu_seconds = timed_batch(trainer, x, y, None)
+            if k:
+                for name, (wall, cpu) in (("gle_reference", (timing["wall_s"], timing["cpu_s"])),
+                                          ("vle_per_step", (seconds, cpu_seconds))):
+                    speeds[name]["wall"].append(GLE_BATCH / wall)
+                    speeds[name]["cpu"].append(GLE_BATCH / cpu)
+        ref.stdin.close()
+    wall = {name: round(float(np.median(v["wall"])), 1) for name, v in speeds.items()}
+    cpu = {name: round(float(np.median(v["cpu"])), 1) for name, v in speeds.items()}
+    return {"gle_code": str(gle_code), "gle_code_commit": _git_commit(gle_code),
+            "gle_python": python, "gle_torch": timing["torch"],
+            "gle_python_version": timing["python"], "batch": GLE_BATCH, "steps": GLE_STEPS,
+            "timed_batches": n_batches, "vle_config": {"rule": rule, **options},
+            "compiled_kernels": kernels_enabled(),
+            "samples_per_s": wall, "samples_per_cpu_s": cpu,
+            "ratio_vle_over_gle_reference": round(wall["vle_per_step"] / wall["gle_reference"], 2),
+            "ratio_vle_over_gle_reference_cpu": round(
+                cpu["vle_per_step"] / cpu["gle_reference"], 2)}
+
+
+def kernels_enabled() -> bool:
+    from lava_vle import kernels
+
+    return kernels.ENABLED
+
+
 def accelerator(device: Optional[str]) -> Optional[str]:
     """The name of the GPU behind a CUDA ``device``, else None."""
     if device is None or not device.startswith("cuda"):
@@ -242,6 +317,12 @@ def main(argv: Optional[Sequence[str]] = None) -> Optional[dict]:
                                          "numpy, BPTT on the CPU)")
     parser.add_argument("--recipes", action="store_true",
                         help="time the recurrent tasks' VLE recipes (e-prop) against BPTT")
+    parser.add_argument("--gle-code", type=Path, metavar="DIR",
+                        help="time the per-step recipe against the GLE reference code "
+                             "(a checkout of unibe-cns/gle-code), the two taking turns")
+    parser.add_argument("--gle-python", default=sys.executable,
+                        help="interpreter of the reference's own environment (needs torch; "
+                             "default: this one)")
     parser.add_argument("--probe", nargs=3, metavar=("RULE", "STEPS", "BATCH"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -249,6 +330,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Optional[dict]:
         rule, steps, batch = args.probe
         print(batch_peak_memory_mib(rule, int(steps), int(batch)))
         return None
+    if args.gle_code is not None:
+        return _report_gle_reference(args)
     if args.recipes:
         pin_threads(args.threads)
         load = os.getloadavg()[0]
@@ -289,6 +372,28 @@ def main(argv: Optional[Sequence[str]] = None) -> Optional[dict]:
             f"T={t}: {m} MiB" for t, m in zip(results["lengths"],
                                                results["peak_batch_memory_mib"][rule])))
     print(f"wrote {out}/{name}.json" + ("" if args.device else " and .png"))
+    return results
+
+
+def _report_gle_reference(args: argparse.Namespace) -> dict:
+    pin_threads(1)
+    load = os.getloadavg()[0]
+    results = gle_reference_speeds(args.gle_code, args.gle_python, args.batches)
+    results["machine"] = {"cpus": os.cpu_count(), "threads": 1,
+                          "load_average_1min": [round(load, 2), round(os.getloadavg()[0], 2)]}
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "train_speed_gleref.json").write_text(json.dumps(results, indent=2))
+    from lava_vle.plots import plot_gle_reference_speed, without_matplotlib
+
+    without_matplotlib(lambda: plot_gle_reference_speed(results, out / "train_speed_gleref.png"),
+                       "the GLE reference speed plot")
+    s, c = results["samples_per_s"], results["samples_per_cpu_s"]
+    print(f"samples/s: VLE per-step recipe {s['vle_per_step']}, GLE reference "
+          f"{s['gle_reference']}: {results['ratio_vle_over_gle_reference']}x "
+          f"(per CPU-second {c['vle_per_step']} vs {c['gle_reference']}: "
+          f"{results['ratio_vle_over_gle_reference_cpu']}x)")
+    print(f"wrote {out}/train_speed_gleref.json and .png")
     return results
 
 

@@ -34,12 +34,22 @@ def _compiled(fn: Callable) -> Callable:
     return numba.njit(cache=True, nogil=True, error_model="numpy")(fn) if ENABLED else fn
 
 
+FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def _qualify(*arrays: Any) -> bool:
-    first = arrays[0]
-    return (ENABLED and all(isinstance(a, np.ndarray) for a in arrays)
-            and first.dtype in (np.float32, np.float64)
-            and all(a.dtype == first.dtype and a.shape == first.shape
-                    and a.flags.c_contiguous for a in arrays))
+    """Whether the kernels take ``arrays`` (a plain loop: this runs several
+    times per time step)."""
+    if not ENABLED or type(arrays[0]) is not np.ndarray:
+        return False
+    dtype, shape = arrays[0].dtype, arrays[0].shape
+    if dtype not in FLOATS:
+        return False
+    for a in arrays:
+        if (type(a) is not np.ndarray or a.dtype != dtype or a.shape != shape
+                or not a.flags.c_contiguous):
+            return False
+    return True
 
 
 @_compiled

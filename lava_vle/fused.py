@@ -43,6 +43,20 @@ def _cat(arrays: list, out: Optional[np.ndarray] = None) -> Array:
     return torch.cat(arrays)
 
 
+def _error_input(A: Any, B: Array, B_exp: Any, e_above: Array, e_target: Array,
+                 out: Optional[np.ndarray]) -> Array:
+    """Each layer's error input: ``B^T e_breve`` of the layer above, the
+    output error at the top (numpy: the product written into ``out``)."""
+    if out is None:
+        return _cat([A.backward(B, B_exp, e_above), e_target[None]])
+    below_top = out[:-1]
+    back = A.backward(B, B_exp, e_above, out=below_top)
+    if back is not below_top:  # fixed point returns its own array
+        below_top[...] = back
+    out[-1] = e_target
+    return out
+
+
 class StackedActivation(Activation):
     """phi and phi' of a layer stack: each run of layers with one activation
     applies its own (``groups`` of ``(first, stop, activation)``); the
@@ -314,8 +328,8 @@ class StackedNetwork:
         v, e_breve, e_in, gamma = state.v, state.e_breve, None, 0.0
         if errors:
             B_exp = None if p.B_exp is None else p.B_exp[1:]
-            e_in = [_cat([A.backward(p.B[1:], B_exp, state.e_breve[1:]), state.e_target[None]],
-                         out=out["e_in"])]
+            e_in = [_error_input(A, p.B[1:], B_exp, state.e_breve[1:], state.e_target,
+                                 out["e_in"])]
             if p.BR is not None:
                 e_in.append(self._recurrent_error(p, state))
             e_in = A.total(e_in, out=out["e_in"])

@@ -175,6 +175,10 @@ GLE_BATCH, GLE_STEPS = 100, 360  # the reference's MNIST-1D batch and sequence (
 
 
 def _git_commit(folder: Path) -> Optional[str]:
+    """The checkout's commit; None where ``folder`` is not a git checkout's root
+    (an archive, or a folder inside some other repository)."""
+    if not (folder / ".git").exists():
+        return None
     probe = subprocess.run(["git", "-C", str(folder), "rev-parse", "HEAD"],
                            capture_output=True, text=True)
     return probe.stdout.strip() if probe.returncode == 0 else None

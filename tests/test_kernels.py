@@ -42,7 +42,7 @@ def test_relax_two_kernel_equals_numpy_form_bit_for_bit(seed, shape, dtype):
         np.testing.assert_array_equal(bits(a), bits(b))
 
 
-def test_relax_two_kernel_may_write_over_its_target(monkeypatch):
+def test_relax_two_kernel_may_write_over_its_target():
     """error_dendrite writes ``e_inst`` into out[0] and relaxes toward it in place."""
     x, target, k_a, k_b = arrays(1, (4, 6), np.float32, 4)
     expected = FloatArithmetic.relax_two(x, target, k_a, k_b)

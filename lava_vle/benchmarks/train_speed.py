@@ -250,6 +250,13 @@ def accelerator(device: Optional[str]) -> Optional[str]:
     return torch.cuda.get_device_name(device)
 
 
+def machine(threads: int, load_before: float, device: Optional[str] = None) -> dict:
+    """What a speed record names of the machine: cores, threads, the GPU behind
+    ``device`` and the 1-minute load average before and after the run."""
+    return {"cpus": os.cpu_count(), "threads": threads, "accelerator": accelerator(device),
+            "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)]}
+
+
 def _status_kib(field: str) -> int:
     with open("/proc/self/status") as fh:
         for line in fh:
@@ -296,10 +303,7 @@ def measure(batch: int = 100, n_batches: int = 3, steps: int = 360,
             "timed_batches": n_batches,
             "configs": {name: {"rule": rule, **options} for name, (rule, options) in CONFIGS.items()},
             "device": device or HOST,
-            "machine": {"cpus": os.cpu_count(), "threads": threads,
-                        "accelerator": accelerator(device),
-                        "load_average_1min": [round(load_before, 2),
-                                              round(os.getloadavg()[0], 2)]},
+            "machine": machine(threads, load_before, device),
             "samples_per_s": wall, "samples_per_cpu_s": cpu,
             "ratio_vle_over_bptt": round(wall["vle"] / wall["bptt"], 2),
             "ratio_vle_per_step_over_bptt": round(wall["vle_per_step"] / wall["bptt"], 2),
@@ -341,10 +345,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Optional[dict]:
         load = os.getloadavg()[0]
         rows = recipe_speeds(args.batches, args.device)
         results = {"tasks": rows, "device": args.device or HOST,
-                   "machine": {"cpus": os.cpu_count(), "threads": args.threads,
-                               "accelerator": accelerator(args.device),
-                               "load_average_1min": [round(load, 2),
-                                                     round(os.getloadavg()[0], 2)]}}
+                   "machine": machine(args.threads, load, args.device)}
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         name = "train_speed_recipes" + (f"_{args.device.replace(':', '')}"
@@ -383,8 +384,7 @@ def _report_gle_reference(args: argparse.Namespace) -> dict:
     pin_threads(1)
     load = os.getloadavg()[0]
     results = gle_reference_speeds(args.gle_code, args.gle_python, args.batches)
-    results["machine"] = {"cpus": os.cpu_count(), "threads": 1,
-                          "load_average_1min": [round(load, 2), round(os.getloadavg()[0], 2)]}
+    results["machine"] = machine(1, load)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "train_speed_gleref.json").write_text(json.dumps(results, indent=2))

@@ -288,11 +288,18 @@ def _value(stats: dict, metric: str) -> str:
     return f"{stats['mean']:.{digits}f} +- {stats['std']:.{digits}f}"
 
 
+def resolution(summary: dict) -> str:
+    """The comparison's time resolution in words: ``hold K``, and the teaching
+    window where it is not the task's own (``taught on the last W inputs``)."""
+    window = summary.get("teach_window")
+    return f"hold {summary['hold']}" + (f", taught on the last {window} inputs" if window else "")
+
+
 def markdown(summary: dict) -> str:
     """The comparison as a Markdown table (one row per arm) and its paired differences."""
     metric = summary["metric"]
     unit = "test accuracy %" if metric == "accuracy_percent" else "test NRMSE"
-    lines = [f"**{summary['task']}**, hold {summary['hold']}, "
+    lines = [f"**{summary['task']}**, {resolution(summary)}, "
              f"{summary['epochs']} epochs, lr grid "
              f"{', '.join(f'{lr:g}' for lr in summary['lrs'])}, "
              f"seeds {', '.join(map(str, summary['seeds']))}; lr picked on "
@@ -359,15 +366,15 @@ def results_page(summaries: list[dict], command: str, notes: str = "") -> str:
         lines += ["", f"## {task}", ""]
         for s in group:
             load = ", ".join(f"{x:.1f}" for x in s["machine"]["load_average"])
-            lines.append(f"- hold {s['hold']} (`{s['folder']}`): {s['epochs']} epochs, lr grid "
+            lines.append(f"- {resolution(s)} (`{s['folder']}`): {s['epochs']} epochs, lr grid "
                          f"{', '.join(f'{lr:g}' for lr in s['lrs'])}, seeds "
                          f"{', '.join(map(str, s['seeds']))}; lr picked on {s['selection']}; "
                          f"{_minutes(s)} on {s['machine']['cpus']} CPUs "
                          f"({s['machine'].get('processor', '?')}, Python "
                          f"{s['machine'].get('python', '?')}, load {load}); "
                          f"`{s['settings'].get('command', '')}`")
-        lines += ["", f"| hold | arm | cadence | optimiser steps / sequence | picked lr | {unit} "
-                      "| minutes / run | samples/s |", "|" + "---|" * 8]
+        lines += ["", f"| comparison | arm | cadence | optimiser steps / sequence | picked lr "
+                      f"| {unit} | minutes / run | samples/s |", "|" + "---|" * 8]
         for s in group:
             for row in s["rows"]:
                 test = (f"{_value(row['test'], metric)} (n={row['test']['n']})"
@@ -375,12 +382,12 @@ def results_page(summaries: list[dict], command: str, notes: str = "") -> str:
                 steps = f"{row['optimizer_steps_per_sequence']:g}" if "test" in row else ""
                 timing = (f"{row['minutes_per_run']:.2f} | {row['samples_per_s']:.0f}"
                           if "test" in row else " | ")
-                lines.append(f"| {s['hold']} | {row['arm']} | {row['cadence']} | {steps} | "
+                lines.append(f"| `{s['folder']}` | {row['arm']} | {row['cadence']} | {steps} | "
                              f"{row['lr']:g} | {test} | {timing} |")
         lines += ["", "Paired over seeds (VLE - BPTT, same seed):", ""]
         for s in group:
             for pair in s["paired"]:
-                lines.append(f"- hold {s['hold']}, {pair['cadence']} cadence ({pair['vle']} vs "
+                lines.append(f"- `{s['folder']}`, {pair['cadence']} cadence ({pair['vle']} vs "
                              f"{pair['bptt']}): {_value(pair['vle_minus_bptt'], metric)}")
     lines += ["", "## Summary", "", summary_table(summaries)]
     if notes:
@@ -430,6 +437,8 @@ def summary_table(summaries: list[dict]) -> str:
         name = "accuracy %" if metric == "accuracy_percent" else "NRMSE"
         limit = s["config"].get("limit_train")
         data = "all" if limit is None else f"{limit:,}"
-        lines.append(f"| {s['folder']} | {data} | {s['hold']} | {name} | " + " | ".join(cells)
+        hold = str(s["hold"]) + (f" (taught on the last {s['teach_window']})"
+                                 if s.get("teach_window") else "")
+        lines.append(f"| {s['folder']} | {data} | {hold} | {name} | " + " | ".join(cells)
                      + f" | {paired} |")
     return "\n".join(lines)

@@ -166,3 +166,22 @@ def test_summary_table_names_each_rows_training_sequences():
     assert "training sequences" in table[0]
     assert table[2].startswith("| fashion-row-full | all | 1 |")
     assert table[3].startswith("| fashion-row-hold1 | 10,000 | 1 |")
+
+
+def test_a_comparison_taught_on_its_own_window_says_so_in_every_table():
+    """Two comparisons of one task and hold that differ in the teaching
+    window: the summary table, the comparison's table and the results page
+    say which window each was taught on; the task's own window says nothing."""
+    from pathlib import Path
+
+    from lava_vle.compare import load_summaries, markdown, resolution, summary_table
+
+    summaries = load_summaries(Path(__file__).resolve().parents[1] / "docs" / "compare")
+    own = next(s for s in summaries if s["folder"] == "smnist-row-hold1")
+    window = dict(own, folder="smnist-row-window", teach_window=14)
+    assert resolution(own) == "hold 1"
+    assert resolution(window) == "hold 1, taught on the last 14 inputs"
+    table = summary_table([own, window]).splitlines()
+    assert table[2].startswith("| smnist-row-hold1 | all | 1 | accuracy % |")
+    assert table[3].startswith("| smnist-row-window | all | 1 (taught on the last 14) |")
+    assert markdown(window).startswith("**smnist-row**, hold 1, taught on the last 14 inputs, ")

@@ -14,6 +14,7 @@ from lava_vle.benchmark_networks import default_network
 from lava_vle.optim import clip_global_norm
 from lava_vle.learners import BPTT
 from lava_vle.train import TrainConfig, Trainer
+from lava_vle.benchmarks.gradient_quality import main as gradient_quality_main
 
 
 def write_csv(folder, split, n, seed):
@@ -272,6 +273,36 @@ def test_eligibility_traces_on_every_weight_reach_the_memory_layer_the_plain_rul
                                       settle_steps=6)["rows"]
     assert plain["cosine_mean"][0] == 0.0
     assert all_weights["cosine_mean"][0] > 0.3
+
+
+def test_a_teaching_window_over_the_rows_with_input_gives_the_memory_layer_a_local_update():
+    """Row-wise at hold 1, with blank last rows as in MNIST: taught on the last
+    3 rows the input weights' local update is exactly 0 (the error arrives
+    after the ink); taught on the last 14, the error reaches the memory layer
+    while rows with input still arrive, and the update points along BPTT's
+    gradient."""
+    from lava_vle.benchmarks.gradient_quality import measure_task
+
+    task = _row_wise_task(blank_last_rows=4)
+    last3, last14 = (measure_task(task, [1], batch=8, seeds=(0,), modes=("none",),
+                                  teach_window=window)["rows"][0]["cosine_mean"][0]
+                     for window in (3, 14))
+    assert last3 == 0.0
+    assert last14 > 0.3
+
+
+def test_gradient_quality_measures_a_task_at_a_given_teach_window(tmp_path):
+    results = gradient_quality_main(["--task", "digits", "--holds", "1", "--seeds", "1",
+                                     "--batch", "4", "--modes", "none", "--teach-window", "2",
+                                     "--out", str(tmp_path)])
+    assert results["teach_window"] == 2
+    assert (tmp_path / "gradient_digits_settle0_window2.json").exists()
+
+
+def test_gradient_quality_refuses_a_teach_window_for_checkpoints(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        gradient_quality_main(["--checkpoints", str(tmp_path), "--teach-window", "3"])
+    assert "--teach-window applies to --task" in capsys.readouterr().err
 
 
 def test_ema_evaluates_the_averaged_weights_and_keeps_training_the_live_ones():

@@ -210,6 +210,7 @@ def measure_task(task: Any, holds: Sequence[int], batch: int = 64,
     where = "at initialisation" if trained is None else "at trained weights"
     return {"task": dataset.name, "batch": batch,
             "seeds": list(seeds) if trained is None else [], "settle_steps": settle_steps,
+            "teach_window": teach_window,
             "what": "cosine of the local update (weights frozen, summed over the sequence) "
                     f"with -dL/dW of BPTT, {where}", "rows": rows}
 
@@ -223,7 +224,7 @@ def cosine_cells(row: dict, number: str) -> str:
 
 def task_main(args: argparse.Namespace, start: float) -> dict:
     """``--task`` (or ``--checkpoints``): measure, write JSON, print the table."""
-    task, holds, teach_window, trained = args.task, args.holds, None, None
+    task, holds, teach_window, trained = args.task, args.holds, args.teach_window, None
     if args.checkpoints:
         task, config, trained = trained_networks(args.checkpoints)
         holds, teach_window = [config.hold], config.teach_window
@@ -234,7 +235,8 @@ def task_main(args: argparse.Namespace, start: float) -> dict:
     results["wall_s"] = round(time.perf_counter() - start, 2)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    name = (f"gradient_{results['task']}_settle{args.settle_steps}"
+    window = f"_window{teach_window}" if teach_window is not None else ""
+    name = (f"gradient_{results['task']}_settle{args.settle_steps}{window}"
             f"{'_trained' if trained is not None else ''}.json")
     (out / name).write_text(json.dumps(results, indent=2))
     for row in results["rows"]:
@@ -264,9 +266,15 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     parser.add_argument("--modes", nargs="+", choices=TASK_MODES, default=list(TASK_MODES),
                         help="--task, --checkpoints: the update rules (recurrent error "
                              "modes) to measure")
+    parser.add_argument("--teach-window", type=at_least(1), default=None,
+                        help="--task: the loss on the last W inputs (default: the task's "
+                             "window)")
     parser.add_argument("--settle-steps", type=at_least(0), default=0,
                         help="--task: silent steps the local rule runs on after the sequence")
     args = parser.parse_args(argv)
+    if args.teach_window is not None and args.checkpoints:
+        parser.error("--teach-window applies to --task; --checkpoints are measured at their "
+                     "runs' own teach window")
     start = time.perf_counter()
     if args.task or args.checkpoints:
         return task_main(args, start)

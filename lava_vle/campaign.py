@@ -37,11 +37,11 @@ ROWS: dict[str, tuple[str, list[str]]] = {
                                            "--validation", "5000", "--teach-window", "14"]),
     # the task's own window, VLE with an eligibility trace on every weight, weights
     # averaged for evaluation (every rule alike), equal cadence
-    "smnist-row-eprop-all": ("smnist-row", ["--epochs", "5", "--lrs", "1e-3,3e-3",
-                                            "--seeds", "3", "--updates-per-sequence", "4",
-                                            "--validation", "5000", "--recurrent-error",
-                                            "eprop-all", "--ema", "0.99", "--cadences",
-                                            "equal"]),
+    "smnist-row-eprop-all-ema": ("smnist-row", ["--epochs", "5", "--lrs", "1e-3,3e-3",
+                                                "--seeds", "3", "--updates-per-sequence", "4",
+                                                "--validation", "5000", "--recurrent-error",
+                                                "eprop-all", "--ema", "0.99", "--cadences",
+                                                "equal"]),
     "delayed-xor": ("delayed-xor", ["--epochs", "30", "--lrs", "1e-3,3e-3,1e-2", "--seeds", "3",
                                     "--updates-per-sequence", "13", "--validation", "400"]),
     # natural (VLE every step, BPTT once per sequence) and equal: both every 36 steps;

@@ -35,6 +35,11 @@ ROWS: dict[str, tuple[str, list[str]]] = {
     "smnist-row-window14": ("smnist-row", ["--epochs", "5", "--lrs", "1e-3,3e-3,1e-2",
                                            "--seeds", "3", "--updates-per-sequence", "4",
                                            "--validation", "5000", "--teach-window", "14"]),
+    # the same, each row held 2 steps (the best row-wise sMNIST comparison)
+    "smnist-row-window14-hold2": ("smnist-row", ["--epochs", "5", "--lrs", "1e-3,3e-3",
+                                                 "--seeds", "3", "--updates-per-sequence", "4",
+                                                 "--validation", "5000", "--teach-window", "14",
+                                                 "--hold", "2"]),
     # the task's own window, VLE with an eligibility trace on every weight, weights
     # averaged for evaluation (every rule alike), equal cadence
     "smnist-row-eprop-all-ema": ("smnist-row", ["--epochs", "5", "--lrs", "1e-3,3e-3",

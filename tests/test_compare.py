@@ -170,8 +170,8 @@ def test_summary_table_names_each_rows_training_sequences():
 
 def test_a_comparison_taught_on_its_own_window_says_so_in_every_table():
     """Two comparisons of one task and hold that differ in the teaching
-    window: the summary table, the comparison's table and the results page
-    say which window each was taught on; the task's own window says nothing."""
+    window: the summary table and the comparison's own table say which window
+    each was taught on; the task's own window says nothing."""
     from pathlib import Path
 
     from lava_vle.compare import load_summaries, markdown, resolution, summary_table

@@ -335,3 +335,17 @@ def test_a_run_with_ema_resumes_to_the_result_of_an_uninterrupted_one(tmp_path):
     learned = ("train_loss", "train_metric", "test_loss", "test_metric")  # not wall times
     assert [[row[k] for k in learned] for row in resumed["history"]] == \
         [[row[k] for k in learned] for row in straight["history"]]
+
+
+def test_gradient_quality_on_a_task_with_fewer_sequences_than_the_batch_uses_them_all():
+    """The pattern task has one training sequence; a batch of 8 measures it
+    (and says so) instead of indexing past the end."""
+    from lava_vle.benchmarks.gradient_quality import measure_task
+
+    task = _row_wise_task()
+    one = SequenceDataset("smnist-row", task.x_train[:1], task.y_train[:1], task.x_test,
+                          task.y_test, "classification", 10, task.loss_weight,
+                          task.readout_weight, 1.0)
+    result = measure_task(one, [2], batch=8, seeds=(0,), modes=("none",))
+    assert result["batch"] == 1
+    assert result["rows"][0]["cosine_mean"][0] > 0.0

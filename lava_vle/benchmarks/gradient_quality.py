@@ -170,9 +170,11 @@ def measure_task(task: Any, holds: Sequence[int], batch: int = 64,
     (a task name or a :class:`~lava_vle.datasets.SequenceDataset`) at
     initialisation (seeds), or of ``trained`` networks at their weights (one
     set of cosines per network instead of per seed), for each hold K (loss
-    on the last ``teach_window`` inputs if given) and recurrent error mode;
-    the local rule runs ``settle_steps`` silent steps after the sequence (a
-    local update of exactly zero has cosine 0)."""
+    on the last ``teach_window`` inputs if given) and recurrent error mode,
+    over the first ``batch`` training sequences (all of them where the task
+    has fewer, e.g. the one pattern of ``pattern``); the local rule runs
+    ``settle_steps`` silent steps after the sequence (a local update of
+    exactly zero has cosine 0)."""
     from dataclasses import replace
 
     from lava_vle.bptt import bptt_gradients
@@ -181,6 +183,7 @@ def measure_task(task: Any, holds: Sequence[int], batch: int = 64,
     from lava_vle.benchmark_networks import default_network
 
     dataset = load_dataset(task) if isinstance(task, str) else task
+    batch = min(batch, len(dataset.x_train))
     rows = []
     for hold, mode in itertools.product(holds, modes):
         held = with_time_resolution(dataset, hold, teach_window)

@@ -85,8 +85,8 @@ TARGETS: tuple[Target, ...] = (
            not_run="budget: the task's 15 GPU minutes ran the row-wise rows; on the GPU "
                    "a time step costs 0.75-0.83 ms (kernel launches): about 29 min per trial "
                    "at batch 100"),
-    Target("row-wise Fashion-MNIST", "60k / 10k", ("fashion-row-full", "fashion-row-window14-hold2"),
-           gap_at_most=2.0),
+    Target("row-wise Fashion-MNIST", "60k / 10k",
+           ("fashion-row-full", "fashion-row-window14-hold2"), gap_at_most=2.0),
     Target("delayed XOR, spiking", "2,000 sequences",
            ("delayed-xor", "delayed-xor-ema", "delayed-xor-eprop-all-ema"),
            vle_at_least=98.8, gap_at_most=0.3),

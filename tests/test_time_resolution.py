@@ -343,9 +343,7 @@ def test_gradient_quality_on_a_task_with_fewer_sequences_than_the_batch_uses_the
     from lava_vle.benchmarks.gradient_quality import measure_task
 
     task = _row_wise_task()
-    one = SequenceDataset("smnist-row", task.x_train[:1], task.y_train[:1], task.x_test,
-                          task.y_test, "classification", 10, task.loss_weight,
-                          task.readout_weight, 1.0)
+    one = replace(task, x_train=task.x_train[:1], y_train=task.y_train[:1])
     result = measure_task(one, [2], batch=8, seeds=(0,), modes=("none",))
     assert result["batch"] == 1
     assert result["rows"][0]["cosine_mean"][0] > 0.0

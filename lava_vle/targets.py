@@ -76,7 +76,7 @@ class Target:
 TARGETS: tuple[Target, ...] = (
     Target("row-wise sMNIST (28 steps)", "60k / 10k",
            ("smnist-row-hold1", "smnist-row-window14", "smnist-row-window14-hold2",
-            "smnist-row-eprop-all-ema"),
+            "smnist-row-eprop-all-ema", "smnist-row-window14-hold2-20epochs"),
            vle_at_least=97.0, gap_at_most=1.0),
     Target("pixel-wise sMNIST (784 steps)", "a CPU subset: 4,000 / 1,000, 3 epochs, batch 20",
            ("smnist-pixel-subset",), gap_at_most=2.0),
@@ -94,7 +94,8 @@ TARGETS: tuple[Target, ...] = (
                                                   "pattern-hold2-eprop-all-ema"),
            ratio_at_most=1.5),
     Target("MNIST-1D, 14,956 parameters", "GLE's budget: 100 epochs, Adam 1e-3 every step",
-           ("mnist1d-gle-budget", "mnist1d-gle-budget-ema", "mnist1d-gle-budget-equal"),
+           ("mnist1d-gle-budget", "mnist1d-gle-budget-ema", "mnist1d-gle-budget-equal",
+            "mnist1d-gle-plateau"),
            vle_at_least=91.7),
     Target("MNIST-1D, <= 42k parameters", "GLE's budget, 41,128 parameters (width 89)",
            ("mnist1d-42k-gle-budget-ema",), vle_at_least=93.5),

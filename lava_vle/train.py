@@ -332,7 +332,7 @@ class Trainer:
         steps = self.rule.optimizer_steps - steps_before
         row = {"epoch": self.epoch, "train_loss": total_loss / seen,
                "train_metric": sum(metrics) / seen, "test_loss": test["loss"],
-               "test_metric": test["metric"], "train_wall_s": wall,
+               "test_metric": test["metric"], "lr": self.rule.lr, "train_wall_s": wall,
                "samples_per_s": seen / wall, "optimizer_steps": steps,
                # every sequence of a batch takes the batch's steps
                "optimizer_steps_per_sequence": steps / batches}

@@ -77,7 +77,8 @@ def test_resume_continues_to_the_same_result_as_an_uninterrupted_run(tmp_path):
 
 
 @pytest.mark.slow
-def test_cosine_schedule_decays_per_epoch_and_resumes_to_the_same_weights(tmp_path):
+def test_cosine_schedule_decays_per_epoch_records_each_lr_and_resumes_to_the_same_weights(
+        tmp_path):
     config = TrainConfig(task="digits", epochs=3, batch_size=64, lr=3e-3, limit_train=256,
                          lr_schedule="cosine")
     assert [config.lr_at(e) for e in range(3)] == pytest.approx([3e-3, 2.25e-3, 0.75e-3])
@@ -85,6 +86,7 @@ def test_cosine_schedule_decays_per_epoch_and_resumes_to_the_same_weights(tmp_pa
     for _ in range(3):
         straight.train_epoch(progress=False)
     assert straight.rule.lr == pytest.approx(0.75e-3)
+    assert [row["lr"] for row in straight.history] == pytest.approx([3e-3, 2.25e-3, 0.75e-3])
     first = Trainer(DIGITS, config)
     first.train_epoch(progress=False)
     first.save_checkpoint(tmp_path)

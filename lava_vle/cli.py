@@ -148,9 +148,11 @@ def add_train_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
                  "every epoch (to pick settings on; never the test set)"),
         add("--optimizer", choices=["adam", "sgd"],
             help=f"float rules (fixed point always uses its integer SGD) ({_RECIPE} adam)"),
-        add("--lr-schedule", choices=["constant", "cosine", "plateau"],
+        add("--lr-schedule", choices=["constant", "cosine", "plateau", "plateau-validation"],
             help="per-epoch learning rate: constant, cosine decay towards 0, or "
-                 f"halved after 3 epochs without a lower train loss ({_RECIPE} constant)"),
+                 "halved after 3 epochs without a lower train loss (plateau) or "
+                 "validation loss (plateau-validation: needs --validation) "
+                 f"({_RECIPE} constant)"),
         add("--carry-state", action=argparse.BooleanOptionalAction,
             help="VLE float: each batch runs on from the previous batch's final "
                  f"state instead of from rest (as the GLE reference does) ({_RECIPE} off)"),

@@ -37,8 +37,9 @@ from lava_vle.validation import (check_bool, check_choice, check_int, check_lear
 
 RULES = ("vle", "exact", "bptt")
 OPTIMIZERS = ("adam", "sgd")
-LR_SCHEDULES = ("constant", "cosine", "plateau")
-PLATEAU_PATIENCE = 2  # epochs without a lower train loss before the lr halves
+LR_SCHEDULES = ("constant", "cosine", "plateau", "plateau-validation")
+PLATEAU_PATIENCE = 2  # epochs without a lower watched loss before the lr halves
+PLATEAU_WATCHES = {"plateau": "train_loss", "plateau-validation": "val_loss"}
 VLE_UPDATE_INTERVAL = 50  # VLE's optimiser cadence when none is given
 MAX_SEED = 2**32 - 1
 
@@ -101,6 +102,10 @@ class TrainConfig:
         check_int("seed", self.seed, 0, MAX_SEED, "32-bit unsigned")
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
         check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
+        if self.lr_schedule == "plateau-validation" and not self.validation:
+            raise ValueError("lr_schedule='plateau-validation' watches the validation loss: "
+                             f"it needs validation >= 1 held-out training sequences (got "
+                             f"validation={self.validation})")
         check_bool("carry_state", self.carry_state)
         if self.width is not None:
             check_int("width", self.width, 3)
@@ -148,22 +153,24 @@ class TrainConfig:
         if self.learning_epoch > 1 and self.rule != "vle":
             raise ValueError(f"learning_epoch={self.learning_epoch} applies to rule='vle' only")
 
-    def lr_at(self, epoch: int, train_losses: Sequence[float] = ()) -> float:
+    def lr_at(self, epoch: int, watched_losses: Sequence[float] = ()) -> float:
         """Learning rate of epoch ``epoch`` (0-based).
 
         ``constant``: ``lr``. ``cosine``: ``lr (1 + cos(pi epoch / epochs)) / 2``,
-        from ``lr`` towards 0. ``plateau``: ``lr`` halved each time the train
-        loss of the epochs so far (``train_losses``) went more than
-        ``PLATEAU_PATIENCE`` epochs without a new minimum (the GLE reference's
-        ReduceLROnPlateau, on the train loss instead of the test loss); a
-        function of the history, so a resumed run continues identically.
+        from ``lr`` towards 0. ``plateau`` / ``plateau-validation``: ``lr``
+        halved each time the watched loss of the epochs so far
+        (``watched_losses``: the train loss / the validation loss, see
+        ``PLATEAU_WATCHES``) went more than ``PLATEAU_PATIENCE`` epochs without
+        a new minimum (the GLE reference's ReduceLROnPlateau, which watches its
+        test loss; here the test set stays untouched); a function of the
+        history, so a resumed run continues identically.
         """
         if self.lr_schedule == "cosine":
             return self.lr * 0.5 * (1.0 + np.cos(np.pi * epoch / self.epochs))
         lr = self.lr
-        if self.lr_schedule == "plateau":
+        if self.lr_schedule in PLATEAU_WATCHES:
             best, bad = np.inf, 0
-            for loss in train_losses[:epoch]:
+            for loss in watched_losses[:epoch]:
                 best, bad = (loss, 0) if loss < best else (best, bad + 1)
                 if bad > PLATEAU_PATIENCE:
                     lr, bad = lr * 0.5, 0
@@ -217,7 +224,8 @@ class Trainer:
 
     def lr(self) -> float:
         """The learning rate of the current epoch."""
-        return self.config.lr_at(self.epoch, [row["train_loss"] for row in self.history])
+        watched = PLATEAU_WATCHES.get(self.config.lr_schedule, "train_loss")
+        return self.config.lr_at(self.epoch, [row[watched] for row in self.history])
 
     # --- data -------------------------------------------------------------------
     def batches(self, epoch: int):

@@ -105,6 +105,23 @@ def test_plateau_schedule_halves_lr_after_three_epochs_without_a_lower_train_los
         [1e-3] * 5 + [5e-4] * 4 + [2.5e-4])
 
 
+@pytest.mark.parametrize("schedule, halved", [("plateau", False), ("plateau-validation", True)])
+def test_plateau_validation_schedule_watches_the_validation_loss_not_the_train_loss(
+        schedule, halved):
+    trainer = Trainer(DIGITS, TrainConfig(task="digits", epochs=10, lr=1e-3, validation=100,
+                                          lr_schedule=schedule))
+    falling_train, stalled_validation = [5.0, 4.0, 3.0, 2.0, 1.0], [2.0, 2.5, 2.4, 2.3, 2.2]
+    trainer.history = [{"train_loss": t, "val_loss": v}
+                       for t, v in zip(falling_train, stalled_validation)]
+    trainer.epoch = len(trainer.history)
+    assert trainer.lr() == pytest.approx(5e-4 if halved else 1e-3)
+
+
+def test_plateau_validation_schedule_needs_a_validation_split():
+    with pytest.raises(ValueError, match="lr_schedule='plateau-validation'.*validation=0"):
+        TrainConfig(task="digits", lr_schedule="plateau-validation")
+
+
 @pytest.mark.slow
 def test_carry_state_changes_training_and_resumes_to_the_same_weights(tmp_path):
     base = dict(task="digits", epochs=2, batch_size=64, lr=3e-3, limit_train=256)

@@ -156,9 +156,10 @@ class StackedLearning:
             (["recurrent"] if len(arrays) > 2 else []) + (["forward", "bias"] if all_weights else []))
         recurrent = np.flatnonzero(to_numpy(recurrent_mask).ravel()).tolist()
         self.layers = {name: recurrent if name == "recurrent" else slice(None) for name in names}
-        self.elig = {name: _Eligibility(
+        self.elig = {name: eligibility_traces(
             (len(recurrent),) + tuple(state_shape[1:]) if name == "recurrent" else state_shape,
-            1 if name == "bias" else state_shape[-1], arrays[0]) for name in names}
+            1 if name == "bias" else state_shape[-1], arrays[0],
+            eprop_constants["k_m"][self.layers[name]]) for name in names}
         self.always_on = (zeros(state_shape[:-1] + (1,), arrays[0]) + 1.0
                           if "bias" in self.elig else None)
 
@@ -280,3 +281,72 @@ class _Eligibility:
                      @ np.ascontiguousarray(r.transpose(1, 2, 0, 3)))
         self.window.clear()
         return update
+
+
+MAX_TIME_CONSTANT_GROUPS = 8  # more distinct tau_m: one eps per synapse pays better
+
+
+def eligibility_traces(state_shape: tuple, n_pre: int, like: Any,
+                       k_m: Any) -> "_Eligibility | _GroupedEligibility":
+    """The e-prop eligibilities of one set of weights over a batch: grouped by
+    time constant (:class:`_GroupedEligibility`) on numpy where the neurons'
+    ``k_m`` (``state_shape``, the same for every sample) takes at most
+    ``MAX_TIME_CONSTANT_GROUPS`` values, else one ``eps`` per synapse."""
+    if is_numpy(like):
+        per_neuron = np.asarray(k_m)
+        first = per_neuron[..., :1, :]
+        if np.array_equal(np.broadcast_to(first, per_neuron.shape), per_neuron):
+            values = np.unique(first)
+            if len(values) <= MAX_TIME_CONSTANT_GROUPS:
+                return _GroupedEligibility(state_shape, n_pre, like, first, values)
+    return _Eligibility(state_shape, n_pre, like)
+
+
+class _GroupedEligibility:
+    """The e-prop eligibilities of one set of weights over a batch, stored
+    once per pre-synaptic neuron and time constant (numpy).
+
+    ``eps_ij`` relaxes toward ``r_j`` at the rate ``k_m,i`` of the neuron it
+    feeds (:func:`eligibility_step`), so it depends on ``i`` only through
+    ``k_m,i``: neurons with the same time constant share it. With ``G``
+    distinct ``k_m`` values (``eps_gj``, g = g(i)), ``h = signal phi' (1 -
+    k_r)`` and ``q = signal phi' k_r``, each step adds
+
+        update_ij = sum_b h_i eps_g(i)j(t-1) + q_i r_j(t)     (one GEMM per layer)
+        eps_gj(t) = eps_gj(t-1) + k_m,g (r_j(t) - eps_gj(t-1))
+
+    to the sum :meth:`flush` returns: ``G / n_post`` of the state and none of
+    the per-synapse passes of :class:`_Eligibility` (the same equations; equal
+    to them to rounding, tested). On Loihi 2 this is a pre-synaptic trace per
+    time constant instead of a tag per synapse."""
+
+    def __init__(self, state_shape: tuple, n_pre: int, like: Any, k_m: np.ndarray,
+                 values: np.ndarray):
+        layers, batch, n_post = state_shape
+        self.rates = values.astype(like.dtype).reshape(-1, 1, 1, 1)  # k_m of each group
+        # (G, L, 1, n_post): whether neuron i of layer l relaxes at group g's rate
+        self.member = (k_m[None] == self.rates).astype(like.dtype)
+        self.eps = np.zeros((len(values), layers, batch, n_pre), like.dtype)
+        self.sum = np.zeros((layers, n_post, n_pre), like.dtype)
+        self.pending = False
+
+    def step(self, r_pre: Any, phi_prime: Any, signal: Any, k_m: Any, k_r: Any) -> None:
+        """Add one step's update to the sum (returned by :meth:`flush`)."""
+        g = signal * phi_prime
+        posts = np.concatenate([(g * (1.0 - k_r))[None] * self.member, (g * k_r)[None]])
+        pres = np.concatenate([self.eps, r_pre[None]])  # (G + 1, L, B, n_pre)
+        layers, n_post, n_pre = self.sum.shape
+        # numpy's stacked matmul does not reach BLAS for this shape: a loop over the layers
+        posts = np.ascontiguousarray(posts.transpose(1, 3, 0, 2)).reshape(layers, n_post, -1)
+        pres = np.ascontiguousarray(pres.transpose(1, 0, 2, 3)).reshape(layers, -1, n_pre)
+        for total, post, pre in zip(self.sum, posts, pres):
+            total += post @ pre
+        self.eps += self.rates * (r_pre[None] - self.eps)
+        self.pending = True
+
+    def flush(self) -> Optional[np.ndarray]:
+        """The summed update of the steps since the last flush (None if none)."""
+        if not self.pending:
+            return None
+        total, self.sum, self.pending = self.sum, np.zeros_like(self.sum), False
+        return total

@@ -389,6 +389,46 @@ def test_trainer_eligibility_summed_per_window_equals_the_stepped_equations(
         np.testing.assert_allclose(fast.eps, eps, rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("layers,batch,n_post,n_pre,per_sample_constants",
+                         [(1, 50, 16, 12, False), (2, 7, 5, 3, True), (3, 4, 6, 1, False)])
+def test_eligibility_grouped_by_time_constant_equals_the_stepped_equations(
+        layers, batch, n_post, n_pre, per_sample_constants):
+    """Where the neurons' k_m takes few values the trainer keeps one eps per
+    pre-synaptic neuron and time constant; its summed updates over windows of
+    3, 1, 0 and 5 steps equal ``eligibility_step`` + ``eligibility_delta``
+    stepped per synapse (k_r differs per neuron)."""
+    from lava_vle.arithmetic import eligibility_delta
+    from lava_vle.plasticity import _GroupedEligibility, eligibility_step, eligibility_traces
+    rng = np.random.default_rng(1)
+    k_m = rng.choice([0.05, 0.2, 0.5], (layers, 1, n_post))
+    k_r = rng.uniform(0.5, 3.0, (layers, 1, n_post))
+    if per_sample_constants:
+        k_m, k_r = (np.broadcast_to(k, (layers, batch, n_post)) for k in (k_m, k_r))
+    grouped = eligibility_traces((layers, batch, n_post), n_pre, np.zeros(1), k_m)
+    assert isinstance(grouped, _GroupedEligibility)
+    eps = np.zeros((layers, batch, n_post, n_pre))
+    for window in (3, 1, 0, 5):
+        expected = np.zeros((layers, n_post, n_pre))
+        for _ in range(window):
+            r, phi_prime, signal = (rng.normal(size=(layers, batch, n)) for n in (n_pre, n_post,
+                                                                                  n_post))
+            assert grouped.step(r, phi_prime, signal, k_m, k_r) is None
+            eps, elig = eligibility_step(eps, r, phi_prime, k_m, k_r)
+            expected += eligibility_delta(signal, elig)
+        update = grouped.flush()
+        if window == 0:
+            assert update is None
+            continue
+        np.testing.assert_allclose(update, expected, rtol=1e-11, atol=1e-11)
+
+
+def test_eligibility_keeps_one_eps_per_synapse_where_time_constants_are_many():
+    from lava_vle.plasticity import MAX_TIME_CONSTANT_GROUPS, _Eligibility, eligibility_traces
+    n = MAX_TIME_CONSTANT_GROUPS + 1
+    k_m = np.linspace(0.1, 0.5, n)[None, None, :]
+    assert isinstance(eligibility_traces((1, 4, n), 3, np.zeros(1), k_m), _Eligibility)
+
+
 # --- FloatArithmetic against its equations, written out here ------------------------
 # The simulator, the fused trainer and the Lava models share FloatArithmetic, so
 # their agreement cannot catch an error in it; these tests state each equation.

@@ -27,7 +27,9 @@ of the best result in the README (seeds and epochs there):
   3.2 %, and 79.0 +- 1.8 % evaluated with a weight average, docs/results.md;
   at 100 epochs ``--lr-schedule plateau``, the reference's schedule, does
   better for both rules: 86.7 +- 1.8 % vs 83.3 +- 2.0 %, matched; it stays
-  an option, as at 20 epochs it trails the cosine);
+  an option, as at 20 epochs it trails the cosine; on the validation loss,
+  ``plateau-validation``, 85.2 +- 0.9 %; with ``--recurrent-error
+  eprop-all`` 80.9 +- 1.5 %);
   BPTT Adam 3e-3, cosine (50.1 +- 1.7 %);
   fixed point: lr 3e-3 (the one full fixed run, 17.9 % after 10 epochs).
 - ``fashion-smnist-row``: VLE with e-prop traces on the recurrent weights and

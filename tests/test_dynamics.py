@@ -356,23 +356,34 @@ def test_sampled_traces_pair_each_epochs_last_step_only():
         sim.run(x, y, plasticity="accumulate", traces="all")
 
 
+@pytest.mark.parametrize("kind", ["per-synapse", "grouped"])
 @pytest.mark.parametrize("layers,batch,n_post,n_pre,per_sample_constants",
                          [(1, 50, 16, 12, False), (2, 7, 5, 3, True), (3, 4, 6, 1, False)])
 def test_trainer_eligibility_summed_per_window_equals_the_stepped_equations(
-        layers, batch, n_post, n_pre, per_sample_constants):
-    """The fused trainer's numpy e-prop (steps recorded, each window's update
-    and eps in closed form at the flush) against ``eligibility_step`` +
-    ``eligibility_delta`` stepped as the equations, over windows of 3, 1 and 5
-    steps and one flushed with nothing recorded."""
+        kind, layers, batch, n_post, n_pre, per_sample_constants):
+    """The fused trainer's numpy e-prop against ``eligibility_step`` +
+    ``eligibility_delta`` stepped per synapse as the equations, over windows
+    of 3, 1 and 5 steps and one flushed with nothing recorded: per synapse
+    (steps recorded, each window's update and eps in closed form at the
+    flush), and grouped by time constant where k_m takes few values (one eps
+    per pre-synaptic neuron and time constant; k_r differs per neuron)."""
     from lava_vle.arithmetic import eligibility_delta
-    from lava_vle.plasticity import _Eligibility, eligibility_step
+    from lava_vle.plasticity import (_Eligibility, _GroupedEligibility, eligibility_step,
+                                     eligibility_traces)
     rng = np.random.default_rng(0)
-    fast = _Eligibility((layers, batch, n_post), n_pre, np.zeros(1))
-    eps = np.zeros((layers, batch, n_post, n_pre))
-    k_m = rng.uniform(0.01, 0.5, (layers, 1, n_post))
+    if kind == "per-synapse":
+        k_m = rng.uniform(0.01, 0.5, (layers, 1, n_post))
+    else:
+        k_m = rng.choice([0.05, 0.2, 0.5], (layers, 1, n_post))
     k_r = rng.uniform(0.5, 3.0, (layers, 1, n_post))
     if per_sample_constants:
         k_m, k_r = (np.broadcast_to(k, (layers, batch, n_post)) for k in (k_m, k_r))
+    if kind == "per-synapse":
+        fast = _Eligibility((layers, batch, n_post), n_pre, np.zeros(1))
+    else:
+        fast = eligibility_traces((layers, batch, n_post), n_pre, np.zeros(1), k_m)
+        assert isinstance(fast, _GroupedEligibility)
+    eps = np.zeros((layers, batch, n_post, n_pre))
     for window in (3, 1, 0, 5):
         expected = np.zeros((layers, n_post, n_pre))
         for _ in range(window):
@@ -386,40 +397,8 @@ def test_trainer_eligibility_summed_per_window_equals_the_stepped_equations(
             assert update is None
             continue
         np.testing.assert_allclose(update, expected, rtol=1e-11, atol=1e-11)
-        np.testing.assert_allclose(fast.eps, eps, rtol=0, atol=1e-12)
-
-
-@pytest.mark.parametrize("layers,batch,n_post,n_pre,per_sample_constants",
-                         [(1, 50, 16, 12, False), (2, 7, 5, 3, True), (3, 4, 6, 1, False)])
-def test_eligibility_grouped_by_time_constant_equals_the_stepped_equations(
-        layers, batch, n_post, n_pre, per_sample_constants):
-    """Where the neurons' k_m takes few values the trainer keeps one eps per
-    pre-synaptic neuron and time constant; its summed updates over windows of
-    3, 1, 0 and 5 steps equal ``eligibility_step`` + ``eligibility_delta``
-    stepped per synapse (k_r differs per neuron)."""
-    from lava_vle.arithmetic import eligibility_delta
-    from lava_vle.plasticity import _GroupedEligibility, eligibility_step, eligibility_traces
-    rng = np.random.default_rng(1)
-    k_m = rng.choice([0.05, 0.2, 0.5], (layers, 1, n_post))
-    k_r = rng.uniform(0.5, 3.0, (layers, 1, n_post))
-    if per_sample_constants:
-        k_m, k_r = (np.broadcast_to(k, (layers, batch, n_post)) for k in (k_m, k_r))
-    grouped = eligibility_traces((layers, batch, n_post), n_pre, np.zeros(1), k_m)
-    assert isinstance(grouped, _GroupedEligibility)
-    eps = np.zeros((layers, batch, n_post, n_pre))
-    for window in (3, 1, 0, 5):
-        expected = np.zeros((layers, n_post, n_pre))
-        for _ in range(window):
-            r, phi_prime, signal = (rng.normal(size=(layers, batch, n)) for n in (n_pre, n_post,
-                                                                                  n_post))
-            assert grouped.step(r, phi_prime, signal, k_m, k_r) is None
-            eps, elig = eligibility_step(eps, r, phi_prime, k_m, k_r)
-            expected += eligibility_delta(signal, elig)
-        update = grouped.flush()
-        if window == 0:
-            assert update is None
-            continue
-        np.testing.assert_allclose(update, expected, rtol=1e-11, atol=1e-11)
+        if kind == "per-synapse":
+            np.testing.assert_allclose(fast.eps, eps, rtol=0, atol=1e-12)
 
 
 def test_eligibility_keeps_one_eps_per_synapse_where_time_constants_are_many():

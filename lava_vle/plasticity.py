@@ -317,8 +317,8 @@ class _GroupedEligibility:
 
     to the sum :meth:`flush` returns: ``G / n_post`` of the state and none of
     the per-synapse passes of :class:`_Eligibility` (the same equations; equal
-    to them to rounding, tested). On Loihi 2 this is a pre-synaptic trace per
-    time constant instead of a tag per synapse."""
+    to them to rounding, tested). On Loihi 2 the same factorisation would be
+    a pre-synaptic trace per time constant instead of a tag per synapse."""
 
     def __init__(self, state_shape: tuple, n_pre: int, like: Any, k_m: np.ndarray,
                  values: np.ndarray):
@@ -331,7 +331,8 @@ class _GroupedEligibility:
         self.pending = False
 
     def step(self, r_pre: Any, phi_prime: Any, signal: Any, k_m: Any, k_r: Any) -> None:
-        """Add one step's update to the sum (returned by :meth:`flush`)."""
+        """Add one step's update to the sum (returned by :meth:`flush`); the
+        groups' ``k_m`` are those given at construction."""
         g = signal * phi_prime
         posts = np.concatenate([(g * (1.0 - k_r))[None] * self.member, (g * k_r)[None]])
         pres = np.concatenate([self.eps, r_pre[None]])  # (G + 1, L, B, n_pre)

@@ -20,7 +20,7 @@ torch, the processes need Lava)::
 - precisions: :data:`PRECISIONS`, :data:`LAVA_TAGS`
 
 Modules with more: :mod:`lava_vle.fixed_point` (the Loihi 2 integer rules),
-:mod:`lava_vle.energy`, :mod:`lava_vle.datasets`, :mod:`lava_vle.compare`;
+:mod:`lava_vle.energy`, :mod:`lava_vle.datasets`, :mod:`lava_vle.experiments`;
 the Lava processes are in :mod:`lava_vle.processes`. The names above load
 on first use, so ``import lava_vle`` stays cheap (it runs at interpreter
 start to fix lava-nc on Python 3.11).
@@ -35,10 +35,10 @@ _lava_py311.install()
 
 #: public name -> the module that defines it
 _EXPORTS = {
-    "NetworkSpec": "network", "LayerSpec": "network", "FloatParams": "network",
-    "FixedParams": "network", "init_params": "network", "FEEDBACK_MODES": "network",
-    "RECURRENT_ERROR_MODES": "network",
-    "default_network": "benchmark_networks",
+    "NetworkSpec": "spec", "LayerSpec": "spec", "FloatParams": "spec",
+    "FixedParams": "spec", "init_params": "spec", "FEEDBACK_MODES": "spec",
+    "RECURRENT_ERROR_MODES": "spec",
+    "default_network": "task_networks",
     "Simulator": "simulator",
     "TrainConfig": "train", "Trainer": "train", "fit": "train", "TrainingDiverged": "train",
     "make_rule": "learners", "local_updates": "learners", "cosine": "learners",

@@ -32,7 +32,7 @@ import numpy as np
 
 from lava_vle.dynamics import loss_scale
 from lava_vle.losses import sequence_loss
-from lava_vle.network import FloatParams, NetworkSpec
+from lava_vle.spec import FloatParams, NetworkSpec
 from lava_vle.simulator import Simulator
 from lava_vle.validation import check_sequence, per_step
 

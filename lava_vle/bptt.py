@@ -1,6 +1,6 @@
 """BPTT baseline: torch autograd through the very step the VLE trainer runs.
 
-The forward pass is :meth:`lava_vle.fused.StackedNetwork.run` on torch
+The forward pass is :meth:`lava_vle.stacked.StackedNetwork.run` on torch
 tensors (error dendrites off), i.e. the compartment functions of
 :mod:`lava_vle.dynamics` with :class:`~lava_vle.arithmetic.FloatArithmetic`,
 so BPTT and VLE train the same network in the same discretisation. One
@@ -16,9 +16,9 @@ import numpy as np
 
 from lava_vle.adjoint import Gradients
 from lava_vle.arrays import require_torch, to_numpy
-from lava_vle.fused import StackedNetwork, StackedParams, StackedState
+from lava_vle.stacked import StackedNetwork, StackedParams, StackedState
 from lava_vle.losses import sequence_loss
-from lava_vle.network import FloatParams, NetworkSpec
+from lava_vle.spec import FloatParams, NetworkSpec
 from lava_vle.validation import check_sequence, per_step
 
 

@@ -31,53 +31,19 @@ from typing import TYPE_CHECKING, Callable, Optional, Sequence
 import numpy as np
 
 from lava_vle.datasets import DATASETS
+from lava_vle.command_parser import CommandParser, at_least
 from lava_vle.validation import check_int
 
 if TYPE_CHECKING:
     from lava_vle.train import TrainConfig
 
 
-BENCHMARKS = {"gradient-quality": "lava_vle.benchmarks.gradient_quality",
-              "lava-speed": "lava_vle.benchmarks.lava_speed",
-              "train-speed": "lava_vle.benchmarks.train_speed",
-              "energy": "lava_vle.benchmarks.energy",
-              "learning-engine": "lava_vle.benchmarks.learning_engine",
-              "slayer-xor": "lava_vle.benchmarks.slayer_xor"}
-
-
-class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
-    """Keeps the description's layout and appends each option's default
-    (unless it has none)."""
-
-    def _get_help_string(self, action: argparse.Action) -> str:
-        if action.default in (None, False) or action.default is argparse.SUPPRESS:
-            return action.help or ""
-        return super()._get_help_string(action)
-
-
-class CommandParser(argparse.ArgumentParser):
-    """``argparse`` with defaults in ``--help`` and one-line errors (exit 2);
-    the parser of every ``lava-vle`` command and benchmark."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("formatter_class", HelpFormatter)
-        super().__init__(*args, **kwargs)
-
-    def error(self, message: str) -> None:
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
-def at_least(minimum: int) -> Callable[[str], int]:
-    """An argparse type: an integer >= ``minimum``."""
-
-    def parse(text: str) -> int:
-        try:
-            return check_int("value", int(text), minimum)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"{text!r} is not an integer >= {minimum}") from None
-
-    return parse
+BENCHMARKS = {"gradient-quality": "lava_vle.experiments.benchmarks.gradient_quality",
+              "lava-speed": "lava_vle.experiments.benchmarks.lava_speed",
+              "train-speed": "lava_vle.experiments.benchmarks.train_speed",
+              "energy": "lava_vle.experiments.benchmarks.energy",
+              "learning-engine": "lava_vle.experiments.benchmarks.learning_engine",
+              "slayer-xor": "lava_vle.experiments.benchmarks.slayer_xor"}
 
 
 def demo(epochs: int = 20, steps: int = 400) -> dict:
@@ -286,8 +252,8 @@ def report(folder: str, readme: Optional[str] = None) -> None:
     table into that file, between its results-table markers), else the table
     of the sweep, else of the runs in ``folder``; a results.json that cannot
     be read is named on stderr and skipped."""
-    from lava_vle.compare import NOTES, load_summaries, replace_table, results_page
-    from lava_vle.report import SWEEP_SUMMARY, collect, markdown, table
+    from lava_vle.experiments.compare import NOTES, load_summaries, replace_table, results_page
+    from lava_vle.experiments.report import SWEEP_SUMMARY, collect, markdown, table
 
     root = Path(folder)
     if not root.is_dir():
@@ -351,9 +317,9 @@ RESOURCE_NETWORK_OPTIONS = {"width": None, "feedback": "mirrored", "recurrent_er
 def sweep(args: argparse.Namespace, options: list[argparse.Action],
           configure: Callable[[list[str]], TrainConfig]) -> dict:
     """``lava-vle sweep``: every grid point x seed a training run on Ray; the
-    results over seeds in ``--out`` (see :mod:`lava_vle.sweep`)."""
-    from lava_vle.report import sweep_markdown
-    from lava_vle.sweep import make_trials, run_sweep
+    results over seeds in ``--out`` (see :mod:`lava_vle.experiments.sweep`)."""
+    from lava_vle.experiments.report import sweep_markdown
+    from lava_vle.experiments.sweep import make_trials, run_sweep
 
     try:
         trials = make_trials(args.grid, args.seeds, args.seed, options, configure)
@@ -372,8 +338,8 @@ def sweep(args: argparse.Namespace, options: list[argparse.Action],
 
 
 def compare(args: argparse.Namespace, configure: Callable[[list[str]], TrainConfig]) -> dict:
-    """``lava-vle compare``: VLE vs BPTT matched (see :mod:`lava_vle.compare`)."""
-    from lava_vle.compare import Arm, arms, markdown, run_compare
+    """``lava-vle compare``: VLE vs BPTT matched (see :mod:`lava_vle.experiments.compare`)."""
+    from lava_vle.experiments.compare import Arm, arms, markdown, run_compare
     from lava_vle.datasets import load_dataset, with_time_resolution
     from lava_vle.recipes import recipe
     from lava_vle.train import VLE_UPDATE_INTERVAL
@@ -414,10 +380,8 @@ def compare(args: argparse.Namespace, configure: Callable[[list[str]], TrainConf
     return summary
 
 
-def build_parser() -> tuple[CommandParser, list[argparse.Action]]:
-    """The ``lava-vle`` parser and the training options ``sweep --grid`` may vary."""
-    parser = CommandParser(prog="lava-vle", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+def _add_train(sub: argparse._SubParsersAction) -> None:
+    """Add the ``train`` command."""
     p_train = sub.add_parser("train", help="train a benchmark task",
                              description="Train a benchmark task; a checkpoint every epoch.",
                              epilog=recipes_epilog())
@@ -430,6 +394,10 @@ def build_parser() -> tuple[CommandParser, list[argparse.Action]]:
                          help="discard the checkpoint and results.json in --out and start again")
     p_train.add_argument("--quiet", action="store_true",
                          help="no progress bars (they only show on a terminal anyway)")
+
+
+def _add_sweep(sub: argparse._SubParsersAction) -> list[argparse.Action]:
+    """Add the ``sweep`` command; returns the training options ``--grid`` may vary."""
     p_sweep = sub.add_parser("sweep", help="train every grid point x seed on Ray; "
                                            "statistics over the seeds",
                              description="Train every grid point x seed on Ray; statistics "
@@ -451,6 +419,11 @@ def build_parser() -> tuple[CommandParser, list[argparse.Action]]:
                               "local:N worker")
     p_sweep.add_argument("--gpus-per-trial", type=float, default=0.0,
                          help="GPU share Ray reserves per trial (0.25: four trials per GPU)")
+    return sweep_options
+
+
+def _add_compare(sub: argparse._SubParsersAction) -> None:
+    """Add the ``compare`` command."""
     p_compare = sub.add_parser(
         "compare", help="VLE vs BPTT matched: same network, data, epochs, lr grid and seeds",
         description="VLE vs BPTT, matched: every arm (VLE every U steps vs truncated BPTT "
@@ -479,10 +452,18 @@ def build_parser() -> tuple[CommandParser, list[argparse.Action]]:
     p_compare.add_argument("--cpus-per-trial", type=float, default=1.0,
                            help="CPUs per trial: what Ray reserves, or the BLAS threads of each "
                                 "local:N worker")
+
+
+def _add_demo(sub: argparse._SubParsersAction) -> None:
+    """Add the ``demo`` command."""
     p_demo = sub.add_parser("demo", help="train a small VLE network (float and fixed point)",
                             description=demo.__doc__)
     p_demo.add_argument("--epochs", type=at_least(1), default=20, help="training epochs")
     p_demo.add_argument("--steps", type=at_least(1), default=400, help="time steps per epoch")
+
+
+def _add_report(sub: argparse._SubParsersAction) -> None:
+    """Add the ``report`` command."""
     p_report = sub.add_parser("report", help="markdown table of training results",
                               description="Markdown of the comparisons (compare.json, "
                                           "*/compare.json: the results page), of the sweep "
@@ -492,6 +473,10 @@ def build_parser() -> tuple[CommandParser, list[argparse.Action]]:
                                            "this file, between its results-table markers")
     p_report.add_argument("folder", nargs="?", default="results",
                           help="folder holding one folder per run, or a sweep folder")
+
+
+def _add_resources(sub: argparse._SubParsersAction) -> None:
+    """Add the ``resources`` command."""
     p_resources = sub.add_parser(
         "resources", help="Loihi 2 resource estimate of a benchmark network",
         description="Loihi 2 resource estimate of the fixed-point network `lava-vle train "
@@ -524,11 +509,15 @@ def build_parser() -> tuple[CommandParser, list[argparse.Action]]:
                              help="sigma-delta threshold of the hidden errors")
     p_resources.add_argument("--json", metavar="PATH",
                              help="also write the estimate, the limits and the sources as JSON")
+
+
+def _add_campaign(sub: argparse._SubParsersAction) -> None:
+    """Add the ``campaign`` command."""
     p_campaign = sub.add_parser(
         "campaign", help="the paper's table: every row a matched comparison, resumable",
         description="Run the rows of the paper's table as `lava-vle compare` runs on this "
                     "machine (no Ray), one after the other, into OUT/<row>; a summarised row is "
-                    "skipped, an interrupted one resumes (lava_vle.campaign). --scale tiny: one "
+                    "skipped, an interrupted one resumes (lava_vle.experiments.campaign). --scale tiny: one "
                     "epoch on a few hundred sequences, to check a machine.")
     p_campaign.add_argument("--out", required=True, help="output folder")
     p_campaign.add_argument("--scale", choices=["full", "tiny"], default="full",
@@ -543,6 +532,10 @@ def build_parser() -> tuple[CommandParser, list[argparse.Action]]:
                                  "this process)")
     p_campaign.add_argument("--budget-minutes", type=float,
                             help="start no new row after this many minutes (rerun to continue)")
+
+
+def _add_bench(sub: argparse._SubParsersAction) -> None:
+    """Add the ``bench`` command."""
     p_bench = sub.add_parser("bench", help="run a benchmark script",
                              usage="lava-vle bench NAME [ARGS ...]",
                              description="Run a benchmark; lava-vle bench NAME --help shows its "
@@ -551,6 +544,19 @@ def build_parser() -> tuple[CommandParser, list[argparse.Action]]:
                          help=f"one of {', '.join(sorted(BENCHMARKS))}")
     p_bench.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS",
                          help="arguments of the benchmark")
+
+def build_parser() -> tuple[CommandParser, list[argparse.Action]]:
+    """The ``lava-vle`` parser and the training options ``sweep --grid`` may vary."""
+    parser = CommandParser(prog="lava-vle", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_train(sub)
+    sweep_options = _add_sweep(sub)
+    _add_compare(sub)
+    _add_demo(sub)
+    _add_report(sub)
+    _add_resources(sub)
+    _add_campaign(sub)
+    _add_bench(sub)
     return parser, sweep_options
 
 
@@ -574,11 +580,11 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         elif args.command == "resources":
             resources(args)
         elif args.command == "campaign":
-            from lava_vle.campaign import run_campaign
+            from lava_vle.experiments.campaign import run_campaign
 
             run_campaign(Path(args.out), args.scale, args.device,
                          args.rows.split(",") if args.rows else None, args.budget_minutes,
-                         args.workers)
+                         args.workers, command=main)
         elif args.command == "bench":
             import importlib
 

@@ -1,6 +1,6 @@
 """One Euler step of a VLE network, written once for float and fixed point.
 
-Per population ``l`` (``vle-model.md`` section 3), from the previous step's
+Per population ``l`` (``docs/model.md`` section 3), from the previous step's
 state and the one-step-delayed inputs of every projection:
 
     a_l      = b_l + sum_{k: pre -> l} W_k r_pre(t-1)          synaptic input
@@ -30,7 +30,7 @@ import numpy as np
 
 from lava_vle.activations import Activation
 from lava_vle.arithmetic import Arithmetic, FloatArithmetic
-from lava_vle.network import NetworkSpec
+from lava_vle.spec import NetworkSpec
 
 Array = Any
 

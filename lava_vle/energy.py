@@ -1,7 +1,7 @@
 """Energy per training sample from counted operations, one boundary at a time.
 
 An energy ratio means something only when both sides stop at the same
-boundary (``vle-model.md`` section 5). Every figure below names the chip
+boundary (``docs/model.md`` section 6). Every figure below names the chip
 generation or device it is of (``hardware``), says what it includes, where
 it comes from and whether it is *measured*, *simulated*, *derived* (our
 arithmetic on published numbers) or *estimated* (our assumption); each has
@@ -48,7 +48,7 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-from lava_vle.network import NetworkSpec
+from lava_vle.spec import NetworkSpec
 
 LABELS = ("measured", "simulated", "derived", "estimated")
 BPTT_BOUNDARIES = {"A": "arithmetic only",
@@ -640,7 +640,7 @@ def count_kernels(run: Callable[[], Any]) -> int:
 def vle_counts(spec: NetworkSpec, x: np.ndarray, y: np.ndarray,
                loss_weight: np.ndarray) -> VLECounts:
     """Operations per sample of one VLE training batch (time-major ``x``, ``y``)."""
-    from lava_vle.network import init_params
+    from lava_vle.spec import init_params
     from lava_vle.simulator import Simulator
 
     steps, batch = x.shape[:2]
@@ -662,7 +662,7 @@ def bptt_counts(spec: NetworkSpec, x: np.ndarray, y: np.ndarray, loss_weight: np
     """MACs, trajectory bytes and wall time per sample of one BPTT training step
     (the fastest of ``repeats``), the batch and the kernels the step launches."""
     from lava_vle.bptt import trajectory_bytes
-    from lava_vle.network import init_params
+    from lava_vle.spec import init_params
     from lava_vle.learners import BPTT
     from lava_vle.synops import dense_synaptic_ops
 

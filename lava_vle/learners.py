@@ -1,9 +1,9 @@
 """The learning rules a :class:`~lava_vle.train.Trainer` trains with, one class each.
 
-Every rule trains the same :class:`~lava_vle.network.NetworkSpec` from the
+Every rule trains the same :class:`~lava_vle.spec.NetworkSpec` from the
 same initial weights; the float rules share one numpy optimiser
 (:class:`~lava_vle.optim.Adam` or :class:`~lava_vle.optim.SGD`) and one time
-loop (:meth:`lava_vle.fused.StackedNetwork.run`), and differ only in the
+loop (:meth:`lava_vle.stacked.StackedNetwork.run`), and differ only in the
 update direction:
 
 - :class:`VLELocal`: the local rule online; every ``update_interval``
@@ -33,9 +33,9 @@ from typing import Any, Optional
 import numpy as np
 
 from lava_vle.arrays import broadcast_to, copy_into, on_device, require_torch, to_numpy
-from lava_vle.fused import StackedNetwork, StackedParams, StackedState
+from lava_vle.stacked import StackedNetwork, StackedParams, StackedState
 from lava_vle.losses import sequence_loss
-from lava_vle.network import FixedParams, FloatParams, NetworkSpec
+from lava_vle.spec import FixedParams, FloatParams, NetworkSpec
 from lava_vle.optim import SGD, Adam
 from lava_vle.plasticity import LocalRule, StackedLearning
 from lava_vle.simulator import Simulator

@@ -52,7 +52,7 @@ import numpy as np
 
 from lava_vle import fixed_point as fxp
 from lava_vle.learning_engine import PRODUCTS_PER_SYNAPSE, SYNAPSE_SETS_PER_PATH
-from lava_vle.network import LayerSpec, NetworkSpec, Projection
+from lava_vle.spec import LayerSpec, NetworkSpec, Projection
 from lava_vle.validation import check_int
 
 KIB = 1024
@@ -950,10 +950,10 @@ def benchmark_network(task: str, width: Optional[int] = None, feedback: str = "m
                       activation: Optional[str] = None, sigma_delta: float = 0.0,
                       error_sigma_delta: float = 0.0) -> NetworkSpec:
     """The fixed-point network ``lava-vle train --task task --precision fixed``
-    builds (:func:`~lava_vle.benchmark_networks.default_network`), with the
+    builds (:func:`~lava_vle.task_networks.default_network`), with the
     recurrent-error mode of the task's VLE recipe unless given (the mode its
     reported results train with; fixed-point training defaults to ``"none"``)."""
-    from lava_vle.benchmark_networks import default_network
+    from lava_vle.task_networks import default_network
     from lava_vle.datasets import load_dataset
     from lava_vle.recipes import recipe
 

@@ -376,7 +376,7 @@ def plot_sweep_curves(summary: dict, path: Path) -> None:
 
 
 def plot_compare(summary: dict, path: Path) -> None:
-    """A comparison (:mod:`lava_vle.compare`): left, each arm's test metric at
+    """A comparison (:mod:`lava_vle.experiments.compare`): left, each arm's test metric at
     its picked lr (mean +/- std over seeds, the seeds as dots); right, the
     validation metric over the lr grid per arm."""
     plt = _pyplot()

@@ -10,7 +10,7 @@ In fixed point this is :func:`lava_vle.fixed_point.plastic_update` (16-bit
 accumulator, stochastic rounding keyed by the step number), so a batch of one
 equals the Lava fixed_pt process models bit for bit. Time steps are numbered
 from 1, as in Lava. A fixed-point chain run from rest steps all its layers
-at once (:class:`~lava_vle.fused_fixed.FixedChain`, the same integers).
+at once (:class:`~lava_vle.stacked_fixed.FixedChain`, the same integers).
 """
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ import numpy as np
 from lava_vle import fixed_point as fxp
 from lava_vle.arithmetic import ARITHMETICS, PRECISIONS, eligibility_delta
 from lava_vle.dynamics import NetworkState, Synapses, VLEDynamics, recurrent_loop_gain
-from lava_vle.fused_fixed import FixedChain, stackable
-from lava_vle.network import FixedParams, FloatParams, NetworkSpec, check_params
+from lava_vle.stacked_fixed import FixedChain, stackable
+from lava_vle.spec import FixedParams, FloatParams, NetworkSpec, check_params
 from lava_vle.plasticity import LocalRule, bias_delta, eligibility_step, weight_delta
 from lava_vle.synops import effective_synops
 from lava_vle.validation import (check_bool, check_choice, check_int, check_real,
@@ -205,7 +205,7 @@ class Simulator:
     def _run_chain(self, x_in: np.ndarray, target: np.ndarray, scales: np.ndarray,
                    mod: np.ndarray, rule: Optional[LocalRule], first_step: int) -> SimResult:
         """:meth:`run` of a fixed-point chain from rest, every layer at once
-        (:class:`~lava_vle.fused_fixed.FixedChain`, bit for bit :meth:`step`);
+        (:class:`~lava_vle.stacked_fixed.FixedChain`, bit for bit :meth:`step`);
         arguments in the arithmetic's units."""
         steps, batch = x_in.shape[:2]
         chain = FixedChain(self.spec, self.params, self.seed, batch)

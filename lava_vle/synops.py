@@ -13,7 +13,7 @@ from typing import Optional
 
 import numpy as np
 
-from lava_vle.network import NetworkSpec
+from lava_vle.spec import NetworkSpec
 
 
 def dense_synaptic_ops(spec: NetworkSpec, steps: int, learning: bool = True) -> dict:

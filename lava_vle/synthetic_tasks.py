@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lava_vle.network import FloatParams, LayerSpec, NetworkSpec, init_params
+from lava_vle.spec import FloatParams, LayerSpec, NetworkSpec, init_params
 from lava_vle.simulator import Simulator
 
 

@@ -1,7 +1,7 @@
 """Training: VLE local (online), VLE exact (adjoint) and BPTT on the same network.
 
 :class:`Trainer` runs epochs of one rule (:mod:`lava_vle.learners`) on one
-dataset and the benchmark network for it (:mod:`lava_vle.benchmark_networks`):
+dataset and the benchmark network for it (:mod:`lava_vle.task_networks`):
 shuffling, per-epoch learning-rate schedule, evaluation, the NaN stop and
 checkpoints. Every epoch ends with a checkpoint; ``resume`` continues from
 it to the same result as an uninterrupted run (the shuffling of epoch ``e``
@@ -23,14 +23,14 @@ import numpy as np
 from lava_vle.activations import ACTIVATIONS
 from lava_vle.arithmetic import PRECISIONS
 from lava_vle.arrays import copy_into, to_numpy
-from lava_vle.benchmark_networks import default_network
+from lava_vle.task_networks import default_network
 from lava_vle.checkpoints import (CHECKPOINT, LEGACY_CHECKPOINT, CheckpointError,  # noqa: F401
                                   read_checkpoint, write_checkpoint)
 from lava_vle.datasets import (DATASETS, SequenceDataset, nrmse, one_hot_targets,
                                with_time_resolution)
 from lava_vle.datasets.resolution import MAX_HOLD
 from lava_vle.learners import make_rule
-from lava_vle.network import FEEDBACK_MODES, RECURRENT_ERROR_MODES, NetworkSpec, init_params
+from lava_vle.spec import FEEDBACK_MODES, RECURRENT_ERROR_MODES, NetworkSpec, init_params
 from lava_vle.results import write_results
 from lava_vle.validation import (check_bool, check_choice, check_int, check_learning_epoch,
                                  check_real, check_threshold)

@@ -13,7 +13,7 @@ One folder per process, each with ``process.py`` and ``models.py``
 - :class:`VLENetwork` (``vle_network``): a whole network as one hierarchical
   process; ``VLENetwork(..., fused=True)`` is :class:`FusedVLENetwork`
   (``fused_vle_network``), the same network in one leaf process
-- :class:`EngineEncoder` (``engine_encoder``): a population's interface to
+- :class:`EngineEncoder` (``learning_engine_encoder``): a population's interface to
   stock LearningDense
 
 :func:`build_vle_network` wires a network from these processes;
@@ -30,8 +30,8 @@ _EXPORTS = {
     "VLENeuron": "vle_neuron.process", "ErrorDendrite": "error_dendrite.process",
     "Neuromodulator": "neuromodulator.process", "PlasticSynapse": "plastic_synapse.process",
     "OutputError": "output_error.process", "VLENetwork": "vle_network.process",
-    "FusedVLENetwork": "fused_vle_network.process", "EngineEncoder": "engine_encoder.process",
-    "build_vle_network": "network_builder", "build_engine_network": "engine_network_builder",
+    "FusedVLENetwork": "fused_vle_network.process", "EngineEncoder": "learning_engine_encoder.process",
+    "build_vle_network": "network_builder", "build_engine_network": "learning_engine_network",
     "stopping": "runtime", "graded_dense": "stock",
 }
 __all__ = sorted(_EXPORTS)

@@ -13,7 +13,7 @@ from lava.magma.core.process.process import AbstractProcess
 from lava_vle import fixed_point as fxp
 from lava_vle.activations import ACTIVATIONS, get_activation
 from lava_vle.arithmetic import FixedArithmetic
-from lava_vle.network import FixedParams, FloatParams, NetworkSpec, check_params, init_params
+from lava_vle.spec import FixedParams, FloatParams, NetworkSpec, check_params, init_params
 from lava_vle.validation import (check_bool, check_choice, check_dt, check_int, check_real,
                                  check_spiking_or_sigma_delta, check_threshold,
                                  check_time_constants)
@@ -81,14 +81,14 @@ def network(spec: NetworkSpec, params: ty.Optional[FloatParams], learning_rate: 
     naming its parameter; returns the parameters (``init_params(spec, seed)``
     when ``params`` is None)."""
     if not isinstance(spec, NetworkSpec):
-        raise TypeError(f"spec must be a lava_vle.network.NetworkSpec, got {type(spec)}")
+        raise TypeError(f"spec must be a lava_vle.spec.NetworkSpec, got {type(spec)}")
     for layer in spec.layers:
         activation_name(layer.activation)
     lava_recurrent_error(spec)
     check_int("seed", seed, 0, 2**32 - 1, "32-bit unsigned")
     params = init_params(spec, seed) if params is None else params
     if not isinstance(params, FloatParams):
-        raise TypeError(f"params must be FloatParams (lava_vle.network.init_params), "
+        raise TypeError(f"params must be FloatParams (lava_vle.spec.init_params), "
                         f"got {type(params).__name__}")
     check_params(spec, params)
     FixedParams.from_float(spec, params)  # raises unless representable in fixed_pt

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lava_vle import fixed_point as fxp
-from lava_vle.network import FixedParams, FloatParams, NetworkSpec
+from lava_vle.spec import FixedParams, FloatParams, NetworkSpec
 from lava_vle.processes._validation import network
 from lava_vle.processes.error_dendrite.process import ErrorDendrite
 from lava_vle.processes.neuromodulator.process import Neuromodulator

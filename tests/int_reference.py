@@ -1,6 +1,6 @@
 """An independent integer reference of the fixed-point VLE step, for tests only.
 
-Written from ``/work/shared/docs/vle-model.md`` (sections 2-4: the equations
+Written from the model description (now ``docs/model.md``, sections 1-4: the equations
 and the Euler step) and the bit-width table that opens
 ``lava_vle/fixed_point.py``; it imports nothing from ``lava_vle``. Plain
 Python integers and scalar loops: every value is an ``int`` (or a nested list
@@ -533,7 +533,7 @@ def simulate(net: Net, syn: Synapses, x: list, target: Optional[list] = None,
     """Run the network on ``x`` [T][B][n_in] (real values), step by step.
 
     Per step ``s`` (numbered from ``first_step``) and population ``l``, from
-    the previous step's state (vle-model.md section 3):
+    the previous step's state (docs/model.md section 3):
 
         a_l     = b_l + sum_k W_k r_pre(t-1)
         e_in_l  = sum_k B_k^T e_breve_post(t-1)  (+ e_target(t-1) at the output;

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lava_vle.network import LayerSpec, NetworkSpec, init_params
+from lava_vle.spec import LayerSpec, NetworkSpec, init_params
 from lava_vle.simulator import Simulator
 from lava_vle.train import TrainConfig
 
@@ -249,7 +249,7 @@ def test_specs_that_cannot_learn_are_refused_by_name():
 @settings(max_examples=100, deadline=None)
 def test_any_spelling_of_a_grid_value_names_the_same_trial(lr):
     from lava_vle.cli import build_parser
-    from lava_vle.sweep import grid_points
+    from lava_vle.experiments.sweep import grid_points
 
     _, options = build_parser()
     spellings = [repr(lr), f"{lr:.17e}", f"{lr:.17g}"]

@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from lava_vle.campaign import ROWS, row_arguments, run_campaign
-from lava_vle.cli import build_parser
-from lava_vle.compare import COMPARE_JSON
+from lava_vle.experiments.campaign import ROWS, row_arguments, run_campaign
+from lava_vle.cli import build_parser, main
+from lava_vle.experiments.summaries import COMPARE_JSON
 
 
 @pytest.mark.parametrize("row", sorted(ROWS))
@@ -47,7 +47,7 @@ def test_unknown_row_and_scale_are_named():
 
 @pytest.mark.slow
 def test_tiny_campaign_row_trains_both_rules_and_writes_the_compare_summary(tmp_path):
-    run_campaign(tmp_path, "tiny", rows=["delayed-xor"], log=lambda _: None)
+    run_campaign(tmp_path, "tiny", rows=["delayed-xor"], command=main, log=lambda _: None)
     assert (tmp_path / "delayed-xor" / COMPARE_JSON).is_file()
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lava_vle.benchmarks import gradient_quality
+from lava_vle.experiments.benchmarks import gradient_quality
 from lava_vle.cli import demo
 
 pytestmark = pytest.mark.slow  # runs the demo, benchmarks and the CLI
@@ -54,7 +54,7 @@ def test_readme_first_command_runs_twice_and_progress_is_one_line_per_epoch_off_
 
 
 def test_train_speed_benchmark_measures_both_rules_and_bptt_memory_grows(tmp_path):
-    from lava_vle.benchmarks import train_speed
+    from lava_vle.experiments.benchmarks import train_speed
 
     results = train_speed.main(["--out", str(tmp_path), "--batch", "8", "--batches", "1",
                                 "--lengths", "40", "400"])
@@ -71,7 +71,7 @@ def test_train_speed_benchmark_measures_both_rules_and_bptt_memory_grows(tmp_pat
 
 
 def test_train_speed_on_a_torch_device_times_both_rules_there_and_skips_host_memory(tmp_path):
-    from lava_vle.benchmarks import train_speed
+    from lava_vle.experiments.benchmarks import train_speed
 
     results = train_speed.main(["--out", str(tmp_path), "--batch", "4", "--batches", "1",
                                 "--device", "cpu"])
@@ -85,9 +85,9 @@ def test_train_speed_on_a_torch_device_times_both_rules_there_and_skips_host_mem
 
 
 def test_energy_benchmark_reports_every_boundary_and_fewer_updates_with_learning_epochs(tmp_path):
-    from lava_vle.benchmarks import energy
+    from lava_vle.experiments.benchmarks import energy
     from lava_vle.datasets import delayed_xor
-    from lava_vle.benchmark_networks import default_network
+    from lava_vle.task_networks import default_network
     from lava_vle.synops import dense_synaptic_ops
 
     results = energy.main(["--out", str(tmp_path), "--batch", "4", "--learning-epochs", "1", "64"])
@@ -103,7 +103,7 @@ def test_energy_benchmark_reports_every_boundary_and_fewer_updates_with_learning
 
 
 def test_slayer_baseline_trains_on_delayed_xor_and_writes_results(tmp_path):
-    from lava_vle.benchmarks import slayer_xor
+    from lava_vle.experiments.benchmarks import slayer_xor
 
     try:
         slayer_xor.import_slayer()
@@ -118,7 +118,7 @@ def test_slayer_baseline_trains_on_delayed_xor_and_writes_results(tmp_path):
 
 @pytest.mark.slow
 def test_train_speed_times_the_recurrent_recipes_against_bptt(tmp_path):
-    from lava_vle.benchmarks import train_speed
+    from lava_vle.experiments.benchmarks import train_speed
 
     results = train_speed.main(["--recipes", "--batches", "1", "--out", str(tmp_path)])
     for task in ("fashion-smnist-row", "pattern"):
@@ -184,7 +184,7 @@ GLE_STUB = {
 
 
 def test_train_speed_against_the_gle_reference_takes_turns_and_reports_both(tmp_path):
-    from lava_vle.benchmarks import train_speed
+    from lava_vle.experiments.benchmarks import train_speed
 
     for name, text in GLE_STUB.items():
         (tmp_path / "gle" / name).parent.mkdir(parents=True, exist_ok=True)
@@ -202,14 +202,14 @@ def test_train_speed_against_the_gle_reference_takes_turns_and_reports_both(tmp_
 
 
 def test_train_speed_names_a_folder_that_is_not_the_gle_reference(tmp_path):
-    from lava_vle.benchmarks import train_speed
+    from lava_vle.experiments.benchmarks import train_speed
 
     with pytest.raises(SystemExit, match="not a checkout of unibe-cns/gle-code"):
         train_speed.main(["--gle-code", str(tmp_path), "--out", str(tmp_path)])
 
 
 def test_train_speed_reports_why_the_gle_reference_stopped(tmp_path):
-    from lava_vle.benchmarks import train_speed
+    from lava_vle.experiments.benchmarks import train_speed
 
     for name, text in GLE_STUB.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from lava_vle.cli import main
-from lava_vle.compare import (VALIDATION_PATTERN_SEED, Arm, arms, equal_interval, make_plan, pick,
+from lava_vle.experiments.compare import (VALIDATION_PATTERN_SEED, Arm, arms, equal_interval, make_plan, pick,
                               summarize, reported_trials)
 from lava_vle.datasets import load_dataset
 from lava_vle.train import TrainConfig, fit
@@ -139,7 +139,7 @@ def test_compare_runs_without_ray_with_address_local(tmp_path, capsys):
 def test_report_writes_the_summary_table_between_the_readme_markers(tmp_path):
     from pathlib import Path
 
-    from lava_vle.compare import TABLE_MARKERS, load_summaries, replace_table, summary_table
+    from lava_vle.experiments.compare import TABLE_MARKERS, load_summaries, replace_table, summary_table
 
     summaries = load_summaries(Path(__file__).resolve().parents[1] / "docs" / "compare")
     page = tmp_path / "README.md"
@@ -158,7 +158,7 @@ def test_summary_table_names_each_rows_training_sequences():
     training set."""
     from pathlib import Path
 
-    from lava_vle.compare import load_summaries, summary_table
+    from lava_vle.experiments.compare import load_summaries, summary_table
 
     summaries = load_summaries(Path(__file__).resolve().parents[1] / "docs" / "compare")
     rows = {s["folder"]: s for s in summaries}
@@ -174,7 +174,7 @@ def test_a_comparison_taught_on_its_own_window_says_so_in_every_table():
     each was taught on; the task's own window says nothing."""
     from pathlib import Path
 
-    from lava_vle.compare import load_summaries, markdown, resolution, summary_table
+    from lava_vle.experiments.compare import load_summaries, markdown, resolution, summary_table
 
     summaries = load_summaries(Path(__file__).resolve().parents[1] / "docs" / "compare")
     own = next(s for s in summaries if s["folder"] == "smnist-row-hold1")

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from lava_vle.network import LayerSpec, NetworkSpec, init_params
+from lava_vle.spec import LayerSpec, NetworkSpec, init_params
 from lava_vle.learners import BPTT, VLELocal, check_device
 from lava_vle.train import TrainConfig
 

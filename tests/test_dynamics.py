@@ -5,7 +5,7 @@ import pytest
 from lava_vle.adjoint import exact_gradients
 from lava_vle.bptt import bptt_gradients
 from lava_vle.fixed_point import FixedPointRangeError
-from lava_vle.network import LayerSpec, NetworkSpec, init_params
+from lava_vle.spec import LayerSpec, NetworkSpec, init_params
 from lava_vle.simulator import Simulator
 
 

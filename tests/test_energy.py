@@ -12,7 +12,7 @@ from lava_vle.energy import (BPTT_BOUNDARIES, CORE_FIGURES, FIGURES, LABELS, MEM
                              bptt_energy_uj, compare, count_kernels, gpu_energy_uj, gpu_time_s,
                              learning_copies, memory_level, scaled_figures, sensitivity,
                              trace_updates_per_step, trajectory_level, vle_energy_uj)
-from lava_vle.network import LayerSpec, NetworkSpec
+from lava_vle.spec import LayerSpec, NetworkSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -255,7 +255,7 @@ def test_learning_traces_cost_per_step_only_with_learning_epochs():
 
 
 def test_measured_counts_fall_with_the_learning_epoch():
-    from lava_vle.benchmarks.energy import vle_counts
+    from lava_vle.experiments.benchmarks.energy import vle_counts
 
     spec = small_spec()
     rng = np.random.default_rng(0)
@@ -292,7 +292,7 @@ def test_bptt_counts_name_the_batch_and_the_kernels_its_step_launches():
 # ---- the documentation ----
 
 def test_docs_energy_tables_are_the_ones_the_committed_counts_generate():
-    from lava_vle.benchmarks.energy import energy_tables, recompute
+    from lava_vle.experiments.benchmarks.energy import energy_tables, recompute
 
     results = recompute(json.loads((ROOT / "docs" / "energy.json").read_text()))
     assert energy_tables(results) in (ROOT / "docs" / "energy.md").read_text()
@@ -300,7 +300,7 @@ def test_docs_energy_tables_are_the_ones_the_committed_counts_generate():
 
 
 def test_the_tables_go_between_the_page_markers_and_a_page_without_them_is_refused(tmp_path):
-    from lava_vle.benchmarks.energy import TABLE_MARKERS, energy_tables, recompute, replace_tables
+    from lava_vle.experiments.benchmarks.energy import TABLE_MARKERS, energy_tables, recompute, replace_tables
 
     results = recompute(json.loads((ROOT / "docs" / "energy.json").read_text()))
     page = tmp_path / "energy.md"

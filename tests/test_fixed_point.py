@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lava_vle import fixed_point as fxp
-from lava_vle.network import FixedParams, LayerSpec, NetworkSpec, init_params
+from lava_vle.spec import FixedParams, LayerSpec, NetworkSpec, init_params
 
 BIG = 2**40
 ints = st.integers(-BIG, BIG)

@@ -7,14 +7,14 @@ from lava.proc.io import sink
 from lava.proc.io.source import RingBuffer
 
 from lava_vle import fixed_point as fxp
-from lava_vle.network import init_params
+from lava_vle.spec import init_params
 from lava_vle.processes import stopping
 from lava_vle.processes.fused_vle_network.models import (PyFusedVLENetworkModelFixed,
                                                          PyFusedVLENetworkModelFloat)
 from lava_vle.processes.vle_network.process import VLENetwork
 from lava_vle.simulator import Simulator
 
-from .test_fused_fixed import chain_spec
+from .test_stacked_fixed import chain_spec
 from .test_processes import ETA, SEED, sim_state, signals, three_layer_spec
 
 pytestmark = pytest.mark.slow  # runs the Lava runtime

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lava_vle.arithmetic import FixedArithmetic as FA
-from lava_vle.network import FixedParams, LayerSpec, NetworkSpec, init_params
+from lava_vle.spec import FixedParams, LayerSpec, NetworkSpec, init_params
 from lava_vle.plasticity import LocalRule, eligibility_step
 from lava_vle.simulator import RECORDABLE, Simulator
 from tests import int_reference as ref

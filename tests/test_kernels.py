@@ -100,7 +100,7 @@ def test_adam_kernel_equals_numpy_adam_over_50_steps(dtype, monkeypatch):
 def test_per_step_recipe_trains_to_the_same_bits_with_and_without_kernels(monkeypatch):
     """One MNIST-1D-shaped batch of the per-step recipe (Adam every step,
     carried state) through the real trainer."""
-    from lava_vle.benchmarks.train_speed import trainer_for
+    from lava_vle.experiments.benchmarks.train_speed import trainer_for
 
     def trained():
         trainer = trainer_for("vle", 40, 8, 1, update_interval=1, carry_state=True)

@@ -5,11 +5,11 @@ import pytest
 from lava.magma.core.learning import constants as lava_learning
 
 from lava_vle import fixed_point as fxp
-from lava_vle.benchmarks import learning_engine as bench
+from lava_vle.experiments.benchmarks import learning_engine as bench
 from lava_vle.learning_engine import (SignalCoding, dw_string, engine_weights, learning_rule,
                                       rule_scale, split)
-from lava_vle.network import LayerSpec, NetworkSpec, init_params
-from lava_vle.processes.engine_network_builder import build_engine_network
+from lava_vle.spec import LayerSpec, NetworkSpec, init_params
+from lava_vle.processes.learning_engine_network import build_engine_network
 from lava_vle.synthetic_tasks import demo_spec
 
 FLOAT = SignalCoding.fitting("float", 1.0, 0.01)

@@ -12,7 +12,7 @@ from lava_vle import fixed_point as fxp
 from lava_vle.cli import main
 from lava_vle.loihi2 import (LIMITS, SOURCES, Limit, activation_ops, estimate, lif_ops,
                              markdown_report, soma_ops)
-from lava_vle.network import LayerSpec, NetworkSpec
+from lava_vle.spec import LayerSpec, NetworkSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -77,7 +77,7 @@ def test_engine_synapses_are_two_sign_sets_plus_bias_plus_the_error_path():
 
 def test_engine_synapses_agree_with_the_learning_engine_network_of_the_demo():
     from lava_vle import demo_spec
-    from lava_vle.engine_comparison import structure_counts
+    from lava_vle.experiments.learning_engine_comparison import structure_counts
 
     spec = demo_spec()
     ours = sum(p.engine_synapses for p in estimate(spec).projections)

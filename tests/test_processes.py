@@ -16,7 +16,7 @@ from lava.proc.monitor.process import Monitor
 
 from lava_vle import fixed_point as fxp
 from lava_vle.fixed_point import FixedPointRangeError
-from lava_vle.network import LayerSpec, NetworkSpec, init_params
+from lava_vle.spec import LayerSpec, NetworkSpec, init_params
 from lava_vle.processes import graded_dense, stopping
 from lava_vle.processes.error_dendrite.process import ErrorDendrite
 from lava_vle.processes.neuromodulator.process import Neuromodulator
@@ -288,12 +288,12 @@ def test_processes_reject_bad_parameters_with_named_ranges():
         Neuromodulator(value=5.0)
     with pytest.raises(ValueError, match=r"loss='l1' must be one of"):
         OutputError(shape=(2,), loss="l1")
-    with pytest.raises(TypeError, match="spec must be a lava_vle.network.NetworkSpec"):
+    with pytest.raises(TypeError, match="spec must be a lava_vle.spec.NetworkSpec"):
         VLENetwork(spec={"n_in": 2})
 
 
 def test_lava_speed_benchmark_reports_both_precisions(tmp_path):
-    from lava_vle.benchmarks import lava_speed
+    from lava_vle.experiments.benchmarks import lava_speed
 
     results = lava_speed.main(["--out", str(tmp_path), "--steps", "30", "--hidden", "4",
                                "--fused-width", "4", "--chunks", "3"])
@@ -313,7 +313,7 @@ import numpy as np
 from lava.magma.core.run_conditions import RunSteps
 from lava.magma.core.run_configs import Loihi2SimCfg
 from lava.proc.io.source import RingBuffer
-from lava_vle.network import LayerSpec, NetworkSpec
+from lava_vle.spec import LayerSpec, NetworkSpec
 from lava_vle.processes import stopping
 from lava_vle.processes.vle_network.process import VLENetwork
 

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from lava_vle.cli import add_train_options, train_config
-from lava_vle.sweep import Trial, grid_points, make_trials, summarize
+from lava_vle.experiments.sweep import Trial, grid_points, make_trials, summarize
 from lava_vle.train import CHECKPOINT
 
 # 2 learning rates x 2 seeds on digits; 3 epochs of 1000 samples, each row held
@@ -138,10 +138,11 @@ def test_summary_gives_mean_std_min_max_of_final_and_best_metric_over_seeds(tmp_
     (c,) = summary["configurations"]
     final, bests = [60.0, 80.0, 70.0], [best(curve) for curve in curves.values()]
     assert c["n"] == 3 and c["trials"] == ["lr=1e-3/seed-0", "lr=1e-3/seed-1", "lr=1e-3/seed-2"]
+    assert c["final"].pop("values") == final and c["best"].pop("values") == bests
     assert c["final"] == pytest.approx({"mean": 70.0, "std": np.std(final, ddof=1),
-                                        "min": 60.0, "max": 80.0})
+                                        "min": 60.0, "max": 80.0, "n": 3})
     assert c["best"] == pytest.approx({"mean": np.mean(bests), "std": np.std(bests, ddof=1),
-                                       "min": min(bests), "max": max(bests)})
+                                       "min": min(bests), "max": max(bests), "n": 3})
     assert c["curve"]["mean"] == pytest.approx(np.mean(list(curves.values()), axis=0))
     assert c["samples_per_s"] == pytest.approx(200.0) and c["train_wall_s"] == 2.0
     assert "seed" not in c["config"] and c["config"]["epochs"] == 3
@@ -289,7 +290,7 @@ def test_rerun_of_a_finished_sweep_trains_nothing_and_starts_no_ray(ray_env, fin
 
 
 def test_a_second_sweep_on_the_same_folder_stops_naming_the_holders_pid(tmp_path):
-    from lava_vle.sweep import LOCK, sweep_lock
+    from lava_vle.experiments.sweep import LOCK, sweep_lock
 
     with sweep_lock(tmp_path):
         assert (tmp_path / LOCK).read_text() == str(os.getpid())
@@ -303,7 +304,7 @@ def test_a_second_sweep_on_the_same_folder_stops_naming_the_holders_pid(tmp_path
 
 
 def test_an_unreachable_address_fails_at_once_naming_it():
-    from lava_vle.sweep import check_reachable
+    from lava_vle.experiments.sweep import check_reachable
 
     with pytest.raises(ConnectionError, match="--address 127.0.0.1:1: no Ray cluster answers"):
         check_reachable("127.0.0.1:1")
@@ -325,7 +326,7 @@ def test_a_sweep_ended_by_sigterm_shuts_its_ray_down(tmp_path):
 # --- without Ray: --address local:N ----------------------------------------------------
 
 def test_local_address_gives_the_trials_trained_at_a_time_and_names_a_bad_count():
-    from lava_vle.sweep import local_workers
+    from lava_vle.experiments.sweep import local_workers
 
     assert [local_workers(a) for a in ("local", "local:1", "local:16", None, "10.0.0.1:6379",
                                        "auto")] == [1, 1, 16, None, None, None]

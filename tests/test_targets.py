@@ -1,7 +1,7 @@
 """The paper's table as targets: each verdict follows from the comparison's numbers."""
 import pytest
 
-from lava_vle.targets import TARGETS, Target, verdict_table
+from lava_vle.experiments.targets import TARGETS, Target, verdict_table
 
 
 def summary(folder, metric, vle, bptt, cadence="equal"):

@@ -9,12 +9,12 @@ from lava_vle.datasets import (SequenceDataset, load_dataset, mnist_directory, p
                                read_idx, with_time_resolution)
 from lava_vle.datasets import mnist_wheel
 from lava_vle.bptt import bptt_step
-from lava_vle.network import LayerSpec, NetworkSpec, init_params
-from lava_vle.benchmark_networks import default_network
+from lava_vle.spec import LayerSpec, NetworkSpec, init_params
+from lava_vle.task_networks import default_network
 from lava_vle.optim import clip_global_norm
 from lava_vle.learners import BPTT
 from lava_vle.train import TrainConfig, Trainer
-from lava_vle.benchmarks.gradient_quality import main as gradient_quality_main
+from lava_vle.experiments.benchmarks.gradient_quality import main as gradient_quality_main
 
 
 def write_csv(folder, split, n, seed):
@@ -252,7 +252,7 @@ def test_holding_the_inputs_gives_the_memory_layer_a_local_update_aligned_with_b
     """Row-wise: with the loss on the last 3 of 28 rows, each hop delays the
     error a row, so the memory layer's local update is exactly 0 at hold 1;
     held 2 steps per row it points along BPTT's gradient."""
-    from lava_vle.benchmarks.gradient_quality import measure_task
+    from lava_vle.experiments.benchmarks.gradient_quality import measure_task
 
     rows = measure_task(_row_wise_task(), [1, 2], batch=8, seeds=(0,), modes=("none",))["rows"]
     assert rows[0]["projections"][0] == "W1_0"  # input -> memory layer
@@ -266,7 +266,7 @@ def test_eligibility_traces_on_every_weight_reach_the_memory_layer_the_plain_rul
     silent settle steps): the input weights' plain local update is exactly 0.
     With an eligibility trace on every weight (``eprop-all``) the earlier
     rows' inputs are still in the trace when the error arrives."""
-    from lava_vle.benchmarks.gradient_quality import measure_task
+    from lava_vle.experiments.benchmarks.gradient_quality import measure_task
 
     plain, all_weights = measure_task(_row_wise_task(blank_last_rows=4), [1], batch=8,
                                       seeds=(0,), modes=("none", "eprop-all"),
@@ -281,7 +281,7 @@ def test_a_teaching_window_over_the_rows_with_input_gives_the_memory_layer_a_loc
     after the ink); taught on the last 14, the error reaches the memory layer
     while rows with input still arrive, and the update points along BPTT's
     gradient."""
-    from lava_vle.benchmarks.gradient_quality import measure_task
+    from lava_vle.experiments.benchmarks.gradient_quality import measure_task
 
     task = _row_wise_task(blank_last_rows=4)
     last3, last14 = (measure_task(task, [1], batch=8, seeds=(0,), modes=("none",),
@@ -340,7 +340,7 @@ def test_a_run_with_ema_resumes_to_the_result_of_an_uninterrupted_one(tmp_path):
 def test_gradient_quality_on_a_task_with_fewer_sequences_than_the_batch_uses_them_all():
     """The pattern task has one training sequence; a batch of 8 measures it
     (and says so) instead of indexing past the end."""
-    from lava_vle.benchmarks.gradient_quality import measure_task
+    from lava_vle.experiments.benchmarks.gradient_quality import measure_task
 
     task = _row_wise_task()
     one = replace(task, x_train=task.x_train[:1], y_train=task.y_train[:1])

@@ -212,7 +212,7 @@ def test_cli_errors_name_the_problem(tmp_path):
 
 @pytest.mark.slow
 def test_report_tabulates_every_run_folder(tmp_path):
-    from lava_vle.report import collect, markdown
+    from lava_vle.experiments.report import collect, markdown
 
     for rule in ("vle", "bptt"):
         fit(DIGITS, TrainConfig(task="digits", rule=rule, epochs=1, batch_size=64),

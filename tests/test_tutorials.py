@@ -1,7 +1,7 @@
 """The tutorial notebooks: each runs to the end (small size) without an error,
 and each is stored executed (figures and printed results) and small.
 
-Regenerate the stored notebooks with ``python -m lava_vle.tutorials_build``.
+Regenerate the stored notebooks with ``python -m lava_vle.experiments.tutorials_build``.
 """
 import ast
 from pathlib import Path
@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from lava_vle.tutorials_build import MAX_BYTES, output_counts
+from lava_vle.experiments.tutorials_build import MAX_BYTES, output_counts
 
 TUTORIALS = sorted((Path(__file__).parent.parent / "tutorials").glob("*.ipynb"))
 IDS = [p.stem for p in TUTORIALS]
@@ -36,7 +36,7 @@ def test_stored_tutorial_is_executed_with_figures_and_numbers_and_small(path):
     nbformat.validate(notebook)
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert all(cell.execution_count is not None for cell in code), \
-        f"{path.name}: not every code cell is stored executed (python -m lava_vle.tutorials_build)"
+        f"{path.name}: not every code cell is stored executed (python -m lava_vle.experiments.tutorials_build)"
     counts = output_counts(notebook)
     assert counts["images"] >= 1 and counts["printed"] >= 1, f"{path.name}: {counts}"
     assert counts["errors"] == 0
@@ -80,7 +80,7 @@ def test_there_are_tutorials():
 
 # the modules a user imports from; everything else is the package's inside
 FRONT_DOOR = {"lava_vle", "lava_vle.processes", "lava_vle.fixed_point", "lava_vle.energy",
-              "lava_vle.engine_comparison", "lava_vle.datasets", "lava_vle.compare",
+              "lava_vle.experiments.learning_engine_comparison", "lava_vle.datasets", "lava_vle.experiments.compare",
               "lava_vle.cli"}
 
 
@@ -101,17 +101,6 @@ def test_tutorial_imports_lava_vle_only_through_its_front_door(path):
             public = hasattr(importlib.import_module(module), name) or \
                 f"{module}.{name}" in FRONT_DOOR
             assert public, f"{module}.{name}"
-
-
-@pytest.mark.parametrize("old, new", [("lava_vle.rules", "lava_vle.learners"),
-                                      ("lava_vle.tasks", "lava_vle.synthetic_tasks")])
-def test_old_module_paths_still_import_with_a_deprecation_warning(old, new):
-    import importlib
-    import sys
-
-    sys.modules.pop(old, None)
-    with pytest.warns(DeprecationWarning, match=new):
-        importlib.import_module(old)
 
 
 def test_front_door_names_all_resolve_without_torch_or_lava():
@@ -137,7 +126,6 @@ def test_no_front_door_name_is_shadowed_by_a_submodule():
 
     for package in (lava_vle, lava_vle.processes):
         for module in pkgutil.iter_modules(package.__path__):
-            if module.name not in ("rules", "tasks", "tutorials_build"):  # shims warn
-                importlib.import_module(f"{package.__name__}.{module.name}")
+            importlib.import_module(f"{package.__name__}.{module.name}")
         for name in package.__all__:
             assert not isinstance(getattr(package, name), types.ModuleType), name

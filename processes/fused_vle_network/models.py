@@ -14,7 +14,7 @@ from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
 from lava_vle import fixed_point as fxp
 from lava_vle.dynamics import NetworkState
-from lava_vle.fused_fixed import STATE_VARS, FixedChain, stackable
+from lava_vle.stacked_fixed import STATE_VARS, FixedChain, stackable
 from lava_vle.plasticity import LocalRule
 from lava_vle.processes import _validation as checked
 from lava_vle.processes._derived import Derived
@@ -160,8 +160,8 @@ class PyFusedVLENetworkModelFixed(AbstractFusedVLENetworkModel):
     """Loihi-2 fixed-point fused network: bit for bit the composed fixed_pt
     processes (24-bit state held in int64 Vars, the simulator's state type).
 
-    A chain (:func:`~lava_vle.fused_fixed.stackable`) steps all its layers
-    at once (:class:`~lava_vle.fused_fixed.FixedChain`), other networks
+    A chain (:func:`~lava_vle.stacked_fixed.stackable`) steps all its layers
+    at once (:class:`~lava_vle.stacked_fixed.FixedChain`), other networks
     population by population (:meth:`Simulator.step`); both read and write
     the same Vars every step.
     """

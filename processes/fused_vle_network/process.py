@@ -7,7 +7,7 @@ channel every step. :class:`FusedVLENetwork` runs the same network in one
 ``PyLoihiProcessModel`` that calls the batched simulator's single step
 (:meth:`lava_vle.simulator.Simulator.step`, batch of one; the fixed_pt
 model steps a feed-forward chain's layers at once,
-:class:`lava_vle.fused_fixed.FixedChain`), so it equals the composed
+:class:`lava_vle.stacked_fixed.FixedChain`), so it equals the composed
 fixed_pt network bit for bit. Users get it with
 ``VLENetwork(..., fused=True)``, which wraps this process.
 
@@ -24,7 +24,7 @@ from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.process import LogConfig
 from lava.magma.core.process.variable import Var
 
-from lava_vle.network import FixedParams, FloatParams, NetworkSpec
+from lava_vle.spec import FixedParams, FloatParams, NetworkSpec
 from lava_vle.processes._validation import ValidatedProcess, network
 
 # Var name -> what its flat values are laid out over
@@ -117,7 +117,7 @@ class FusedVLENetwork(FusedVarReader, ValidatedProcess):
     Every time step its model receives the input, target and modulator,
     advances the network by :meth:`lava_vle.simulator.Simulator.step` (the
     same one-step synaptic delays as the composed processes; fixed_pt
-    chains: :class:`lava_vle.fused_fixed.FixedChain`, all layers at once)
+    chains: :class:`lava_vle.stacked_fixed.FixedChain`, all layers at once)
     and sends the output rates. Use it through ``VLENetwork(..., fused=True)``; the
     parameters are VLENetwork's.
 

@@ -7,7 +7,7 @@ from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.process import LogConfig
 from lava.magma.core.process.variable import Var
 
-from lava_vle.network import LOSSES
+from lava_vle.spec import LOSSES
 from lava_vle.processes._validation import ValidatedProcess, gain, shape_of
 from lava_vle.validation import check_choice
 

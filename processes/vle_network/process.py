@@ -7,7 +7,7 @@ from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.process import AbstractProcess, LogConfig
 from lava.proc.monitor.process import Monitor
 
-from lava_vle.network import FloatParams, NetworkSpec
+from lava_vle.spec import FloatParams, NetworkSpec
 from lava_vle.processes._ports import label_port
 from lava_vle.processes._validation import ValidatedProcess, network
 from lava_vle.processes.fused_vle_network.process import (FusedVarReader, declare_fused_vars,
@@ -54,7 +54,7 @@ class VLENetwork(FusedVarReader, ValidatedProcess):
 
     Parameters
     ----------
-    spec : the network (``lava_vle.network.NetworkSpec``); activations must
+    spec : the network (``lava_vle.spec.NetworkSpec``); activations must
         be piecewise linear (fixed_pt has no tanh).
     params : initial weights (``FloatParams``); default ``init_params(spec, seed)``.
     learning_rate : eta of the local rule (0: inference only).

@@ -16,7 +16,7 @@ from lava_vle.validation import check_bool
 class VLENeuron(ValidatedProcess):
     """Population of VLE representation neurons.
 
-    Dynamics per time step (``vle-model.md`` section 3)::
+    Dynamics per time step (``docs/model.md`` section 3)::
 
         I       = a_in + gamma * nudge_in                 synaptic input + error nudging
         u_breve = u + (tau_r/tau_m)(I - u)                 prospective membrane

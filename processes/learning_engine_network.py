@@ -22,7 +22,7 @@ The error path (``error_path``):
   sees only its sign of ``e``: the ``e+`` half integrates ``r e`` over
   ``e > 0`` only, the ``e-`` half over ``e < 0``, so wherever ``r`` keeps its
   sign the halves drift apart linearly in time although ``sum r e`` cancels
-  (measured in ``lava_vle.benchmarks.learning_engine``).
+  (measured in ``lava_vle.experiments.benchmarks.learning_engine``).
 
 The input population's rate encoder takes the network input on ``value_in``.
 """
@@ -41,8 +41,8 @@ from lava_vle.learning_engine import (EngineWeights, SignalCoding, check_precisi
 
 ERROR_PATHS = ("fixed", "learned")
 POST_TRACES = ("sampled", "filtered")
-from lava_vle.network import FixedParams, FloatParams, NetworkSpec
-from lava_vle.processes.engine_encoder.process import EngineEncoder
+from lava_vle.spec import FixedParams, FloatParams, NetworkSpec
+from lava_vle.processes.learning_engine_encoder.process import EngineEncoder
 from lava_vle.processes.error_dendrite.process import ErrorDendrite
 from lava_vle.processes.network_builder import build_output_error, build_populations
 from lava_vle.processes.neuromodulator.process import Neuromodulator

@@ -15,7 +15,7 @@ from lava_vle.learning_engine import split
 from lava_vle.plasticity import LocalRule
 from lava_vle.processes import _validation as checked
 from lava_vle.processes._derived import Derived
-from lava_vle.processes.engine_encoder.process import EngineEncoder
+from lava_vle.processes.learning_engine_encoder.process import EngineEncoder
 
 
 class AbstractEngineEncoderModel(PyLoihiProcessModel):

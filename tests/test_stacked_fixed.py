@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from lava_vle.fused_fixed import LAYER_STATE, WITH_INPUT, FixedChain, stackable
-from lava_vle.network import LayerSpec, NetworkSpec, init_params
+from lava_vle.stacked_fixed import LAYER_STATE, WITH_INPUT, FixedChain, stackable
+from lava_vle.spec import LayerSpec, NetworkSpec, init_params
 from lava_vle.plasticity import LocalRule
 from lava_vle.simulator import Simulator, synapses_of
 

@@ -15,7 +15,7 @@ then ``pip install h5py "opencv-python-headless<4.11"``. slayer imports
 torchvision only for object detection; when torchvision is missing a
 placeholder module stands in for it (any real use raises).
 
-    python -m lava_vle.benchmarks.slayer_xor --out results/delayed-xor-slayer
+    python -m lava_vle.experiments.benchmarks.slayer_xor --out results/delayed-xor-slayer
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from lava_vle.cli import CommandParser, at_least
+from lava_vle.command_parser import CommandParser, at_least
 
 INSTALL = ("pip install --no-deps --ignore-requires-python lava-dl==0.6.0 && "
            "pip install h5py 'opencv-python-headless<4.11'")

@@ -34,7 +34,8 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from lava_vle.report import SWEEP_SUMMARY, run_row, sweep_markdown
+from lava_vle.experiments.summaries import seed_stats
+from lava_vle.experiments.report import SWEEP_SUMMARY, run_row, sweep_markdown
 from lava_vle.checkpoints import CheckpointError, read_checkpoint
 from lava_vle.train import CHECKPOINT, TrainConfig, saved_config
 
@@ -386,14 +387,6 @@ def train_in_processes(trials: Sequence[Trial], out: Path, workers: int,
                 os.environ[name] = value
 
 
-def _stats(values: Sequence[float]) -> dict:
-    """Mean, standard deviation over seeds (n - 1 in the denominator; 0 for one
-    value), min and max."""
-    values = np.asarray(values, dtype=float)
-    std = values.std(ddof=1) if len(values) > 1 else 0.0
-    return dict(zip(STATS, map(float, (values.mean(), std, values.min(), values.max()))))
-
-
 def summarize(trials: Sequence[Trial], out: Path) -> dict:
     """The sweep over seeds: per configuration with finished trials, ``n``;
     ``mean``, ``std``, ``min`` and ``max`` of the final and the best test
@@ -416,13 +409,13 @@ def summarize(trials: Sequence[Trial], out: Path) -> dict:
         config = {key: value for key, value in asdict(group[0].config).items() if key != "seed"}
         configurations.append({
             "name": name, "config": config, "metric": rows[0]["metric"], "n": len(rows),
-            "final": _stats([row["final"] for row in rows]),
-            "best": _stats([row["best"] for row in rows]),
+            "final": seed_stats([row["final"] for row in rows]),
+            "best": seed_stats([row["best"] for row in rows]),
             "train_wall_s": float(np.mean([row["train_wall_s"] for row in rows])),
             "samples_per_s": float(np.mean([row["samples_per_s"] for row in rows])),
             "curve": {"epoch": list(range(1, curves.shape[1] + 1)),
                       "mean": curves.mean(axis=0).tolist(),
-                      "std": [_stats(column)["std"] for column in curves.T]},
+                      "std": [seed_stats(column)["std"] for column in curves.T]},
             "trials": [row["run"] for row in rows]})
     return {"configurations": configurations, "unfinished": unfinished}
 

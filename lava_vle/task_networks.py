@@ -13,7 +13,7 @@ from typing import Optional
 import numpy as np
 
 from lava_vle.datasets import SequenceDataset
-from lava_vle.network import LayerSpec, NetworkSpec
+from lava_vle.spec import LayerSpec, NetworkSpec
 
 
 def mnist1d_reference_layer(dt: float, activation: str, width: int = 53) -> LayerSpec:

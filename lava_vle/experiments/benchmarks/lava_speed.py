@@ -17,7 +17,7 @@ Each graph is compiled, warmed up, and then timed over the same number of
 steps, in one run, for floating_pt and fixed_pt; the results are reported
 as ratios.
 
-    python -m lava_vle.benchmarks.lava_speed --out results/lava_speed
+    python -m lava_vle.experiments.benchmarks.lava_speed --out results/lava_speed
 """
 from __future__ import annotations
 
@@ -30,8 +30,8 @@ import numpy as np
 
 from lava_vle import fixed_point as fxp
 from lava_vle.arithmetic import LAVA_TAGS
-from lava_vle.cli import CommandParser, at_least
-from lava_vle.network import LayerSpec, NetworkSpec, init_params
+from lava_vle.command_parser import CommandParser, at_least
+from lava_vle.spec import LayerSpec, NetworkSpec, init_params
 
 
 def benchmark_spec(hidden: Sequence[int] = (32, 32)) -> NetworkSpec:
@@ -76,7 +76,7 @@ def build_fused(spec: NetworkSpec, steps: int, fixed: bool):
 def mnist1d_reference_spec(width: int = 53) -> NetworkSpec:
     """The network ``lava-vle train --task mnist1d`` trains, hidden layers hard_tanh."""
     from lava_vle.datasets import mnist1d
-    from lava_vle.benchmark_networks import default_network
+    from lava_vle.task_networks import default_network
 
     return default_network(mnist1d(), activation="hard_tanh", width=width)
 

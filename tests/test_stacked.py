@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from lava_vle.fused import StackedNetwork
-from lava_vle.network import LayerSpec, NetworkSpec, init_params
+from lava_vle.stacked import StackedNetwork
+from lava_vle.spec import LayerSpec, NetworkSpec, init_params
 from lava_vle.plasticity import LocalRule
 from lava_vle.learners import VLELocal
 from lava_vle.simulator import Simulator

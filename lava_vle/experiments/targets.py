@@ -3,7 +3,7 @@
 Each :class:`Target` is one row of the table lava-vle set out to reproduce
 (the VLE paper's benchmarks, GLE's MNIST-1D figure, and the project's scale
 for each); :func:`verdict_table` checks it against the ``compare.json``
-summaries (:func:`lava_vle.compare.load_summaries`) that test it, cadence by
+summaries (:func:`lava_vle.experiments.compare.load_summaries`) that test it, cadence by
 cadence, and says reached or missed with the numbers. A target no comparison
 tests says why it was not run.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
-from lava_vle.compare import CADENCES, tested_arm
+from lava_vle.experiments.summaries import CADENCES, tested_arm
 
 
 @dataclass(frozen=True)

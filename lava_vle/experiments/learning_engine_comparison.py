@@ -2,7 +2,7 @@
 
 The ``lava-vle demo`` task runs in Lava with every forward synapse a stock
 ``LearningDense`` + ``Loihi3FLearningRule`` (:func:`run_engine`, through
-:func:`lava_vle.processes.engine_network_builder.build_engine_network`) and
+:func:`lava_vle.processes.learning_engine_network.build_engine_network`) and
 in our simulator with ``NetworkSpec(learning_epoch=N)`` (:func:`run_simulator`),
 on one :class:`Schedule` (a frozen epoch, then learning epochs of one
 sequence); :func:`compare` gives the MSE per epoch and the weight
@@ -21,7 +21,7 @@ from lava_vle import fixed_point as fxp
 from lava_vle.arithmetic import LAVA_TAGS, FixedArithmetic, FloatArithmetic
 from lava_vle.learning_engine import (PRECISIONS, PRODUCTS_PER_SYNAPSE, SYNAPSE_SETS_PER_PATH,
                                       SignalCoding, dw_string, loihi3f_rule, rule_scale)
-from lava_vle.network import FixedParams, FloatParams, NetworkSpec
+from lava_vle.spec import FixedParams, FloatParams, NetworkSpec
 from lava_vle.plasticity import LocalRule
 from lava_vle.simulator import Simulator
 from lava_vle.synthetic_tasks import TeacherStudent
@@ -72,7 +72,7 @@ def run_engine(spec: NetworkSpec, ts: TeacherStudent, schedule: Schedule, precis
     from lava.proc.io.source import RingBuffer as Source
 
     from lava_vle.processes import stopping
-    from lava_vle.processes.engine_network_builder import build_engine_network
+    from lava_vle.processes.learning_engine_network import build_engine_network
 
     fixed = precision == "fixed"
     net = build_engine_network(spec, ts.student, learning_rate=eta, precision=precision,

@@ -1,7 +1,7 @@
 """Energy per training sample by boundary: VLE on a Loihi-like chip vs BPTT.
 
 For the MNIST-1D reference network (graded) and the spiking delayed-XOR
-network (``lava_vle.benchmark_networks.default_network``) and learning epochs
+network (``lava_vle.task_networks.default_network``) and learning epochs
 ``N in {1, 4, 16, 64}``, VLE's operations are measured on a simulated
 training batch (``Simulator.run(count_synops=True)``: synaptic events, weight
 updates once per epoch; messages from the recorded rates and errors), and
@@ -14,7 +14,7 @@ Writes ``energy.json`` (counts, energies, sensitivity), ``energy.png``,
 recomputes everything from the counts of an earlier ``energy.json``
 (measuring nothing).
 
-    python -m lava_vle.benchmarks.energy --out results/energy
+    python -m lava_vle.experiments.benchmarks.energy --out results/energy
     lava-vle bench energy --counts docs/energy.json --out docs --page docs/energy.md
 """
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from lava_vle.cli import CommandParser, at_least
+from lava_vle.command_parser import CommandParser, at_least
 from lava_vle.energy import (BPTT_BOUNDARIES, FIGURES, BPTTCounts, VLECounts, break_even,
                              bptt_counts, compare, figures_markdown, figures_table,
                              gpu_time_s, sensitivity, trajectory_level, vle_counts,
@@ -41,7 +41,7 @@ TABLE_MARKERS = ("<!-- energy-tables: lava-vle bench energy --counts docs/energy
 def network_rows(name: str, dataset, batch: int, epochs: Sequence[int] = EPOCHS) -> dict:
     """Measured counts of one benchmark network, per learning epoch."""
     from lava_vle.datasets import one_hot_targets
-    from lava_vle.benchmark_networks import default_network
+    from lava_vle.task_networks import default_network
 
     index = np.arange(batch)
     x = np.ascontiguousarray(dataset.x_train[index].transpose(1, 0, 2))
@@ -164,7 +164,7 @@ def energy_tables(results: dict) -> str:
 
 def replace_tables(path: Path, results: dict) -> None:
     """Put :func:`energy_tables` between the :data:`TABLE_MARKERS` of ``path``."""
-    from lava_vle.pages import replace_between
+    from lava_vle.experiments.pages import replace_between
 
     replace_between(path, TABLE_MARKERS, energy_tables(results), "energy-table")
 

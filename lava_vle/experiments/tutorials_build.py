@@ -1,8 +1,8 @@
 """Execute the tutorial notebooks at full size and store them with their outputs.
 
-    python -m lava_vle.tutorials_build                  # every tutorials/*.ipynb
-    python -m lava_vle.tutorials_build 05 06            # those whose name starts so
-    python -m lava_vle.tutorials_build --dir path/to/tutorials
+    python -m lava_vle.experiments.tutorials_build                  # every tutorials/*.ipynb
+    python -m lava_vle.experiments.tutorials_build 05 06            # those whose name starts so
+    python -m lava_vle.experiments.tutorials_build --dir path/to/tutorials
 
 Each notebook runs top to bottom in a fresh ``python3`` kernel whose working
 directory is the tutorials folder, with ``LAVA_VLE_TUTORIAL_SMALL`` unset
@@ -113,7 +113,7 @@ def build(paths: Sequence[Path], log=print) -> list[dict]:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> list[dict]:
-    parser = argparse.ArgumentParser(prog="python -m lava_vle.tutorials_build",
+    parser = argparse.ArgumentParser(prog="python -m lava_vle.experiments.tutorials_build",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*",
                         help="notebooks whose file name starts with one of these (default: all)")

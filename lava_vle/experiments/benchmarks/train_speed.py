@@ -10,7 +10,7 @@ and process CPU time) and the ratios, and the peak memory one training
 batch adds, against sequence length (each measured in a fresh subprocess:
 VLE is online and keeps no trajectory, BPTT stores it).
 
-    python -m lava_vle.benchmarks.train_speed --out results/train_speed
+    python -m lava_vle.experiments.benchmarks.train_speed --out results/train_speed
 
 ``--recipes``: each recurrent task's VLE recipe (row-wise Fashion-MNIST: e-prop
 and 6 settle steps; pattern generation: e-prop) against its BPTT recipe on
@@ -19,7 +19,7 @@ data of the task's shape, the same way (batches taking turns, medians).
 ``--gle-code DIR``: the per-step recipe against the public GLE reference
 code (a checkout of unibe-cns/gle-code at ``DIR``, run as it is by
 ``--gle-python``, an interpreter of its own environment with torch; see
-:mod:`lava_vle.benchmarks.gle_reference_driver`), same network, recipe and
+:mod:`lava_vle.experiments.benchmarks.gle_reference_driver`), same network, recipe and
 batch (100 sequences of 360 steps), one thread each, the two programs
 taking turns batch by batch.
 
@@ -41,7 +41,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from lava_vle.cli import CommandParser, at_least
+from lava_vle.command_parser import CommandParser, at_least
 
 RULES = ("vle", "bptt")
 HOST = "cpu (VLE numpy, BPTT torch)"  # what "device" records without --device
@@ -293,7 +293,7 @@ def measure(batch: int = 100, n_batches: int = 3, steps: int = 360,
     for length in lengths if device is None else ():  # host memory only
         for rule in RULES:
             probe = subprocess.run(
-                [sys.executable, "-m", "lava_vle.benchmarks.train_speed", "--probe", rule,
+                [sys.executable, "-m", "lava_vle.experiments.benchmarks.train_speed", "--probe", rule,
                  str(length), str(batch)], capture_output=True, text=True, check=True)
             memory[rule].append(float(probe.stdout.strip().splitlines()[-1]))
     # the ratios are of the samples/s reported (rounded), so the JSON agrees with itself

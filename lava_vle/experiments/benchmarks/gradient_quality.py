@@ -6,7 +6,7 @@ same discretised network (adjoint method): cosine similarity per projection,
 for several ``tau_r / tau_m`` settings, both weight-transport modes, and three
 input bandwidths (up to 0.25, 0.5 and 1 cycle per tau_m). The
 local error filter departs from the adjoint's at high frequencies
-(``vle-model.md`` section 2), and every synaptic hop delays one step in
+(``docs/model.md`` sections 1-2), and every synaptic hop delays one step in
 both paths, so the error reaching layer l lags its own activity by
 2 (L - l) steps: fast inputs are where both should show.
 
@@ -15,8 +15,8 @@ cosine per projection of each recurrent error mode (``loop``, ``none``,
 ``stable``, ``eprop``) vs ``tau_m / tau_r`` and the student's weight gain
 (teacher 2x), smooth inputs (<= 0.5 cycles per tau_m).
 
-    python -m lava_vle.benchmarks.gradient_quality --out results/gradient_quality
-    python -m lava_vle.benchmarks.gradient_quality --recurrent --out results/gradient_recurrent
+    python -m lava_vle.experiments.benchmarks.gradient_quality --out results/gradient_quality
+    python -m lava_vle.experiments.benchmarks.gradient_quality --recurrent --out results/gradient_recurrent
 
 A benchmark task at several time resolutions (``--task``): the cosine per
 projection of the local update (each of ``--modes``: the plain rule,
@@ -28,8 +28,8 @@ how much of it eligibility traces recover. ``--checkpoints`` measures the
 same at the trained weights of float runs (trial folders of one task and
 hold), instead of at initialisation.
 
-    python -m lava_vle.benchmarks.gradient_quality --task fashion-smnist-row --holds 1 2 4
-    python -m lava_vle.benchmarks.gradient_quality --checkpoints results/mnist1d-vle-float
+    python -m lava_vle.experiments.benchmarks.gradient_quality --task fashion-smnist-row --holds 1 2 4
+    python -m lava_vle.experiments.benchmarks.gradient_quality --checkpoints results/mnist1d-vle-float
 """
 from __future__ import annotations
 
@@ -43,8 +43,8 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from lava_vle.adjoint import exact_gradients
-from lava_vle.cli import CommandParser, at_least
-from lava_vle.network import RECURRENT_ERROR_MODES, FloatParams, LayerSpec, NetworkSpec
+from lava_vle.command_parser import CommandParser, at_least
+from lava_vle.spec import RECURRENT_ERROR_MODES, FloatParams, LayerSpec, NetworkSpec
 from lava_vle.learners import cosine, local_updates
 from lava_vle.simulator import Simulator
 from lava_vle.synthetic_tasks import recurrent_network, teacher_student
@@ -179,8 +179,8 @@ def measure_task(task: Any, holds: Sequence[int], batch: int = 64,
 
     from lava_vle.bptt import bptt_gradients
     from lava_vle.datasets import load_dataset, one_hot_targets, with_time_resolution
-    from lava_vle.network import init_params
-    from lava_vle.benchmark_networks import default_network
+    from lava_vle.spec import init_params
+    from lava_vle.task_networks import default_network
 
     dataset = load_dataset(task) if isinstance(task, str) else task
     batch = min(batch, len(dataset.x_train))

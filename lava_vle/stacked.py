@@ -1,4 +1,4 @@
-"""Fused simulation: all populations advance in a few stacked array ops.
+"""Stacked simulation: all populations advance in a few stacked array ops.
 
 With one synaptic delay per projection, every population updates from the
 previous step's state, so the whole network can step at once. Populations
@@ -27,7 +27,7 @@ from lava_vle.arithmetic import Arithmetic, FloatArithmetic as F
 from lava_vle.dynamics import (error_dendrite, loss_scale, neuron_input, recurrent_loop_gain,
                                representation_neuron, sent_error, sent_rate,
                                stable_recurrent_error, synaptic_drive)
-from lava_vle.network import FloatParams, NetworkSpec
+from lava_vle.spec import FloatParams, NetworkSpec
 
 Array = Any
 # on_step(t, state, rates_pre, rates_before): called after every step of run()

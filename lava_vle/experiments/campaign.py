@@ -1,7 +1,7 @@
 """The paper's table as one resumable campaign of ``lava-vle compare`` runs.
 
 Each row of "The paper's table, reproduced or refuted" is one matched
-comparison (:mod:`lava_vle.compare`) at two scales: ``full`` (the sizes the
+comparison (:mod:`lava_vle.experiments.compare`) at two scales: ``full`` (the sizes the
 table asks for; the GPU run) and ``tiny`` (a few hundred sequences, one
 epoch: checks on a CPU that every row runs and writes its summary). Rows run
 in the order below without Ray, on ``device`` (a torch device, or numpy when
@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
-from lava_vle.compare import COMPARE_JSON
+from lava_vle.experiments.summaries import COMPARE_JSON
 
 #: row name -> (task, compare options at full scale). Cadences: equal (S
 #: optimiser steps per sequence for both rules) and natural, unless given.
@@ -99,14 +99,12 @@ def row_arguments(row: str, scale: str, out: Path, device: Optional[str] = None,
 
 def run_campaign(out: Path, scale: str = "full", device: Optional[str] = None,
                  rows: Optional[Sequence[str]] = None, budget_minutes: Optional[float] = None,
-                 workers: int = 1, command: Optional[Callable[[list[str]], object]] = None,
+                 workers: int = 1, *, command: Callable[[list[str]], object],
                  log: Callable[[str], None] = print) -> dict[str, str]:
     """Run ``rows`` (default: all, in order); return each row's outcome:
     ``"done"`` (summary written before), ``"ran"``, or ``"not started"``
-    (budget spent). ``command`` runs one ``lava-vle`` argument list
-    (default: :func:`lava_vle.cli.main`)."""
-    if command is None:
-        from lava_vle.cli import main as command
+    (budget spent). ``command`` runs one ``lava-vle`` argument list (the
+    command line passes its own ``main``)."""
     if budget_minutes is not None and budget_minutes <= 0:
         raise ValueError(f"budget_minutes={budget_minutes!r} must be > 0 (or None)")
     out, start, outcome = Path(out), time.perf_counter(), {}

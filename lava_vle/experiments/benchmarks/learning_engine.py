@@ -3,7 +3,7 @@
 The ``lava-vle demo`` task (a 2 -> 16 -> 16 -> 2 network learns online to
 reproduce a teacher) runs in Lava with every forward synapse a stock
 ``LearningDense`` + ``Loihi3FLearningRule``
-(:func:`lava_vle.processes.engine_network_builder.build_engine_network`)
+(:func:`lava_vle.processes.learning_engine_network.build_engine_network`)
 and in our simulator with ``NetworkSpec(learning_epoch=N)``, same N, same
 initial weights, floating_pt / float and fixed_pt / fixed. One continuous
 run: a frozen epoch (modulator 0), then ``epochs`` learning epochs of the
@@ -17,7 +17,7 @@ filtered post trace (misaligned with its sampled ``x1``), the error path
 learned on the engine (mirrored weight transport), and our simulator with
 both traces sampled at the epoch's end.
 
-    python -m lava_vle.benchmarks.learning_engine --out results/learning_engine
+    python -m lava_vle.experiments.benchmarks.learning_engine --out results/learning_engine
 """
 from __future__ import annotations
 
@@ -25,12 +25,12 @@ import json
 from pathlib import Path
 from typing import Optional, Sequence
 
-from lava_vle.cli import CommandParser, at_least
-from lava_vle.engine_comparison import (ETA, VALUE_RANGE, Schedule, compare, half_drift,
+from lava_vle.command_parser import CommandParser, at_least
+from lava_vle.experiments.learning_engine_comparison import (ETA, VALUE_RANGE, Schedule, compare, half_drift,
                                         product_shift_probe, rule_strings, run_engine,
                                         run_simulator, signal_statistics, structure_counts)
 from lava_vle.learning_engine import PRECISIONS
-from lava_vle.network import FixedParams
+from lava_vle.spec import FixedParams
 from lava_vle.synthetic_tasks import demo_spec, demo_task
 
 

@@ -1,6 +1,6 @@
 """A feed-forward chain in Loihi 2's integers, every layer at once.
 
-:class:`~lava_vle.fused.StackedNetwork` with
+:class:`~lava_vle.stacked.StackedNetwork` with
 :class:`~lava_vle.arithmetic.FixedArithmetic` steps the populations as
 ``(L, B, n)`` stacks; this module adds what the one-process Lava model
 keeps between steps and the local rule's integer update on the stacks:
@@ -26,8 +26,8 @@ import numpy as np
 from lava_vle import fixed_point as fxp
 from lava_vle.arithmetic import FixedArithmetic as X
 from lava_vle.dynamics import NetworkState
-from lava_vle.fused import StackedNetwork, StackedParams, StackedState
-from lava_vle.network import FixedParams, NetworkSpec
+from lava_vle.stacked import StackedNetwork, StackedParams, StackedState
+from lava_vle.spec import FixedParams, NetworkSpec
 from lava_vle.plasticity import LocalRule
 
 #: per-population state the chain keeps (padded stacks (L, B, n)), then the

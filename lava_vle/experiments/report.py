@@ -7,7 +7,7 @@ import warnings
 from pathlib import Path
 from typing import Optional
 
-SWEEP_SUMMARY = "summary.json"  # what marks a sweep folder (lava_vle.sweep writes it)
+SWEEP_SUMMARY = "summary.json"  # what marks a sweep folder (lava_vle.experiments.sweep writes it)
 
 
 def run_row(result: dict, run: str) -> dict:

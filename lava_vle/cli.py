@@ -114,11 +114,14 @@ def add_train_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
                  "every epoch (to pick settings on; never the test set)"),
         add("--optimizer", choices=["adam", "sgd"],
             help=f"float rules (fixed point always uses its integer SGD) ({_RECIPE} adam)"),
-        add("--lr-schedule", choices=["constant", "cosine", "plateau", "plateau-validation"],
+        add("--lr-schedule", choices=["constant", "cosine", "plateau", "plateau-validation",
+                                      "plateau-frozen"],
             help="per-epoch learning rate: constant, cosine decay towards 0, or "
-                 "halved after 3 epochs without a lower train loss (plateau) or "
-                 "validation loss (plateau-validation: needs --validation) "
-                 f"({_RECIPE} constant)"),
+                 "halved after 3 epochs without a lower loss (torch's ReduceLROnPlateau): "
+                 "the online train loss (plateau), the validation loss (plateau-validation: "
+                 "needs --validation), or the loss of the epoch's weights, frozen, on the "
+                 "first 1,000 training sequences (plateau-frozen: what the GLE reference "
+                 f"watches, on its test set) ({_RECIPE} constant)"),
         add("--carry-state", action=argparse.BooleanOptionalAction,
             help="VLE float: each batch runs on from the previous batch's final "
                  f"state instead of from rest (as the GLE reference does) ({_RECIPE} off)"),
@@ -149,13 +152,28 @@ def add_train_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
         add("--device", help="VLE and BPTT in float: step torch tensors on this torch device "
                              "('cuda', 'cuda:1', 'cpu') instead of numpy arrays (default: numpy "
                              "on the CPU)"),
+        add("--dtype", choices=["float32", "float64"],
+            help="float rules: the trainer's precision (default float32)"),
+        add("--error-weights", choices=["updated", "forward"],
+            help="VLE float, mirrored feedback: the error path reads the weights after the "
+                 "last optimiser step (updated), or those of the step's forward pass, one "
+                 "update behind (forward: the GLE reference's timing) (default updated)"),
+        add("--input-timing", choices=["delayed", "current"],
+            help="VLE and BPTT in float: the first layer reads x[t-1] at step t through a "
+                 "synapse, as the simulator and Lava do (delayed), or x[t] (current: the GLE "
+                 "reference's timing) (default delayed)"),
+        add("--bias-init", choices=["zero", "uniform"],
+            help="initial biases: zero, or uniform in +-1/sqrt(fan in) like the weights "
+                 "(torch's nn.Linear, the GLE reference) (default zero)"),
     ]
 
 
 _RECIPE = "default: the task's recipe, else"
-# training options whose default is the task's recipe (lava_vle.recipes)
+# training options whose default is the task's recipe (lava_vle.recipes), or
+# TrainConfig's own where the recipe has none
 RECIPE_OPTIONS = ("batch_size", "lr", "update_interval", "optimizer", "lr_schedule",
-                  "carry_state", "recurrent_error", "activation", "settle_steps", "ema")
+                  "carry_state", "recurrent_error", "activation", "settle_steps", "ema",
+                  "dtype", "error_weights", "input_timing", "bias_init")
 
 
 def recipes_epilog() -> str:

@@ -74,7 +74,7 @@ def relax_two_into(x: np.ndarray, target: np.ndarray, k_a: np.ndarray, k_b: np.n
 
 
 @_compiled
-def _adam(p, g, m, v, b1, c1, b2, c2, lr, eps):
+def _adam(p, g, m, v, b1, c1, b2, c2, step_size, root_correction, eps):
     p, g, m, v = p.ravel(), g.ravel(), m.ravel(), v.ravel()
     for i in range(p.size):
         g_i = g[i]
@@ -82,19 +82,22 @@ def _adam(p, g, m, v, b1, c1, b2, c2, lr, eps):
         v_i = v[i] * b2 + (g_i * g_i) * c2
         m[i] = m_i
         v[i] = v_i
-        p[i] -= (m_i * lr) / (np.sqrt(v_i) + eps)
+        p[i] -= (m_i / (np.sqrt(v_i) / root_correction + eps)) * step_size
 
 
 def adam_into(p: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray,
-              betas: tuple[float, float], lr: float, eps: float) -> bool:
-    """One Adam step in place: ``m = b1 m + (1 - b1) g``, ``v = b2 v + (1 - b2)
-    g^2``, ``p -= lr m / (sqrt(v) + eps)`` (``lr`` with its bias corrections);
-    the scalars in the arrays' precision, as numpy rounds them."""
+              betas: tuple[float, float], step_size: float, root_correction: float,
+              eps: float) -> bool:
+    """One Adam step in place (:class:`lava_vle.optim.Adam`): ``m = b1 m + (1 -
+    b1) g``, ``v = b2 v + (1 - b2) g^2``, ``p -= step_size m / (sqrt(v) /
+    root_correction + eps)``; the scalars in the arrays' precision, as numpy
+    rounds them."""
     if not _qualify(p, g, m, v):
         return False
     f = p.dtype.type
     b1, b2 = betas
-    _adam(p, g, m, v, f(b1), f(1 - b1), f(b2), f(1 - b2), f(lr), f(eps))
+    _adam(p, g, m, v, f(b1), f(1 - b1), f(b2), f(1 - b2), f(step_size), f(root_correction),
+          f(eps))
     return True
 
 

@@ -8,13 +8,14 @@ update direction:
 
 - :class:`VLELocal`: the local rule online; every ``update_interval``
   steps the optimiser receives ``-sum_b e_breve_post r_pre^T / B``
-  (:meth:`lava_vle.plasticity.LocalRule.accumulate_stacked`), float32.
+  (:meth:`lava_vle.plasticity.LocalRule.accumulate_stacked`), in float32
+  or float64 (``dtype``).
 - :class:`VLEFixed`: the bit-exact fixed-point simulator with the integer
   local rule (plain SGD with stochastic rounding, every step), i.e. what
   the fixed_pt Lava processes do; the rule sums the batch, so
   ``eta = lr / batch``.
 - :class:`ExactAdjoint`: the adjoint gradient of each batch's sequence loss (float64).
-- :class:`BPTT`: torch autograd through the same fused step (float32),
+- :class:`BPTT`: torch autograd through the same stacked step,
   once per sequence or, with ``update_interval = U``, truncated: an
   optimiser step on each window of U steps, the state carried across
   windows and the gradient cut at the window edge (VLE's cadence).
@@ -32,13 +33,44 @@ from typing import Any, Optional
 
 import numpy as np
 
+from lava_vle import arrays
 from lava_vle.arrays import broadcast_to, copy_into, on_device, require_torch, to_numpy
-from lava_vle.stacked import StackedNetwork, StackedParams, StackedState
 from lava_vle.losses import sequence_loss
-from lava_vle.spec import FixedParams, FloatParams, NetworkSpec
 from lava_vle.optim import SGD, Adam
 from lava_vle.plasticity import LocalRule, StackedLearning
 from lava_vle.simulator import Simulator
+from lava_vle.spec import FixedParams, FloatParams, NetworkSpec
+from lava_vle.stacked import INPUT_TIMINGS, StackedNetwork, StackedParams, StackedState
+from lava_vle.validation import check_choice
+
+#: the float dtypes the float rules train in
+DTYPES = ("float32", "float64")
+#: which weights the error path reads (VLELocal's error_weights)
+ERROR_WEIGHTS = ("updated", "forward")
+
+
+def check_rule_options(rule: str, precision: str, feedback: str, dtype: str = "float32",
+                       error_weights: str = "updated", input_timing: str = "delayed") -> None:
+    """Refuse, naming the option and the path, an option the rule does not
+    implement: ``dtype`` (float rules), ``error_weights="forward"`` (the local
+    rule with mirrored feedback: a fixed random feedback matrix has no timing),
+    ``input_timing="current"`` (the stacked rules; the adjoint, the simulator
+    and the Lava processes read the input through a synapse)."""
+    check_choice("dtype", dtype, DTYPES)
+    check_choice("error_weights", error_weights, ERROR_WEIGHTS)
+    check_choice("input_timing", input_timing, INPUT_TIMINGS)
+    fixed = precision == "fixed"
+    if fixed and dtype != "float32":
+        raise ValueError(f"dtype={dtype!r} applies to the float rules; fixed point trains in "
+                         "Loihi 2's integers")
+    if error_weights == "forward" and (rule != "vle" or fixed or feedback != "mirrored"):
+        raise ValueError(f"error_weights='forward' applies to rule='vle' in float with mirrored "
+                         f"feedback (got rule={rule!r}, precision={precision!r}, "
+                         f"feedback={feedback!r})")
+    if input_timing == "current" and (rule == "exact" or fixed):
+        raise ValueError(f"input_timing='current' applies to rule='vle' and 'bptt' in float (got "
+                         f"rule={rule!r}, precision={precision!r}): the adjoint and the "
+                         "fixed-point simulator read the input through a synapse")
 
 
 class StackedRule:
@@ -54,10 +86,11 @@ class StackedRule:
 
     def __init__(self, spec: NetworkSpec, init: FloatParams, loss_weight: np.ndarray,
                  lr: float, optimizer: str = "adam", dtype: Any = np.float32,
-                 device: Optional[str] = None, clip: Optional[float] = None):
+                 device: Optional[str] = None, clip: Optional[float] = None,
+                 input_timing: str = "delayed"):
         self.spec, self.init, self.device = spec, init, device
         self.loss_weight = np.asarray(loss_weight, dtype=np.float64)
-        self.net = StackedNetwork(spec, dtype)
+        self.net = StackedNetwork(spec, dtype, input_timing=input_timing)
         if device is not None and self.steps_on_device:
             self.net = self.net.to_torch(check_device(device))
         self.params = self.net.pack(init)
@@ -118,23 +151,54 @@ class VLELocal(StackedRule):
     steps with zero input and no new target error, still learning, so that
     errors of the last steps reach the lower layers (each hop delays them a
     step); the outputs returned are the sequence's.
+    ``error_weights``: the weights the error path sends ``W^T e`` down
+    through: ``"updated"``, the current ones (updated by the optimiser at
+    the end of the previous step); ``"forward"``, those of the previous
+    step's forward pass, one update behind (the GLE reference's timing,
+    ``docs/model.md`` section 4).
     """
 
     def __init__(self, *args: Any, update_interval: int = 50, carry_state: bool = False,
-                 settle_steps: int = 0, **kwargs: Any):
+                 settle_steps: int = 0, error_weights: str = "updated", **kwargs: Any):
         super().__init__(*args, **kwargs)
+        check_choice("error_weights", error_weights, ERROR_WEIGHTS)
         self.update_interval = update_interval
         self.carry_state = carry_state
         self.settle_steps = settle_steps
-        self.carried = None  # final state of the last batch (carry_state)
+        self.carried = None  # final state of the last batch (carry_state) ...
+        self.carried_input = None  # ... and its last input, which the next step reads
         self.steps_done = 0
         # eta = 1: the optimiser scales the step
         self.rule = LocalRule(1.0, learning_epoch=self.spec.learning_epoch)
+        self.error_weights = error_weights
+        # "forward": the error path's own copy of W (and R), refreshed after each
+        # step that followed an update (stale: W has moved since the copy)
+        self.feedback_stale = False
+        if error_weights == "forward":
+            if self.spec.feedback != "mirrored":
+                raise ValueError("error_weights='forward' needs mirrored feedback (a fixed "
+                                 f"random feedback matrix has no timing); got "
+                                 f"feedback={self.spec.feedback!r}")
+            p = self.params
+            p.B = arrays.copy(p.W)
+            p.BR = None if p.BR is None else arrays.copy(p.R)
+
+    def _feedback_pairs(self) -> list[tuple[Any, Any]]:
+        """(error-path copy, forward weights) pairs of ``error_weights='forward'``."""
+        p = self.params
+        return [(p.B, p.W)] + ([(p.BR, p.R)] if p.BR is not None else [])
+
+    def refresh_feedback(self) -> None:
+        """The error path takes the weights the last step's forward pass used."""
+        if self.feedback_stale:
+            for copy_, weights in self._feedback_pairs():
+                copy_into(copy_, weights)
+            self.feedback_stale = False
 
     def batch(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         net, p = self.net, self.params
         length, batch = x.shape[:2]
-        weight = self.loss_weight.astype(np.float32)
+        weight = self.loss_weight.astype(net.dtype)
         if self.settle_steps:  # zero input, the last target at zero loss weight
             settle = self.settle_steps
             x = np.concatenate([x, np.zeros((settle,) + x.shape[1:], x.dtype)])
@@ -143,11 +207,15 @@ class VLELocal(StackedRule):
         steps = x.shape[0]
         if net.on_torch:
             y = net.as_array(y)  # on the device once
-        state = net.initial_state(batch)
-        if self.carried is not None:  # run on from the last batch
+        state, x_prev = net.initial_state(batch), None
+        if self.carried is not None:  # run on from the last batch, its last input in flight
             state = net.take_batch(self.carried, batch, state)
+            x_prev = np.zeros((batch,) + x.shape[2:], x.dtype)
+            rows = min(batch, len(self.carried_input))
+            x_prev[:rows] = self.carried_input[:rows]
         learning = self.learning(state.u.shape)
         pending = False  # an update waits for the optimiser
+        forward_timing = self.error_weights == "forward"
 
         def learn(t: int, state: Any, rates_pre: np.ndarray, rates_before: np.ndarray) -> None:
             nonlocal pending
@@ -155,13 +223,16 @@ class VLELocal(StackedRule):
             self.steps_done += 1
             pending |= learning.observe(self.steps_done, state.e_breve, None, rates_pre,
                                         rates_before, state.e_in, state.phi_prime)
+            if forward_timing:
+                self.refresh_feedback()
             if pending and ((t + 1) % self.update_interval == 0 or t == steps - 1):
                 self.optimizer.step(learning.take(-batch))  # descent on -update
+                self.feedback_stale = forward_timing
                 pending = False
 
-        outputs, state = net.run(p, x, state, errors=True, on_step=learn)
+        outputs, state = net.run(p, x, state, errors=True, on_step=learn, x_prev=x_prev)
         if self.carry_state:
-            self.carried = state
+            self.carried, self.carried_input = state, np.array(x[-1])
         return to_numpy(outputs[:length])
 
     def learning(self, state_shape: tuple) -> StackedLearning:
@@ -177,14 +248,30 @@ class VLELocal(StackedRule):
     def state_dict(self) -> dict:
         carried = None if self.carried is None else {
             k: None if v is None else to_numpy(v) for k, v in asdict(self.carried).items()}
-        return {**super().state_dict(), "carried": carried, "steps_done": self.steps_done}
+        feedback = None if self.error_weights == "updated" else {
+            "arrays": [to_numpy(copy_) for copy_, _ in self._feedback_pairs()],
+            "stale": self.feedback_stale}
+        return {**super().state_dict(), "carried": carried, "carried_input": self.carried_input,
+                "steps_done": self.steps_done, "feedback": feedback}
 
     def load_state_dict(self, state: dict) -> None:
         super().load_state_dict(state)
         carried = state.get("carried")
         self.carried = None if carried is None else StackedState(**{
             k: None if v is None else self.net.as_array(v) for k, v in carried.items()})
+        self.carried_input = state.get("carried_input")
+        if self.carried is not None and self.carried_input is None:  # saved before it was kept
+            self.carried_input = np.zeros((self.carried.u.shape[1], self.spec.n_in))
         self.steps_done = state.get("steps_done", 0)
+        feedback = state.get("feedback")
+        if (feedback is None) != (self.error_weights == "updated"):
+            raise ValueError(f"the saved state has error_weights="
+                             f"{'updated' if feedback is None else 'forward'!r}, this rule "
+                             f"{self.error_weights!r}")
+        if feedback is not None:
+            for (copy_, _), saved in zip(self._feedback_pairs(), feedback["arrays"]):
+                copy_into(copy_, saved)
+            self.feedback_stale = bool(feedback["stale"])
 
 
 class ExactAdjoint(StackedRule):
@@ -313,21 +400,27 @@ def make_rule(name: str, precision: str, spec: NetworkSpec, init: FloatParams,
               loss_weight: np.ndarray, lr: float, optimizer: str = "adam",
               update_interval: Optional[int] = 50, carry_state: bool = False,
               seed: int = 0, device: Optional[str] = None, settle_steps: int = 0,
-              clip: Optional[float] = None) -> Any:
+              clip: Optional[float] = None, dtype: str = "float32",
+              error_weights: str = "updated", input_timing: str = "delayed") -> Any:
     """The rule ``name`` (``vle``, ``exact``, ``bptt``) in ``precision``;
     ``device`` (VLE and BPTT in float): a torch device to step on; ``clip``:
     the float rules' global-norm clipping; ``update_interval`` (VLE; BPTT:
-    truncated when not None)."""
+    truncated when not None); ``dtype`` of the float rules; ``error_weights``
+    (VLE) and ``input_timing`` (VLE, BPTT): the conventions of
+    :class:`VLELocal` and :class:`~lava_vle.stacked.StackedNetwork`. An option
+    the rule does not implement is refused (:func:`check_rule_options`)."""
+    check_rule_options(name, precision, spec.feedback, dtype, error_weights, input_timing)
     if precision == "fixed":
         return VLEFixed(spec, init, loss_weight, lr, seed)
+    stacked = dict(dtype=np.dtype(dtype), clip=clip)
     if name == "vle":
         return VLELocal(spec, init, loss_weight, lr, optimizer, update_interval=update_interval,
                         carry_state=carry_state, device=device, settle_steps=settle_steps,
-                        clip=clip)
+                        error_weights=error_weights, input_timing=input_timing, **stacked)
     if name == "bptt":
-        return BPTT(spec, init, loss_weight, lr, optimizer, device=device, clip=clip,
-                    update_interval=update_interval)
-    return ExactAdjoint(spec, init, loss_weight, lr, optimizer, clip=clip)
+        return BPTT(spec, init, loss_weight, lr, optimizer, device=device,
+                    update_interval=update_interval, input_timing=input_timing, **stacked)
+    return ExactAdjoint(spec, init, loss_weight, lr, optimizer, **stacked)
 
 
 def check_device(device: str) -> str:

@@ -25,10 +25,17 @@ def clip_global_norm(grads: Sequence[np.ndarray], clip: Optional[float]) -> Sequ
 class Adam:
     """Adam (Kingma & Ba) on a list of numpy arrays or torch tensors, updated in place.
 
-    ``step(grads)`` performs ``p -= lr * m_hat / (sqrt(v_hat) + eps)`` with
-    ``grads`` the gradients of the loss (pass ``-dW`` for an ascent
-    direction such as the local VLE update), clipped to the global norm
-    ``clip`` first if given; ``t`` counts the steps.
+    ``step(grads)`` performs, with ``t`` the steps so far (this one included)::
+
+        m = b1 m + (1 - b1) g,   v = b2 v + (1 - b2) g^2
+        p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+
+    i.e. ``lr m_hat / (sqrt(v_hat) + eps)`` with eps added to the
+    bias-corrected ``sqrt(v_hat)``, as ``torch.optim.Adam`` computes it (the
+    one formula of every rule here, VLE and BPTT alike, and of the GLE
+    reference). ``grads`` are the gradients of the loss (pass ``-dW`` for an
+    ascent direction such as the local VLE update), clipped to the global
+    norm ``clip`` first if given.
     """
 
     def __init__(self, params: Sequence[np.ndarray], lr: float = 1e-3,
@@ -48,17 +55,20 @@ class Adam:
         b1, b2 = self.betas
         grads = clip_global_norm(grads, self.clip)
         self.t += 1
-        lr = self.lr * np.sqrt(1 - b2 ** self.t) / (1 - b1 ** self.t)
+        step_size = self.lr / (1 - b1 ** self.t)
+        root_correction = float(np.sqrt(1 - b2 ** self.t))
         for p, g, m, v, (num, den) in zip(self.params, grads, self.m, self.v, self._scratch):
-            if kernels.adam_into(p, g, m, v, self.betas, lr, self.eps):  # the lines below, fused
+            if kernels.adam_into(p, g, m, v, self.betas, step_size, root_correction,
+                                 self.eps):  # the lines below, fused
                 continue
             xp = module(p)
             m *= b1
             m += xp.multiply(g, 1 - b1, out=num)             # m = b1 m + (1 - b1) g
             v *= b2
             v += xp.multiply(xp.multiply(g, g, out=num), 1 - b2, out=num)  # v = b2 v + (1 - b2) g^2
-            xp.add(xp.sqrt(v, out=den), self.eps, out=den)
-            p -= xp.divide(xp.multiply(m, float(lr), out=num), den, out=num)  # lr m / (sqrt(v) + eps)
+            xp.divide(xp.sqrt(v, out=den), root_correction, out=den)
+            den += self.eps                                  # sqrt(v_hat) + eps
+            p -= xp.multiply(xp.divide(m, den, out=num), float(step_size), out=num)
 
     def state_dict(self) -> dict:
         """Moments as numpy arrays (whatever device the parameters are on)."""

@@ -25,6 +25,7 @@ FloatOrArray = Union[float, Sequence[float], np.ndarray]
 LOSSES = ("mse", "ce")
 FEEDBACK_MODES = ("mirrored", "random")
 RECURRENT_ERROR_MODES = ("loop", "none", "stable", "eprop", "eprop-all")
+BIAS_INITS = ("zero", "uniform")  # init_params' bias_init
 
 
 @dataclass(frozen=True)
@@ -254,17 +255,22 @@ def check_params(spec: NetworkSpec, params: Union["FloatParams", "FixedParams"])
 
 
 def init_params(spec: NetworkSpec, seed: int = 0, gain: float = 1.0,
-                dtype: np.dtype = np.float64) -> FloatParams:
-    """Uniform init ``U(-g/sqrt(fan_in), g/sqrt(fan_in))``, zero biases.
+                dtype: np.dtype = np.float64, bias_init: str = "zero") -> FloatParams:
+    """Uniform init ``U(-g/sqrt(fan_in), g/sqrt(fan_in))`` of the weights.
 
     ``g = gain * init_gain`` of the postsynaptic layer. The fan-in of a
     population counts all of its incoming projections.
     Random feedback matrices (if any) are drawn the same way, transposed.
+    ``bias_init``: ``"zero"``, or ``"uniform"``, each population's biases from
+    the same ``U(-g/sqrt(fan_in), g/sqrt(fan_in))`` (torch's ``nn.Linear``
+    and the GLE reference's init), drawn after the weights from a generator
+    of their own, so the weights of a seed do not change.
     """
     if not isinstance(spec, NetworkSpec):
         raise TypeError(f"spec must be a NetworkSpec, got {type(spec).__name__}")
     check_int("seed", seed, 0)
     check_real("gain", gain, 0.0, lo_open=True)
+    check_choice("bias_init", bias_init, BIAS_INITS)
     rng = np.random.default_rng(seed)
     feedback_rng = np.random.default_rng([seed, 1])  # mode-independent forward draws
     sizes = spec.sizes
@@ -285,6 +291,11 @@ def init_params(spec: NetworkSpec, seed: int = 0, gain: float = 1.0,
         else:
             feedback.append(None)
     biases = [np.zeros(n, dtype=dtype) for n in sizes[1:]]
+    if bias_init == "uniform":
+        bias_rng = np.random.default_rng([seed, 2])
+        for l, layer in enumerate(spec.layers):
+            bound = gain * layer.init_gain / np.sqrt(fan_in[l + 1])
+            biases[l] = bias_rng.uniform(-bound, bound, size=layer.size).astype(dtype)
     return FloatParams(weights, biases, feedback)
 
 

@@ -28,8 +28,11 @@ from lava_vle.dynamics import (error_dendrite, loss_scale, neuron_input, recurre
                                representation_neuron, sent_error, sent_rate,
                                stable_recurrent_error, synaptic_drive)
 from lava_vle.spec import FloatParams, NetworkSpec
+from lava_vle.validation import check_choice
 
 Array = Any
+#: when the first population reads the input (StackedNetwork's input_timing)
+INPUT_TIMINGS = ("delayed", "current")
 # on_step(t, state, rates_pre, rates_before): called after every step of run()
 StepHook = Callable[[int, "StackedState", Array, Array], None]
 
@@ -156,10 +159,20 @@ class StackedState:
 
 class StackedNetwork:
     """A chain ``NetworkSpec`` (optionally self-recurrent layers) in stacked
-    form, stepped in the arithmetic ``arith`` (``dtype``: the float dtype)."""
+    form, stepped in the arithmetic ``arith`` (``dtype``: the float dtype).
 
-    def __init__(self, spec: NetworkSpec, dtype: Any = np.float32, arith: Arithmetic = F):
+    ``input_timing``: ``"delayed"``, the first population reads the input
+    through a synapse like every other, ``x[t-1]`` at step ``t`` (the
+    simulator's and the Lava processes' timing); ``"current"``, it reads
+    ``x[t]`` in the same step (the GLE reference's timing,
+    ``docs/model.md`` section 3).
+    """
+
+    def __init__(self, spec: NetworkSpec, dtype: Any = np.float32, arith: Arithmetic = F,
+                 input_timing: str = "delayed"):
+        check_choice("input_timing", input_timing, INPUT_TIMINGS)
         self.spec = spec
+        self.input_timing = input_timing
         self.A = arith
         self.dtype = np.dtype(arith.state_dtype(dtype))
         self.n_layers = spec.n_layers
@@ -369,18 +382,23 @@ class StackedNetwork:
         The one time loop of VLE training, BPTT and evaluation:
         ``on_step(t, state, rates_pre, rates_before)`` runs after step ``t``
         (to set the output error and learn). ``state`` and ``x_prev`` (the
-        input of the step before ``x[0]``, (B, n_in)) continue an earlier run;
-        default: at rest, zero input."""
+        input of the step before ``x[0]``, (B, n_in); unused with
+        ``input_timing="current"``) continue an earlier run; default: at
+        rest, zero input."""
         state = self.initial_state(x.shape[1]) if state is None else state
         # the padded input of the previous step; numpy refills one buffer (the
         # step has copied it), so memory does not grow with the sequence
         prev = self.pad_input(np.zeros_like(x[0]) if x_prev is None else np.array(x_prev))
         source = self.as_array(x) if self.on_torch else x  # on the device once
         outputs = [] if self.on_torch else np.empty(x.shape[:2] + (self.spec.n_out,), self.dtype)
+        current = self.input_timing == "current"
         for t in range(x.shape[0]):
             before = state.r
+            if current:  # the first population reads x[t] in step t
+                prev = self.pad_input(source[t], None if self.on_torch else prev)
             state, rates_pre = self.step(state, p, prev, errors)
-            prev = self.pad_input(source[t], None if self.on_torch else prev)
+            if not current:  # ... or in step t + 1, through a synapse
+                prev = self.pad_input(source[t], None if self.on_torch else prev)
             if on_step is not None:
                 on_step(t, state, rates_pre, before)
             if self.on_torch:

@@ -29,17 +29,25 @@ from lava_vle.checkpoints import (CHECKPOINT, LEGACY_CHECKPOINT, CheckpointError
 from lava_vle.datasets import (DATASETS, SequenceDataset, nrmse, one_hot_targets,
                                with_time_resolution)
 from lava_vle.datasets.resolution import MAX_HOLD
-from lava_vle.learners import make_rule
-from lava_vle.spec import FEEDBACK_MODES, RECURRENT_ERROR_MODES, NetworkSpec, init_params
+from lava_vle.learners import check_rule_options, make_rule
+from lava_vle.spec import (BIAS_INITS, FEEDBACK_MODES, RECURRENT_ERROR_MODES, NetworkSpec,
+                           init_params)
 from lava_vle.results import write_results
 from lava_vle.validation import (check_bool, check_choice, check_int, check_learning_epoch,
                                  check_real, check_threshold)
 
 RULES = ("vle", "exact", "bptt")
 OPTIMIZERS = ("adam", "sgd")
-LR_SCHEDULES = ("constant", "cosine", "plateau", "plateau-validation")
+LR_SCHEDULES = ("constant", "cosine", "plateau", "plateau-validation", "plateau-frozen")
+# the plateau schedules: torch's ReduceLROnPlateau as the GLE reference runs it
 PLATEAU_PATIENCE = 2  # epochs without a lower watched loss before the lr halves
-PLATEAU_WATCHES = {"plateau": "train_loss", "plateau-validation": "val_loss"}
+PLATEAU_THRESHOLD = 1e-4  # "lower": below the best so far by this fraction of it
+PLATEAU_MIN_DECREMENT = 1e-8  # the lr stops halving once a halving changes it by less
+#: the loss each plateau schedule watches (a key of the epoch's history row)
+PLATEAU_WATCHES = {"plateau": "train_loss", "plateau-validation": "val_loss",
+                   "plateau-frozen": "frozen_train_loss"}
+#: plateau-frozen: the training sequences whose frozen-weight loss it watches
+FROZEN_WATCH_SEQUENCES = 1000
 VLE_UPDATE_INTERVAL = 50  # VLE's optimiser cadence when none is given
 MAX_SEED = 2**32 - 1
 
@@ -82,6 +90,14 @@ class TrainConfig:
     validation: int = 0  # last N training sequences held out to pick settings on
     clip: Optional[float] = None  # float rules: clip the update's global norm to this
     ema: Optional[float] = None  # float rules: evaluate an average of the weights (decay)
+    dtype: str = "float32"  # float rules: the trainer's float precision
+    # VLE: the weights the error path reads: "updated" (after the last optimiser
+    # step) or "forward" (those of the step's forward pass: the GLE reference's)
+    error_weights: str = "updated"
+    # float VLE and BPTT: "delayed" (x[t-1] at step t, as the simulator and Lava) or
+    # "current" (x[t] at step t, the GLE reference's)
+    input_timing: str = "delayed"
+    bias_init: str = "zero"  # "zero" or "uniform" (U(+-g/sqrt(fan_in)), torch's nn.Linear)
 
     def __post_init__(self) -> None:
         check_choice("task", self.task, sorted(DATASETS))
@@ -152,18 +168,24 @@ class TrainConfig:
                                  "the others train with numpy")
         if self.learning_epoch > 1 and self.rule != "vle":
             raise ValueError(f"learning_epoch={self.learning_epoch} applies to rule='vle' only")
+        check_rule_options(self.rule, self.precision, self.feedback, self.dtype,
+                           self.error_weights, self.input_timing)
+        check_choice("bias_init", self.bias_init, BIAS_INITS)
 
     def lr_at(self, epoch: int, watched_losses: Sequence[float] = ()) -> float:
         """Learning rate of epoch ``epoch`` (0-based).
 
         ``constant``: ``lr``. ``cosine``: ``lr (1 + cos(pi epoch / epochs)) / 2``,
-        from ``lr`` towards 0. ``plateau`` / ``plateau-validation``: ``lr``
-        halved each time the watched loss of the epochs so far
-        (``watched_losses``: the train loss / the validation loss, see
-        ``PLATEAU_WATCHES``) went more than ``PLATEAU_PATIENCE`` epochs without
-        a new minimum (the GLE reference's ReduceLROnPlateau, which watches its
-        test loss; here the test set stays untouched); a function of the
-        history, so a resumed run continues identically.
+        from ``lr`` towards 0. ``plateau``, ``plateau-validation`` and
+        ``plateau-frozen``: ``lr`` halved each time the watched loss of the
+        epochs so far (``watched_losses``, see ``PLATEAU_WATCHES``: the online
+        training loss, the validation loss, or the loss of the epoch's final
+        weights, frozen, on the first ``FROZEN_WATCH_SEQUENCES`` training
+        sequences) went more than ``PLATEAU_PATIENCE`` epochs without falling
+        below ``(1 - PLATEAU_THRESHOLD)`` times its best. This is torch's
+        ``ReduceLROnPlateau`` as the GLE reference runs it, which watches a
+        frozen-weight loss of its test set; here the test set stays untouched.
+        A function of the history, so a resumed run continues identically.
         """
         if self.lr_schedule == "cosine":
             return self.lr * 0.5 * (1.0 + np.cos(np.pi * epoch / self.epochs))
@@ -171,9 +193,10 @@ class TrainConfig:
         if self.lr_schedule in PLATEAU_WATCHES:
             best, bad = np.inf, 0
             for loss in watched_losses[:epoch]:
-                best, bad = (loss, 0) if loss < best else (best, bad + 1)
+                lower = loss < best * (1 - PLATEAU_THRESHOLD)
+                best, bad = (loss, 0) if lower else (best, bad + 1)
                 if bad > PLATEAU_PATIENCE:
-                    lr, bad = lr * 0.5, 0
+                    lr, bad = (lr * 0.5 if lr * 0.5 > PLATEAU_MIN_DECREMENT else lr), 0
         return lr
 
 
@@ -214,10 +237,12 @@ class Trainer:
                              f"{dataset.name} has {dataset.n_in} input channels and "
                              f"{dataset.n_out} {kind}")
         self.rule = make_rule(config.rule, config.precision, self.spec,
-                              init_params(self.spec, seed=config.seed), dataset.loss_weight,
-                              config.lr, config.optimizer, config.update_interval,
-                              config.carry_state, config.seed, config.device,
-                              config.settle_steps, config.clip)
+                              init_params(self.spec, seed=config.seed,
+                                          bias_init=config.bias_init),
+                              dataset.loss_weight, config.lr, config.optimizer,
+                              config.update_interval, config.carry_state, config.seed,
+                              config.device, config.settle_steps, config.clip, config.dtype,
+                              config.error_weights, config.input_timing)
         self.epoch = 0
         self.history: list[dict] = []
         self.ema: Optional[list[np.ndarray]] = None  # the averaged weights (config.ema)
@@ -288,15 +313,18 @@ class Trainer:
             for dst, src in zip(arrays, live):
                 copy_into(dst, src)
 
-    def evaluate(self, split: str = "test", batch_size: int = 500) -> dict:
-        """Loss per sample, metric and outputs (T, N, n_out) on a whole split
-        (with the averaged weights when ``config.ema`` is set)."""
+    def evaluate(self, split: str = "test", batch_size: int = 500,
+                 limit: Optional[int] = None) -> dict:
+        """Loss per sample, metric and outputs (T, N, n_out) on a whole split,
+        or on its first ``limit`` sequences (with the averaged weights when
+        ``config.ema`` is set)."""
         with self.evaluated_weights():
-            return self._evaluate(split, batch_size)
+            return self._evaluate(split, batch_size, limit)
 
-    def _evaluate(self, split: str, batch_size: int) -> dict:
+    def _evaluate(self, split: str, batch_size: int, limit: Optional[int]) -> dict:
         ds, name = self.split(split)
         n = len(getattr(ds, f"x_{name}"))
+        n = n if limit is None else min(n, limit)
         outputs, losses = [], 0.0
         for start in range(0, n, batch_size):
             index = np.arange(start, min(n, start + batch_size))
@@ -347,6 +375,8 @@ class Trainer:
         if self.validation is not None:
             val = self.evaluate("val")
             row.update(val_loss=val["loss"], val_metric=val["metric"])
+        if self.config.lr_schedule == "plateau-frozen":
+            row["frozen_train_loss"] = self.evaluate("train", limit=FROZEN_WATCH_SEQUENCES)["loss"]
         self.history.append(row)
         return row
 

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from lava_vle.datasets import digits
-from lava_vle.train import (CHECKPOINT, CheckpointError, Trainer, TrainConfig, TrainingDiverged,
-                            fit, prepare_run_folder, read_checkpoint)
+from lava_vle.train import (CHECKPOINT, FROZEN_WATCH_SEQUENCES, CheckpointError, Trainer,
+                            TrainConfig, TrainingDiverged, fit, prepare_run_folder,
+                            read_checkpoint)
 
 DIGITS = digits()
 
@@ -115,6 +116,60 @@ def test_plateau_validation_schedule_watches_the_validation_loss_not_the_train_l
                        for t, v in zip(falling_train, stalled_validation)]
     trainer.epoch = len(trainer.history)
     assert trainer.lr() == pytest.approx(5e-4 if halved else 1e-3)
+
+
+def test_plateau_counts_a_loss_lower_by_less_than_the_threshold_as_no_improvement():
+    """torch's ReduceLROnPlateau (relative threshold 1e-4), as the GLE reference runs it."""
+    config = TrainConfig(task="digits", epochs=10, lr=1e-3, lr_schedule="plateau")
+    creeping = [5.0, 5.0 * (1 - 5e-5), 5.0 * (1 - 9e-5), 5.0 * (1 - 9.9e-5)]
+    assert config.lr_at(4, creeping) == pytest.approx(5e-4)
+    falling = [5.0, 5.0 * (1 - 2e-4), 5.0 * (1 - 4e-4), 5.0 * (1 - 6e-4)]
+    assert config.lr_at(4, falling) == pytest.approx(1e-3)
+
+
+def test_plateau_frozen_records_and_watches_the_frozen_weight_loss_of_training_sequences():
+    trainer = Trainer(DIGITS, TrainConfig(task="digits", epochs=10, lr=1e-3, limit_train=64,
+                                          limit_test=32, lr_schedule="plateau-frozen"))
+    row = trainer.train_epoch(progress=False)
+    frozen = trainer.evaluate("train", limit=FROZEN_WATCH_SEQUENCES)["loss"]
+    assert row["frozen_train_loss"] == pytest.approx(frozen) and frozen != row["train_loss"]
+    falling_train, stalled_frozen = [5.0, 4.0, 3.0, 2.0, 1.0], [2.0, 2.5, 2.4, 2.3, 2.2]
+    trainer.history = [{"train_loss": t, "frozen_train_loss": f}
+                       for t, f in zip(falling_train, stalled_frozen)]
+    trainer.epoch = len(trainer.history)
+    assert trainer.lr() == pytest.approx(5e-4)
+
+
+def test_reference_conventions_that_a_path_does_not_implement_are_refused_by_name():
+    with pytest.raises(ValueError, match="error_weights='forward' applies to rule='vle'.*"
+                                         "feedback='random'"):
+        TrainConfig(task="digits", error_weights="forward", feedback="random")
+    with pytest.raises(ValueError, match="error_weights='forward' applies to rule='vle'"):
+        TrainConfig(task="digits", rule="bptt", error_weights="forward")
+    with pytest.raises(ValueError, match="input_timing='current' applies to rule='vle' and "
+                                         "'bptt' in float .*rule='exact'"):
+        TrainConfig(task="digits", rule="exact", input_timing="current")
+    with pytest.raises(ValueError, match="dtype='float64' applies to the float rules"):
+        TrainConfig(task="digits", precision="fixed", dtype="float64")
+    with pytest.raises(ValueError, match="bias_init='normal' must be one of"):
+        TrainConfig(task="digits", bias_init="normal")
+
+
+def test_uniform_bias_init_draws_biases_within_the_weight_bound_and_keeps_the_weights():
+    from lava_vle.spec import init_params
+
+    spec = Trainer(DIGITS, TrainConfig(task="digits")).spec
+    zero, uniform = init_params(spec, seed=3), init_params(spec, seed=3, bias_init="uniform")
+    assert all(np.array_equal(a, b) for a, b in zip(zero.weights, uniform.weights))
+    for bias, fan_in in zip(uniform.biases, spec.sizes[:-1]):
+        assert 0 < np.abs(bias).max() <= 1 / np.sqrt(fan_in)
+
+
+def test_a_float64_trainer_keeps_float64_weights():
+    trainer = Trainer(DIGITS, TrainConfig(task="digits", epochs=1, limit_train=32,
+                                          dtype="float64"))
+    trainer.train_epoch(progress=False)
+    assert trainer.rule.params.W.dtype == np.float64
 
 
 def test_plateau_validation_schedule_needs_a_validation_split():

@@ -35,6 +35,15 @@ def broadcast_to(x: Array, shape: tuple) -> Array:
     return np.broadcast_to(x, shape) if is_numpy(x) else x.expand(shape)
 
 
+def take_rows(x: Array, index: np.ndarray, axis: int) -> Array:
+    """``x``'s entries ``index`` (integers) along ``axis``, as a new array."""
+    if is_numpy(x):
+        return np.take(x, index, axis=axis)
+    import torch
+
+    return x.index_select(axis, torch.as_tensor(index, device=x.device))
+
+
 def module(x: Array) -> Any:
     """numpy or torch: the module whose ``multiply``, ``add``, ``divide`` and
     ``sqrt`` (with ``out=``) handle ``x``."""

@@ -146,7 +146,10 @@ class VLELocal(StackedRule):
     are counted in time steps across batches (``steps_done``), as Lava counts
     ``t_epoch``, and the traces start from zero with each batch.
     ``carry_state``: each batch runs on from the previous batch's final
-    network state (the GLE reference's recipe with Adam on every step).
+    network state (the GLE reference's recipe with Adam on every step), and
+    so does an evaluation (:meth:`forward`), its sequences starting from the
+    carried state's rows repeated, as the reference evaluates: a network that
+    never starts from rest in training is not judged from rest.
     ``settle_steps``: after each sequence the network runs on for this many
     steps with zero input and no new target error, still learning, so that
     errors of the last steps reach the lower layers (each hop delays them a
@@ -234,6 +237,16 @@ class VLELocal(StackedRule):
         if self.carry_state:
             self.carried, self.carried_input = state, np.array(x[-1])
         return to_numpy(outputs[:length])
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """Outputs (T, B, n_out) of ``x`` (T, B, n_in), no learning; with a carried
+        state, from that state's rows repeated over the batch (it is not changed)."""
+        if self.carried is None:
+            return super().forward(x)
+        batch = x.shape[1]
+        rows = np.arange(batch) % len(self.carried_input)
+        state = self.net.tile_batch(self.carried, batch)
+        return to_numpy(self.net.run(self.params, x, state, x_prev=self.carried_input[rows])[0])
 
     def learning(self, state_shape: tuple) -> StackedLearning:
         """The rule's state for one batch (traces from zero)."""

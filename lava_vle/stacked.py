@@ -306,6 +306,16 @@ class StackedNetwork:
             values.append(None if a is None or b is None else take(a, b, 0 if a.ndim == 2 else 1))
         return StackedState(*values)
 
+    @staticmethod
+    def tile_batch(source: StackedState, batch: int) -> StackedState:
+        """``source``'s sequences repeated, in order, to fill a batch of
+        ``batch`` (row ``i`` is source row ``i mod B``); the GLE reference's
+        way of continuing one state into a batch of another size."""
+        rows = np.arange(batch) % source.u.shape[1]
+        values = [None if a is None else arrays.take_rows(a, rows, 0 if a.ndim == 2 else 1)
+                  for a in (getattr(source, field.name) for field in fields(StackedState))]
+        return StackedState(*values)
+
     def _constants_for(self, like: Array) -> dict:
         """Constants expanded to the state's (L, B, n) shape (numpy).
 

@@ -197,6 +197,26 @@ def test_carry_state_changes_training_and_resumes_to_the_same_weights(tmp_path):
                zip(carried.rule.params.arrays(), resumed.rule.params.arrays()))
 
 
+def test_a_carried_state_rule_evaluates_from_its_carried_state_repeated_over_the_batch():
+    """As the GLE reference: a network that never starts from rest in training
+    is evaluated from the state training left, each row repeated to fill the
+    evaluation batch; the evaluation leaves that state as it was."""
+    trainer = Trainer(DIGITS, TrainConfig(task="digits", epochs=1, batch_size=4, lr=3e-3,
+                                          limit_train=8, carry_state=True))
+    trainer.train_epoch(progress=False)
+    rule = trainer.rule
+    carried = rule.carried.copy()
+    x, _ = trainer.sequences("test", np.arange(10))
+    outputs = rule.forward(x)
+    rows = np.arange(10) % 4
+    assert np.array_equal(rule.net.tile_batch(carried, 10).u, carried.u[:, rows])
+    state = rule.net.tile_batch(carried, 10)
+    expected = rule.net.run(rule.params, x, state, x_prev=rule.carried_input[rows])[0]
+    assert np.array_equal(outputs, expected)
+    assert not np.allclose(outputs, rule.net.run(rule.params, x)[0])  # not from rest
+    assert np.array_equal(rule.carried.u, carried.u)
+
+
 def test_options_that_do_not_apply_are_rejected_by_name():
     with pytest.raises(ValueError, match="carry_state applies to rule='vle'"):
         TrainConfig(task="digits", rule="bptt", carry_state=True)

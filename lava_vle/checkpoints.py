@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import zipfile
 from pathlib import Path
 from typing import Any, Optional
@@ -22,6 +23,8 @@ import numpy as np
 CHECKPOINT = "checkpoint.json"  # the manifest; written last, it commits a checkpoint
 CHECKPOINT_FORMAT, CHECKPOINT_VERSION = "lava-vle checkpoint", 1
 LEGACY_CHECKPOINT = "checkpoint.pkl"  # lava-vle before the safe format: never unpickled
+#: the names of the arrays files (and of their temporary files while written)
+ARRAYS_NAME = re.compile(r"checkpoint-epoch\d{4,}\.npz(\.tmp)?\Z")
 
 
 class CheckpointError(ValueError):
@@ -41,10 +44,19 @@ def write_checkpoint(out: Path, state: dict, epoch: int) -> Path:
     manifest = {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, "arrays": name,
                 "sha256": _digest(data, tree), "state": tree}
     _write_atomically(out / CHECKPOINT, json.dumps(manifest, indent=1).encode())
-    for stale in out.glob("checkpoint-epoch*"):  # older arrays, a killed write's .tmp
-        if stale.name != name:
+    for stale in checkpoint_files(out):  # older arrays, a killed write's .tmp
+        if ARRAYS_NAME.match(stale.name) and stale.name != name:
             stale.unlink()
     return out / CHECKPOINT
+
+
+def checkpoint_files(out: Path) -> list[Path]:
+    """The regular files in ``out`` that checkpoints write, by exact name: the
+    manifest, the arrays files, their temporary files, a legacy pickle."""
+    fixed = (CHECKPOINT, CHECKPOINT + ".tmp", LEGACY_CHECKPOINT)
+    return sorted(path for path in (out.iterdir() if out.is_dir() else ())
+                  if (path.name in fixed or ARRAYS_NAME.match(path.name))
+                  and path.is_file() and not path.is_symlink())
 
 
 def read_checkpoint(out: Path) -> dict:

@@ -37,6 +37,10 @@ def measured_synops(trainer: Trainer, batch: int = 100) -> dict:
     return {key: value / len(index) for key, value in run.synops.items()}
 
 
+#: the files :func:`write_results` writes into a run folder
+RESULT_FILES = ("results.json", "learning_curves.png", "outputs.png")
+
+
 def write_results(trainer: Trainer, out: Path) -> dict:
     """Write ``out/results.json`` (config, network, history, test metric, SynOps)
     and the plots ``learning_curves.png`` and ``outputs.png``; return the results."""

@@ -13,6 +13,8 @@ The checkpoint format (two files, no pickle) is :mod:`lava_vle.checkpoints`.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import tempfile
 import time
 from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -24,15 +26,16 @@ from lava_vle.activations import ACTIVATIONS
 from lava_vle.arithmetic import PRECISIONS
 from lava_vle.arrays import copy_into, to_numpy
 from lava_vle.task_networks import default_network
-from lava_vle.checkpoints import (CHECKPOINT, LEGACY_CHECKPOINT, CheckpointError,  # noqa: F401
-                                  read_checkpoint, write_checkpoint)
+from lava_vle.checkpoints import (ARRAYS_NAME, CHECKPOINT, LEGACY_CHECKPOINT,  # noqa: F401
+                                  CheckpointError, checkpoint_files, read_checkpoint,
+                                  write_checkpoint)
 from lava_vle.datasets import (DATASETS, SequenceDataset, nrmse, one_hot_targets,
                                with_time_resolution)
 from lava_vle.datasets.resolution import MAX_HOLD
 from lava_vle.learners import check_rule_options, make_rule
 from lava_vle.spec import (BIAS_INITS, FEEDBACK_MODES, RECURRENT_ERROR_MODES, NetworkSpec,
                            init_params)
-from lava_vle.results import write_results
+from lava_vle.results import RESULT_FILES, write_results
 from lava_vle.validation import (check_bool, check_choice, check_int, check_learning_epoch,
                                  check_real, check_threshold)
 
@@ -50,6 +53,7 @@ PLATEAU_WATCHES = {"plateau": "train_loss", "plateau-validation": "val_loss",
 FROZEN_WATCH_SEQUENCES = 1000
 VLE_UPDATE_INTERVAL = 50  # VLE's optimiser cadence when none is given
 MAX_SEED = 2**32 - 1
+DIVERGING_FACTOR = 1e3  # a batch loss this many times the lowest so far: a warning
 
 
 class TrainingDiverged(RuntimeError):
@@ -100,6 +104,10 @@ class TrainConfig:
     bias_init: str = "zero"  # "zero" or "uniform" (U(+-g/sqrt(fan_in)), torch's nn.Linear)
 
     def __post_init__(self) -> None:
+        for item in fields(self):  # numpy scalars as Python numbers (results.json is JSON)
+            value = getattr(self, item.name)
+            if isinstance(value, np.generic):
+                setattr(self, item.name, value.item())
         check_choice("task", self.task, sorted(DATASETS))
         check_choice("rule", self.rule, RULES)
         check_choice("precision", self.precision, PRECISIONS)
@@ -244,6 +252,7 @@ class Trainer:
                               config.device, config.settle_steps, config.clip, config.dtype,
                               config.error_weights, config.input_timing)
         self.epoch = 0
+        self.lowest_loss = np.inf  # the lowest batch loss so far (divergence warnings)
         self.history: list[dict] = []
         self.ema: Optional[list[np.ndarray]] = None  # the averaged weights (config.ema)
 
@@ -343,7 +352,7 @@ class Trainer:
 
         self.rule.lr = self.lr()
         start, seen, total_loss, metrics = time.perf_counter(), 0, 0.0, []
-        steps_before, batches = self.rule.optimizer_steps, 0
+        steps_before, batches, diverging = self.rule.optimizer_steps, 0, False
         bar = progress_bar(list(self.batches(self.epoch)), unit="batch", leave=False,
                            desc=f"epoch {self.epoch + 1}/{self.config.epochs}",
                            disable=None if progress else True)  # None: only on a terminal
@@ -355,6 +364,8 @@ class Trainer:
             loss = float(self.rule.loss(np.asarray(out, np.float64), y)) / len(index)
             if not np.isfinite(loss) or not np.all(np.isfinite(out)):
                 raise self.diverged(f"loss is {loss}", len(metrics) + 1)
+            self.lowest_loss = min(self.lowest_loss, loss)
+            diverging |= loss > DIVERGING_FACTOR * self.lowest_loss
             total_loss += loss * len(index)
             seen += len(index)
             metrics.append(self.metric(out, "train", index) * len(index))
@@ -371,7 +382,7 @@ class Trainer:
                "test_metric": test["metric"], "lr": self.rule.lr, "train_wall_s": wall,
                "samples_per_s": seen / wall, "optimizer_steps": steps,
                # every sequence of a batch takes the batch's steps
-               "optimizer_steps_per_sequence": steps / batches}
+               "optimizer_steps_per_sequence": steps / batches, "diverging": bool(diverging)}
         if self.validation is not None:
             val = self.evaluate("val")
             row.update(val_loss=val["loss"], val_metric=val["metric"])
@@ -390,21 +401,48 @@ class Trainer:
         """Everything a resume needs: nested dicts and lists of numpy arrays,
         numbers, strings and None (the rule's part from ``rule.state_dict``)."""
         return {"config": asdict(self.config), "epoch": self.epoch, "history": self.history,
-                "ema": self.ema, **self.rule.state_dict()}
+                "ema": self.ema, "data_fingerprint": self.data_fingerprint(),
+                **self.rule.state_dict()}
+
+    def data_fingerprint(self) -> str:
+        """SHA-256 of the sequences and labels this trainer learns and is
+        evaluated on (after hold, teaching window, validation and limits)."""
+        if getattr(self, "_fingerprint", None) is None:
+            self._fingerprint = self._hash_data()
+        return self._fingerprint
+
+    def _hash_data(self) -> str:
+        digest = hashlib.sha256()
+        for ds in (self.dataset, self.validation):
+            for array in (() if ds is None else (ds.x_train, ds.y_train, ds.x_test, ds.y_test,
+                                                   ds.loss_weight)):
+                array = np.ascontiguousarray(array)
+                digest.update(f"{array.dtype.str}{array.shape}".encode())
+                digest.update(array.tobytes())
+        return digest.hexdigest()
 
     def load_state_dict(self, state: dict) -> None:
         """Continue from ``state``; raises CheckpointError naming every setting
         that differs from this trainer's (``epochs`` may grow)."""
         saved = saved_config(state["config"])
         current = asdict(self.config)
+        # epochs may grow, except where the schedule is a function of them
+        free = () if self.config.lr_schedule == "cosine" else ("epochs",)
         differing = [f"{key}: {saved[key]!r} in the checkpoint, {current[key]!r} now"
-                     for key in current if key != "epochs" and saved.get(key) != current[key]]
+                     + (" (the cosine schedule decays over all epochs)" * (key == "epochs"))
+                     for key in current if key not in free and saved.get(key) != current[key]]
         unknown = sorted(set(saved) - set(current))
         if differing or unknown:
             raise CheckpointError(
                 "the checkpoint was written with other settings: "
                 + "; ".join(differing + [f"{key}: unknown setting" for key in unknown])
                 + " (rerun with the checkpoint's settings, or start again with --overwrite)")
+        fingerprint = state.get("data_fingerprint")
+        if fingerprint is not None and fingerprint != self.data_fingerprint():
+            raise CheckpointError(
+                "the checkpoint was trained on other data (its fingerprint, a SHA-256 of the "
+                "training, validation and test sequences and labels, differs): resume on the "
+                "same data, or start again with --overwrite")
         self.epoch, self.history = state["epoch"], state["history"]
         self.ema = state.get("ema")
         self.rule.load_state_dict(state)
@@ -415,11 +453,34 @@ class Trainer:
         return write_checkpoint(Path(out), self.state_dict(), self.epoch)
 
 
+def run_files(out: Path) -> list[Path]:
+    """The files of a run in ``out``, by exact name: what checkpoints and
+    results write (nothing else in the folder is a run's)."""
+    return checkpoint_files(out) + [out / name for name in RESULT_FILES
+                                    if (out / name).is_file() and not (out / name).is_symlink()]
+
+
+def check_run_names(out: Path) -> None:
+    """Raise ``FileExistsError`` if a name a run writes in ``out`` is taken by
+    something that is not a regular file (a folder, a link): the run would fail
+    at its first checkpoint or at the end."""
+    names = (CHECKPOINT, CHECKPOINT + ".tmp", LEGACY_CHECKPOINT) + RESULT_FILES
+    taken = [path for path in (out.iterdir() if out.is_dir() else ())
+             if (path.name in names or ARRAYS_NAME.match(path.name))
+             and (path.is_symlink() or not path.is_file())]
+    if taken:
+        raise FileExistsError(f"{', '.join(str(p) for p in sorted(taken))}: not a file, where a "
+                              "run writes one of its files: move it away or pass another "
+                              "--out (nothing was removed)")
+
+
 def prepare_run_folder(out: Path, resume: bool = False, overwrite: bool = False) -> None:
-    """Check before any training that ``out`` can take a run: writable, and
-    holding no checkpoint unless resuming it or overwriting (which removes
-    the old checkpoint and results.json). Files of a checkpoint that a kill
-    left unfinished (no manifest) do not count."""
+    """Check before any training that ``out`` can take a run: writable, no
+    name a run writes taken by a folder or link, and holding no checkpoint
+    unless resuming it or overwriting. ``overwrite`` removes the files a run
+    writes, by exact name (:func:`run_files`), and nothing else; every check
+    runs before the first removal. Files of a checkpoint that a kill left
+    unfinished (no manifest) do not count."""
     committed = [path for path in (out / CHECKPOINT, out / LEGACY_CHECKPOINT) if path.exists()]
     if resume and overwrite:
         raise ValueError("--resume continues a checkpoint and --overwrite discards it: "
@@ -429,16 +490,16 @@ def prepare_run_folder(out: Path, resume: bool = False, overwrite: bool = False)
     if committed and not (resume or overwrite):
         raise FileExistsError(f"{out} holds the checkpoint of an earlier run: pass --resume to "
                               "continue it, --overwrite to start again, or another --out")
+    check_run_names(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        probe = out / "checkpoint.probe"
-        probe.write_bytes(b"")
-        probe.unlink()
+        with tempfile.TemporaryFile(dir=out):  # a name of its own: no file of the user's
+            pass
     except OSError as err:
         raise OSError(f"--out {out} is not a writable folder: {err.strerror or err}") from None
     if overwrite:
-        for path in sorted(out.glob("checkpoint*")) + [out / "results.json"]:
-            path.unlink(missing_ok=True)
+        for path in run_files(out):
+            path.unlink()
 
 
 def saved_config(config: dict) -> dict:
@@ -475,4 +536,8 @@ def fit(dataset: SequenceDataset, config: TrainConfig, out: Path, resume: bool =
         log(f"epoch {row['epoch']:>3}: train loss {row['train_loss']:.4f}, "
             f"test {metric_name} {row['test_metric']:.2f}, "
             f"{row['samples_per_s']:.0f} samples/s")
+        if row["diverging"]:
+            log(f"warning: epoch {row['epoch']}: a batch loss grew past {DIVERGING_FACTOR:g}x the "
+                f"lowest so far ({trainer.lowest_loss:.3g}): the run is diverging; lower the "
+                f"learning rate (lr={config.lr:g})")
     return write_results(trainer, out)

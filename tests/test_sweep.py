@@ -301,6 +301,11 @@ def test_a_second_sweep_on_the_same_folder_stops_naming_the_holders_pid(tmp_path
     (tmp_path / LOCK).write_text("999999999")  # a process that is gone
     with sweep_lock(tmp_path):
         assert (tmp_path / LOCK).read_text() == str(os.getpid())
+    (tmp_path / LOCK).write_text("my notes")  # not a lock: the user's, kept
+    with pytest.raises(FileExistsError, match="is not a sweep's lock.*nothing was removed"):
+        with sweep_lock(tmp_path):
+            pass
+    assert (tmp_path / LOCK).read_text() == "my notes"
 
 
 def test_an_unreachable_address_fails_at_once_naming_it():

@@ -415,6 +415,86 @@ def test_run_folder_is_checked_before_training(tmp_path):
                                                         "checkpoint.json"]
 
 
+USER_FILES = {"checkpoint-notes.txt": "mine", "checkpoint-epoch-notes.txt": "mine too",
+              "checkpoint.probe": "a name lava-vle once probed with", "notes.txt": "kept",
+              "results.json.bak": "{}", "checkpoints/best.npz": "a folder of mine"}
+
+
+def write_user_files(folder):
+    for name, text in USER_FILES.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+
+
+def test_overwrite_removes_only_the_files_a_run_writes(tmp_path):
+    run = tmp_path / "run"
+    fit(DIGITS, TrainConfig(**{**SMALL_RUN, "epochs": 1}), run, log=quiet, progress=False)
+    written = sorted(p.name for p in run.iterdir())
+    write_user_files(run)
+    fit(DIGITS, TrainConfig(**{**SMALL_RUN, "epochs": 1}), run, log=quiet, progress=False,
+        overwrite=True)
+    assert all((run / name).read_text() == text for name, text in USER_FILES.items())
+    assert sorted(p.name for p in run.iterdir()) == sorted(
+        set(written) | {name.split("/")[0] for name in USER_FILES})
+
+
+@pytest.mark.parametrize("name", ["results.json", "checkpoint-epoch0007.npz", "outputs.png"])
+def test_overwrite_refuses_before_removing_anything_when_a_run_file_name_is_a_folder(
+        tmp_path, name):
+    one_epoch_checkpoint(tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    (tmp_path / name).mkdir()
+    with pytest.raises(FileExistsError, match=f"{name}: not a file.*nothing was removed"):
+        fit(DIGITS, TrainConfig(**SMALL_RUN), tmp_path, log=quiet, overwrite=True)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
+
+
+def test_checkpoints_remove_only_their_own_older_arrays(tmp_path):
+    write_user_files(tmp_path)
+    for epochs in (1, 2):
+        one_epoch_checkpoint(tmp_path)
+    assert all((tmp_path / name).read_text() == text for name, text in USER_FILES.items())
+
+
+def test_a_cosine_run_resumed_with_other_epochs_is_refused_naming_the_schedule(tmp_path):
+    one_epoch_checkpoint(tmp_path, lr_schedule="cosine")
+    with pytest.raises(CheckpointError, match="epochs: 2 in the checkpoint, 3 now .the cosine "
+                                              "schedule decays over all epochs"):
+        fit(DIGITS, TrainConfig(**{**SMALL_RUN, "epochs": 3, "lr_schedule": "cosine"}),
+            tmp_path, resume=True, log=quiet)
+
+
+def test_a_resume_on_other_data_is_refused_by_the_checkpoints_data_fingerprint(tmp_path):
+    from dataclasses import replace
+
+    one_epoch_checkpoint(tmp_path)
+    permuted = replace(DIGITS, y_train=np.roll(DIGITS.y_train, 1))
+    with pytest.raises(CheckpointError, match="trained on other data"):
+        fit(permuted, TrainConfig(**SMALL_RUN), tmp_path, resume=True, log=quiet)
+    fit(DIGITS, TrainConfig(**SMALL_RUN), tmp_path, resume=True, log=quiet, progress=False)
+
+
+def test_numpy_numbers_in_a_config_are_python_numbers_and_reach_results_json(tmp_path):
+    config = TrainConfig(**{**SMALL_RUN, "epochs": np.int64(1), "batch_size": np.int32(64),
+                            "lr": np.float32(3e-3)})
+    assert type(config.epochs) is int and type(config.lr) is float
+    results = fit(DIGITS, config, tmp_path, log=quiet, progress=False)
+    assert json.loads((tmp_path / "results.json").read_text())["config"]["epochs"] == 1
+    assert results["config"]["batch_size"] == 64
+
+
+def test_a_diverging_run_is_named_in_a_warning(tmp_path):
+    lines = []
+    fit(DIGITS, TrainConfig(**{**SMALL_RUN, "epochs": 1, "lr": 1e6}), tmp_path,
+        log=lines.append, progress=False)
+    assert any("warning: epoch 1" in line and "diverging; lower the learning rate (lr=1e+06)"
+               in line for line in lines)
+    steady = []
+    fit(DIGITS, TrainConfig(**{**SMALL_RUN, "epochs": 1}), tmp_path / "steady",
+        log=steady.append, progress=False)
+    assert not any("diverging" in line for line in steady)
+
+
 def test_without_torch_vle_trains_and_bptt_names_the_extra_to_install():
     """torch is an optional extra: the core trains with numpy alone and BPTT
     says which extra brings torch."""

@@ -252,11 +252,15 @@ def sweep_lock(out: Path):
             try:
                 holder = int(lock.read_text().strip() or 0)
                 os.kill(holder, 0)
-            except (ValueError, ProcessLookupError, FileNotFoundError):
+            except (ProcessLookupError, FileNotFoundError):
                 lock.unlink(missing_ok=True)  # stale: its process is gone
                 continue
             except PermissionError:
                 pass  # alive, another user's
+            except (ValueError, UnicodeDecodeError, IsADirectoryError):
+                raise FileExistsError(f"{lock} is not a sweep's lock (a sweep writes its process "
+                                      "id there): move it away, or pass another --out; nothing "
+                                      "was removed") from None
             raise FileExistsError(f"{out} is in use by another sweep (PID {holder}, {lock}): "
                                   "wait for it to finish, or pass another --out") from None
         with os.fdopen(fd, "w") as fh:

@@ -386,7 +386,8 @@ def compare(args: argparse.Namespace, configure: Callable[[list[str]], TrainConf
     summary = run_compare(base, arm_list, lrs, seeds, n_train, validation, Path(args.out),
                           "accuracy_percent" if dataset.task == "classification" else "nrmse",
                           args.address, args.cpus_per_trial,
-                          settings={"command": "lava-vle compare " + " ".join(args.argv),
+                          settings={"command": "lava-vle compare " + " ".join(
+                                        portable_path(word) for word in args.argv),
                                     "updates_per_sequence": args.updates_per_sequence,
                                     "steps_per_sequence": steps,
                                     "vle_settle_steps": vle.settle_steps,
@@ -396,6 +397,19 @@ def compare(args: argparse.Namespace, configure: Callable[[list[str]], TrainConf
                if (Path(args.out) / name).is_file()]
     print(f"wrote {args.out}/{', '.join(written)}")
     return summary
+
+
+def portable_path(word: str) -> str:
+    """A command-line word as a results page records it: an absolute path below
+    the current folder made relative to it, one elsewhere as ``$OUT/<name>``
+    (a page names no folder of the machine that ran it)."""
+    path = Path(word)
+    if not path.is_absolute():
+        return word
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return f"$OUT/{path.name}"
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:

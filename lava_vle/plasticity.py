@@ -272,7 +272,7 @@ class _Eligibility:
         for s in range(steps - 2, -1, -1):
             later[s] = h[s + 1] + decay * later[s + 1]
         update = np.einsum("lbi,lbij->lij", (h * powers[:steps]).sum(0), self.eps)
-        # numpy's matmul reaches BLAS only for contiguous operands (20x here)
+        # numpy's matmul reaches BLAS only for contiguous operands
         weights = (k_m * later + k_r * g).transpose(1, 3, 0, 2).reshape(layers, n_post, -1)
         update += weights @ np.ascontiguousarray(r.transpose(1, 0, 2, 3)).reshape(
             layers, steps * batch, -1)

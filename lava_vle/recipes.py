@@ -1,53 +1,11 @@
-"""The best training settings found per task and rule: the defaults of ``lava-vle train``.
+"""The training settings per task and rule that ``lava-vle train`` starts from.
 
-``lava-vle train --task T --rule R`` (and ``sweep``) starts from the plain
-defaults of :class:`~lava_vle.train.TrainConfig`, applies the recipe of
-``(T, R, precision)`` below, then the options given on the command line, so
-``--epochs`` is the only choice left to a user. Each recipe is the setting
-of the best result in the README (seeds and epochs there):
-
-- ``digits``: batch 32, Adam 3e-3 (fixed point: the integer rule at lr 0.032).
-- ``delayed-xor``: hard_tanh, batch 50, Adam 1e-3 with a cosine schedule; VLE
-  updates every 10 steps with an eligibility trace on every weight
-  (``eprop-all``) and evaluates a weight average (``ema`` 0.99): matched,
-  100.0 +- 0.0 % over 3 seeds, 30 epochs, at every lr of the grid on the
-  validation split, vs truncated BPTT 99.7 +- 0.3 % (the plain local rule:
-  98.7 +- 0.6 %, with the average 99.1 +- 0.6 %; docs/results.md; the float
-  rule, ~3x slower than without the traces); fixed point (the plain integer
-  rule): lr 0.01 (89.7 +- 3.4 %).
-- ``pattern``: Adam 3e-3, cosine; VLE with e-prop traces on the recurrent
-  weights (NRMSE 0.09 +- 0.02 over 3 seeds, 300 epochs, against BPTT at the
-  same untuned lr 0.19 +- 0.11; matched, with each lr picked on a second
-  pattern, VLE 0.64 +- 0.19 vs BPTT once per sequence 0.040 +- 0.004, and
-  at --hold 2 0.128 vs 0.047, docs/results.md).
-- ``mnist1d``: VLE as the GLE reference trains it: Adam 1e-3 on every time
-  step, state carried across batches, cosine (77.6 +- 10.1 % over 3 seeds,
-  20 epochs; plateau: 46.8 +- 16.1 %; at the GLE reference's 100 epochs,
-  matched: 79.1 +- 1.7 % vs BPTT once per sequence at the same lr 69.9 +-
-  3.2 %, and 79.0 +- 1.8 % evaluated with a weight average, docs/results.md;
-  at 100 epochs ``--lr-schedule plateau``, the reference's schedule, does
-  better for both rules: 86.7 +- 1.8 % vs 83.3 +- 2.0 %, matched; it stays
-  an option, as at 20 epochs it trails the cosine; on the validation loss,
-  ``plateau-validation``, 85.2 +- 0.9 %; with ``--recurrent-error
-  eprop-all`` 80.9 +- 1.5 %);
-  BPTT Adam 3e-3, cosine (50.1 +- 1.7 %);
-  fixed point: lr 3e-3 (the one full fixed run, 17.9 % after 10 epochs).
-- ``fashion-smnist-row``: VLE with e-prop traces on the recurrent weights and
-  6 settle steps after each sequence (67.2 +- 1.9 % over 3 seeds, 10,000
-  sequences, 5 epochs; plain defaults: 60.0 +- 0.7 %); otherwise the plain
-  defaults (constant Adam 1e-3, VLE every 50 steps) were better than cosine
-  at 10 epochs (75.0 vs 72.9 % VLE, 83.3 vs 83.0 % BPTT, 1 seed). Matched
-  at full scale (60k, 5 epochs): 76.1 +- 0.2 % vs truncated BPTT 79.1 +- 0.6 %
-  at 4 optimiser steps per sequence (docs/results.md).
-- ``smnist-row``: the row-wise Fashion-MNIST recipe, carried over untuned
-  (same network and sequence length; matched, 44.9 +- 9.0 % vs truncated
-  BPTT 90.0 +- 0.3 %). Two matched settings do better and stay options, as
-  one changes the task's teaching window and the other averages the weights
-  of both rules: ``--teach-window 14`` 79.0 +- 0.3 % (with ``--hold 2``
-  91.5 +- 0.3 % vs truncated BPTT 89.3 +- 0.5 %; over 20
-  epochs 92.6 +- 0.6 vs 93.8 +- 1.9 %), ``--recurrent-error
-  eprop-all --ema 0.99`` 74.6 +- 5.3 % (docs/results.md).
-- the other (Fashion-)MNIST tasks: the plain defaults (not measured further).
+``lava-vle train --task T --rule R`` (and ``sweep``, ``compare``) starts from
+the plain defaults of :class:`~lava_vle.train.TrainConfig`, applies the
+recipe of ``(T, R, precision)`` below, then the options given on the command
+line; library users get the same from ``TrainConfig(task=T, rule=R,
+**recipe(T, R))``. The runs behind each recipe, and how it was chosen, are
+in ``docs/training.md`` ("Recipes") and ``docs/results.md``.
 """
 from __future__ import annotations
 

@@ -136,3 +136,20 @@ def test_no_function_is_longer_than_90_lines(path):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
             and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES]
     assert not long, f"{path.relative_to(ROOT)}: {long}"
+
+
+def test_no_doc_records_a_path_of_the_machine_that_wrote_it():
+    pages = [ROOT / "README.md", *(ROOT / "docs").rglob("*.md"), *(ROOT / "docs").rglob("*.json")]
+    for page in pages:
+        text = page.read_text()
+        for prefix in ("/tmp/", "/home/", "/root/", "/work/"):
+            assert prefix not in text, f"{page.relative_to(ROOT)} names a path under {prefix}"
+
+
+def test_a_recorded_command_names_no_folder_outside_the_current_one(tmp_path, monkeypatch):
+    from lava_vle.cli import portable_path
+
+    monkeypatch.chdir(tmp_path)
+    assert portable_path(str(tmp_path / "results" / "run")) == "results/run"
+    assert portable_path("/elsewhere/campaign/mnist1d") == "$OUT/mnist1d"
+    assert portable_path("--lrs") == "--lrs" and portable_path("results/a") == "results/a"

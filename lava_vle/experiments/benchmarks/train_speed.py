@@ -224,8 +224,8 @@ def gle_reference_speeds(gle_code: Path, python: str, n_batches: int = 3) -> dic
         ref.stdin.close()
     wall = {name: round(float(np.median(v["wall"])), 1) for name, v in speeds.items()}
     cpu = {name: round(float(np.median(v["cpu"])), 1) for name, v in speeds.items()}
-    return {"gle_code": str(gle_code), "gle_code_commit": _git_commit(gle_code),
-            "gle_python": python, "gle_torch": timing["torch"],
+    return {"gle_code": "unibe-cns/gle-code (a checkout outside this repository)",
+            "gle_code_commit": _git_commit(gle_code), "gle_torch": timing["torch"],
             "gle_python_version": timing["python"], "batch": GLE_BATCH, "steps": GLE_STEPS,
             "timed_batches": n_batches, "vle_config": {"rule": rule, **options},
             "compiled_kernels": kernels_enabled(),

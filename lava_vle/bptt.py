@@ -37,6 +37,9 @@ def bptt_step(net: StackedNetwork, arrays: list[np.ndarray], x: np.ndarray,
     """
     require_torch("BPTT")
     on_torch = net.to_torch(device)
+    if state is not None and isinstance(state.u, np.ndarray):  # a numpy state, to the device
+        state = StackedState(*(None if value is None else on_torch.as_array(value)
+                               for value in (getattr(state, f.name) for f in fields(state))))
     leaves = [on_torch.as_array(a).requires_grad_() for a in arrays]
     recurrent = None
     if len(leaves) > 2:

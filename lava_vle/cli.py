@@ -84,8 +84,11 @@ def add_train_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
     return [
         add("--task", required=True, choices=sorted(DATASETS), metavar="TASK",
             help=f"the benchmark task: {', '.join(sorted(DATASETS))}"),
-        add("--rule", default="vle", choices=["vle", "exact", "bptt"],
-            help="VLE's local rule, its exact (adjoint) gradient, or BPTT"),
+        add("--rule", default="vle", choices=["vle", "exact", "bptt", "hybrid"],
+            help="VLE's local rule, its exact (adjoint) gradient, BPTT, or a hybrid: BPTT's "
+                 "gradient for the lowest --bptt-layers populations, the local rule above"),
+        add("--bptt-layers", type=int,
+            help="--rule hybrid: populations 1..K take truncated BPTT's gradient (default 1)"),
         add("--precision", default="float", choices=["float", "fixed"],
             help="float, or Loihi-2 fixed point (the integer local rule)"),
         add("--epochs", type=int, default=10,
@@ -173,7 +176,7 @@ _RECIPE = "default: the task's recipe, else"
 # TrainConfig's own where the recipe has none
 RECIPE_OPTIONS = ("batch_size", "lr", "update_interval", "optimizer", "lr_schedule",
                   "carry_state", "recurrent_error", "activation", "settle_steps", "ema",
-                  "dtype", "error_weights", "input_timing", "bias_init")
+                  "dtype", "error_weights", "input_timing", "bias_init", "bptt_layers")
 
 
 def recipes_epilog() -> str:

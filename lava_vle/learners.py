@@ -63,7 +63,11 @@ def check_rule_options(rule: str, precision: str, feedback: str, dtype: str = "f
     if fixed and dtype != "float32":
         raise ValueError(f"dtype={dtype!r} applies to the float rules; fixed point trains in "
                          "Loihi 2's integers")
-    if error_weights == "forward" and (rule != "vle" or fixed or feedback != "mirrored"):
+    if rule == "hybrid" and fixed:
+        raise ValueError("rule='hybrid' trains in float (it takes BPTT's gradient for its "
+                         "lowest populations)")
+    if error_weights == "forward" and (rule not in ("vle", "hybrid") or fixed
+                                       or feedback != "mirrored"):
         raise ValueError(f"error_weights='forward' applies to rule='vle' in float with mirrored "
                          f"feedback (got rule={rule!r}, precision={precision!r}, "
                          f"feedback={feedback!r})")
@@ -201,21 +205,11 @@ class VLELocal(StackedRule):
     def batch(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         net, p = self.net, self.params
         length, batch = x.shape[:2]
-        weight = self.loss_weight.astype(net.dtype)
-        if self.settle_steps:  # zero input, the last target at zero loss weight
-            settle = self.settle_steps
-            x = np.concatenate([x, np.zeros((settle,) + x.shape[1:], x.dtype)])
-            y = np.concatenate([y, np.repeat(y[-1:], settle, axis=0)])
-            weight = np.concatenate([weight, np.zeros(settle, weight.dtype)])
+        x, y, weight = self.with_settle_steps(x, y)
         steps = x.shape[0]
         if net.on_torch:
             y = net.as_array(y)  # on the device once
-        state, x_prev = net.initial_state(batch), None
-        if self.carried is not None:  # run on from the last batch, its last input in flight
-            state = net.take_batch(self.carried, batch, state)
-            x_prev = np.zeros((batch,) + x.shape[2:], x.dtype)
-            rows = min(batch, len(self.carried_input))
-            x_prev[:rows] = self.carried_input[:rows]
+        state, x_prev = self.start(x)
         learning = self.learning(state.u.shape)
         pending = False  # an update waits for the optimiser
         forward_timing = self.error_weights == "forward"
@@ -237,6 +231,30 @@ class VLELocal(StackedRule):
         if self.carry_state:
             self.carried, self.carried_input = state, np.array(x[-1])
         return to_numpy(outputs[:length])
+
+    def with_settle_steps(self, x: np.ndarray, y: np.ndarray
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``x``, ``y`` and the loss weights, followed by ``settle_steps`` of zero
+        input and the last target at zero loss weight."""
+        weight = self.loss_weight.astype(self.net.dtype)
+        settle = self.settle_steps
+        if not settle:
+            return x, y, weight
+        return (np.concatenate([x, np.zeros((settle,) + x.shape[1:], x.dtype)]),
+                np.concatenate([y, np.repeat(y[-1:], settle, axis=0)]),
+                np.concatenate([weight, np.zeros(settle, weight.dtype)]))
+
+    def start(self, x: np.ndarray) -> tuple[StackedState, Optional[np.ndarray]]:
+        """The state a batch ``x`` starts from, and the input in flight: at rest,
+        or (``carry_state``) the last batch's, its last input in flight."""
+        batch = x.shape[1]
+        state, x_prev = self.net.initial_state(batch), None
+        if self.carried is not None:
+            state = self.net.take_batch(self.carried, batch, state)
+            x_prev = np.zeros((batch,) + x.shape[2:], x.dtype)
+            rows = min(batch, len(self.carried_input))
+            x_prev[:rows] = self.carried_input[:rows]
+        return state, x_prev
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Outputs (T, B, n_out) of ``x`` (T, B, n_in), no learning; with a carried
@@ -334,6 +352,67 @@ class BPTT(StackedRule):
         return outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
 
 
+class Hybrid(VLELocal):
+    """BPTT's gradient for the lowest ``bptt_layers`` populations, the local
+    rule above: a causal test of where the local rule loses. Every
+    ``update_interval`` steps the optimiser takes, for populations 1..k,
+    truncated BPTT's gradient of the window's loss (from the state and input
+    the window started with, the gradient cut at its edge, as :class:`BPTT`)
+    and, for populations k+1..L, the local rule's update over the same window.
+    The forward dynamics of both are the same (the errors do not act on the
+    membranes), so one window's state serves both.
+    """
+
+    def __init__(self, *args: Any, bptt_layers: int = 1, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if not 1 <= bptt_layers < self.spec.n_layers:
+            raise ValueError(f"bptt_layers={bptt_layers!r} must be an integer from 1 to "
+                             f"{self.spec.n_layers - 1} (the network's populations below the "
+                             "output)")
+        if self.net.on_torch or self.spec.learning_epoch > 1:
+            raise ValueError("rule='hybrid' steps numpy arrays, without learning epochs")
+        self.bptt_layers = bptt_layers
+
+    def batch(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        from lava_vle.bptt import bptt_step
+
+        net, p, (length, batch) = self.net, self.params, x.shape[:2]
+        x, y, weight = self.with_settle_steps(x, y)
+        steps = x.shape[0]
+        state, x_prev = self.start(x)
+        learning = self.learning(state.u.shape)
+        window = {"first": 0, "state": state.copy(), "x_prev": x_prev}
+
+        def learn(t: int, state: Any, rates_pre: np.ndarray, rates_before: np.ndarray) -> None:
+            net.output_error(state, y[t], weight[t])
+            self.steps_done += 1
+            learning.observe(self.steps_done, state.e_breve, None, rates_pre, rates_before,
+                             state.e_in, state.phi_prime)
+            if (t + 1) % self.update_interval and t != steps - 1:
+                return
+            first, last = window["first"], t + 1
+            local = learning.take(-batch)
+            exact = bptt_step(net, p.arrays(), x[first:last],
+                              lambda out: self.window_loss(out, y[first:last], weight[first:last])
+                              / batch, "cpu", window["state"], window["x_prev"])[1]
+            for mixed, gradient in zip(local, exact):  # populations 1..k from BPTT
+                mixed[:self.bptt_layers] = gradient[:self.bptt_layers]
+            self.optimizer.step(local)
+            window.update(first=last, state=state.copy(), x_prev=x[t])
+
+        outputs, state = net.run(p, x, state, errors=True, on_step=learn, x_prev=x_prev)
+        if self.carry_state:
+            self.carried, self.carried_input = state, np.array(x[-1])
+        return to_numpy(outputs[:length])
+
+    def window_loss(self, outputs: Any, target: np.ndarray, weight: np.ndarray) -> Any:
+        """The loss of a window's outputs (torch) with its loss weights (settle
+        steps included, at weight 0)."""
+        return sequence_loss(self.spec.loss, outputs, on_device(target, outputs.device),
+                             on_device(weight[:, None], outputs.device).to(outputs.dtype),
+                             self.spec.beta)
+
+
 class VLEFixed:
     """The integer local rule of the fixed_pt processes on the batched simulator.
 
@@ -414,11 +493,13 @@ def make_rule(name: str, precision: str, spec: NetworkSpec, init: FloatParams,
               update_interval: Optional[int] = 50, carry_state: bool = False,
               seed: int = 0, device: Optional[str] = None, settle_steps: int = 0,
               clip: Optional[float] = None, dtype: str = "float32",
-              error_weights: str = "updated", input_timing: str = "delayed") -> Any:
+              error_weights: str = "updated", input_timing: str = "delayed",
+              bptt_layers: int = 1) -> Any:
     """The rule ``name`` (``vle``, ``exact``, ``bptt``) in ``precision``;
     ``device`` (VLE and BPTT in float): a torch device to step on; ``clip``:
     the float rules' global-norm clipping; ``update_interval`` (VLE; BPTT:
-    truncated when not None); ``dtype`` of the float rules; ``error_weights``
+    truncated when not None; ``hybrid``: :class:`Hybrid` with ``bptt_layers``);
+    ``dtype`` of the float rules; ``error_weights``
     (VLE) and ``input_timing`` (VLE, BPTT): the conventions of
     :class:`VLELocal` and :class:`~lava_vle.stacked.StackedNetwork`. An option
     the rule does not implement is refused (:func:`check_rule_options`)."""
@@ -430,6 +511,11 @@ def make_rule(name: str, precision: str, spec: NetworkSpec, init: FloatParams,
         return VLELocal(spec, init, loss_weight, lr, optimizer, update_interval=update_interval,
                         carry_state=carry_state, device=device, settle_steps=settle_steps,
                         error_weights=error_weights, input_timing=input_timing, **stacked)
+    if name == "hybrid":
+        return Hybrid(spec, init, loss_weight, lr, optimizer, update_interval=update_interval,
+                      carry_state=carry_state, settle_steps=settle_steps,
+                      bptt_layers=bptt_layers, error_weights=error_weights,
+                      input_timing=input_timing, **stacked)
     if name == "bptt":
         return BPTT(spec, init, loss_weight, lr, optimizer, device=device,
                     update_interval=update_interval, input_timing=input_timing, **stacked)

@@ -39,7 +39,7 @@ from lava_vle.results import RESULT_FILES, write_results
 from lava_vle.validation import (check_bool, check_choice, check_int, check_learning_epoch,
                                  check_real, check_threshold)
 
-RULES = ("vle", "exact", "bptt")
+RULES = ("vle", "exact", "bptt", "hybrid")
 OPTIMIZERS = ("adam", "sgd")
 LR_SCHEDULES = ("constant", "cosine", "plateau", "plateau-validation", "plateau-frozen")
 # the plateau schedules: torch's ReduceLROnPlateau as the GLE reference runs it
@@ -102,6 +102,7 @@ class TrainConfig:
     # "current" (x[t] at step t, the GLE reference's)
     input_timing: str = "delayed"
     bias_init: str = "zero"  # "zero" or "uniform" (U(+-g/sqrt(fan_in)), torch's nn.Linear)
+    bptt_layers: int = 1  # rule "hybrid": BPTT's gradient for populations 1..k, VLE above
 
     def __post_init__(self) -> None:
         for item in fields(self):  # numpy scalars as Python numbers (results.json is JSON)
@@ -114,7 +115,7 @@ class TrainConfig:
         if self.precision == "fixed" and self.rule != "vle":
             raise ValueError(f"precision='fixed' trains with the local rule only; "
                              f"rule={self.rule!r} needs precision='float'")
-        if self.update_interval is None and self.rule == "vle":
+        if self.update_interval is None and self.rule in ("vle", "hybrid"):
             self.update_interval = VLE_UPDATE_INTERVAL
         for name in ("epochs", "batch_size") + (("update_interval",) * (
                 self.update_interval is not None)):
@@ -143,11 +144,14 @@ class TrainConfig:
                 check_int(name, getattr(self, name), 1)
         if not isinstance(self.dataset_kwargs, dict):
             raise TypeError(f"dataset_kwargs={self.dataset_kwargs!r} must be a dict")
-        if self.carry_state and (self.rule != "vle" or self.precision != "float"):
-            raise ValueError("carry_state applies to rule='vle', precision='float' only")
+        if self.carry_state and (self.rule not in ("vle", "hybrid") or self.precision != "float"):
+            raise ValueError("carry_state applies to rule='vle' (or 'hybrid'), precision='float' "
+                             "only")
         check_int("settle_steps", self.settle_steps, 0)
-        if self.settle_steps and (self.rule != "vle" or self.precision != "float"):
-            raise ValueError("settle_steps applies to rule='vle', precision='float' only")
+        if self.settle_steps and (self.rule not in ("vle", "hybrid")
+                                  or self.precision != "float"):
+            raise ValueError("settle_steps applies to rule='vle' (or 'hybrid'), "
+                             "precision='float' only")
         check_learning_epoch(self.learning_epoch)
         check_int("hold", self.hold, 1, MAX_HOLD, "steps per input")
         if self.teach_window is not None:
@@ -170,7 +174,7 @@ class TrainConfig:
         if self.device is not None:
             if not isinstance(self.device, str):
                 raise TypeError(f"device={self.device!r} must be a torch device name or None")
-            if self.rule == "exact" or self.precision != "float":
+            if self.rule in ("exact", "hybrid") or self.precision != "float":
                 raise ValueError(f"device={self.device!r} applies to rule='vle' or 'bptt' in "
                                  f"float (got rule={self.rule!r}, precision={self.precision!r}); "
                                  "the others train with numpy")
@@ -179,6 +183,9 @@ class TrainConfig:
         check_rule_options(self.rule, self.precision, self.feedback, self.dtype,
                            self.error_weights, self.input_timing)
         check_choice("bias_init", self.bias_init, BIAS_INITS)
+        check_int("bptt_layers", self.bptt_layers, 1)
+        if self.bptt_layers != 1 and self.rule != "hybrid":
+            raise ValueError(f"bptt_layers={self.bptt_layers} applies to rule='hybrid' only")
 
     def lr_at(self, epoch: int, watched_losses: Sequence[float] = ()) -> float:
         """Learning rate of epoch ``epoch`` (0-based).
@@ -250,7 +257,7 @@ class Trainer:
                               dataset.loss_weight, config.lr, config.optimizer,
                               config.update_interval, config.carry_state, config.seed,
                               config.device, config.settle_steps, config.clip, config.dtype,
-                              config.error_weights, config.input_timing)
+                              config.error_weights, config.input_timing, config.bptt_layers)
         self.epoch = 0
         self.lowest_loss = np.inf  # the lowest batch loss so far (divergence warnings)
         self.history: list[dict] = []

@@ -152,6 +152,12 @@ def add_train_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
         add("--settle-steps", type=int,
             help="VLE float: after each training sequence run on for N steps with zero "
                  f"input, still learning, so late errors reach the lower layers ({_RECIPE} 0)"),
+    ] + _loop_options(add)
+
+
+def _loop_options(add: Callable[..., argparse.Action]) -> list[argparse.Action]:
+    """The training options of the learning loop's arrays and conventions."""
+    return [
         add("--device", help="VLE and BPTT in float: step torch tensors on this torch device "
                              "('cuda', 'cuda:1', 'cpu') instead of numpy arrays (default: numpy "
                              "on the CPU)"),

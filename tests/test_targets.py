@@ -67,3 +67,14 @@ def test_a_target_relative_to_bptt_is_not_reached_without_a_bptt_arm():
              "rows": [{"rule": "vle", "cadence": "natural", "test": {"mean": 99.0}}]}
     table = verdict_table([alone], [ACCURACY])
     assert table.endswith("| 99.0 | - | missed: no BPTT arm at this cadence |")
+
+
+@pytest.mark.parametrize("change, words", [
+    ({"hold": 2}, "each input held 2 steps"), ({"teach_window": 14}, "taught on the last 14 inputs"),
+    ({"config": {"ema": 0.99}}, "weights averaged"),
+    ({"config": {"recurrent_error": "eprop-all"}}, "eligibilities on every weight")])
+def test_a_variant_of_the_task_is_named_and_never_reached(change, words):
+    target = Target("row", "s", ("row",), vle_at_least=97.0, gap_at_most=1.0)
+    table = verdict_table([{**summary("row", "accuracy_percent", 97.5, 98.0), **change}],
+                          [target])
+    assert f"variant ({words}): met |" in table and "reached" not in table

@@ -10,7 +10,9 @@ In fixed point this is :func:`lava_vle.fixed_point.plastic_update` (16-bit
 accumulator, stochastic rounding keyed by the step number), so a batch of one
 equals the Lava fixed_pt process models bit for bit. Time steps are numbered
 from 1, as in Lava. A fixed-point chain run from rest steps all its layers
-at once (:class:`~lava_vle.stacked_fixed.FixedChain`, the same integers).
+at once (:class:`~lava_vle.stacked_fixed.FixedChain`, the same integers)
+unless ``engine="population"`` asks for the per-population reference path;
+``SimResult.engine`` says which ran.
 """
 from __future__ import annotations
 
@@ -33,6 +35,10 @@ PLASTICITY = ("off", "accumulate", "apply")
 RECORDABLE = ("u", "v", "u_breve", "e_breve", "phi_prime", "rates", "e_target")
 
 
+#: Simulator(engine=...): "auto" runs the fixed-point chain where it applies
+ENGINE_CHOICES = ("auto", "population")
+
+
 @dataclass
 class SimResult:
     """What :meth:`Simulator.run` returns.
@@ -45,6 +51,9 @@ class SimResult:
     ``state``: the final network state (to continue a run).
     ``synops``: effective synaptic operations summed over the run and batch
     (``count_synops=True``).
+    ``engine``: the path that ran: ``"population"``, the
+    per-population reference step, or ``"chain"``, the fixed-point chain
+    stepped all layers at once (the same integers).
     """
 
     outputs: np.ndarray
@@ -52,6 +61,7 @@ class SimResult:
     updates: Optional[tuple[list[np.ndarray], list[np.ndarray]]] = None
     trace: dict[str, list[np.ndarray]] = field(default_factory=dict)
     synops: Optional[dict] = None
+    engine: str = "population"
 
 
 def synapses_of(spec: NetworkSpec, params: Union[FloatParams, FixedParams]) -> Synapses:
@@ -87,11 +97,18 @@ class Simulator:
         dtype: float dtype of the float simulation (float32 or float64).
         seed: seed of the stochastic-rounding hash (fixed point).
         headroom: weight-exponent headroom when quantising.
+        engine: ``"auto"``: a fixed-point chain run from rest, recording
+            nothing, steps all its layers at once (``"chain"``, the same
+            integers, tested bit for bit); every other run, and every run with
+            ``"population"``, steps population by population (the reference
+            path). ``SimResult.engine`` says which ran.
     """
 
     def __init__(self, spec: NetworkSpec, params: Union[FloatParams, FixedParams],
                  precision: str = "float", dtype: Any = np.float64, seed: int = 0,
-                 headroom: float = 2.0):
+                 headroom: float = 2.0, engine: str = "auto"):
+        check_choice("engine", engine, ENGINE_CHOICES)
+        self.engine = engine
         if precision not in PRECISIONS:
             raise ValueError(f"precision={precision!r} must be one of {PRECISIONS}")
         if np.dtype(dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
@@ -164,7 +181,8 @@ class Simulator:
         mod = A.modulator(per_step("modulator", modulator, steps, batch, 1.0), "modulator")
         x_in, target = A.to_units(x).astype(dtype), target.astype(dtype)
         rule = LocalRule(eta, A, spec.learning_epoch, traces)
-        if self.fixed and stackable(spec) and state is None and not (record or count_synops):
+        if self.engine == "auto" and self.fixed and stackable(spec) and state is None \
+                and not (record or count_synops):
             return self._run_chain(x_in, target, scales.astype(dtype), mod,
                                    None if plasticity == "off" else rule, first_step)
         state = state if state is not None else self.initial_state(batch)
@@ -216,7 +234,7 @@ class Simulator:
         if rule is not None:
             self.params = chain.fixed_params()
         return SimResult(outputs=self.arith.from_units(outputs),
-                         state=chain.network_state(learned=rule is not None))
+                         state=chain.network_state(learned=rule is not None), engine="chain")
 
     def _check_run_options(self, plasticity: str, record: Sequence[str], eta: float,
                            first_step: int, count_synops: bool,

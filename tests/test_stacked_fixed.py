@@ -131,3 +131,20 @@ def test_a_chain_refuses_parameters_that_mix_mirrored_and_random_error_paths():
     params.feedback_mant[1] = None  # projection 1 mirrored, projection 2 random
     with pytest.raises(ValueError, match="mix"):
         FixedChain(spec, params, 0)
+
+
+def test_the_simulator_says_which_engine_ran_and_runs_the_reference_path_when_asked():
+    spec = chain_spec()
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-1, 1, (30, 3, spec.n_in))
+    y = rng.uniform(-1, 1, (30, 3, spec.n_out))
+    results = {}
+    for engine in ("auto", "population"):
+        sim = Simulator(spec, init_params(spec, seed=2), "fixed", seed=4, engine=engine)
+        results[engine] = sim.run(x, y, plasticity="apply", eta=0.05)
+    assert results["auto"].engine == "chain" and results["population"].engine == "population"
+    assert np.array_equal(results["auto"].outputs, results["population"].outputs)
+    floating = Simulator(spec, init_params(spec, seed=2)).run(x)
+    assert floating.engine == "population"
+    with pytest.raises(ValueError, match="engine='fast' must be one of"):
+        Simulator(spec, init_params(spec), engine="fast")

@@ -278,15 +278,12 @@ def test_rerun_of_a_finished_sweep_trains_nothing_and_starts_no_ray(ray_env, fin
     results = sorted(out.glob("*/seed-*/results.json"))
     before = [path.stat().st_mtime_ns for path in results]
     sessions = sorted(Path(ray_env["RAY_TMPDIR"]).glob("ray/session_2*"))
-    start = time.perf_counter()
     rerun = sweep(out, ray_env)
-    wall = time.perf_counter() - start
     assert rerun.returncode == 0, rerun.stderr
     assert "4 trials: 4 finished before, 0 to resume from their checkpoint, 0 to train" \
         in rerun.stdout
     assert [path.stat().st_mtime_ns for path in results] == before and len(results) == 4
-    assert sorted(Path(ray_env["RAY_TMPDIR"]).glob("ray/session_2*")) == sessions
-    assert wall < 20, f"a rerun with nothing to train took {wall:.1f} s"
+    assert sorted(Path(ray_env["RAY_TMPDIR"]).glob("ray/session_2*")) == sessions  # no Ray
 
 
 def test_a_second_sweep_on_the_same_folder_stops_naming_the_holders_pid(tmp_path):

@@ -474,7 +474,9 @@ def _add_compare(sub: argparse._SubParsersAction) -> None:
                     "second pattern), and the test metric of the picked lr is reported over "
                     "the seeds with the optimiser steps per sequence. The other training "
                     "options apply to every arm.", epilog=recipes_epilog())
-    add_train_options(p_compare)
+    for action in add_train_options(p_compare):
+        if action.dest in ("rule", "lr", "bptt_layers"):  # every arm sets its own
+            action.help = argparse.SUPPRESS
     p_compare.add_argument("--lrs", default="1e-3,3e-3,1e-2",
                            help="the learning-rate grid every arm trains")
     p_compare.add_argument("--seeds", type=at_least(1), default=3, help="seeds per lr and arm")
@@ -588,7 +590,10 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
 
 def build_parser() -> tuple[CommandParser, list[argparse.Action]]:
     """The ``lava-vle`` parser and the training options ``sweep --grid`` may vary."""
+    from lava_vle import __version__
+
     parser = CommandParser(prog="lava-vle", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"lava-vle {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_train(sub)
     sweep_options = _add_sweep(sub)

@@ -91,3 +91,20 @@ def test_a_run_refused_by_its_settings_leaves_no_folder_behind(tmp_path, capsys)
         main(["train", "--task", "digits", "--learning-epoch", "9", "--out", str(out)])
     assert err.value.code == 2 and "learning_epoch=9" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_version_prints_the_package_version(capsys):
+    from lava_vle import __version__
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.strip() == f"lava-vle {__version__}"
+
+
+def test_compare_help_offers_no_option_that_each_arm_sets_itself(capsys):
+    with pytest.raises(SystemExit):
+        main(["compare", "--help"])
+    options = [line.split()[0] for line in capsys.readouterr().out.splitlines()
+               if line.startswith("  -")]
+    assert "--lrs" in options
+    assert not {"--rule", "--lr", "--bptt-layers"} & set(options)

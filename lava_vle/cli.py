@@ -71,10 +71,15 @@ def demo(epochs: int = 20, steps: int = 400) -> dict:
         wall = time.perf_counter() - start
         synops = epochs * dense_synaptic_ops(spec, steps)["forward"]
         print(f"{precision:>5}: output MSE {mse[0]:.2e} -> {mse[-1]:.2e} "
-              f"({mse[0] / mse[-1]:.0f}x lower) in {epochs} epochs, {wall:.1f} s; "
+              f"({mse[0] / mse[-1]:.0f}x lower) in {plural(epochs, 'epoch')}, {wall:.1f} s; "
               f"{synops:,} forward synaptic ops (graded, dense)")
         summary[precision] = {"mse": mse, "wall_s": wall}
     return summary
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 epoch``, ``2 epochs``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def add_train_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
@@ -241,7 +246,8 @@ def train(args: argparse.Namespace) -> dict:
           f"of {dataset.x_train.shape[1]} steps; rule {args.rule}, {args.precision}; -> {out}")
     if config.hold > 1 or config.teach_window:
         print(f"time resolution: each input held {config.hold} steps (dt / {config.hold}), "
-              f"loss on the last {config.teach_window or 'the task window of'} inputs")
+              + (f"loss on the last {config.teach_window} inputs" if config.teach_window
+                 else "loss on the task's own window"))
     print(f"settings: batch {config.batch_size}, lr {config.lr} ({config.lr_schedule}), "
           + (f"BPTT truncated to windows of {config.update_interval} steps, "
              if config.rule == "bptt" and config.update_interval else "")
@@ -263,8 +269,8 @@ def train(args: argparse.Namespace) -> dict:
     name = "accuracy" if results["metric"] == "accuracy_percent" else "NRMSE"
     unit = " %" if name == "accuracy" else ""
     synops = results["effective_synops_per_sample"]
-    print(f"test {name}: {results['test_metric']:.2f}{unit} after {len(results['history'])} "
-          f"epochs ({results['train_wall_s']:.1f} s training, "
+    print(f"test {name}: {results['test_metric']:.2f}{unit} after "
+          f"{plural(len(results['history']), 'epoch')} ({results['train_wall_s']:.1f} s training, "
           f"{results['network']['parameters']} parameters)")
     print(f"synaptic ops per training sample (effective, measured): {synops['forward']:,.0f} "
           f"forward, {synops['error_path']:,.0f} error path, "

@@ -108,3 +108,10 @@ def test_compare_help_offers_no_option_that_each_arm_sets_itself(capsys):
                if line.startswith("  -")]
     assert "--lrs" in options
     assert not {"--rule", "--lr", "--bptt-layers"} & set(options)
+
+
+def test_log_lines_read_as_sentences(tmp_path, capsys):
+    main(["train", "--task", "digits", "--epochs", "1", "--hold", "2", "--limit-train", "64",
+          "--limit-test", "32", "--out", str(tmp_path), "--quiet"])
+    out = capsys.readouterr().out
+    assert "loss on the task's own window" in out and "after 1 epoch (" in out

@@ -196,11 +196,17 @@ class VLELocal(StackedRule):
         return [(p.B, p.W)] + ([(p.BR, p.R)] if p.BR is not None else [])
 
     def refresh_feedback(self) -> None:
-        """The error path takes the weights the last step's forward pass used."""
+        """After a step: the error path takes the weights its forward pass used
+        (``error_weights='forward'``, where an update has moved them since)."""
         if self.feedback_stale:
             for copy_, weights in self._feedback_pairs():
                 copy_into(copy_, weights)
             self.feedback_stale = False
+
+    def apply_update(self, grads: list) -> None:
+        """One optimiser step on the descent directions ``grads``."""
+        self.optimizer.step(grads)
+        self.feedback_stale = self.error_weights == "forward"
 
     def batch(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         net, p = self.net, self.params
@@ -212,7 +218,6 @@ class VLELocal(StackedRule):
         state, x_prev = self.start(x)
         learning = self.learning(state.u.shape)
         pending = False  # an update waits for the optimiser
-        forward_timing = self.error_weights == "forward"
 
         def learn(t: int, state: Any, rates_pre: np.ndarray, rates_before: np.ndarray) -> None:
             nonlocal pending
@@ -220,11 +225,9 @@ class VLELocal(StackedRule):
             self.steps_done += 1
             pending |= learning.observe(self.steps_done, state.e_breve, None, rates_pre,
                                         rates_before, state.e_in, state.phi_prime)
-            if forward_timing:
-                self.refresh_feedback()
+            self.refresh_feedback()
             if pending and ((t + 1) % self.update_interval == 0 or t == steps - 1):
-                self.optimizer.step(learning.take(-batch))  # descent on -update
-                self.feedback_stale = forward_timing
+                self.apply_update(learning.take(-batch))  # descent on -update
                 pending = False
 
         outputs, state = net.run(p, x, state, errors=True, on_step=learn, x_prev=x_prev)
@@ -388,6 +391,7 @@ class Hybrid(VLELocal):
             self.steps_done += 1
             learning.observe(self.steps_done, state.e_breve, None, rates_pre, rates_before,
                              state.e_in, state.phi_prime)
+            self.refresh_feedback()
             if (t + 1) % self.update_interval and t != steps - 1:
                 return
             first, last = window["first"], t + 1
@@ -397,7 +401,7 @@ class Hybrid(VLELocal):
                               / batch, "cpu", window["state"], window["x_prev"])[1]
             for mixed, gradient in zip(local, exact):  # populations 1..k from BPTT
                 mixed[:self.bptt_layers] = gradient[:self.bptt_layers]
-            self.optimizer.step(local)
+            self.apply_update(local)
             window.update(first=last, state=state.copy(), x_prev=x[t])
 
         outputs, state = net.run(p, x, state, errors=True, on_step=learn, x_prev=x_prev)

@@ -110,13 +110,31 @@ class ValidatedProcess(AbstractProcess):
         if "_runtime" in self.__dict__:
             super().__del__()
 
-    def run(self, *args: ty.Any, **kwargs: ty.Any) -> None:
-        """``AbstractProcess.run``, refused with an error on a runtime that ran
-        and was stopped (lava-nc 0.10 would restart its stopped workers and
-        end in a segmentation fault)."""
+    def run(self, condition: ty.Any = None, run_cfg: ty.Any = None,
+            compile_config: ty.Any = None) -> None:
+        """``AbstractProcess.run``, refused with an error naming the cause where
+        lava-nc 0.10 would hang, crash or silently do something else: a
+        ``RunSteps`` of fewer than one step (it never returns), a runtime that
+        ran and was stopped (it would restart its stopped workers and end in a
+        segmentation fault), and a ``run_cfg`` selecting other models than the
+        first run compiled (it would run the first run's models again)."""
+        what = f"{type(self).__name__} {self.name!r}"
+        steps = getattr(condition, "num_steps", None)
+        if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int)
+                                  or steps < 1):
+            raise ValueError(f"{what}: RunSteps(num_steps={steps!r}): num_steps must be an "
+                             "integer >= 1")
         runtime = self.__dict__.get("_runtime")
         if runtime is not None and not runtime._is_started and runtime.num_steps > 0:
-            raise RuntimeError(f"{type(self).__name__} {self.name!r}: run() after stop(): its "
-                               "runtime's workers and shared memory are gone; build the "
-                               "processes again (or keep running before stop())")
-        super().run(*args, **kwargs)
+            raise RuntimeError(f"{what}: run() after stop(): its runtime's workers and shared "
+                               "memory are gone; build the processes again (or keep running "
+                               "before stop())")
+        tag = getattr(run_cfg, "select_tag", None)
+        compiled = self.__dict__.get("_compiled_select_tag")
+        if runtime is not None and run_cfg is not None and tag != compiled:
+            raise ValueError(f"{what}: run_cfg selects {tag!r} models, but the network was "
+                             f"compiled by its first run() for {compiled!r} and Lava would run "
+                             "those again; build the processes again for the other models")
+        super().run(condition, run_cfg, compile_config)
+        if runtime is None:
+            self.__dict__["_compiled_select_tag"] = tag

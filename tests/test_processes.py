@@ -667,3 +667,33 @@ def test_run_after_stop_is_refused_with_an_error_not_a_crash():
         net.run(condition=RunSteps(3), run_cfg=cfg)
     with pytest.raises(RuntimeError, match=r"run\(\) after stop\(\)"):
         net.run(condition=RunSteps(3), run_cfg=cfg)
+
+
+@pytest.mark.parametrize("steps", [-5, 0, 2.5])
+def test_a_run_of_fewer_than_one_step_is_refused_instead_of_hanging(steps):
+    from lava_vle.processes import VLENetwork
+
+    spec = NetworkSpec(n_in=2, dt=0.1, layers=(LayerSpec(3, 1.0, 1.0),
+                                               LayerSpec(2, 0.5, 0.5, "linear")))
+    net = VLENetwork(spec=spec)
+    RingBuffer(data=np.zeros((2, 5))).s_out.connect(net.s_in)
+    with pytest.raises(ValueError, match=f"RunSteps.num_steps={steps}.: num_steps must be an "
+                                         "integer >= 1"):
+        net.run(condition=RunSteps(steps), run_cfg=Loihi2SimCfg(select_tag="floating_pt"))
+
+
+@pytest.mark.slow
+def test_a_second_run_selecting_other_models_is_refused_by_name():
+    from lava_vle.processes import VLENetwork
+
+    spec = NetworkSpec(n_in=2, dt=0.1, layers=(LayerSpec(3, 1.0, 1.0),
+                                               LayerSpec(2, 0.5, 0.5, "linear")))
+    net = VLENetwork(spec=spec)
+    RingBuffer(data=np.zeros((2, 5))).s_out.connect(net.s_in)
+    with stopping(net):
+        net.run(condition=RunSteps(2), run_cfg=Loihi2SimCfg(select_tag="floating_pt"))
+        with pytest.raises(ValueError, match="run_cfg selects 'fixed_pt' models, but the "
+                                             "network was compiled by its first run.. for "
+                                             "'floating_pt'"):
+            net.run(condition=RunSteps(2), run_cfg=Loihi2SimCfg(select_tag="fixed_pt"))
+        net.run(condition=RunSteps(2), run_cfg=Loihi2SimCfg(select_tag="floating_pt"))

@@ -31,6 +31,7 @@ from lava_vle.checkpoints import (ARRAYS_NAME, CHECKPOINT, LEGACY_CHECKPOINT,  #
                                   write_checkpoint)
 from lava_vle.datasets import (DATASETS, SequenceDataset, nrmse, one_hot_targets,
                                with_time_resolution)
+from lava_vle.datasets.registry import check_dataset_kwargs
 from lava_vle.datasets.resolution import MAX_HOLD
 from lava_vle.learners import check_rule_options, make_rule
 from lava_vle.spec import (BIAS_INITS, FEEDBACK_MODES, RECURRENT_ERROR_MODES, NetworkSpec,
@@ -144,6 +145,7 @@ class TrainConfig:
                 check_int(name, getattr(self, name), 1)
         if not isinstance(self.dataset_kwargs, dict):
             raise TypeError(f"dataset_kwargs={self.dataset_kwargs!r} must be a dict")
+        check_dataset_kwargs(self.task, self.dataset_kwargs)
         if self.carry_state and (self.rule not in ("vle", "hybrid") or self.precision != "float"):
             raise ValueError("carry_state applies to rule='vle' (or 'hybrid'), precision='float' "
                              "only")

@@ -547,3 +547,44 @@ def test_import_is_numpy_only():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_dataset_option_the_task_does_not_know_is_refused_by_name_before_training():
+    from lava_vle.datasets.registry import dataset_options
+    from lava_vle.train import TrainConfig
+
+    with pytest.raises(ValueError, match="dataset_kwargs 'steps': not an option of dataset "
+                                         "'digits'"):
+        TrainConfig(task="digits", dataset_kwargs={"steps": 5})
+    with pytest.raises(ValueError, match="'colour': not an option of dataset 'pattern'"):
+        D.load_dataset("pattern", colour=1)
+    assert {"directory", "limit_train"} <= dataset_options("smnist-row")
+    assert "steps" in dataset_options("mnist1d")
+
+
+def test_a_damaged_cache_file_is_named_and_generated_again(tmp_path):
+    mnist1d(steps=72, num_samples=100, cache_dir=tmp_path)
+    (cached,) = tmp_path.glob("mnist1d-*.npz")
+    cached.write_bytes(cached.read_bytes()[:100])  # truncated
+    with pytest.warns(UserWarning, match="a damaged cache file .*generating the data again"):
+        again = mnist1d(steps=72, num_samples=100, cache_dir=tmp_path)
+    assert again.x_train.shape == (80, 72, 1) and not again.info["from_cache"]
+    assert mnist1d(steps=72, num_samples=100, cache_dir=tmp_path).info["from_cache"]
+
+
+def test_an_unwritable_cache_folder_is_named_and_the_data_still_loads(tmp_path):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    with pytest.warns(UserWarning, match="cache folder .*a-file is not writable"):
+        ds = mnist1d(steps=72, num_samples=100, cache_dir=blocked)
+    assert ds.x_train.shape == (80, 72, 1)
+
+
+def test_a_truncated_gzip_idx_file_is_named(tmp_path):
+    from lava_vle.datasets.mnist_wheel import md5
+
+    path = tmp_path / "train-labels-idx1-ubyte.gz"
+    data = gzip.compress(np.random.default_rng(0).bytes(100_000))
+    path.write_bytes(data[:len(data) // 2])
+    with pytest.raises(ValueError, match=f"{path.name}: a damaged file .*delete it"):
+        md5(path)

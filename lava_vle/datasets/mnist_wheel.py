@@ -59,9 +59,13 @@ def wheel_csv_dir() -> Optional[Path]:
 def md5(path: Path) -> str:
     """Hex MD5 digest of a file's content (of the decompressed bytes for ``.gz``)."""
     digest = hashlib.md5()
-    with (gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")) as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
+    try:
+        with (gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")) as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except (EOFError, gzip.BadGzipFile) as err:
+        raise ValueError(f"{path}: a damaged file ({type(err).__name__}: {err}); delete it to "
+                         "convert it again from the CSV") from None
     return digest.hexdigest()
 
 

@@ -1,7 +1,8 @@
 """The dataset registry: :data:`DATASETS` (name -> loader) and :func:`load_dataset`."""
 from __future__ import annotations
 
-from typing import Any, Callable
+import inspect
+from typing import Any, Callable, Mapping
 
 from ._common import PathLike
 from .container import SequenceDataset
@@ -10,6 +11,17 @@ from .mnist1d_gen import mnist1d
 from .pattern import pattern_generation
 from .sklearn_digits import digits
 from .xor import delayed_xor
+
+
+def _parameters(function: Callable) -> set[str]:
+    """The keyword names ``function`` takes by name (``**kwargs`` excluded)."""
+    return {name for name, p in inspect.signature(function).parameters.items()
+            if p.kind is not p.VAR_KEYWORD}
+
+
+def _takes_any(function: Callable) -> bool:
+    """Whether ``function`` takes ``**kwargs`` (and checks them itself)."""
+    return any(p.kind is p.VAR_KEYWORD for p in inspect.signature(function).parameters.values())
 
 
 def _no_variant(name: str, kwargs: dict) -> None:
@@ -35,6 +47,8 @@ def _mnist(name: str, variant: str, permuted: bool = False) -> Callable[..., Seq
         return mnist(variant=variant, directory=directory, **kwargs)
     load.__name__ = f"load_{name.replace('-', '_')}"
     load.__doc__ = f"{name!r}: :func:`mnist` with variant={variant!r}."
+    # variant, name and permutation_seed stay: the loader says why the name fixes them
+    load.options = _parameters(mnist) | {"name"}
     return load
 
 
@@ -45,6 +59,7 @@ def _fashion(variant: str) -> Callable[..., SequenceDataset]:
         return fashion_mnist(variant=variant, **kwargs)
     load.__name__ = f"load_fashion_{variant}"
     load.__doc__ = f":func:`fashion_mnist` with variant={variant!r}."
+    load.options = _parameters(fashion_mnist) | {"name"}
     return load
 
 
@@ -62,6 +77,25 @@ DATASETS: dict[str, Callable[..., SequenceDataset]] = {
 }
 
 
+def dataset_options(name: str) -> set[str]:
+    """The keyword arguments the loader of dataset ``name`` takes."""
+    loader = DATASETS[name]
+    return set(getattr(loader, "options", None) or _parameters(loader))
+
+
+def check_dataset_kwargs(name: str, kwargs: Mapping[str, Any]) -> None:
+    """Raise ``ValueError`` naming every key of ``kwargs`` that the loader of
+    ``name`` does not take (a loader with ``**kwargs`` of its own checks them)."""
+    loader = DATASETS[name]
+    if not hasattr(loader, "options") and _takes_any(loader):
+        return
+    unknown = sorted(set(kwargs) - dataset_options(name))
+    if unknown:
+        raise ValueError(f"dataset_kwargs {', '.join(map(repr, unknown))}: not an option of "
+                         f"dataset {name!r} (its options: "
+                         f"{', '.join(sorted(dataset_options(name)))})")
+
+
 def load_dataset(name: str, **kwargs: Any) -> SequenceDataset:
     """Build the dataset registered as ``name`` in :data:`DATASETS` with ``kwargs``.
 
@@ -72,4 +106,5 @@ def load_dataset(name: str, **kwargs: Any) -> SequenceDataset:
     except (KeyError, TypeError):
         raise ValueError(f"unknown dataset {name!r}; valid names: "
                          f"{', '.join(sorted(DATASETS))}") from None
+    check_dataset_kwargs(name, kwargs)
     return loader(**kwargs)

@@ -258,9 +258,24 @@ class Simulator:
         if state is not None and not isinstance(state, NetworkState):
             raise TypeError(f"state must be a NetworkState (result.state of a run), "
                             f"got {type(state).__name__}")
-        if state is not None and state.u[0].shape[0] != batch:
-            raise ValueError(f"state holds a batch of {state.u[0].shape[0]}, x one of {batch}")
+        if state is not None:
+            self._check_state(state, batch)
         return check_int("first_step", first_step, 0)
+
+    def _check_state(self, state: NetworkState, batch: int) -> None:
+        """A state to continue from must be of this network, precision and batch."""
+        if state.u[0].shape[0] != batch:
+            raise ValueError(f"state holds a batch of {state.u[0].shape[0]}, x one of {batch}")
+        widths = tuple(u.shape[-1] for u in state.u)
+        if widths != tuple(self.spec.sizes[1:]):
+            raise ValueError(f"state is of a network with populations {widths}, this one has "
+                             f"{tuple(self.spec.sizes[1:])}")
+        fixed = np.issubdtype(np.asarray(state.u[0]).dtype, np.integer)
+        if fixed != self.fixed:
+            kind = "a fixed-point state (Q7.16 integers)" if fixed else "a float state"
+            raise ValueError(f"state is {kind}, this Simulator runs in "
+                             f"{'fixed point' if self.fixed else 'float'}: continue a state in "
+                             "the precision that made it")
 
     def step(self, state: NetworkState, syn: Synapses, x_now: np.ndarray, target: np.ndarray,
              scale: np.ndarray, modulator: Optional[np.ndarray] = None,

@@ -148,3 +148,20 @@ def test_the_simulator_says_which_engine_ran_and_runs_the_reference_path_when_as
     assert floating.engine == "population"
     with pytest.raises(ValueError, match="engine='fast' must be one of"):
         Simulator(spec, init_params(spec), engine="fast")
+
+
+def test_a_state_of_another_precision_or_network_is_refused_by_name():
+    spec = chain_spec()
+    x = np.random.default_rng(0).uniform(-1, 1, (5, 2, spec.n_in))
+    fixed = Simulator(spec, init_params(spec), "fixed", engine="population").run(x).state
+    floating = Simulator(spec, init_params(spec)).run(x).state
+    with pytest.raises(ValueError, match=r"state is a fixed-point state \(Q7.16 integers\), "
+                                         "this Simulator runs in float"):
+        Simulator(spec, init_params(spec)).run(x, state=fixed)
+    with pytest.raises(ValueError, match="state is a float state, this Simulator runs in "
+                                         "fixed point"):
+        Simulator(spec, init_params(spec), "fixed").run(x, state=floating)
+    other = NetworkSpec(n_in=2, dt=0.1, layers=(LayerSpec(3, 1.0, 1.0),
+                                               LayerSpec(2, 0.5, 0.5, "linear")))
+    with pytest.raises(ValueError, match=r"populations \(5, 4, 2\), this one has \(3, 2\)"):
+        Simulator(other, init_params(other)).run(x, state=floating)

@@ -362,3 +362,43 @@ def test_worker_processes_killed_mid_way_resume_to_the_summary_ray_gives_and_lea
         comparable(json.loads((straight / "summary.json").read_text()))
     assert not ray_processes_after(marker, 10), "a worker process outlived its sweep"
     shutil.rmtree(marker, ignore_errors=True)
+
+
+def test_an_address_that_answers_but_is_not_ray_fails_at_once_naming_it():
+    """A plain HTTP server passed the connection check, then Ray retried for ever."""
+    import http.server
+    import threading
+
+    from lava_vle.experiments.sweep import check_reachable
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(ConnectionError, match="something answers there, but not a Ray "
+                                                  "cluster"):
+            check_reachable(f"127.0.0.1:{server.server_port}", timeout_s=5)
+    finally:
+        server.shutdown()
+
+
+def test_a_peer_that_answers_http2s_preface_with_settings_passes_as_grpc():
+    import socket
+    import threading
+
+    from lava_vle.experiments.sweep import HTTP2_PREFACE, check_reachable
+
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def answer():
+        connection, _ = listener.accept()
+        with connection:
+            received = b""
+            while len(received) < len(HTTP2_PREFACE):
+                received += connection.recv(64)
+            connection.sendall(bytes([0, 0, 0, 4, 0, 0, 0, 0, 0]))  # SETTINGS, empty
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    with listener:
+        check_reachable(f"127.0.0.1:{listener.getsockname()[1]}", timeout_s=5)
+    thread.join(5)

@@ -231,11 +231,39 @@ def check_reachable(address: str, timeout_s: float = 10.0) -> None:
         return
     host, _, port = address.split("://")[-1].rpartition(":")
     try:
-        socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout_s).close()
+        connection = socket.create_connection((host or "127.0.0.1", int(port)),
+                                              timeout=timeout_s)
     except (OSError, ValueError) as err:
         raise ConnectionError(f"--address {address}: no Ray cluster answers there ({err}); "
                               "start one with `ray start --head`, or leave --address out to "
                               "start Ray on this machine") from None
+    with connection:
+        if not speaks_grpc(connection):
+            raise ConnectionError(f"--address {address}: something answers there, but not a "
+                                  "Ray cluster (no gRPC reply); give the address `ray start "
+                                  "--head` printed, or leave --address out to start Ray on "
+                                  "this machine")
+
+
+#: HTTP/2's connection preface and an empty SETTINGS frame (RFC 9113, section 3.4)
+HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])
+
+
+def speaks_grpc(connection: "socket.socket") -> bool:
+    """Whether the peer answers HTTP/2's preface with a SETTINGS frame, as every
+    gRPC server (Ray's GCS and its client server among them) does; a plain HTTP
+    server or another protocol does not (Ray would retry it for ever)."""
+    try:
+        connection.sendall(HTTP2_PREFACE)
+        header = b""
+        while len(header) < 9:
+            chunk = connection.recv(9 - len(header))
+            if not chunk:
+                return False
+            header += chunk
+    except OSError:
+        return False
+    return header[3] == 4  # the frame type: SETTINGS
 
 
 @contextlib.contextmanager

@@ -9,6 +9,7 @@ import typing as ty
 
 import numpy as np
 from lava.magma.core.process.process import AbstractProcess
+from lava.magma.core.process.variable import Var
 
 from lava_vle import fixed_point as fxp
 from lava_vle.activations import ACTIVATIONS, get_activation
@@ -96,6 +97,24 @@ def network(spec: NetworkSpec, params: ty.Optional[FloatParams], learning_rate: 
     fxp.modulator_to_fixed(check_real("modulator", modulator), "modulator")
     check_bool("external_modulator", external_modulator)
     return params
+
+
+class CheckedVar(Var):
+    """A Lava ``Var`` whose ``set`` refuses, naming the Var, a value of another
+    shape (Lava would write it into the first elements and keep the rest) and
+    NaN or inf in real numbers (the network's state would turn NaN)."""
+
+    def set(self, value: ty.Any, idx: ty.Optional[np.ndarray] = None) -> None:
+        if not isinstance(value, str):
+            array = np.asarray(value)
+            what = f"{type(self.process).__name__}.{self.name}.set"
+            if idx is None and array.shape != tuple(self.shape):
+                raise ValueError(f"{what}: a value of shape {array.shape}; the Var has shape "
+                                 f"{tuple(self.shape)}")
+            if np.issubdtype(array.dtype, np.floating) and not np.all(np.isfinite(array)):
+                raise ValueError(f"{what}: NaN or inf in {int(np.sum(~np.isfinite(array)))} "
+                                 f"of {array.size} values; set finite values")
+        super().set(value, idx)
 
 
 class ValidatedProcess(AbstractProcess):

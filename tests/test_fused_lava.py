@@ -205,3 +205,25 @@ def test_fused_network_runs_the_recurrent_modes_as_the_simulator_over_200_steps(
     if mode == "eprop":  # the recurrent projection (1) learned by e-prop
         initial = Simulator(spec, params, precision).params.plastic_arrays()[0][1]
         assert not np.array_equal(sim.params.plastic_arrays()[0][1], initial)
+
+
+@pytest.mark.parametrize("fused", [True, False], ids=["fused", "composed"])
+def test_a_var_set_of_nan_or_another_shape_is_refused_naming_the_var(fused):
+    """Lava would write a shorter value into the first elements and keep the
+    rest, and let NaN into the state; every VLE process's Vars refuse both."""
+    spec = chain_spec()
+    net = VLENetwork(spec=spec, params=init_params(spec, seed=3), fused=fused)
+    RingBuffer(data=np.ones((spec.n_in, 10))).s_out.connect(net.s_in)
+    holder = net if fused else net.procs.synapse0
+    with stopping(net):
+        net.run(condition=RunSteps(2), run_cfg=Loihi2SimCfg(select_tag="floating_pt"))
+        weights = holder.weights.get()
+        with pytest.raises(ValueError, match=r"weights.set: a value of shape \(3,\); the Var "
+                                             r"has shape"):
+            holder.weights.set(weights.ravel()[:3])
+        weights.flat[0] = np.nan
+        with pytest.raises(ValueError, match="weights.set: NaN or inf in 1 of"):
+            holder.weights.set(weights)
+        weights.flat[0] = 0.5
+        holder.weights.set(weights)  # a finite value of the right shape takes effect
+        assert holder.weights.get().flat[0] == pytest.approx(0.5)

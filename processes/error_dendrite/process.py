@@ -6,9 +6,8 @@ import typing as ty
 import numpy as np
 from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.process import LogConfig
-from lava.magma.core.process.variable import Var
 
-from lava_vle.processes._validation import (ValidatedProcess, shape_of, threshold,
+from lava_vle.processes._validation import (CheckedVar, ValidatedProcess, shape_of, threshold,
                                             time_constants)
 
 
@@ -64,7 +63,7 @@ class ErrorDendrite(ValidatedProcess):
         self.e_out = OutPort(shape=shape)
         self.v_out = OutPort(shape=shape)
         self.e_total_out = OutPort(shape=shape)
-        self.v = Var(shape=shape, init=0)
-        self.e_breve = Var(shape=shape, init=0)
-        self.tau_m = Var(shape=shape, init=tau_m)
-        self.tau_r = Var(shape=shape, init=tau_r)
+        self.v = CheckedVar(shape=shape, init=0)
+        self.e_breve = CheckedVar(shape=shape, init=0)
+        self.tau_m = CheckedVar(shape=shape, init=tau_m)
+        self.tau_r = CheckedVar(shape=shape, init=tau_r)

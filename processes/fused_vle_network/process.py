@@ -22,10 +22,9 @@ import typing as ty
 import numpy as np
 from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.process import LogConfig
-from lava.magma.core.process.variable import Var
 
 from lava_vle.spec import FixedParams, FloatParams, NetworkSpec
-from lava_vle.processes._validation import ValidatedProcess, network
+from lava_vle.processes._validation import CheckedVar, ValidatedProcess, network
 
 # Var name -> what its flat values are laid out over
 PER_PROJECTION = ("weights", "weight_acc", "eligibility")
@@ -108,7 +107,7 @@ class FusedVarReader:
 def declare_fused_vars(proc, values: dict[str, np.ndarray]) -> None:
     """Give ``proc`` one Var per entry of ``values`` (from :func:`fused_var_values`)."""
     for name, value in values.items():
-        setattr(proc, name, Var(shape=value.shape, init=value))
+        setattr(proc, name, CheckedVar(shape=value.shape, init=value))
 
 
 class FusedVLENetwork(FusedVarReader, ValidatedProcess):

@@ -5,11 +5,10 @@ import typing as ty
 
 from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.process import LogConfig
-from lava.magma.core.process.variable import Var
 
 from lava_vle import fixed_point as fxp
 from lava_vle.learning_engine import SignalCoding
-from lava_vle.processes._validation import ValidatedProcess, shape_of
+from lava_vle.processes._validation import CheckedVar, ValidatedProcess, shape_of
 from lava_vle.validation import check_learning_epoch
 
 
@@ -74,5 +73,5 @@ class EngineEncoder(ValidatedProcess):
         self.payload_neg = OutPort(shape=shape)
         self.trace_pos = OutPort(shape=shape)
         self.trace_neg = OutPort(shape=shape)
-        self.trace = Var(shape=shape, init=0)
-        self.learning_rate = Var(shape=(1,), init=float(learning_rate))
+        self.trace = CheckedVar(shape=shape, init=0)
+        self.learning_rate = CheckedVar(shape=(1,), init=float(learning_rate))

@@ -5,10 +5,9 @@ import typing as ty
 
 from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.process import LogConfig
-from lava.magma.core.process.variable import Var
 
 from lava_vle import fixed_point as fxp
-from lava_vle.processes._validation import ValidatedProcess
+from lava_vle.processes._validation import CheckedVar, ValidatedProcess
 from lava_vle.validation import check_bool, check_real
 
 
@@ -40,4 +39,4 @@ class Neuromodulator(ValidatedProcess):
                          log_config=log_config)
         self.m_in = InPort(shape=(1,))
         self.m_out = OutPort(shape=(1,))
-        self.m = Var(shape=(1,), init=0)
+        self.m = CheckedVar(shape=(1,), init=0)

@@ -5,10 +5,9 @@ import typing as ty
 
 from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.process import LogConfig
-from lava.magma.core.process.variable import Var
 
 from lava_vle.spec import LOSSES
-from lava_vle.processes._validation import ValidatedProcess, gain, shape_of
+from lava_vle.processes._validation import CheckedVar, ValidatedProcess, gain, shape_of
 from lava_vle.validation import check_choice
 
 
@@ -44,4 +43,4 @@ class OutputError(ValidatedProcess):
         self.r_in = InPort(shape=shape)
         self.target_in = InPort(shape=shape)
         self.e_out = OutPort(shape=shape)
-        self.e_target = Var(shape=shape, init=0)
+        self.e_target = CheckedVar(shape=shape, init=0)

@@ -6,10 +6,9 @@ import typing as ty
 import numpy as np
 from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.process import LogConfig
-from lava.magma.core.process.variable import Var
 
 from lava_vle import fixed_point as fxp
-from lava_vle.processes._validation import ValidatedProcess, time_constants
+from lava_vle.processes._validation import CheckedVar, ValidatedProcess, time_constants
 from lava_vle.validation import (check_bool, check_finite, check_int, check_learning_epoch,
                                  check_real)
 
@@ -173,25 +172,25 @@ class PlasticSynapse(ValidatedProcess):
         self.e_total_in = InPort(shape=(n_post,))
         self.a_out = OutPort(shape=(n_post,))
         self.e_out = OutPort(shape=(n_pre,))
-        self.weights = Var(shape=weights.shape, init=weights)
-        self.weight_acc = Var(shape=weights.shape, init=weight_acc)
-        self.bias = Var(shape=(n_post,), init=bias)
-        self.bias_acc = Var(shape=(n_post,), init=bias_acc)
-        self.weight_exp = Var(shape=(1,), init=weight_exp)
-        self.feedback = Var(shape=weights.shape, init=feedback)
-        self.feedback_exp = Var(shape=(1,), init=feedback_exp)
-        self.r_pre = Var(shape=(n_pre,), init=0)
-        self.e_post = Var(shape=(n_post,), init=0)
-        self.v_post = Var(shape=(n_post,), init=0)
-        self.r_pre_before = Var(shape=(n_pre,), init=0)
-        self.e_post_before = Var(shape=(n_post,), init=0)
-        self.synops = Var(shape=(3,), init=0)
-        self.learning_rate = Var(shape=(1,), init=float(learning_rate))
-        self.pre_trace = Var(shape=(n_pre,), init=0)
-        self.post_trace = Var(shape=(n_post,), init=0)
-        self.eligibility = Var(shape=weights.shape, init=0)
-        self.tau_m = Var(shape=(n_post,), init=tau_m)
-        self.tau_r = Var(shape=(n_post,), init=tau_r)
+        self.weights = CheckedVar(shape=weights.shape, init=weights)
+        self.weight_acc = CheckedVar(shape=weights.shape, init=weight_acc)
+        self.bias = CheckedVar(shape=(n_post,), init=bias)
+        self.bias_acc = CheckedVar(shape=(n_post,), init=bias_acc)
+        self.weight_exp = CheckedVar(shape=(1,), init=weight_exp)
+        self.feedback = CheckedVar(shape=weights.shape, init=feedback)
+        self.feedback_exp = CheckedVar(shape=(1,), init=feedback_exp)
+        self.r_pre = CheckedVar(shape=(n_pre,), init=0)
+        self.e_post = CheckedVar(shape=(n_post,), init=0)
+        self.v_post = CheckedVar(shape=(n_post,), init=0)
+        self.r_pre_before = CheckedVar(shape=(n_pre,), init=0)
+        self.e_post_before = CheckedVar(shape=(n_post,), init=0)
+        self.synops = CheckedVar(shape=(3,), init=0)
+        self.learning_rate = CheckedVar(shape=(1,), init=float(learning_rate))
+        self.pre_trace = CheckedVar(shape=(n_pre,), init=0)
+        self.post_trace = CheckedVar(shape=(n_post,), init=0)
+        self.eligibility = CheckedVar(shape=weights.shape, init=0)
+        self.tau_m = CheckedVar(shape=(n_post,), init=tau_m)
+        self.tau_r = CheckedVar(shape=(n_post,), init=tau_r)
 
 
 def _eprop_time_constants(eprop: bool, has_bias: bool, n_post: int, tau_m: ty.Any,

@@ -6,10 +6,9 @@ import typing as ty
 import numpy as np
 from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.process import LogConfig
-from lava.magma.core.process.variable import Var
 
-from lava_vle.processes._validation import (ValidatedProcess, activation_name, gain, shape_of,
-                                            threshold, time_constants)
+from lava_vle.processes._validation import (CheckedVar, ValidatedProcess, activation_name,
+                                            gain, shape_of, threshold, time_constants)
 from lava_vle.validation import check_bool
 
 
@@ -92,10 +91,10 @@ class VLENeuron(ValidatedProcess):
         self.s_out = OutPort(shape=shape)
         self.phi_prime_out = OutPort(shape=shape)
         self.phi_prime_now_out = OutPort(shape=shape)
-        self.u = Var(shape=shape, init=0)
-        self.u_breve = Var(shape=shape, init=0)
-        self.r = Var(shape=shape, init=0)
-        self.spike_acc = Var(shape=shape, init=0)
-        self.tau_m = Var(shape=shape, init=tau_m)
-        self.tau_r = Var(shape=shape, init=tau_r)
-        self.gamma = Var(shape=(1,), init=gamma)
+        self.u = CheckedVar(shape=shape, init=0)
+        self.u_breve = CheckedVar(shape=shape, init=0)
+        self.r = CheckedVar(shape=shape, init=0)
+        self.spike_acc = CheckedVar(shape=shape, init=0)
+        self.tau_m = CheckedVar(shape=shape, init=tau_m)
+        self.tau_r = CheckedVar(shape=shape, init=tau_r)
+        self.gamma = CheckedVar(shape=(1,), init=gamma)

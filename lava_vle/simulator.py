@@ -108,6 +108,9 @@ class Simulator:
                  precision: str = "float", dtype: Any = np.float64, seed: int = 0,
                  headroom: float = 2.0, engine: str = "auto"):
         check_choice("engine", engine, ENGINE_CHOICES)
+        if not isinstance(params, (FloatParams, FixedParams)):
+            raise TypeError(f"params must be FloatParams or FixedParams (lava_vle.init_params"
+                            f"(spec) draws them), got {type(params).__name__}")
         self.engine = engine
         if precision not in PRECISIONS:
             raise ValueError(f"precision={precision!r} must be one of {PRECISIONS}")

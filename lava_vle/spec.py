@@ -26,6 +26,7 @@ LOSSES = ("mse", "ce")
 FEEDBACK_MODES = ("mirrored", "random")
 RECURRENT_ERROR_MODES = ("loop", "none", "stable", "eprop", "eprop-all")
 BIAS_INITS = ("zero", "uniform")  # init_params' bias_init
+MAX_PARAMETER_BYTES = 8 * 2**30  # init_params refuses a network larger than this
 
 
 @dataclass(frozen=True)
@@ -271,6 +272,14 @@ def init_params(spec: NetworkSpec, seed: int = 0, gain: float = 1.0,
     check_int("seed", seed, 0)
     check_real("gain", gain, 0.0, lo_open=True)
     check_choice("bias_init", bias_init, BIAS_INITS)
+    needed = spec.n_parameters() * np.dtype(dtype).itemsize
+    if needed > MAX_PARAMETER_BYTES:
+        largest = max(spec.projections, key=lambda p: spec.sizes[p.post] * spec.sizes[p.pre])
+        raise ValueError(f"the network's {spec.n_parameters():,} parameters need "
+                         f"{needed / 2**30:.0f} GiB (the largest projection, population "
+                         f"{largest.pre} -> {largest.post}, "
+                         f"{spec.sizes[largest.post]:,} x {spec.sizes[largest.pre]:,}); "
+                         f"at most {MAX_PARAMETER_BYTES / 2**30:.0f} GiB: make the layers smaller")
     rng = np.random.default_rng(seed)
     feedback_rng = np.random.default_rng([seed, 1])  # mode-independent forward draws
     sizes = spec.sizes

@@ -271,3 +271,23 @@ def test_a_network_with_fewer_outputs_than_the_task_has_classes_is_refused():
     with pytest.raises(ValueError, match="spec has 8 inputs and 4 outputs; digits has 8 input "
                                          "channels and 10 classes"):
         Trainer(data, TrainConfig(task="digits"), spec)
+
+
+def test_a_network_too_large_to_hold_is_refused_naming_its_size_not_allocated():
+    from lava_vle.spec import LayerSpec, NetworkSpec, init_params
+
+    spec = NetworkSpec(n_in=2, layers=(LayerSpec(200_000, 1.0, 1.0, recurrent=True),
+                                       LayerSpec(2, 1.0, 1.0, "linear")), dt=0.1)
+    with pytest.raises(ValueError, match=r"need 298 GiB .*population 1 -> 1, 200,000 x "
+                                         r"200,000.*make the layers smaller"):
+        init_params(spec)
+
+
+def test_a_simulator_without_parameters_says_what_it_needs():
+    from lava_vle import Simulator
+    from lava_vle.spec import LayerSpec, NetworkSpec
+
+    spec = NetworkSpec(n_in=2, layers=(LayerSpec(2, 1.0, 1.0, "linear"),), dt=0.1)
+    with pytest.raises(TypeError, match="params must be FloatParams or FixedParams .*got "
+                                        "NoneType"):
+        Simulator(spec, None)

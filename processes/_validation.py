@@ -102,7 +102,9 @@ def network(spec: NetworkSpec, params: ty.Optional[FloatParams], learning_rate: 
 class CheckedVar(Var):
     """A Lava ``Var`` whose ``set`` refuses, naming the Var, a value of another
     shape (Lava would write it into the first elements and keep the rest) and
-    NaN or inf in real numbers (the network's state would turn NaN)."""
+    NaN or inf in real numbers (the network's state would turn NaN), and
+    whose ``get`` after the run stopped says so (Lava: "Runtime has not
+    started")."""
 
     def set(self, value: ty.Any, idx: ty.Optional[np.ndarray] = None) -> None:
         if not isinstance(value, str):
@@ -115,6 +117,14 @@ class CheckedVar(Var):
                 raise ValueError(f"{what}: NaN or inf in {int(np.sum(~np.isfinite(array)))} "
                                  f"of {array.size} values; set finite values")
         super().set(value, idx)
+
+    def get(self, idx: ty.Optional[np.ndarray] = None) -> ty.Any:
+        runtime = self.process.runtime if self.aliased_var is None else None
+        if runtime is not None and not runtime._is_started and runtime.num_steps > 0:
+            raise RuntimeError(f"{type(self.process).__name__}.{self.name}.get: the run has "
+                               "stopped and its values are gone; read Vars before the end "
+                               "of `with stopping(net):` (or before net.stop())")
+        return super().get(idx)
 
 
 class ValidatedProcess(AbstractProcess):

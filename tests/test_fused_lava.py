@@ -227,3 +227,5 @@ def test_a_var_set_of_nan_or_another_shape_is_refused_naming_the_var(fused):
         weights.flat[0] = 0.5
         holder.weights.set(weights)  # a finite value of the right shape takes effect
         assert holder.weights.get().flat[0] == pytest.approx(0.5)
+    with pytest.raises(RuntimeError, match="weights.get: the run has stopped"):
+        holder.weights.get()

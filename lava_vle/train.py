@@ -116,7 +116,12 @@ class TrainConfig:
         if self.precision == "fixed" and self.rule != "vle":
             raise ValueError(f"precision='fixed' trains with the local rule only; "
                              f"rule={self.rule!r} needs precision='float'")
-        if self.update_interval is None and self.rule in ("vle", "hybrid"):
+        if self.precision == "fixed" and self.update_interval is not None:
+            raise ValueError(f"update_interval={self.update_interval} applies to the float "
+                             "rules; fixed point's integer rule updates once per learning "
+                             "epoch (learning_epoch)")
+        if self.update_interval is None and self.rule in ("vle", "hybrid") \
+                and self.precision == "float":
             self.update_interval = VLE_UPDATE_INTERVAL
         for name in ("epochs", "batch_size") + (("update_interval",) * (
                 self.update_interval is not None)):

@@ -165,6 +165,14 @@ def test_uniform_bias_init_draws_biases_within_the_weight_bound_and_keeps_the_we
         assert 0 < np.abs(bias).max() <= 1 / np.sqrt(fan_in)
 
 
+def test_fixed_point_refuses_the_float_rules_update_interval_and_records_none():
+    with pytest.raises(ValueError, match="update_interval=9 applies to the float rules; "
+                                         "fixed point's integer rule updates once per "
+                                         "learning epoch"):
+        TrainConfig(task="digits", precision="fixed", update_interval=9)
+    assert TrainConfig(task="digits", precision="fixed").update_interval is None
+
+
 def test_a_float64_trainer_keeps_float64_weights():
     trainer = Trainer(DIGITS, TrainConfig(task="digits", epochs=1, limit_train=32,
                                           dtype="float64"))

@@ -10,6 +10,7 @@ torch, the processes need Lava)::
   benchmark networks)
 - simulation: :class:`Simulator` (batched, float or Loihi 2 fixed point)
 - training: :class:`TrainConfig`, :class:`Trainer`, :func:`fit`,
+  :func:`load_run` (a trained network out of its run folder),
   :func:`make_rule`; :func:`local_updates`, :func:`exact_gradients`,
   :func:`bptt_gradients`, :func:`cosine` to compare the local rule with
   exact gradients
@@ -41,6 +42,7 @@ _EXPORTS = {
     "default_network": "task_networks",
     "Simulator": "simulator",
     "TrainConfig": "train", "Trainer": "train", "fit": "train", "TrainingDiverged": "train",
+    "load_run": "runs", "Run": "runs",
     "make_rule": "learners", "local_updates": "learners", "cosine": "learners",
     "exact_gradients": "adjoint", "bptt_gradients": "bptt",
     "load_dataset": "datasets", "DATASETS": "datasets", "SequenceDataset": "datasets",

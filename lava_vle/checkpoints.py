@@ -50,13 +50,18 @@ def write_checkpoint(out: Path, state: dict, epoch: int) -> Path:
     return out / CHECKPOINT
 
 
+def is_checkpoint_name(name: str) -> bool:
+    """Whether checkpoints write a file of this exact name: the manifest, an
+    arrays file, their temporary files, a legacy pickle."""
+    return name in (CHECKPOINT, CHECKPOINT + ".tmp", LEGACY_CHECKPOINT) or bool(
+        ARRAYS_NAME.match(name))
+
+
 def checkpoint_files(out: Path) -> list[Path]:
-    """The regular files in ``out`` that checkpoints write, by exact name: the
-    manifest, the arrays files, their temporary files, a legacy pickle."""
-    fixed = (CHECKPOINT, CHECKPOINT + ".tmp", LEGACY_CHECKPOINT)
+    """The regular files in ``out`` that checkpoints write (by exact name)."""
     return sorted(path for path in (out.iterdir() if out.is_dir() else ())
-                  if (path.name in fixed or ARRAYS_NAME.match(path.name))
-                  and path.is_file() and not path.is_symlink())
+                  if is_checkpoint_name(path.name) and path.is_file()
+                  and not path.is_symlink())
 
 
 def read_checkpoint(out: Path) -> dict:

@@ -121,10 +121,13 @@ class StackedRule:
     def float_params(self) -> FloatParams:
         return self.net.unpack(self.params, self.init)
 
-    def loss(self, outputs: Any, target: Any, first_step: int = 0) -> Any:
+    def loss(self, outputs: Any, target: Any, first_step: int = 0,
+             weight: Optional[np.ndarray] = None) -> Any:
         """Sequence loss summed over a time-major batch (numpy or torch), with
-        the dataset's per-step weights (of steps ``first_step`` onwards)."""
-        weight = self.loss_weight[first_step:first_step + len(outputs), None]
+        the dataset's per-step weights (of steps ``first_step`` onwards), or
+        with ``weight`` (one per step) where given."""
+        weight = (self.loss_weight[first_step:first_step + len(outputs)] if weight is None
+                  else weight)[:, None]
         if not isinstance(outputs, np.ndarray):
             weight = on_device(weight, outputs.device).to(outputs.dtype)
             target = on_device(target, outputs.device)
@@ -396,9 +399,10 @@ class Hybrid(VLELocal):
                 return
             first, last = window["first"], t + 1
             local = learning.take(-batch)
-            exact = bptt_step(net, p.arrays(), x[first:last],
-                              lambda out: self.window_loss(out, y[first:last], weight[first:last])
-                              / batch, "cpu", window["state"], window["x_prev"])[1]
+            exact = bptt_step(net, p.arrays(), x[first:last],  # settle steps at weight 0
+                              lambda out: self.loss(out, y[first:last],
+                                                    weight=weight[first:last]) / batch,
+                              "cpu", window["state"], window["x_prev"])[1]
             for mixed, gradient in zip(local, exact):  # populations 1..k from BPTT
                 mixed[:self.bptt_layers] = gradient[:self.bptt_layers]
             self.apply_update(local)
@@ -408,13 +412,6 @@ class Hybrid(VLELocal):
         if self.carry_state:
             self.carried, self.carried_input = state, np.array(x[-1])
         return to_numpy(outputs[:length])
-
-    def window_loss(self, outputs: Any, target: np.ndarray, weight: np.ndarray) -> Any:
-        """The loss of a window's outputs (torch) with its loss weights (settle
-        steps included, at weight 0)."""
-        return sequence_loss(self.spec.loss, outputs, on_device(target, outputs.device),
-                             on_device(weight[:, None], outputs.device).to(outputs.dtype),
-                             self.spec.beta)
 
 
 class VLEFixed:

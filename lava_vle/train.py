@@ -26,9 +26,8 @@ from lava_vle.activations import ACTIVATIONS
 from lava_vle.arithmetic import PRECISIONS
 from lava_vle.arrays import copy_into, to_numpy
 from lava_vle.task_networks import default_network
-from lava_vle.checkpoints import (ARRAYS_NAME, CHECKPOINT, LEGACY_CHECKPOINT,  # noqa: F401
-                                  CheckpointError, checkpoint_files, read_checkpoint,
-                                  write_checkpoint)
+from lava_vle.checkpoints import (CHECKPOINT, LEGACY_CHECKPOINT, CheckpointError,  # noqa: F401
+                                  is_checkpoint_name, read_checkpoint, write_checkpoint)
 from lava_vle.datasets import (DATASETS, SequenceDataset, nrmse, one_hot_targets,
                                with_time_resolution)
 from lava_vle.datasets.registry import check_dataset_kwargs
@@ -467,23 +466,27 @@ class Trainer:
         return write_checkpoint(Path(out), self.state_dict(), self.epoch)
 
 
+def _named_as_run_files(out: Path) -> list[Path]:
+    """What in ``out`` bears a name a run writes (checkpoints, results), whatever it is."""
+    return sorted(path for path in (out.iterdir() if out.is_dir() else ())
+                  if is_checkpoint_name(path.name) or path.name in RESULT_FILES)
+
+
 def run_files(out: Path) -> list[Path]:
     """The files of a run in ``out``, by exact name: what checkpoints and
     results write (nothing else in the folder is a run's)."""
-    return checkpoint_files(out) + [out / name for name in RESULT_FILES
-                                    if (out / name).is_file() and not (out / name).is_symlink()]
+    return [path for path in _named_as_run_files(out)
+            if path.is_file() and not path.is_symlink()]
 
 
 def check_run_names(out: Path) -> None:
     """Raise ``FileExistsError`` if a name a run writes in ``out`` is taken by
     something that is not a regular file (a folder, a link): the run would fail
     at its first checkpoint or at the end."""
-    names = (CHECKPOINT, CHECKPOINT + ".tmp", LEGACY_CHECKPOINT) + RESULT_FILES
-    taken = [path for path in (out.iterdir() if out.is_dir() else ())
-             if (path.name in names or ARRAYS_NAME.match(path.name))
-             and (path.is_symlink() or not path.is_file())]
+    taken = [path for path in _named_as_run_files(out)
+             if path.is_symlink() or not path.is_file()]
     if taken:
-        raise FileExistsError(f"{', '.join(str(p) for p in sorted(taken))}: not a file, where a "
+        raise FileExistsError(f"{', '.join(str(p) for p in taken)}: not a file, where a "
                               "run writes one of its files: move it away or pass another "
                               "--out (nothing was removed)")
 

@@ -89,11 +89,11 @@ def check_dataset_kwargs(name: str, kwargs: Mapping[str, Any]) -> None:
     loader = DATASETS[name]
     if not hasattr(loader, "options") and _takes_any(loader):
         return
-    unknown = sorted(set(kwargs) - dataset_options(name))
+    options = dataset_options(name)
+    unknown = sorted(set(kwargs) - options)
     if unknown:
         raise ValueError(f"dataset_kwargs {', '.join(map(repr, unknown))}: not an option of "
-                         f"dataset {name!r} (its options: "
-                         f"{', '.join(sorted(dataset_options(name)))})")
+                         f"dataset {name!r} (its options: {', '.join(sorted(options))})")
 
 
 def load_dataset(name: str, **kwargs: Any) -> SequenceDataset:

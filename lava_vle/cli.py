@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING, Callable, Optional, Sequence
 import numpy as np
 
 from lava_vle.datasets import DATASETS
-from lava_vle.command_parser import CommandParser, at_least
+from lava_vle.command_parser import CommandParser, at_least, positive_floats
+from lava_vle.spec import DEFAULT_RECURRENT_ERROR, RECURRENT_ERROR_MODES
 from lava_vle.validation import check_int
 
 if TYPE_CHECKING:
@@ -46,6 +47,11 @@ BENCHMARKS = {"gradient-quality": "lava_vle.experiments.benchmarks.gradient_qual
               "slayer-xor": "lava_vle.experiments.benchmarks.slayer_xor"}
 
 
+# the teacher's output needs one step per population to cross the network:
+# with fewer steps both outputs are zero and there is nothing to learn
+DEMO_MIN_STEPS = 4
+
+
 def demo(epochs: int = 20, steps: int = 400) -> dict:
     """Teacher-student demo: the local VLE rule learns online, no backward pass."""
     from lava_vle.progress import progress_bar
@@ -54,7 +60,7 @@ def demo(epochs: int = 20, steps: int = 400) -> dict:
     from lava_vle.synthetic_tasks import demo_spec, demo_task
 
     check_int("epochs", epochs, 1)
-    check_int("steps", steps, 1)
+    check_int("steps", steps, DEMO_MIN_STEPS)
     spec = demo_spec()
     ts = demo_task(spec, steps)
     print(f"VLE network 2 -> 16 -> 16 -> 2 ({spec.n_parameters()} parameters), dt={spec.dt}, "
@@ -71,10 +77,15 @@ def demo(epochs: int = 20, steps: int = 400) -> dict:
         wall = time.perf_counter() - start
         synops = epochs * dense_synaptic_ops(spec, steps)["forward"]
         print(f"{precision:>5}: output MSE {mse[0]:.2e} -> {mse[-1]:.2e} "
-              f"({mse[0] / mse[-1]:.0f}x lower) in {plural(epochs, 'epoch')}, {wall:.1f} s; "
+              f"({lower(mse[0], mse[-1])}) in {plural(epochs, 'epoch')}, {wall:.1f} s; "
               f"{synops:,} forward synaptic ops (graded, dense)")
         summary[precision] = {"mse": mse, "wall_s": wall}
     return summary
+
+
+def lower(before: float, after: float) -> str:
+    """``"12x lower"``, or ``"not lower"`` where the error did not fall."""
+    return f"{before / after:.3g}x lower" if 0 < after < before else "not lower"
 
 
 def plural(count: int, noun: str) -> str:
@@ -138,8 +149,9 @@ def add_train_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
         add("--feedback", default="mirrored", choices=["mirrored", "random"],
             help="error path: the forward weights transposed, or fixed random "
                  "matrices (feedback alignment)"),
-        add("--recurrent-error", choices=["loop", "none", "stable", "eprop", "eprop-all"],
-            help=f"how recurrent layers get errors and learn (see NetworkSpec) ({_RECIPE} none)"),
+        add("--recurrent-error", choices=list(RECURRENT_ERROR_MODES),
+            help="how recurrent layers get errors and learn (see NetworkSpec) "
+                 f"({_RECIPE} {DEFAULT_RECURRENT_ERROR})"),
         add("--learning-epoch", type=int, default=1,
             help="VLE: synapses keep pre/post traces and change once every N time "
                  "steps, as the Loihi 2 learning engine (1 = every step)"),
@@ -286,6 +298,7 @@ def report(folder: str, readme: Optional[str] = None) -> None:
     of the sweep, else of the runs in ``folder``; a results.json that cannot
     be read is named on stderr and skipped."""
     from lava_vle.experiments.compare import NOTES, load_summaries, replace_table, results_page
+    from lava_vle.experiments.summaries import COMPARE_JSON
     from lava_vle.experiments.report import SWEEP_SUMMARY, collect, markdown, table
 
     root = Path(folder)
@@ -303,6 +316,10 @@ def report(folder: str, readme: Optional[str] = None) -> None:
     if (root / SWEEP_SUMMARY).exists():
         print(table(root))
         return
+    if (root / "trials").is_dir():
+        print(f"lava-vle report: no {COMPARE_JSON} in {root} (an interrupted compare?): the "
+              "trials it finished, one row each; the same compare command resumes it",
+              file=sys.stderr)
     skipped: list[str] = []
     rows = collect(root, skipped)
     for problem in skipped:
@@ -396,7 +413,7 @@ def compare(args: argparse.Namespace, configure: Callable[[list[str]], TrainConf
             argv += ["--update-interval", str(arm.update_interval)]
         return configure(argv)
 
-    lrs = [float(text) for text in args.lrs.split(",")]
+    lrs = args.lrs
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     summary = run_compare(base, arm_list, lrs, seeds, n_train, validation, Path(args.out),
                           "accuracy_percent" if dataset.task == "classification" else "nrmse",
@@ -483,7 +500,7 @@ def _add_compare(sub: argparse._SubParsersAction) -> None:
     for action in add_train_options(p_compare):
         if action.dest in ("rule", "lr", "bptt_layers"):  # every arm sets its own
             action.help = argparse.SUPPRESS
-    p_compare.add_argument("--lrs", default="1e-3,3e-3,1e-2",
+    p_compare.add_argument("--lrs", type=positive_floats, default="1e-3,3e-3,1e-2",
                            help="the learning-rate grid every arm trains")
     p_compare.add_argument("--seeds", type=at_least(1), default=3, help="seeds per lr and arm")
     p_compare.add_argument("--first-seed", type=at_least(0), default=0,
@@ -508,7 +525,9 @@ def _add_demo(sub: argparse._SubParsersAction) -> None:
     p_demo = sub.add_parser("demo", help="train a small VLE network (float and fixed point)",
                             description=demo.__doc__)
     p_demo.add_argument("--epochs", type=at_least(1), default=20, help="training epochs")
-    p_demo.add_argument("--steps", type=at_least(1), default=400, help="time steps per epoch")
+    p_demo.add_argument("--steps", type=at_least(DEMO_MIN_STEPS), default=400,
+                        help=f"time steps per epoch (at least {DEMO_MIN_STEPS}: the signal "
+                             "takes 3 to cross the network)")
 
 
 def _add_report(sub: argparse._SubParsersAction) -> None:
@@ -544,10 +563,9 @@ def _add_resources(sub: argparse._SubParsersAction) -> None:
                                   "parameters; 89: 41,128; 991 and more break the axon limits)")
     p_resources.add_argument("--feedback", choices=["mirrored", "random"], default="mirrored",
                              help="error path: mirrored (a learned copy) or fixed random")
-    p_resources.add_argument("--recurrent-error",
-                             choices=["loop", "none", "stable", "eprop", "eprop-all"],
+    p_resources.add_argument("--recurrent-error", choices=list(RECURRENT_ERROR_MODES),
                              help="recurrent error mode (default: the task's VLE recipe, "
-                                  "else none)")
+                                  f"else {DEFAULT_RECURRENT_ERROR})")
     p_resources.add_argument("--learning-epoch", type=at_least(1), default=1,
                              help="steps per learning epoch N")
     p_resources.add_argument("--activation", choices=["hard_tanh", "relu", "linear"],

@@ -41,3 +41,16 @@ def at_least(minimum: int) -> Callable[[str], int]:
                 f"{text!r} is not an integer >= {minimum}") from None
 
     return parse
+
+
+def positive_floats(text: str) -> list[float]:
+    """An argparse type: comma-separated distinct positive numbers (``1e-3,3e-3``)."""
+    try:
+        values = [float(word) for word in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a comma-separated list of numbers (e.g. 1e-3,3e-3)") from None
+    if any(not value > 0 or value == float("inf") for value in values) \
+            or len(set(values)) < len(values):
+        raise argparse.ArgumentTypeError(f"{text!r}: give distinct positive finite numbers")
+    return values

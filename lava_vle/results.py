@@ -16,6 +16,16 @@ if TYPE_CHECKING:
     from lava_vle.train import Trainer
 
 
+def read_json(path: Path) -> object:
+    """The JSON in ``path``; a damaged file (cut short, edited, not UTF-8) is
+    named in a ``ValueError``."""
+    try:
+        return json.loads(Path(path).read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(f"{path} is damaged, not readable JSON ({err}); it was written by "
+                         "lava-vle: rerun the command that wrote it, or move it away") from None
+
+
 def measured_synops(trainer: Trainer, batch: int = 100) -> dict:
     """Effective SynOps per training sample, counted on the first test sequences
     with the trained weights and the local rule running (not applied).

@@ -1,12 +1,12 @@
 """A trained network out of its run folder: :func:`load_run`."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
 from lava_vle.datasets import SequenceDataset, load_dataset
+from lava_vle.results import read_json
 from lava_vle.spec import FixedParams, FloatParams, NetworkSpec
 from lava_vle.train import Trainer, TrainConfig, read_checkpoint, saved_config
 
@@ -45,6 +45,6 @@ def load_run(folder: str | Path, dataset: Optional[SequenceDataset] = None) -> R
     with trainer.evaluated_weights():
         params = trainer.rule.float_params()
     results_file = folder / "results.json"
-    results = json.loads(results_file.read_text()) if results_file.is_file() else None
+    results = read_json(results_file) if results_file.is_file() else None
     fixed = trainer.rule.params if config.precision == "fixed" else None
     return Run(trainer.spec, params, fixed, config, results, trainer.epoch)

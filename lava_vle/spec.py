@@ -96,6 +96,11 @@ class Projection:
         return f"W{self.post}_{self.pre}"
 
 
+# the one default of NetworkSpec, TrainConfig and `lava-vle train`: errors
+# reach recurrent layers only from above ("loop" can diverge)
+DEFAULT_RECURRENT_ERROR = "none"
+
+
 @dataclass(frozen=True)
 class NetworkSpec:
     """Everything that defines a VLE network but its weights.
@@ -110,6 +115,7 @@ class NetworkSpec:
         feedback: ``"mirrored"`` (error path uses W^T, kept equal by the same
             local rule) or ``"random"`` (fixed random feedback matrices).
         recurrent_error: how errors and learning treat recurrent projections.
+            Default ``"none"`` (as ``TrainConfig`` and the CLI).
             ``"loop"``: the projection also carries errors back
             (``W_rec^T e_breve(t-1)``, the GLE form; unstable for lead gains
             ``tau_m/tau_r > 1`` in the loop). ``"none"``: recurrent layers get
@@ -140,7 +146,7 @@ class NetworkSpec:
     beta: float = 1.0
     gamma: float = 0.0
     feedback: str = "mirrored"
-    recurrent_error: str = "loop"
+    recurrent_error: str = DEFAULT_RECURRENT_ERROR
     learning_epoch: int = 1
     projections: tuple[Projection, ...] = field(init=False)
 

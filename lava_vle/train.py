@@ -33,8 +33,8 @@ from lava_vle.datasets import (DATASETS, SequenceDataset, nrmse, one_hot_targets
 from lava_vle.datasets.registry import check_dataset_kwargs
 from lava_vle.datasets.resolution import MAX_HOLD
 from lava_vle.learners import check_rule_options, make_rule
-from lava_vle.spec import (BIAS_INITS, FEEDBACK_MODES, RECURRENT_ERROR_MODES, NetworkSpec,
-                           init_params)
+from lava_vle.spec import (BIAS_INITS, DEFAULT_RECURRENT_ERROR, FEEDBACK_MODES,
+                           RECURRENT_ERROR_MODES, NetworkSpec, init_params)
 from lava_vle.results import RESULT_FILES, write_results
 from lava_vle.validation import (check_bool, check_choice, check_int, check_learning_epoch,
                                  check_real, check_threshold)
@@ -74,7 +74,9 @@ class TrainConfig:
     # optimiser step every N time steps; None: the rule's natural cadence (VLE
     # every 50 steps, BPTT and exact once per sequence); BPTT with N: truncated
     update_interval: Optional[int] = None
-    optimizer: str = "adam"
+    # None: "adam" for the float rules, "sgd" in fixed point (its integer rule,
+    # W += eta e r, is plain SGD and the only optimiser it has)
+    optimizer: Optional[str] = None
     lr_schedule: str = "constant"
     carry_state: bool = False
     width: Optional[int] = None
@@ -83,7 +85,7 @@ class TrainConfig:
     error_sigma_delta: float = 0.0
     feedback: str = "mirrored"
     learning_epoch: int = 1
-    recurrent_error: str = "none"
+    recurrent_error: str = DEFAULT_RECURRENT_ERROR
     limit_train: Optional[int] = None
     limit_test: Optional[int] = None
     dataset_kwargs: dict = field(default_factory=dict)
@@ -130,7 +132,13 @@ class TrainConfig:
                              "and 'bptt' (truncated); rule='exact' steps once per sequence")
         check_real("lr", self.lr, 0.0, lo_open=True)
         check_int("seed", self.seed, 0, MAX_SEED, "32-bit unsigned")
+        if self.optimizer is None:
+            self.optimizer = default_optimizer(self.precision)
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        if self.precision == "fixed" and self.optimizer != "sgd":
+            raise ValueError(f"optimizer={self.optimizer!r} applies to the float rules; fixed "
+                             "point trains with its integer rule, plain SGD (W += eta e r): "
+                             "leave optimizer out")
         check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
         if self.lr_schedule == "plateau-validation" and not self.validation:
             raise ValueError("lr_schedule='plateau-validation' watches the validation loss: "
@@ -524,7 +532,18 @@ def saved_config(config: dict) -> dict:
     the defaults of the settings added to :class:`TrainConfig` since it was
     written (a run saved before a setting existed ran at its default)."""
     defaults = {f.name: f.default for f in fields(TrainConfig) if f.default is not MISSING}
-    return {"dataset_kwargs": {}, **defaults, **config}
+    saved = {"dataset_kwargs": {}, **defaults, **config}
+    if saved["optimizer"] is None or saved.get("precision") == "fixed":
+        # fixed-point runs saved before their optimiser was recorded as it ran
+        # (they said "adam"; the integer rule is SGD)
+        saved["optimizer"] = default_optimizer(saved.get("precision", "float"))
+    return saved
+
+
+def default_optimizer(precision: str) -> str:
+    """The optimiser of a run that names none: Adam for the float rules, the
+    integer rule's SGD in fixed point."""
+    return "sgd" if precision == "fixed" else "adam"
 
 
 def fit(dataset: SequenceDataset, config: TrainConfig, out: Path, resume: bool = False,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import typing as ty
 
 import numpy as np
+from lava.magma.core.process.ports.ports import AbstractPort, InPort, OutPort
 from lava.magma.core.process.process import AbstractProcess
 from lava.magma.core.process.variable import Var
 
@@ -125,6 +126,39 @@ class CheckedVar(Var):
                                "stopped and its values are gone; read Vars before the end "
                                "of `with stopping(net):` (or before net.stop())")
         return super().get(idx)
+
+
+def validate_naming_shapes(port: AbstractPort, ports: list, port_type: type,
+                           assert_same_shape: bool = True,
+                           assert_same_type: bool = False) -> None:
+    """Lava's ``AbstractPort._validate_ports``, except that ports of different
+    shapes raise a ValueError naming both ports and their shapes (Lava:
+    ``AssertionError: Shapes (3,) and (2,) are incompatible``)."""
+    for other in ports if assert_same_shape else ():
+        if isinstance(other, AbstractPort) and tuple(other.shape) != tuple(port.shape):
+            raise ValueError(
+                f"cannot connect {port_name(port)} (shape {tuple(port.shape)}) with "
+                f"{port_name(other)} (shape {tuple(other.shape)}): connected ports have one "
+                "shape (a Dense from graded_dense(weights) takes s_in of weights.shape[1] "
+                "values and sends a_out of weights.shape[0])")
+    AbstractPort._validate_ports(port, ports, port_type, assert_same_shape, assert_same_type)
+
+
+def port_name(port: AbstractPort) -> str:
+    """``"VLENetwork.s_in"``: the port's process class and the port."""
+    return f"{type(port.process).__name__ if port.process else 'a process'}.{port.name}"
+
+
+class CheckedInPort(InPort):
+    """An ``InPort`` that names both ports when a connection's shapes differ."""
+
+    _validate_ports = validate_naming_shapes
+
+
+class CheckedOutPort(OutPort):
+    """An ``OutPort`` that names both ports when a connection's shapes differ."""
+
+    _validate_ports = validate_naming_shapes
 
 
 class ValidatedProcess(AbstractProcess):

@@ -15,6 +15,7 @@ from lava.utils.weightutils import SignMode
 
 from lava_vle import fixed_point as fxp
 from lava_vle.arithmetic import PRECISIONS
+from lava_vle.processes._validation import CheckedInPort, CheckedOutPort
 from lava_vle.validation import check_choice, check_finite
 
 # fractional bits of what a receiver's fixed_pt a_in takes: a VLE process
@@ -40,6 +41,8 @@ def graded_dense(weights: np.ndarray, precision: str, receiver: str = "vle",
     100, i.e. ``100 << 6`` to the LIF's 24-bit u). ``precision`` is
     ``"float"`` or ``"fixed"``, as the run's ``select_tag`` will be
     (``"floating_pt"`` / ``"fixed_pt"``); other keyword arguments go to Dense.
+    Connecting its ports to ports of another shape raises a ValueError
+    naming both.
     """
     weights = check_finite("weights", weights)
     if weights.ndim != 2:
@@ -47,11 +50,21 @@ def graded_dense(weights: np.ndarray, precision: str, receiver: str = "vle",
     check_choice("precision", precision, PRECISIONS)
     frac_bits = RECEIVERS[check_choice("receiver", receiver, tuple(RECEIVERS))]
     if precision == "float":
-        return Dense(weights=weights, num_message_bits=fxp.MAX_PAYLOAD_BITS, **dense_kwargs)
+        return naming_shapes(Dense(weights=weights, num_message_bits=fxp.MAX_PAYLOAD_BITS,
+                                   **dense_kwargs))
     exp = fxp.choose_weight_exp(np.abs(weights).max(initial=0.0))
     mant = fxp.quantize_weights(weights, exp, name="weights", saturate=saturate,
                                 remedy="scale the weights down, or pass saturate=True to "
                                        "clip them")
-    return Dense(weights=2 * mant, weight_exp=exp - 1 - (fxp.STATE_FRAC_BITS - frac_bits),
-                 sign_mode=SignMode.MIXED,
-                 num_message_bits=fxp.MAX_PAYLOAD_BITS, **dense_kwargs)
+    return naming_shapes(Dense(weights=2 * mant,
+                               weight_exp=exp - 1 - (fxp.STATE_FRAC_BITS - frac_bits),
+                               sign_mode=SignMode.MIXED,
+                               num_message_bits=fxp.MAX_PAYLOAD_BITS, **dense_kwargs))
+
+
+def naming_shapes(dense: Dense) -> Dense:
+    """``dense`` with the ports of lava-vle's processes: a connection of another
+    shape names both ports (the classes add only that check to Lava's)."""
+    dense.s_in.__class__ = CheckedInPort
+    dense.a_out.__class__ = CheckedOutPort
+    return dense

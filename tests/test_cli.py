@@ -24,7 +24,11 @@ BAD = [
     ("train --task digits --data-dir x", "--data-dir applies to the smnist tasks only"),
     ("train --task digits --resume --overwrite", "--resume continues a checkpoint and "
                                                  "--overwrite discards it"),
-    ("demo --steps 0", "argument --steps: '0' is not an integer >= 1"),
+    ("demo --steps 3", "argument --steps: '3' is not an integer >= 4"),
+    ("compare --task digits --lrs abc --out x", "argument --lrs: 'abc' is not a comma-separated "
+                                               "list of numbers"),
+    ("compare --task digits --lrs 1e-3,0 --out x", "argument --lrs: '1e-3,0': give distinct "
+                                                  "positive finite numbers"),
     ("demo --epochs -3", "argument --epochs: '-3' is not an integer >= 1"),
     ("bench nope", "argument NAME: invalid choice: 'nope'"),
     ("bench energy --bad", "lava-vle bench energy: error: unrecognized arguments: --bad"),
@@ -80,9 +84,35 @@ def test_report_names_and_skips_a_bad_results_json(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert "| a-good | digits |" in out
     assert err.count("skipped") == 2 and "b-truncated/results.json" in err and "c-foreign" in err
+    main(["report", str(tmp_path / "a-good")])  # a run folder: its own row
+    assert "| a-good | digits |" in capsys.readouterr().out
+    (tmp_path / "empty").mkdir()
     with pytest.raises(SystemExit) as done:
-        main(["report", str(tmp_path / "a-good")])
+        main(["report", str(tmp_path / "empty")])
     assert done.value.code == 2 and "no readable" in capsys.readouterr().err
+
+
+def test_report_reads_the_trials_of_an_interrupted_compare(tmp_path, capsys):
+    trial = tmp_path / "trials" / "vle-every-9" / "lr=0.001" / "seed-0"
+    trial.mkdir(parents=True)
+    (trial / "results.json").write_text(json.dumps(
+        {"task": "digits", "config": {"rule": "vle", "precision": "float", "lr": 0.001},
+         "metric": "accuracy_percent", "test_metric": 50.0, "train_wall_s": 1.0,
+         "network": {"parameters": 10}, "history": [{"test_metric": 50.0,
+                                                     "samples_per_s": 100.0}]}))
+    main(["report", str(tmp_path)])
+    out, err = capsys.readouterr()
+    assert "| trials/vle-every-9/lr=0.001/seed-0 | digits |" in out
+    assert "no compare.json" in err and "resumes it" in err
+
+
+@pytest.mark.parametrize("name", ["summary.json", "compare.json"])
+def test_report_names_a_damaged_summary(tmp_path, capsys, name):
+    (tmp_path / name).write_text('{"rows": [')
+    with pytest.raises(SystemExit) as done:
+        main(["report", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert done.value.code == 2 and f"{tmp_path / name} is damaged, not readable JSON" in err
 
 
 def test_a_run_refused_by_its_settings_leaves_no_folder_behind(tmp_path, capsys):

@@ -549,6 +549,20 @@ def test_graded_dense_rejects_weights_beyond_8_bits_unless_saturate():
         graded_dense(np.eye(2), "fixed_pt")
 
 
+@pytest.mark.parametrize("precision", ["fixed", "float"])
+def test_a_connection_of_another_width_names_both_ports_and_their_shapes(precision):
+    """Lava said only ``AssertionError: Shapes (3,) and (2,) are incompatible``."""
+    neuron = VLENeuron(shape=(3,))
+    dense = graded_dense(np.ones((4, 2)), precision)
+    with pytest.raises(ValueError, match=r"VLENeuron.s_out \(shape \(3,\)\) with Dense.s_in "
+                                         r"\(shape \(2,\)\)"):
+        neuron.s_out.connect(dense.s_in)
+    with pytest.raises(ValueError, match=r"Dense.a_out \(shape \(4,\)\) with VLENeuron.a_in"):
+        dense.a_out.connect(neuron.a_in)
+    with pytest.raises(ValueError, match=r"VLENeuron.a_in \(shape \(3,\)\) with Dense.a_out"):
+        neuron.a_in.connect_from(dense.a_out)
+
+
 def test_floating_pt_weight_acc_keeps_the_quantised_initial_weights_while_weights_learn():
     spec = three_layer_spec()
     params = init_params(spec, seed=3)

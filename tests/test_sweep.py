@@ -402,3 +402,42 @@ def test_a_peer_that_answers_http2s_preface_with_settings_passes_as_grpc():
     with listener:
         check_reachable(f"127.0.0.1:{listener.getsockname()[1]}", timeout_s=5)
     thread.join(5)
+
+
+class FakeRay:
+    """``ray.init`` stand-in that writes ``printed`` to file descriptor 2, as
+    Ray's C++ client does, then raises ``failure`` (if any)."""
+
+    def __init__(self, printed: str, failure: Exception = None):
+        self.printed, self.failure = printed, failure
+
+    def init(self, **options):
+        import os
+        os.write(2, self.printed.encode())
+        if self.failure:
+            raise self.failure
+
+
+def test_a_cluster_that_refuses_the_token_is_named_with_where_the_token_goes(capfd):
+    """A token-authenticated head gave 20 s of InvalidAuthToken lines, then named
+    another address (seen with a real `RAY_AUTH_MODE=token ray start --head`)."""
+    from lava_vle.experiments.sweep import join_cluster
+
+    ray = FakeRay("gcs_client.cc:210: Failed to get cluster ID from GCS server: "
+                  "Unauthenticated: RPC error: InvalidAuthToken: Authentication token is "
+                  "missing or incorrect\n" * 3,
+                  ConnectionError("Failed to connect to Ray cluster at 192.0.2.2:6390"))
+    with pytest.raises(ConnectionError, match="requires an authentication token") as raised:
+        join_cluster(ray, "127.0.0.1:6390", {})
+    assert "~/.ray/auth_token" in str(raised.value) and "RAY_AUTH_TOKEN" in str(raised.value)
+    assert "InvalidAuthToken" not in capfd.readouterr().err  # the 20 lines are held back
+
+
+def test_joining_passes_other_failures_and_rays_output_through(capfd):
+    from lava_vle.experiments.sweep import join_cluster
+
+    join_cluster(FakeRay("connected\n"), "127.0.0.1:6390", {})
+    assert "connected" in capfd.readouterr().err
+    with pytest.raises(TimeoutError, match="other"):
+        join_cluster(FakeRay("retrying\n", TimeoutError("other")), "127.0.0.1:6390", {})
+    assert "retrying" in capfd.readouterr().err

@@ -37,6 +37,7 @@ import numpy as np
 
 from lava_vle.experiments.summaries import CADENCES, COMPARE_JSON, seed_stats, tested_arm
 from lava_vle.experiments.sweep import Trial, finished_results, run_sweep
+from lava_vle.results import read_json
 from lava_vle.train import TrainConfig
 
 VALIDATION_PATTERN_SEED = 1  # the pattern lr is picked on (the test pattern has seed 0)
@@ -322,7 +323,7 @@ def load_summaries(root: Path) -> list[dict]:
     summaries = []
     for path in sorted([root / COMPARE_JSON] + list(root.glob(f"*/{COMPARE_JSON}"))):
         if path.is_file():
-            summary = json.loads(path.read_text())
+            summary = read_json(path)
             summary["folder"] = str(path.parent.relative_to(root))
             summaries.append(summary)
     return sorted(summaries, key=lambda s: (s["task"], s["hold"], s["folder"]))

@@ -2,10 +2,11 @@
 as markdown tables."""
 from __future__ import annotations
 
-import json
 import warnings
 from pathlib import Path
 from typing import Optional
+
+from lava_vle.results import read_json
 
 SWEEP_SUMMARY = "summary.json"  # what marks a sweep folder (lava_vle.experiments.sweep writes it)
 
@@ -30,15 +31,21 @@ def run_row(result: dict, run: str) -> dict:
 
 
 def collect(root: Path, skipped: Optional[list] = None) -> list[dict]:
-    """One row per ``*/results.json`` below ``root``, sorted by folder name.
+    """One row per ``*/results.json`` in ``root``, sorted by folder name; where
+    there is none, one per ``results.json`` at any depth, named by its folder
+    relative to ``root`` (the trials of an interrupted ``compare``; a run
+    folder's own).
 
     A file that is not a readable run result is left out; ``skipped`` (if
     given) receives ``"PATH: what is wrong"`` for each, else a warning names it.
     """
     rows = []
-    for path in sorted(Path(root).glob("*/results.json")):
+    root = Path(root)
+    paths = sorted(root.glob("*/results.json")) or sorted(root.rglob("results.json"))
+    for path in paths:
         try:
-            rows.append(run_row(json.loads(path.read_text()), path.parent.name))
+            name = path.parent.relative_to(root).as_posix()
+            rows.append(run_row(read_json(path), root.name if name == "." else name))
         except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError,
                 ZeroDivisionError) as err:
             problem = f"{path}: not a readable run result ({type(err).__name__}: {err})"
@@ -93,5 +100,5 @@ def table(folder: Path) -> str:
     else the table of the training runs in its sub-folders."""
     summary = Path(folder) / SWEEP_SUMMARY
     if summary.exists():
-        return sweep_markdown(json.loads(summary.read_text()))
+        return sweep_markdown(read_json(summary))
     return markdown(collect(folder))

@@ -25,12 +25,15 @@ import itertools
 import json
 import logging
 import os
+import socket
+import sys
+import tempfile
 import threading
 import time
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Callable, Iterator, Optional, Sequence
 
 import numpy as np
 
@@ -215,18 +218,57 @@ def start_ray(address: Optional[str]):
         lambda record: not record.getMessage().startswith("Token authentication is enabled"))
     if address:
         check_reachable(address)
-        ray.init(address=address, **quiet)
+        join_cluster(ray, address, quiet)
     else:
         ray.init(num_cpus=available_cpus(), include_dashboard=False, **quiet)
     return ray
+
+
+def join_cluster(ray, address: str, options: dict) -> None:
+    """``ray.init(address=...)``; where the cluster refuses this machine's
+    authentication token (Ray's C++ client then retries for about 20 s, one
+    stderr line a second, and fails naming another address), raise
+    ConnectionError naming the token and where Ray looks for it. What Ray
+    prints meanwhile is held back and shown unless it was that refusal."""
+    with tempfile.TemporaryFile(mode="w+b") as log:
+        failure = None
+        with stderr_into(log):
+            try:
+                ray.init(address=address, **options)
+            except Exception as err:  # Ray raises several kinds here; re-raised below
+                failure = err
+        log.seek(0)
+        printed = log.read().decode(errors="replace")
+    refused = "InvalidAuthToken" in printed or "Unauthenticated" in printed
+    if failure is not None and refused:
+        raise ConnectionError(
+            f"--address {address}: the Ray cluster there requires an authentication token and "
+            "refused this machine's (none found, or another cluster's): copy the head's token "
+            "(`ray get-auth-token` on the head) into ~/.ray/auth_token, or set RAY_AUTH_TOKEN "
+            "(or RAY_AUTH_TOKEN_PATH), with RAY_AUTH_MODE=token") from None
+    sys.stderr.write(printed)
+    if failure is not None:
+        raise failure
+
+
+@contextlib.contextmanager
+def stderr_into(file) -> Iterator[None]:
+    """Send this process's file descriptor 2 (C++ libraries' logs too) into ``file``."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        os.dup2(file.fileno(), 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def check_reachable(address: str, timeout_s: float = 10.0) -> None:
     """Raise ConnectionError naming ``address`` (``host:port``, optionally
     ``ray://``) unless something there accepts a connection within
     ``timeout_s`` (Ray itself would retry for minutes)."""
-    import socket
-
     if address == "auto":
         return
     host, _, port = address.split("://")[-1].rpartition(":")
@@ -249,7 +291,7 @@ def check_reachable(address: str, timeout_s: float = 10.0) -> None:
 HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])
 
 
-def speaks_grpc(connection: "socket.socket") -> bool:
+def speaks_grpc(connection: socket.socket) -> bool:
     """Whether the peer answers HTTP/2's preface with a SETTINGS frame, as every
     gRPC server (Ray's GCS and its client server among them) does; a plain HTTP
     server or another protocol does not (Ray would retry it for ever)."""

@@ -4,11 +4,10 @@ from __future__ import annotations
 import typing as ty
 
 import numpy as np
-from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.process import LogConfig
 
-from lava_vle.processes._validation import (CheckedVar, ValidatedProcess, shape_of, threshold,
-                                            time_constants)
+from lava_vle.processes._validation import (CheckedInPort, CheckedOutPort, CheckedVar,
+                                            ValidatedProcess, shape_of, threshold, time_constants)
 
 
 class ErrorDendrite(ValidatedProcess):
@@ -58,11 +57,11 @@ class ErrorDendrite(ValidatedProcess):
         shape = shape_of(shape)
         tau_m, tau_r = time_constants(shape, tau_m, tau_r, dt)
         super().__init__(shape=shape, dt=float(dt), sigma_delta=threshold(sigma_delta), name=name, log_config=log_config)
-        self.e_in = InPort(shape=shape)
-        self.phi_prime_in = InPort(shape=shape)
-        self.e_out = OutPort(shape=shape)
-        self.v_out = OutPort(shape=shape)
-        self.e_total_out = OutPort(shape=shape)
+        self.e_in = CheckedInPort(shape=shape)
+        self.phi_prime_in = CheckedInPort(shape=shape)
+        self.e_out = CheckedOutPort(shape=shape)
+        self.v_out = CheckedOutPort(shape=shape)
+        self.e_total_out = CheckedOutPort(shape=shape)
         self.v = CheckedVar(shape=shape, init=0)
         self.e_breve = CheckedVar(shape=shape, init=0)
         self.tau_m = CheckedVar(shape=shape, init=tau_m)

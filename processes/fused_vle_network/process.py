@@ -20,11 +20,11 @@ from __future__ import annotations
 import typing as ty
 
 import numpy as np
-from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.process import LogConfig
 
 from lava_vle.spec import FixedParams, FloatParams, NetworkSpec
-from lava_vle.processes._validation import CheckedVar, ValidatedProcess, network
+from lava_vle.processes._validation import (CheckedInPort, CheckedOutPort, CheckedVar,
+                                            ValidatedProcess, network)
 
 # Var name -> what its flat values are laid out over
 PER_PROJECTION = ("weights", "weight_acc", "eligibility")
@@ -160,8 +160,8 @@ class FusedVLENetwork(FusedVarReader, ValidatedProcess):
         super().__init__(spec=spec, params=params, seed=int(seed), modulator=float(modulator),
                          external_modulator=bool(external_modulator), name=name,
                          log_config=log_config)
-        self.s_in = InPort(shape=(spec.n_in,))
-        self.target_in = InPort(shape=(spec.n_out,))
-        self.m_in = InPort(shape=(1,))
-        self.s_out = OutPort(shape=(spec.n_out,))
+        self.s_in = CheckedInPort(shape=(spec.n_in,))
+        self.target_in = CheckedInPort(shape=(spec.n_out,))
+        self.m_in = CheckedInPort(shape=(1,))
+        self.s_out = CheckedOutPort(shape=(spec.n_out,))
         declare_fused_vars(self, fused_var_values(spec, params, learning_rate))

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import typing as ty
 
-from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.process import LogConfig
 
 from lava_vle import fixed_point as fxp
 from lava_vle.learning_engine import SignalCoding
-from lava_vle.processes._validation import CheckedVar, ValidatedProcess, shape_of
+from lava_vle.processes._validation import (CheckedInPort, CheckedOutPort, CheckedVar,
+                                            ValidatedProcess, shape_of)
 from lava_vle.validation import check_learning_epoch
 
 
@@ -67,11 +67,11 @@ class EngineEncoder(ValidatedProcess):
                          trace_steps=check_learning_epoch(trace_steps),
                          bias_channel=bool(bias_channel), name=name, log_config=log_config)
         n = shape[0]
-        self.value_in = InPort(shape=shape)
-        self.m_in = InPort(shape=(1,))
-        self.payload_pos = OutPort(shape=(n + int(bias_channel),))
-        self.payload_neg = OutPort(shape=shape)
-        self.trace_pos = OutPort(shape=shape)
-        self.trace_neg = OutPort(shape=shape)
+        self.value_in = CheckedInPort(shape=shape)
+        self.m_in = CheckedInPort(shape=(1,))
+        self.payload_pos = CheckedOutPort(shape=(n + int(bias_channel),))
+        self.payload_neg = CheckedOutPort(shape=shape)
+        self.trace_pos = CheckedOutPort(shape=shape)
+        self.trace_neg = CheckedOutPort(shape=shape)
         self.trace = CheckedVar(shape=shape, init=0)
         self.learning_rate = CheckedVar(shape=(1,), init=float(learning_rate))

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import typing as ty
 
-from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.process import LogConfig
 
 from lava_vle import fixed_point as fxp
-from lava_vle.processes._validation import CheckedVar, ValidatedProcess
+from lava_vle.processes._validation import (CheckedInPort, CheckedOutPort, CheckedVar,
+                                            ValidatedProcess)
 from lava_vle.validation import check_bool, check_real
 
 
@@ -37,6 +37,6 @@ class Neuromodulator(ValidatedProcess):
         fxp.modulator_to_fixed(check_real("value", value), "value")  # the 8-bit range
         super().__init__(value=float(value), external=check_bool("external", external), name=name,
                          log_config=log_config)
-        self.m_in = InPort(shape=(1,))
-        self.m_out = OutPort(shape=(1,))
+        self.m_in = CheckedInPort(shape=(1,))
+        self.m_out = CheckedOutPort(shape=(1,))
         self.m = CheckedVar(shape=(1,), init=0)

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import typing as ty
 
-from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.process import LogConfig
 
 from lava_vle.spec import LOSSES
-from lava_vle.processes._validation import CheckedVar, ValidatedProcess, gain, shape_of
+from lava_vle.processes._validation import (CheckedInPort, CheckedOutPort, CheckedVar,
+                                            ValidatedProcess, gain, shape_of)
 from lava_vle.validation import check_choice
 
 
@@ -40,7 +40,7 @@ class OutputError(ValidatedProcess):
         check_choice("loss", loss, LOSSES)
         super().__init__(shape=shape, loss=loss, beta=gain(beta, "beta"), name=name,
                          log_config=log_config)
-        self.r_in = InPort(shape=shape)
-        self.target_in = InPort(shape=shape)
-        self.e_out = OutPort(shape=shape)
+        self.r_in = CheckedInPort(shape=shape)
+        self.target_in = CheckedInPort(shape=shape)
+        self.e_out = CheckedOutPort(shape=shape)
         self.e_target = CheckedVar(shape=shape, init=0)

@@ -4,11 +4,11 @@ from __future__ import annotations
 import typing as ty
 
 import numpy as np
-from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.process import LogConfig
 
 from lava_vle import fixed_point as fxp
-from lava_vle.processes._validation import CheckedVar, ValidatedProcess, time_constants
+from lava_vle.processes._validation import (CheckedInPort, CheckedOutPort, CheckedVar,
+                                            ValidatedProcess, time_constants)
 from lava_vle.validation import (check_bool, check_finite, check_int, check_learning_epoch,
                                  check_real)
 
@@ -164,14 +164,14 @@ class PlasticSynapse(ValidatedProcess):
                          stable_error=check_bool("stable_error", stable_error),
                          eprop=eprop, dt=dt, name=name,
                          log_config=log_config)
-        self.s_in = InPort(shape=(n_pre,))
-        self.e_in = InPort(shape=(n_post,))
-        self.m_in = InPort(shape=(1,))
-        self.v_in = InPort(shape=(n_post,))
-        self.phi_prime_in = InPort(shape=(n_post,))
-        self.e_total_in = InPort(shape=(n_post,))
-        self.a_out = OutPort(shape=(n_post,))
-        self.e_out = OutPort(shape=(n_pre,))
+        self.s_in = CheckedInPort(shape=(n_pre,))
+        self.e_in = CheckedInPort(shape=(n_post,))
+        self.m_in = CheckedInPort(shape=(1,))
+        self.v_in = CheckedInPort(shape=(n_post,))
+        self.phi_prime_in = CheckedInPort(shape=(n_post,))
+        self.e_total_in = CheckedInPort(shape=(n_post,))
+        self.a_out = CheckedOutPort(shape=(n_post,))
+        self.e_out = CheckedOutPort(shape=(n_pre,))
         self.weights = CheckedVar(shape=weights.shape, init=weights)
         self.weight_acc = CheckedVar(shape=weights.shape, init=weight_acc)
         self.bias = CheckedVar(shape=(n_post,), init=bias)

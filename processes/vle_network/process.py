@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import typing as ty
 
-from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.process import AbstractProcess, LogConfig
 from lava.proc.monitor.process import Monitor
 
 from lava_vle.spec import FloatParams, NetworkSpec
 from lava_vle.processes._ports import label_port
-from lava_vle.processes._validation import ValidatedProcess, network
+from lava_vle.processes._validation import CheckedInPort, CheckedOutPort, ValidatedProcess, network
 from lava_vle.processes.fused_vle_network.process import (FusedVarReader, declare_fused_vars,
                                                            fused_var_values)
 from lava_vle.processes.network_builder import VLENetworkProcesses, build_vle_network
@@ -77,10 +76,10 @@ class VLENetwork(FusedVarReader, ValidatedProcess):
                          seed=int(seed), modulator=float(modulator),
                          external_modulator=bool(external_modulator), fused=bool(fused),
                          name=name, log_config=log_config)
-        self.s_in = InPort(shape=(spec.n_in,))
-        self.target_in = InPort(shape=(spec.n_out,))
-        self.m_in = InPort(shape=(1,))
-        self.s_out = OutPort(shape=(spec.n_out,))
+        self.s_in = CheckedInPort(shape=(spec.n_in,))
+        self.target_in = CheckedInPort(shape=(spec.n_out,))
+        self.m_in = CheckedInPort(shape=(1,))
+        self.s_out = CheckedOutPort(shape=(spec.n_out,))
         self.network: ty.Optional[VLENetworkProcesses] = children
         if fused:
             declare_fused_vars(self, fused_var_values(spec, params, learning_rate))

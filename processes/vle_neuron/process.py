@@ -4,11 +4,11 @@ from __future__ import annotations
 import typing as ty
 
 import numpy as np
-from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.process import LogConfig
 
-from lava_vle.processes._validation import (CheckedVar, ValidatedProcess, activation_name,
-                                            gain, shape_of, threshold, time_constants)
+from lava_vle.processes._validation import (CheckedInPort, CheckedOutPort, CheckedVar,
+                                            ValidatedProcess, activation_name, gain, shape_of,
+                                            threshold, time_constants)
 from lava_vle.validation import check_bool
 
 
@@ -86,11 +86,11 @@ class VLENeuron(ValidatedProcess):
                          spiking=check_bool("spiking", spiking),
                          sigma_delta=threshold(sigma_delta, spiking), name=name,
                          log_config=log_config)
-        self.a_in = InPort(shape=shape)
-        self.nudge_in = InPort(shape=shape)
-        self.s_out = OutPort(shape=shape)
-        self.phi_prime_out = OutPort(shape=shape)
-        self.phi_prime_now_out = OutPort(shape=shape)
+        self.a_in = CheckedInPort(shape=shape)
+        self.nudge_in = CheckedInPort(shape=shape)
+        self.s_out = CheckedOutPort(shape=shape)
+        self.phi_prime_out = CheckedOutPort(shape=shape)
+        self.phi_prime_now_out = CheckedOutPort(shape=shape)
         self.u = CheckedVar(shape=shape, init=0)
         self.u_breve = CheckedVar(shape=shape, init=0)
         self.r = CheckedVar(shape=shape, init=0)

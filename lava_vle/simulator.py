@@ -27,6 +27,7 @@ from lava_vle.dynamics import NetworkState, Synapses, VLEDynamics, recurrent_loo
 from lava_vle.stacked_fixed import FixedChain, stackable
 from lava_vle.spec import FixedParams, FloatParams, NetworkSpec, check_params
 from lava_vle.plasticity import LocalRule, bias_delta, eligibility_step, weight_delta
+from lava_vle.range_watch import RangeWatch
 from lava_vle.synops import effective_synops
 from lava_vle.validation import (check_bool, check_choice, check_int, check_real,
                                  check_sequence, per_step)
@@ -195,6 +196,7 @@ class Simulator:
         outputs = []
         synops = {"forward": 0, "error_path": 0, "weight_updates": 0} if count_synops else None
         syn = synapses_of(spec, self.params)
+        watch, unit = RangeWatch("Simulator.run"), A.from_units(1)
         for t in range(steps):
             new = self.step(state, syn, x_in[t], target[t], scales[t][:, None].astype(dtype),
                             mod[t], None if plasticity == "off" else rule, first_step + t,
@@ -205,6 +207,7 @@ class Simulator:
             if plasticity == "apply" and (learns or self.eprop_projections):
                 syn = synapses_of(spec, self.params)  # e-prop changes weights every step
             before, state = state, new
+            watch.check(first_step + t, state.u, unit)
             outputs.append(state.rates[-1])
             for name in record:
                 trace[name].append(getattr(state, name) if name != "e_target"
@@ -213,6 +216,8 @@ class Simulator:
         if not (np.all(np.isfinite(outputs)) and all(np.all(np.isfinite(u)) for u in state.u)):
             raise ValueError(
                 f"Simulator.run: the float network overflowed to NaN/inf within {steps} steps "
+                + ("(population {}'s potential first passed the range at step {}) ".format(
+                    *watch.found[:2]) if watch.found else "") +
                 f"(eta={eta!r}, max|x|={np.abs(x).max():.3g}, loss_weight up to "
                 f"{weight.max():.3g}, modulator up to "
                 f"{float(np.abs(mod).max()):.3g}, max|W|="
@@ -231,8 +236,10 @@ class Simulator:
         steps, batch = x_in.shape[:2]
         chain = FixedChain(self.spec, self.params, self.seed, batch)
         outputs = np.empty((steps, batch, self.spec.n_out), np.int64)
+        watch = RangeWatch("Simulator.run")
         for t in range(steps):
             chain.step(target[t], scales[t][:, None], x_in[t], mod[t], rule, first_step + t)
+            watch.check(first_step + t, chain.state["u"], self.arith.from_units(1))
             outputs[t] = chain.state["rates"][-1, :, :self.spec.n_out]
         if rule is not None:
             self.params = chain.fixed_params()

@@ -117,10 +117,7 @@ class TrainConfig:
         if self.precision == "fixed" and self.rule != "vle":
             raise ValueError(f"precision='fixed' trains with the local rule only; "
                              f"rule={self.rule!r} needs precision='float'")
-        if self.precision == "fixed" and self.update_interval is not None:
-            raise ValueError(f"update_interval={self.update_interval} applies to the float "
-                             "rules; fixed point's integer rule updates once per learning "
-                             "epoch (learning_epoch)")
+        self._check_precision_options()
         if self.update_interval is None and self.rule in ("vle", "hybrid") \
                 and self.precision == "float":
             self.update_interval = VLE_UPDATE_INTERVAL
@@ -132,19 +129,11 @@ class TrainConfig:
                              "and 'bptt' (truncated); rule='exact' steps once per sequence")
         check_real("lr", self.lr, 0.0, lo_open=True)
         check_int("seed", self.seed, 0, MAX_SEED, "32-bit unsigned")
-        if self.optimizer is None:
-            self.optimizer = default_optimizer(self.precision)
-        check_choice("optimizer", self.optimizer, OPTIMIZERS)
-        if self.precision == "fixed" and self.optimizer != "sgd":
-            raise ValueError(f"optimizer={self.optimizer!r} applies to the float rules; fixed "
-                             "point trains with its integer rule, plain SGD (W += eta e r): "
-                             "leave optimizer out")
         check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
         if self.lr_schedule == "plateau-validation" and not self.validation:
             raise ValueError("lr_schedule='plateau-validation' watches the validation loss: "
                              f"it needs validation >= 1 held-out training sequences (got "
                              f"validation={self.validation})")
-        check_bool("carry_state", self.carry_state)
         if self.width is not None:
             check_int("width", self.width, 3)
         if self.activation is not None:
@@ -158,14 +147,6 @@ class TrainConfig:
         if not isinstance(self.dataset_kwargs, dict):
             raise TypeError(f"dataset_kwargs={self.dataset_kwargs!r} must be a dict")
         check_dataset_kwargs(self.task, self.dataset_kwargs)
-        if self.carry_state and (self.rule not in ("vle", "hybrid") or self.precision != "float"):
-            raise ValueError("carry_state applies to rule='vle' (or 'hybrid'), precision='float' "
-                             "only")
-        check_int("settle_steps", self.settle_steps, 0)
-        if self.settle_steps and (self.rule not in ("vle", "hybrid")
-                                  or self.precision != "float"):
-            raise ValueError("settle_steps applies to rule='vle' (or 'hybrid'), "
-                             "precision='float' only")
         check_learning_epoch(self.learning_epoch)
         check_int("hold", self.hold, 1, MAX_HOLD, "steps per input")
         if self.teach_window is not None:
@@ -200,6 +181,30 @@ class TrainConfig:
         check_int("bptt_layers", self.bptt_layers, 1)
         if self.bptt_layers != 1 and self.rule != "hybrid":
             raise ValueError(f"bptt_layers={self.bptt_layers} applies to rule='hybrid' only")
+
+    def _check_precision_options(self) -> None:
+        """The options that only some rules and precisions have (each error
+        names the option and what it applies to); the optimiser's default."""
+        if self.precision == "fixed" and self.update_interval is not None:
+            raise ValueError(f"update_interval={self.update_interval} applies to the float "
+                             "rules; fixed point's integer rule updates once per learning "
+                             "epoch (learning_epoch)")
+        if self.optimizer is None:
+            self.optimizer = default_optimizer(self.precision)
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        if self.precision == "fixed" and self.optimizer != "sgd":
+            raise ValueError(f"optimizer={self.optimizer!r} applies to the float rules; fixed "
+                             "point trains with its integer rule, plain SGD (W += eta e r): "
+                             "leave optimizer out")
+        check_bool("carry_state", self.carry_state)
+        if self.carry_state and (self.rule not in ("vle", "hybrid") or self.precision != "float"):
+            raise ValueError("carry_state applies to rule='vle' (or 'hybrid'), precision='float' "
+                             "only")
+        check_int("settle_steps", self.settle_steps, 0)
+        if self.settle_steps and (self.rule not in ("vle", "hybrid")
+                                  or self.precision != "float"):
+            raise ValueError("settle_steps applies to rule='vle' (or 'hybrid'), "
+                             "precision='float' only")
 
     def lr_at(self, epoch: int, watched_losses: Sequence[float] = ()) -> float:
         """Learning rate of epoch ``epoch`` (0-based).

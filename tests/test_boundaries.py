@@ -291,3 +291,16 @@ def test_a_simulator_without_parameters_says_what_it_needs():
     with pytest.raises(TypeError, match="params must be FloatParams or FixedParams .*got "
                                         "NoneType"):
         Simulator(spec, None)
+
+
+def test_a_fixed_point_run_records_the_optimiser_that_ran_and_refuses_adam():
+    """Fixed-point runs recorded optimizer='adam' while their integer rule is SGD."""
+    from lava_vle.train import TrainConfig, saved_config
+
+    assert TrainConfig(task="digits", precision="fixed").optimizer == "sgd"
+    assert TrainConfig(task="digits").optimizer == "adam"
+    with pytest.raises(ValueError, match="optimizer='adam' applies to the float rules"):
+        TrainConfig(task="digits", precision="fixed", optimizer="adam")
+    # a checkpoint written before: its fixed-point run said "adam" and ran SGD
+    old = {**vars(TrainConfig(task="digits", precision="fixed")), "optimizer": "adam"}
+    assert TrainConfig(**saved_config(old)).optimizer == "sgd"

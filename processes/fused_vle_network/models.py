@@ -20,6 +20,7 @@ from lava_vle.processes import _validation as checked
 from lava_vle.processes._derived import Derived
 from lava_vle.processes._ports import raise_port_error, received
 from lava_vle.processes.fused_vle_network.process import FusedVLENetwork, STATE, unpack
+from lava_vle.range_watch import RangeWatch
 from lava_vle.simulator import Simulator, synapses_of
 
 
@@ -52,6 +53,7 @@ class AbstractFusedVLENetworkModel(PyLoihiProcessModel):
         self.local_rule = Derived(lambda eta: LocalRule(checked.learning_rate(eta[0]), A,
                                                         spec.learning_epoch))
         self.views = None  # per-population / per-projection views of the Vars
+        self.range_watch = RangeWatch("FusedVLENetwork")
 
     def run_spk(self) -> None:
         dtype = self.simulator.dynamics.dtype
@@ -74,6 +76,7 @@ class AbstractFusedVLENetworkModel(PyLoihiProcessModel):
         if rule is not None and rule.learns_at(self.time_step):
             self._store_plastic()
         self._store_state(new)
+        self.range_watch.check(self.time_step, new.u, sim.arith.from_units(1))
         return new.rates[-1][0]
 
     def _bind(self) -> None:
@@ -209,6 +212,7 @@ class PyFusedVLENetworkModelFixed(AbstractFusedVLENetworkModel):
             self._after_update()
         for name in STATE_VARS:
             chain.store(name, getattr(self, name))
+        self.range_watch.check(self.time_step, chain.state["u"], 1 / fxp.ONE)
         return chain.output()
 
     def _plastic_vars(self) -> tuple[str, str]:

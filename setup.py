@@ -81,5 +81,6 @@ if editable_wheel is not None and hasattr(editable_wheel, "_install_namespaces")
 setup(
     packages=_packages(),
     package_dir={"lava_vle": "lava_vle", "lava_vle.processes": "processes"},
+    package_data={"lava_vle": ["py.typed"]},  # PEP 561: the package carries its types
     cmdclass=cmdclass,
 )

@@ -7,6 +7,9 @@
                                        VLE vs BPTT matched (equal and natural cadence,
                                        lr picked on a validation split), on Ray
     lava-vle campaign --out results/campaign --scale full --device cuda   the paper's table
+    lava-vle evaluate RUN --backend lava --precision fixed
+                                       a trained run's test metric in the simulator or Lava
+    lava-vle export RUN --format nir   a trained run as a NIR graph
     lava-vle report results/           markdown table of the training runs (or the sweep) in a folder
     lava-vle demo                      train a small VLE network, float and fixed point
     lava-vle resources --task mnist1d  Loihi 2 neurocores, memory and limit checks
@@ -601,6 +604,43 @@ def _add_campaign(sub: argparse._SubParsersAction) -> None:
                             help="start no new row after this many minutes (rerun to continue)")
 
 
+def _add_evaluate(sub: argparse._SubParsersAction) -> None:
+    """Add the ``evaluate`` command."""
+    p_eval = sub.add_parser(
+        "evaluate", help="a trained run's test metric in the simulator or in Lava",
+        description="Load a run folder (lava_vle.load_run) and run its test sequences from "
+                    "rest, learning off, in the simulator or in Lava's processes (one fused "
+                    "VLENetwork, sequence after sequence); fixed_pt is bit for bit the "
+                    "simulator's fixed point.")
+    p_eval.add_argument("run", metavar="RUN", help="a run folder of lava-vle train")
+    p_eval.add_argument("--backend", choices=["simulator", "lava"], default="simulator",
+                        help="where the network runs")
+    p_eval.add_argument("--precision", choices=["float", "fixed"],
+                        help="arithmetic (default: the run's)")
+    p_eval.add_argument("--limit", type=at_least(1),
+                        help="the first N test sequences (default: all that training "
+                             "evaluated)")
+
+
+def evaluate(args: argparse.Namespace) -> dict:
+    """``lava-vle evaluate``: print the test metric of a run in a backend."""
+    from lava_vle.runs import evaluate_run, load_run
+
+    run = load_run(args.run)
+    result = evaluate_run(run, args.backend, args.precision, args.limit,
+                          progress=sys.stderr.isatty())
+    unit = " %" if result["metric"] == "accuracy_percent" else ""
+    name = "accuracy" if unit else "NRMSE"
+    recorded = ("" if result["recorded"] is None else
+                f"; training recorded {result['recorded']:.2f}{unit}")
+    print(f"{args.run}: test {name} {result['value']:.2f}{unit} on {result['sequences']} "
+          f"sequences ({result['backend']}, {result['precision']}){recorded}")
+    for note in result["differs"]:
+        print(f"  note: training {note}; here each sequence runs from rest, reading x[t-1] "
+              "at step t")
+    return result
+
+
 def _add_bench(sub: argparse._SubParsersAction) -> None:
     """Add the ``bench`` command."""
     p_bench = sub.add_parser("bench", help="run a benchmark script",
@@ -624,6 +664,7 @@ def build_parser() -> tuple[CommandParser, list[argparse.Action]]:
     _add_compare(sub)
     _add_demo(sub)
     _add_report(sub)
+    _add_evaluate(sub)
     _add_resources(sub)
     _add_campaign(sub)
     _add_bench(sub)
@@ -647,6 +688,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             report(args.folder, args.readme)
         elif args.command == "demo":
             demo(args.epochs, args.steps)
+        elif args.command == "evaluate":
+            evaluate(args)
         elif args.command == "resources":
             resources(args)
         elif args.command == "campaign":

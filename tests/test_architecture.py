@@ -153,3 +153,18 @@ def test_a_recorded_command_names_no_folder_outside_the_current_one(tmp_path, mo
     assert portable_path(str(tmp_path / "results" / "run")) == "results/run"
     assert portable_path("/elsewhere/campaign/mnist1d") == "$OUT/mnist1d"
     assert portable_path("--lrs") == "--lrs" and portable_path("results/a") == "results/a"
+
+
+def test_type_checkers_see_every_name_of_the_front_door_from_its_module():
+    """The names load lazily at run time; the TYPE_CHECKING imports (and
+    py.typed) let editors and type checkers see them."""
+    import lava_vle
+
+    init = Path(lava_vle.__file__)
+    tree = ast.parse(init.read_text())
+    block = next(node for node in tree.body if isinstance(node, ast.If)
+                 and getattr(node.test, "id", "") == "TYPE_CHECKING")
+    seen = {alias.name: node.module.removeprefix("lava_vle.") for node in block.body
+            for alias in node.names}
+    assert seen == lava_vle._EXPORTS
+    assert (init.parent / "py.typed").is_file()

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from lava_vle import Simulator, TrainConfig, fit, load_run
+from lava_vle.runs import evaluate_run
 from lava_vle.datasets import digits
 
 DIGITS = digits()
@@ -33,3 +34,47 @@ def test_a_loaded_run_reproduces_its_test_accuracy_in_the_simulator(tmp_path, pr
 def test_load_run_names_a_folder_without_a_checkpoint(tmp_path):
     with pytest.raises(FileNotFoundError, match="no checkpoint at"):
         load_run(tmp_path)
+
+
+@pytest.mark.slow  # runs the Lava runtime
+def test_evaluate_gives_the_same_accuracy_in_lava_fixed_pt_as_the_simulator_and_training(
+        tmp_path, capsys):
+    from lava_vle.cli import main
+
+    fit(DIGITS, TrainConfig(precision="fixed", **RUN), tmp_path, log=quiet, progress=False)
+    recorded = load_run(tmp_path, DIGITS).results["test_metric"]
+    for backend in ("simulator", "lava"):
+        main(["evaluate", str(tmp_path), "--backend", backend, "--limit", "40"])
+        line = capsys.readouterr().out
+        assert f"({backend}, fixed)" in line and "on 40 sequences" in line
+    run = load_run(tmp_path, DIGITS)
+    full = evaluate_run(run, "simulator")
+    assert full["value"] == recorded and full["sequences"] == 128 and full["differs"] == []
+
+
+@pytest.mark.slow  # runs the Lava runtime
+@pytest.mark.parametrize("precision", ["float", "fixed"])
+def test_lava_runs_each_sequence_from_rest_as_the_simulator_runs_a_batch(precision):
+    """fixed_pt bit for bit; floating_pt to rounding (the same float64 equations)."""
+    from lava_vle.processes.sequences import run_sequences
+    from lava_vle.spec import LayerSpec, NetworkSpec, init_params
+
+    spec = NetworkSpec(n_in=3, layers=(LayerSpec(6, activation="hard_tanh"),
+                                       LayerSpec(2, activation="linear")), dt=0.2)
+    params = init_params(spec, seed=1)
+    x = np.random.default_rng(2).uniform(-1, 1, (12, 4, 3))
+    want = Simulator(spec, params, precision).run(x).outputs
+    got = run_sequences(spec, params, precision, x)
+    if precision == "fixed":
+        assert np.array_equal(got, want)
+    else:
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+
+
+def test_evaluate_refuses_lava_for_an_activation_without_a_fixed_point_form():
+    from lava_vle.processes.sequences import run_sequences
+    from lava_vle.spec import LayerSpec, NetworkSpec, init_params
+
+    spec = NetworkSpec(n_in=2, layers=(LayerSpec(3, activation="tanh"), LayerSpec(2)))
+    with pytest.raises(ValueError, match="this network has tanh: run it in the Simulator"):
+        run_sequences(spec, init_params(spec), "float", np.zeros((4, 1, 2)))

@@ -12,6 +12,7 @@ torch, the processes need Lava)::
 - training: :class:`TrainConfig`, :class:`Trainer`, :func:`fit`,
   :func:`load_run` (a trained network out of its run folder),
   :func:`evaluate_run` (its test metric in the simulator or in Lava),
+  :func:`to_nir` / :func:`export_nir` (a frozen network as a NIR graph),
   :func:`make_rule`; :func:`local_updates`, :func:`exact_gradients`,
   :func:`bptt_gradients`, :func:`cosine` to compare the local rule with
   exact gradients
@@ -46,6 +47,7 @@ _EXPORTS = {
     "Simulator": "simulator",
     "TrainConfig": "train", "Trainer": "train", "fit": "train", "TrainingDiverged": "train",
     "load_run": "runs", "Run": "runs", "evaluate_run": "runs",
+    "to_nir": "nir_export", "export_nir": "nir_export",
     "make_rule": "learners", "local_updates": "learners", "cosine": "learners",
     "exact_gradients": "adjoint", "bptt_gradients": "bptt",
     "load_dataset": "datasets", "DATASETS": "datasets", "SequenceDataset": "datasets",
@@ -66,6 +68,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time the names l
                                    with_time_resolution)
     from lava_vle.energy import bptt_counts, vle_counts
     from lava_vle.learners import cosine, local_updates, make_rule
+    from lava_vle.nir_export import export_nir, to_nir
     from lava_vle.runs import Run, evaluate_run, load_run
     from lava_vle.simulator import Simulator
     from lava_vle.spec import (FEEDBACK_MODES, FixedParams, FloatParams, LayerSpec, NetworkSpec,

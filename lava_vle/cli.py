@@ -162,8 +162,9 @@ def add_train_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
             help="sigma-delta threshold of the hidden layers' rates"),
         add("--error-sigma-delta", type=float, default=0.0,
             help="sigma-delta threshold of the hidden layers' errors"),
-        add("--activation", choices=["tanh", "hard_tanh", "relu"],
-            help=f"hidden activation ({_RECIPE} tanh; fixed point: hard_tanh)"),
+        add("--activation", choices=["tanh", "hard_tanh", "relu", "linear"],
+            help=f"hidden activation ({_RECIPE} tanh; fixed point: hard_tanh; linear: a "
+                 "linear network, which `lava-vle export --format nir` can write)"),
         add("--seed", type=int, default=0,
             help="seed of the initial weights and the shuffling (0..2**32-1)"),
         add("--data-dir", help="folder of the MNIST IDX files (smnist tasks)"),
@@ -641,6 +642,38 @@ def evaluate(args: argparse.Namespace) -> dict:
     return result
 
 
+def _add_export(sub: argparse._SubParsersAction) -> None:
+    """Add the ``export`` command."""
+    p_export = sub.add_parser(
+        "export", help="a trained run as a NIR graph",
+        description="Write a run's trained network (lava_vle.load_run) as a NIR graph "
+                    "(lava_vle.nir_export: networks of linear units; others are refused, "
+                    "naming the population and what NIR lacks). Read it with nir.read.")
+    p_export.add_argument("run", metavar="RUN", help="a run folder of lava-vle train")
+    p_export.add_argument("--format", choices=["nir"], default="nir", help="the file format")
+    p_export.add_argument("--out", help="the file to write (default: RUN/network.nir); an "
+                                        "existing file is not replaced")
+
+
+def export(args: argparse.Namespace) -> Path:
+    """``lava-vle export``: write the run's network as a NIR graph."""
+    from lava_vle.nir_export import export_nir, nir_unsupported
+    from lava_vle.runs import load_run
+
+    out = Path(args.out) if args.out else Path(args.run) / "network.nir"
+    if out.exists():
+        raise FileExistsError(f"{out} exists: pass another --out (nothing was replaced)")
+    run = load_run(args.run)
+    problems = nir_unsupported(run.spec)
+    if problems:
+        raise ValueError(f"{args.run} cannot go to NIR: {'; '.join(problems)}; train with "
+                         "--activation linear to export")
+    export_nir(run.spec, run.params, out)
+    print(f"wrote {out} (NIR graph of {len(run.spec.layers)} populations; read it with "
+          "nir.read)")
+    return out
+
+
 def _add_bench(sub: argparse._SubParsersAction) -> None:
     """Add the ``bench`` command."""
     p_bench = sub.add_parser("bench", help="run a benchmark script",
@@ -665,6 +698,7 @@ def build_parser() -> tuple[CommandParser, list[argparse.Action]]:
     _add_demo(sub)
     _add_report(sub)
     _add_evaluate(sub)
+    _add_export(sub)
     _add_resources(sub)
     _add_campaign(sub)
     _add_bench(sub)
@@ -690,6 +724,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             demo(args.epochs, args.steps)
         elif args.command == "evaluate":
             evaluate(args)
+        elif args.command == "export":
+            export(args)
         elif args.command == "resources":
             resources(args)
         elif args.command == "campaign":

@@ -4,20 +4,20 @@ Every integer operation that a ``fixed_pt`` process model or the batched
 fixed-point simulator performs is a function of this module, so the two cannot
 drift apart. Formats (all signed two's complement unless noted):
 
-=====================  =========  ==========================================
-quantity               bits       meaning of the integer
-=====================  =========  ==========================================
-u, u_breve, v, e_breve  24        value * 2**STATE_FRAC_BITS (Q7.16)
-rate r (graded spike)   <= 24     same scale as the state (payload bits)
-decay k = dt/tau        12 (u)    k * 2**12, 1..4096 (4096 = 1.0, Lava LIF)
-gain  k = tau_a/tau_b   16 (u)    k * 2**12, prospective factor < 16
-phi'(u_breve)           13 (u)    slope * 2**12, 0..4096
-weight mantissa          8        w = mantissa * 2**weight_exp (Lava Dense)
-weight accumulator      16        w = acc * 2**(weight_exp - ACC_FRAC_BITS)
-modulator m              8        m * 2**MODULATOR_FRAC_BITS
-learning rate eta       8 (u)+5   eta = mant * 2**-(8 + shift)
-learning traces x, y    24        Q7.16, like the state; decay 1/N (12 bits)
-=====================  =========  ==========================================
+======================  =========  ==========================================
+quantity                bits       meaning of the integer
+======================  =========  ==========================================
+u, u_breve, v, e_breve  24         value * 2**STATE_FRAC_BITS (Q7.16)
+rate r (graded spike)   <= 24      same scale as the state (payload bits)
+decay k = dt/tau        12 (u)     k * 2**12, 1..4096 (4096 = 1.0, Lava LIF)
+gain  k = tau_a/tau_b   16 (u)     k * 2**12, prospective factor < 16
+phi'(u_breve)           13 (u)     slope * 2**12, 0..4096
+weight mantissa          8         w = mantissa * 2**weight_exp (Lava Dense)
+weight accumulator      16         w = acc * 2**(weight_exp - ACC_FRAC_BITS)
+modulator m              8         m * 2**MODULATOR_FRAC_BITS
+learning rate eta       8 (u)+5    eta = mant * 2**-(8 + shift)
+learning traces x, y    24         Q7.16, like the state; decay 1/N (12 bits)
+======================  =========  ==========================================
 
 Learning epochs (``NetworkSpec.learning_epoch = N``): a plastic synapse keeps
 a pre trace ``x`` (of ``r_pre``) and a post trace ``y`` (of ``eta m e_post``),

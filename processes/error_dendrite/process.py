@@ -37,7 +37,10 @@ class ErrorDendrite(ValidatedProcess):
         connected): e-prop's learning signal for synapses that learn by
         e-prop (:class:`PlasticSynapse` with ``eprop=True``).
 
-    Vars (floating_pt: real; fixed_pt: Q7.16 signed 24-bit, saturating)
+    The Vars hold real values in floating_pt and Q7.16 integers (signed
+    24-bit, saturating) in fixed_pt.
+
+    Vars
     ----
     v : (n,) error compartment potential.
     e_breve : (n,) prospective error last sent.

@@ -46,7 +46,10 @@ class VLENeuron(ValidatedProcess):
         with ``eprop=True``; on Loihi 2 a postsynaptic trace the learning
         engine reads). Same units as ``phi_prime_out``.
 
-    Vars (floating_pt: real values; fixed_pt: integers, Q7.16 = value * 2**16)
+    The Vars hold real values in floating_pt and integers in fixed_pt (Q7.16 =
+    value * 2**16).
+
+    Vars
     ----
     u : (n,) membrane potential; fixed_pt signed 24-bit, saturating.
     u_breve : (n,) prospective membrane potential; fixed_pt signed 24-bit.

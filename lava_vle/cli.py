@@ -288,9 +288,14 @@ def train(args: argparse.Namespace) -> dict:
     print(f"test {name}: {results['test_metric']:.2f}{unit} after "
           f"{plural(len(results['history']), 'epoch')} ({results['train_wall_s']:.1f} s training, "
           f"{results['network']['parameters']} parameters)")
-    print(f"synaptic ops per training sample (effective, measured): {synops['forward']:,.0f} "
-          f"forward, {synops['error_path']:,.0f} error path, "
-          f"{synops['weight_updates']:,.0f} weight updates")
+    if synops is None:
+        print("synaptic ops: not counted for the hybrid rule")
+    else:
+        how = ("effective, measured" if synops.get("rule", "vle") == "vle" else
+               f"{synops['rule']}: dense forward and backward pass through time")
+        print(f"synaptic ops per training sample ({how}): {synops['forward']:,.0f} forward, "
+              f"{synops['error_path']:,.0f} error path, "
+              f"{synops['weight_updates']:,.0f} weight updates")
     print(f"wrote {out}/results.json, learning_curves.png, outputs.png")
     return results
 

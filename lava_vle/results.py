@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 
 from lava_vle.simulator import Simulator
-from lava_vle.synops import dense_synaptic_ops
+from lava_vle.synops import bptt_synaptic_ops, dense_synaptic_ops
 
 if TYPE_CHECKING:
     from lava_vle.train import Trainer
@@ -24,6 +24,21 @@ def read_json(path: Path) -> object:
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise ValueError(f"{path} is damaged, not readable JSON ({err}); it was written by "
                          "lava-vle: rerun the command that wrote it, or move it away") from None
+
+
+def synops_of_the_rule(trainer: Trainer) -> Optional[dict]:
+    """Synaptic operations per training sample of the rule that trained:
+    the local rule's, measured (:func:`measured_synops`); BPTT's and the
+    adjoint's, dense (:func:`~lava_vle.synops.bptt_synaptic_ops`: a forward
+    pass and a backward pass through time); ``None`` for the hybrid (a
+    backward pass for its lowest populations, the local rule above: not
+    counted)."""
+    rule = trainer.config.rule
+    if rule == "hybrid":
+        return None
+    if rule in ("bptt", "exact"):
+        return {"rule": rule, **bptt_synaptic_ops(trainer.spec, trainer.dataset.x_train.shape[1])}
+    return {"rule": "vle", **measured_synops(trainer)}
 
 
 def measured_synops(trainer: Trainer, batch: int = 100) -> dict:
@@ -68,7 +83,7 @@ def write_results(trainer: Trainer, out: Path) -> dict:
         "test_metric": test["metric"], "history": trainer.history,
         "train_wall_s": sum(r["train_wall_s"] for r in trainer.history),
         "synops_per_sample": dense_synaptic_ops(spec, steps, learning=True),
-        "effective_synops_per_sample": measured_synops(trainer),
+        "effective_synops_per_sample": synops_of_the_rule(trainer),
     }
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2))

@@ -35,6 +35,23 @@ def dense_synaptic_ops(spec: NetworkSpec, steps: int, learning: bool = True) -> 
     return counts
 
 
+def bptt_synaptic_ops(spec: NetworkSpec, steps: int) -> dict:
+    """What one BPTT training sample of ``steps`` steps performs, dense (its
+    backward pass has no event sparsity): ``forward`` ``W r`` of every
+    projection each step; ``error_path`` ``W^T delta`` back through time of
+    every projection but the input's (recurrent ones included); and
+    ``weight_updates`` the gradient ``delta r^T`` (and the bias's ``delta``)
+    accumulated each step. The optimiser's once-per-window step is not
+    counted."""
+    sizes = spec.sizes
+    synapses = [sizes[p.post] * sizes[p.pre] for p in spec.projections]
+    back = sum(n for n, p in zip(synapses, spec.projections) if p.pre != 0)
+    counts = {"forward": sum(synapses) * steps, "error_path": back * steps,
+              "weight_updates": (sum(synapses) + sum(sizes[1:])) * steps}
+    counts["total"] = sum(counts.values())
+    return counts
+
+
 def effective_synops(r_pre: np.ndarray, e_post: np.ndarray, trace: Optional[np.ndarray],
                      carries_error: bool, has_bias: bool,
                      r_pre_before: Optional[np.ndarray] = None,

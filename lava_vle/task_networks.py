@@ -82,7 +82,9 @@ def default_network(dataset: SequenceDataset, precision: str = "float",
         memory = memory_layer(128 if "smnist" in name else 64, dt, duration, act,
                               tau_min=2 * input_dt)
         layers = (memory, LayerSpec(32, tau_m=dt, tau_r=dt, activation=act))
-    else:  # digits and other small smoke tasks: one feed-forward layer
+    elif name == "digits":  # a bank of memories spanning the 8 rows, no recurrence
+        layers = (memory_layer(32, dt, duration, act, recurrent=False, tau_min=input_dt),)
+    else:  # other small smoke tasks: one feed-forward layer
         layers = (LayerSpec(32, tau_m=dt, tau_r=dt, activation=act),)
     if width is not None and name != "mnist1d":
         raise ValueError(f"width applies to the mnist1d network only, not {name!r}")

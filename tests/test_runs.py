@@ -78,3 +78,18 @@ def test_evaluate_refuses_lava_for_an_activation_without_a_fixed_point_form():
     spec = NetworkSpec(n_in=2, layers=(LayerSpec(3, activation="tanh"), LayerSpec(2)))
     with pytest.raises(ValueError, match="this network has tanh: run it in the Simulator"):
         run_sequences(spec, init_params(spec), "float", np.zeros((4, 1, 2)))
+
+
+def test_a_bptt_run_counts_its_own_operations_not_the_local_rules(tmp_path):
+    """BPTT runs printed the VLE rule's synaptic-operation counts."""
+    from lava_vle.synops import bptt_synaptic_ops
+
+    small = {**RUN, "limit_train": 64, "limit_test": 32}
+    bptt = fit(DIGITS, TrainConfig(rule="bptt", **small), tmp_path / "bptt", log=quiet,
+               progress=False)["effective_synops_per_sample"]
+    vle = fit(DIGITS, TrainConfig(**small), tmp_path / "vle", log=quiet,
+              progress=False)["effective_synops_per_sample"]
+    run = load_run(tmp_path / "bptt", DIGITS)
+    assert bptt == {"rule": "bptt", **bptt_synaptic_ops(run.spec, DIGITS.x_train.shape[1])}
+    assert vle["rule"] == "vle" and vle["forward"] < bptt["forward"]  # events, not dense
+    assert bptt["error_path"] == 10 * 32 * 8  # W^T delta of the output projection only

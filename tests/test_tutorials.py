@@ -129,3 +129,17 @@ def test_no_front_door_name_is_shadowed_by_a_submodule():
             importlib.import_module(f"{package.__name__}.{module.name}")
         for name in package.__all__:
             assert not isinstance(getattr(package, name), types.ModuleType), name
+
+
+def test_tutorial_01s_stored_output_lists_every_port_of_the_two_processes():
+    """Its stored output listed two out ports of VLENeuron where three exist."""
+    import json
+
+    from lava_vle.processes import ErrorDendrite, VLENeuron
+
+    notebook = json.loads(next(p for p in TUTORIALS if p.name.startswith("01_")).read_text())
+    printed = "".join(line for cell in notebook["cells"] if cell["cell_type"] == "code"
+                      for output in cell.get("outputs", []) for line in output.get("text", []))
+    for process in (VLENeuron(shape=(1,)), ErrorDendrite(shape=(1,))):
+        outs = sorted(port.name for port in process.out_ports)
+        assert f"out {outs}" in printed, (type(process).__name__, outs)

@@ -581,7 +581,7 @@ def test_fixed_pt_tau_m_and_learning_rate_set_after_step_20_equal_the_simulator_
     as a simulator run whose spec and eta change at step 20."""
     spec = three_layer_spec()
     new_tau_m = np.array([1.6, 1.2, 0.8, 2.0])
-    changed = NetworkSpec(n_in=spec.n_in, dt=spec.dt, layers=(
+    changed = replace(spec, layers=(
         spec.layers[0], replace(spec.layers[1], tau_m=new_tau_m), spec.layers[2]))
     params = init_params(spec, seed=3)
     x, y = signals(60)

@@ -223,8 +223,7 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
     """The :class:`~lava_vle.train.TrainConfig` of parsed training options (the one
     place that maps options to a configuration, for ``train`` and ``sweep``):
     the plain defaults, then the task's recipe (:mod:`lava_vle.recipes`), then
-    the options given."""
-    from lava_vle.recipes import recipe
+    the options given (:meth:`TrainConfig.from_recipe`)."""
     from lava_vle.train import TrainConfig
 
     dataset_kwargs = {}
@@ -232,19 +231,17 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
         if "smnist" not in args.task:
             raise ValueError(f"--data-dir applies to the smnist tasks only, not {args.task!r}")
         dataset_kwargs["directory"] = args.data_dir
-    options = recipe(args.task, args.rule, args.precision)
-    options.update({name: getattr(args, name) for name in RECIPE_OPTIONS
-                    if getattr(args, name) is not None})
+    options = {name: getattr(args, name) for name in RECIPE_OPTIONS
+               if getattr(args, name) is not None}
     if options.get("ema") == 0:  # --ema 0: no average, also where the recipe has one
         options["ema"] = None
-    return TrainConfig(task=args.task, rule=args.rule, precision=args.precision,
-                       epochs=args.epochs, seed=args.seed, width=args.width,
-                       sigma_delta=args.sigma_delta, error_sigma_delta=args.error_sigma_delta,
-                       feedback=args.feedback, learning_epoch=args.learning_epoch,
-                       limit_train=args.limit_train, limit_test=args.limit_test,
-                       dataset_kwargs=dataset_kwargs, device=args.device, hold=args.hold,
-                       teach_window=args.teach_window, clip=args.clip,
-                       validation=args.validation, **options)
+    return TrainConfig.from_recipe(
+        args.task, args.rule, args.precision, epochs=args.epochs, seed=args.seed,
+        width=args.width, sigma_delta=args.sigma_delta, error_sigma_delta=args.error_sigma_delta,
+        feedback=args.feedback, learning_epoch=args.learning_epoch,
+        limit_train=args.limit_train, limit_test=args.limit_test, dataset_kwargs=dataset_kwargs,
+        device=args.device, hold=args.hold, teach_window=args.teach_window, clip=args.clip,
+        validation=args.validation, **options)
 
 
 def train(args: argparse.Namespace) -> dict:

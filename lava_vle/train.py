@@ -18,7 +18,7 @@ import tempfile
 import time
 from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import numpy as np
 
@@ -35,6 +35,7 @@ from lava_vle.datasets.resolution import MAX_HOLD
 from lava_vle.learners import check_rule_options, make_rule
 from lava_vle.spec import (BIAS_INITS, DEFAULT_RECURRENT_ERROR, FEEDBACK_MODES,
                            RECURRENT_ERROR_MODES, NetworkSpec, init_params)
+from lava_vle.recipes import recipe
 from lava_vle.results import RESULT_FILES, write_results
 from lava_vle.validation import (check_bool, check_choice, check_int, check_learning_epoch,
                                  check_real, check_threshold)
@@ -181,6 +182,16 @@ class TrainConfig:
         check_int("bptt_layers", self.bptt_layers, 1)
         if self.bptt_layers != 1 and self.rule != "hybrid":
             raise ValueError(f"bptt_layers={self.bptt_layers} applies to rule='hybrid' only")
+
+    @classmethod
+    def from_recipe(cls, task: str, rule: str = "vle", precision: str = "float",
+                    **options: Any) -> "TrainConfig":
+        """The configuration ``lava-vle train --task TASK`` builds: the task's
+        recipe (:mod:`lava_vle.recipes`) for ``rule`` and ``precision``, then
+        ``options``, which win (``TrainConfig(...)`` itself takes the plain
+        defaults)."""
+        return cls(task=task, rule=rule, precision=precision,
+                   **{**recipe(task, rule, precision), **options})
 
     def _check_precision_options(self) -> None:
         """The options that only some rules and precisions have (each error

@@ -77,11 +77,13 @@ def lava_recurrent_error(spec: NetworkSpec) -> None:
             f"too), so no process could equal a reference; use one of {list(allowed)}")
 
 
-def network(spec: NetworkSpec, params: ty.Optional[FloatParams], learning_rate: float,
-            seed: int, modulator: float, external_modulator: bool = False) -> FloatParams:
+def network(spec: NetworkSpec, params: ty.Union[FloatParams, FixedParams, None],
+            learning_rate: float, seed: int, modulator: float,
+            external_modulator: bool = False) -> ty.Union[FloatParams, FixedParams]:
     """Check a whole network's arguments for both precisions, each error
     naming its parameter; returns the parameters (``init_params(spec, seed)``
-    when ``params`` is None)."""
+    when ``params`` is None; fixed point's integers, e.g. a fixed-point run's
+    ``load_run(...).fixed_params``, are kept as they are)."""
     if not isinstance(spec, NetworkSpec):
         raise TypeError(f"spec must be a lava_vle.spec.NetworkSpec, got {type(spec)}")
     for layer in spec.layers:
@@ -89,15 +91,26 @@ def network(spec: NetworkSpec, params: ty.Optional[FloatParams], learning_rate: 
     lava_recurrent_error(spec)
     check_int("seed", seed, 0, 2**32 - 1, "32-bit unsigned")
     params = init_params(spec, seed) if params is None else params
-    if not isinstance(params, FloatParams):
-        raise TypeError(f"params must be FloatParams (lava_vle.spec.init_params), "
-                        f"got {type(params).__name__}")
+    if not isinstance(params, (FloatParams, FixedParams)):
+        raise TypeError(f"params must be FloatParams (lava_vle.spec.init_params) or "
+                        f"FixedParams, got {type(params).__name__}")
     check_params(spec, params)
-    FixedParams.from_float(spec, params)  # raises unless representable in fixed_pt
+    both_precisions(spec, params)  # raises unless representable in fixed_pt
     fxp.learning_rate_to_fixed(learning_rate, "learning_rate")
     fxp.modulator_to_fixed(check_real("modulator", modulator), "modulator")
     check_bool("external_modulator", external_modulator)
     return params
+
+
+def both_precisions(spec: NetworkSpec, params: ty.Union[FloatParams, FixedParams],
+                    headroom: float = 2.0) -> ty.Tuple[FloatParams, FixedParams]:
+    """The real parameters and fixed point's integers of ``params``: real ones
+    quantised with ``headroom`` (:meth:`FixedParams.from_float`), integers
+    kept exactly (their real values are exact in float64, so quantising them
+    again with their own exponents gives them back)."""
+    if isinstance(params, FixedParams):
+        return params.to_float(), params
+    return params, FixedParams.from_float(spec, params, headroom)
 
 
 class CheckedVar(Var):

@@ -8,11 +8,12 @@ fixed_pt network equal the simulator bit for bit.
 """
 from __future__ import annotations
 
+import typing as ty
 from dataclasses import dataclass
 
 from lava_vle import fixed_point as fxp
 from lava_vle.spec import FixedParams, FloatParams, NetworkSpec
-from lava_vle.processes._validation import network
+from lava_vle.processes._validation import both_precisions, network
 from lava_vle.processes.error_dendrite.process import ErrorDendrite
 from lava_vle.processes.neuromodulator.process import Neuromodulator
 from lava_vle.processes.output_error.process import OutputError
@@ -77,7 +78,8 @@ def build_output_error(spec: NetworkSpec, output: VLENeuron,
     return output_error
 
 
-def build_vle_network(spec: NetworkSpec, params: FloatParams, learning_rate: float = 0.0,
+def build_vle_network(spec: NetworkSpec, params: ty.Union[FloatParams, FixedParams],
+                      learning_rate: float = 0.0,
                       seed: int = 0, modulator: float = 1.0,
                       external_modulator: bool = False,
                       headroom: float = 2.0) -> VLENetworkProcesses:
@@ -87,7 +89,8 @@ def build_vle_network(spec: NetworkSpec, params: FloatParams, learning_rate: flo
     register holds) naming the parameter, before creating any process.
     """
     network(spec, params, learning_rate, seed, modulator, external_modulator)
-    exps = FixedParams.from_float(spec, params, headroom).weight_exp
+    params, fixed = both_precisions(spec, params, headroom)
+    exps = fixed.weight_exp
     neurons, dendrites = build_populations(spec)
     broadcast = Neuromodulator(value=modulator, external=external_modulator)
     carriers = spec.bias_carriers()

@@ -28,7 +28,7 @@ def run_sequences(spec: NetworkSpec, params: Union[FloatParams, FixedParams], pr
     learning off, its state Vars set to 0 before each: what
     ``Simulator(spec, params, precision).run(x).outputs`` gives in one batch
     (fixed_pt: bit for bit). ``params``: real (fixed point quantizes them as
-    the simulator does) or fixed point's integers."""
+    the simulator does) or fixed point's integers (kept exactly)."""
     check_choice("precision", precision, PRECISIONS)
     x = np.asarray(x, dtype=float)
     if x.ndim != 3 or x.shape[2] != spec.n_in:
@@ -41,8 +41,6 @@ def run_sequences(spec: NetworkSpec, params: Union[FloatParams, FixedParams], pr
                          f"either precision); this network has {', '.join(lacking)}: run it "
                          "in the Simulator, or train with --activation hard_tanh")
     fixed = precision == "fixed"
-    if isinstance(params, FixedParams):
-        params = params.to_float()
     stream = x.transpose(2, 1, 0).reshape(spec.n_in, batch * steps)  # sequence after sequence
     net = VLENetwork(spec=spec, params=params, fused=True)
     RingBuffer(data=fxp.to_state(stream).astype(np.int32) if fixed else stream

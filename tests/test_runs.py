@@ -93,3 +93,34 @@ def test_a_bptt_run_counts_its_own_operations_not_the_local_rules(tmp_path):
     assert bptt == {"rule": "bptt", **bptt_synaptic_ops(run.spec, DIGITS.x_train.shape[1])}
     assert vle["rule"] == "vle" and vle["forward"] < bptt["forward"]  # events, not dense
     assert bptt["error_path"] == 10 * 32 * 8  # W^T delta of the output projection only
+
+
+@pytest.mark.slow  # runs the Lava runtime
+def test_lava_keeps_a_fixed_point_runs_integers_exactly_at_the_mantissas_edge():
+    """Given real parameters, the processes chose their own exponents (with
+    room to learn), so a trained run whose mantissas reached +-127 ran with
+    other integers in Lava than in the simulator; FixedParams are kept."""
+    from lava_vle.processes.sequences import run_sequences
+    from lava_vle.spec import FixedParams, LayerSpec, NetworkSpec, init_params
+
+    spec = NetworkSpec(n_in=3, layers=(LayerSpec(6, activation="hard_tanh"),
+                                       LayerSpec(2, activation="linear")), dt=0.2)
+    fixed = FixedParams.from_float(spec, init_params(spec, seed=1))
+    fixed.weight_acc[0][0, :] = 127 << 8  # mantissas at the edge, as training leaves them
+    fixed.weight_acc[1][1, :] = -128 << 8
+    x = np.random.default_rng(2).uniform(-1, 1, (12, 3, 3))
+    want = Simulator(spec, fixed, "fixed").run(x).outputs
+    assert np.array_equal(run_sequences(spec, fixed, "fixed", x), want)
+    assert not np.array_equal(run_sequences(spec, fixed.to_float(), "fixed", x), want)
+
+
+def test_from_recipe_builds_the_configuration_lava_vle_train_builds():
+    from lava_vle.cli import build_parser, train_config
+
+    parser = build_parser()[0]
+    for argv, options in ((["--task", "digits", "--precision", "fixed"], {}),
+                          (["--task", "mnist1d", "--epochs", "3", "--lr", "0.01"],
+                           {"epochs": 3, "lr": 0.01})):
+        args = parser.parse_args(["train", *argv])
+        assert train_config(args) == TrainConfig.from_recipe(
+            args.task, precision=args.precision, **options)

@@ -24,7 +24,7 @@ from lava.magma.core.process.process import LogConfig
 
 from lava_vle.spec import FixedParams, FloatParams, NetworkSpec
 from lava_vle.processes._validation import (CheckedInPort, CheckedOutPort, CheckedVar,
-                                            ValidatedProcess, network)
+                                            ValidatedProcess, both_precisions, network)
 
 # Var name -> what its flat values are laid out over
 PER_PROJECTION = ("weights", "weight_acc", "eligibility")
@@ -68,15 +68,16 @@ def unpack(spec: NetworkSpec, name: str, flat: np.ndarray) -> list[np.ndarray]:
     return pieces
 
 
-def fused_var_values(spec: NetworkSpec, params: FloatParams, learning_rate: float,
-                     headroom: float = 2.0) -> dict[str, np.ndarray]:
+def fused_var_values(spec: NetworkSpec, params: ty.Union[FloatParams, FixedParams],
+                     learning_rate: float, headroom: float = 2.0) -> dict[str, np.ndarray]:
     """Initial flat values of every Var of a fused network.
 
     ``weights``/``bias``: the real parameters; ``weight_acc``/``bias_acc``:
     their 16-bit accumulators as :meth:`FixedParams.from_float` quantises
-    them (the composed network's synapses hold the same); state at rest.
+    them, or as given (:func:`both_precisions`; the composed network's
+    synapses hold the same); state at rest.
     """
-    fixed = FixedParams.from_float(spec, params, headroom)
+    params, fixed = both_precisions(spec, params, headroom)
     values = {"weights": np.concatenate([w.ravel() for w in params.weights]),
               "weight_acc": np.concatenate([a.ravel() for a in fixed.weight_acc]),
               "bias": np.concatenate(params.biases),
@@ -152,7 +153,8 @@ class FusedVLENetwork(FusedVarReader, ValidatedProcess):
     exponents are fixed by ``spec`` and ``params``.
     """
 
-    def __init__(self, *, spec: NetworkSpec, params: ty.Optional[FloatParams] = None,
+    def __init__(self, *, spec: NetworkSpec,
+                 params: ty.Union[FloatParams, FixedParams, None] = None,
                  learning_rate: float = 0.0, seed: int = 0, modulator: float = 1.0,
                  external_modulator: bool = False, name: ty.Optional[str] = None,
                  log_config: ty.Optional[LogConfig] = None) -> None:

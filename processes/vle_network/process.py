@@ -6,7 +6,7 @@ import typing as ty
 from lava.magma.core.process.process import AbstractProcess, LogConfig
 from lava.proc.monitor.process import Monitor
 
-from lava_vle.spec import FloatParams, NetworkSpec
+from lava_vle.spec import FixedParams, FloatParams, NetworkSpec
 from lava_vle.processes._ports import label_port
 from lava_vle.processes._validation import CheckedInPort, CheckedOutPort, ValidatedProcess, network
 from lava_vle.processes.fused_vle_network.process import (FusedVarReader, declare_fused_vars,
@@ -55,7 +55,9 @@ class VLENetwork(FusedVarReader, ValidatedProcess):
     ----------
     spec : the network (``lava_vle.spec.NetworkSpec``); activations must
         be piecewise linear (fixed_pt has no tanh).
-    params : initial weights (``FloatParams``); default ``init_params(spec, seed)``.
+    params : initial weights: ``FloatParams`` (quantised for fixed_pt with headroom 2)
+        or ``FixedParams`` (fixed point's integers, kept exactly: a fixed-point
+        run's ``load_run(folder).fixed_params``); default ``init_params(spec, seed)``.
     learning_rate : eta of the local rule (0: inference only).
     seed : seed of the initial weights (if drawn) and of stochastic rounding.
     modulator : constant third factor m when not external.
@@ -63,7 +65,8 @@ class VLENetwork(FusedVarReader, ValidatedProcess):
     fused : run the whole network in one process (see above).
     """
 
-    def __init__(self, *, spec: NetworkSpec, params: ty.Optional[FloatParams] = None,
+    def __init__(self, *, spec: NetworkSpec,
+                 params: ty.Union[FloatParams, FixedParams, None] = None,
                  learning_rate: float = 0.0, seed: int = 0, modulator: float = 1.0,
                  external_modulator: bool = False, fused: bool = False,
                  name: ty.Optional[str] = None,

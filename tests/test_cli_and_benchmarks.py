@@ -216,3 +216,24 @@ def test_train_speed_reports_why_the_gle_reference_stopped(tmp_path):
         (tmp_path / name).write_text(text.replace("import time", "import no_such_module"))
     with pytest.raises(RuntimeError, match="(?s)stopped.*no_such_module"):
         train_speed.main(["--gle-code", str(tmp_path), "--batches", "1", "--out", str(tmp_path)])
+
+
+def test_gpu_speed_json_gathers_the_device_runs_by_configuration_and_batch(tmp_path):
+    """.ci/gpu_campaign writes docs/gpu_speed.json from its --device runs."""
+    from lava_vle.experiments.benchmarks.train_speed import main as train_speed
+
+    for batch, scale in ((1000, 10), (100, 1)):
+        (tmp_path / f"train_speed_cuda_batch{batch}.json").write_text(json.dumps(
+            {"samples_per_s": {"vle": 2.0 * scale, "vle_per_step": 1.0 * scale,
+                               "bptt": 3.0 * scale}, "machine": {"accelerator": "a GPU"}}))
+    summary = train_speed(["--summary", str(tmp_path), "--device", "cuda", "--out",
+                           str(tmp_path / "docs")])
+    assert json.loads((tmp_path / "docs" / "gpu_speed.json").read_text()) == summary
+    assert summary["device"] == "cuda" and summary["machine"] == {"accelerator": "a GPU"}
+    assert summary["per_step_recipe"] == {"batch_100": 1.0, "batch_1000": 10.0}
+    assert summary["vle_window_50"] == {"batch_100": 2.0, "batch_1000": 20.0}
+    assert summary["bptt"] == {"batch_100": 3.0, "batch_1000": 30.0}
+    assert set(summary["versions"]) == {"python", "numpy", "torch"} and summary["date"]
+    with pytest.raises(FileNotFoundError, match="no train_speed_cuda_batch"):
+        train_speed(["--summary", str(tmp_path / "docs"), "--device", "cuda", "--out",
+                     str(tmp_path)])

@@ -323,6 +323,9 @@ def main(argv: Optional[Sequence[str]] = None) -> Optional[dict]:
                         help="threads of the BLAS and torch pools (pinned for both rules)")
     parser.add_argument("--device", help="torch device of both rules ('cuda'; default: VLE on "
                                          "numpy, BPTT on the CPU)")
+    parser.add_argument("--summary", type=Path, metavar="FOLDER",
+                        help="write OUT/gpu_speed.json from the --device runs in FOLDER "
+                             "(.ci/gpu_campaign)")
     parser.add_argument("--recipes", action="store_true",
                         help="time the recurrent tasks' VLE recipes (e-prop) against BPTT")
     parser.add_argument("--gle-code", type=Path, metavar="DIR",
@@ -340,6 +343,14 @@ def main(argv: Optional[Sequence[str]] = None) -> Optional[dict]:
         return None
     if args.gle_code is not None:
         return _report_gle_reference(args)
+    if args.summary is not None:
+        summary = device_speed_summary(args.summary, args.device or "cpu")
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "gpu_speed.json").write_text(json.dumps(summary, indent=2))
+        print(f"wrote {out}/gpu_speed.json: per-step recipe {summary['per_step_recipe']} "
+              f"samples/s on {summary['device']}")
+        return summary
     if args.recipes:
         pin_threads(args.threads)
         load = os.getloadavg()[0]
@@ -378,6 +389,43 @@ def main(argv: Optional[Sequence[str]] = None) -> Optional[dict]:
                                                results["peak_batch_memory_mib"][rule])))
     print(f"wrote {out}/{name}.json" + ("" if args.device else " and .png"))
     return results
+
+
+#: samples/s per batch size the issue asks for on one H100/H200 (per-step recipe, batch 100)
+GPU_GOAL_PER_STEP_BATCH_100 = 5000
+
+
+def device_speed_summary(folder: Path, device: str) -> dict:
+    """``gpu_speed.json``: the samples/s of ``train_speed_<device>_batch<B>.json``
+    files in ``folder`` (written with ``--device``) by configuration and
+    batch: ``per_step_recipe`` (VLE, an optimiser step every time step),
+    ``vle_window_50`` (VLE every 50 steps) and ``bptt`` (once per sequence),
+    with the machine, the date and the versions."""
+    import platform
+    import time as clock
+
+    import torch
+
+    name = device.replace(":", "")
+    runs = sorted(Path(folder).glob(f"train_speed_{name}_batch*.json"),
+                  key=lambda p: int(p.stem.rsplit("batch", 1)[1]))
+    if not runs:
+        raise FileNotFoundError(f"no train_speed_{name}_batch*.json in {folder}: run this "
+                                f"benchmark with --device {device} --out {folder} first")
+    summary = {"device": device, "date": clock.strftime("%Y-%m-%d"),
+               "versions": {"python": platform.python_version(), "numpy": np.__version__,
+                            "torch": torch.__version__},
+               "goal": {"per_step_recipe_batch_100": GPU_GOAL_PER_STEP_BATCH_100},
+               "per_step_recipe": {}, "vle_window_50": {}, "bptt": {}, "machine": None}
+    for path in runs:
+        record = json.loads(path.read_text())
+        batch = f"batch_{path.stem.rsplit('batch', 1)[1]}"
+        speeds = record["samples_per_s"]
+        summary["per_step_recipe"][batch] = speeds["vle_per_step"]
+        summary["vle_window_50"][batch] = speeds["vle"]
+        summary["bptt"][batch] = speeds["bptt"]
+        summary["machine"] = record["machine"]
+    return summary
 
 
 def _report_gle_reference(args: argparse.Namespace) -> dict:

@@ -91,6 +91,11 @@ def lower(before: float, after: float) -> str:
     return f"{before / after:.3g}x lower" if 0 < after < before else "not lower"
 
 
+def metric_words(metric: str) -> tuple[str, str]:
+    """``("accuracy", " %")`` or ``("NRMSE", "")``: how a run's metric reads."""
+    return ("accuracy", " %") if metric == "accuracy_percent" else ("NRMSE", "")
+
+
 def plural(count: int, noun: str) -> str:
     """``1 epoch``, ``2 epochs``."""
     return f"{count} {noun}{'' if count == 1 else 's'}"
@@ -279,8 +284,7 @@ def train(args: argparse.Namespace) -> dict:
         print(f"\ninterrupted: the checkpoint of the last completed epoch is kept in {out}; "
               "rerun with --resume to continue")
         raise SystemExit(130)
-    name = "accuracy" if results["metric"] == "accuracy_percent" else "NRMSE"
-    unit = " %" if name == "accuracy" else ""
+    name, unit = metric_words(results["metric"])
     synops = results["effective_synops_per_sample"]
     print(f"test {name}: {results['test_metric']:.2f}{unit} after "
           f"{plural(len(results['history']), 'epoch')} ({results['train_wall_s']:.1f} s training, "
@@ -632,8 +636,7 @@ def evaluate(args: argparse.Namespace) -> dict:
     run = load_run(args.run)
     result = evaluate_run(run, args.backend, args.precision, args.limit,
                           progress=sys.stderr.isatty())
-    unit = " %" if result["metric"] == "accuracy_percent" else ""
-    name = "accuracy" if unit else "NRMSE"
+    name, unit = metric_words(result["metric"])
     recorded = ("" if result["recorded"] is None else
                 f"; training recorded {result['recorded']:.2f}{unit}")
     print(f"{args.run}: test {name} {result['value']:.2f}{unit} on {result['sequences']} "

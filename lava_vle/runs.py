@@ -96,7 +96,8 @@ def evaluate_run(run: Run, backend: str = "simulator", precision: Optional[str] 
         outputs = run_sequences(run.spec, params, precision, x, progress=progress)
     differs = [f"{name}={value!r}: {what}" for name, (value, what) in EVALUATION_DIFFERS.items()
                if getattr(run.config, name) == value]
-    return {"metric": run.results["metric"] if run.results else None,
+    classification = trainer.dataset.task == "classification"
+    return {"metric": "accuracy_percent" if classification else "nrmse",
             "value": trainer.metric(outputs, "test", index), "sequences": count,
             "backend": backend, "precision": precision,
             "recorded": run.results["test_metric"] if run.results else None,

@@ -3,9 +3,10 @@
 ``lava-vle train --task T --rule R`` (and ``sweep``, ``compare``) starts from
 the plain defaults of :class:`~lava_vle.train.TrainConfig`, applies the
 recipe of ``(T, R, precision)`` below, then the options given on the command
-line; library users get the same from ``TrainConfig(task=T, rule=R,
-**recipe(T, R))``. The runs behind each recipe, and how it was chosen, are
-in ``docs/training.md`` ("Recipes") and ``docs/results.md``.
+line; library users get the same from ``TrainConfig.from_recipe(T, R,
+precision)``. The runs behind each recipe, and how it was chosen, are in
+``docs/training.md`` ("Recipes"), ``docs/recipe-selection/`` and
+``docs/results.md``.
 """
 from __future__ import annotations
 

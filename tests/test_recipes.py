@@ -54,3 +54,14 @@ def test_delayed_xor_recipe_averages_the_weights_unless_told_otherwise():
     assert config_of("--task", "delayed-xor", "--ema", "0").ema is None
     assert config_of("--task", "delayed-xor").recurrent_error == "eprop-all"
     assert config_of("--task", "delayed-xor", "--rule", "bptt").ema is None
+
+
+def test_recipe_selection_picks_the_lowest_validation_loss_and_flags_a_grid_edge(tmp_path):
+    from lava_vle.experiments.recipe_selection import main
+
+    selection = main(["--task", "digits", "--lrs", "1e-4,3e-3", "--seeds", "1", "--epochs",
+                      "1", "--validation", "100", "--runs", str(tmp_path / "runs"),
+                      "--out", str(tmp_path / "digits.json")])
+    losses = [row["val_loss_mean"] for row in selection["rows"]]
+    assert selection["picked_lr"] == [1e-4, 3e-3][losses.index(min(losses))]
+    assert selection["at_grid_edge"] and "test_metric" in selection["rows"][0]["seeds"][0]

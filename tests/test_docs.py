@@ -31,3 +31,12 @@ def test_readme_results_table_is_generated_from_the_comparisons():
 
     table = summary_table(load_summaries(ROOT / "docs" / "compare"))
     assert table in (ROOT / "README.md").read_text()
+
+
+def test_ci_installs_exactly_as_the_readmes_first_command():
+    """.ci/run copies the README's install; a package added to one only (Norse)
+    made CI skip the test that needs it."""
+    readme = (ROOT / "README.md").read_text()
+    first = next(line for line in readme.splitlines() if line.startswith("python3 -m venv"))
+    install = first.split(" && .venv/bin/lava-vle ")[0]
+    assert install in (ROOT / ".ci" / "run").read_text()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib
+from types import ModuleType
 from typing import Any, Callable
 
 
@@ -18,7 +19,10 @@ def lazy_exports(package: str, exports: dict[str, str], namespace: dict
         namespace[name] = value
         return value
 
-    def __dir__() -> list:
-        return sorted(set(namespace) | set(exports))
+    def __dir__() -> list:  # public names, loaded public submodules, dunders; no helpers
+        return sorted(set(exports) | {
+            name for name, value in namespace.items() if name.startswith("__") or (
+                isinstance(value, ModuleType) and not name.startswith("_")
+                and value.__name__.startswith(package + "."))})
 
     return __getattr__, __dir__

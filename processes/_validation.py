@@ -13,7 +13,7 @@ from lava.magma.core.process.process import AbstractProcess
 from lava.magma.core.process.variable import Var
 
 from lava_vle import fixed_point as fxp
-from lava_vle.activations import ACTIVATIONS, get_activation
+from lava_vle.activations import ACTIVATIONS
 from lava_vle.arithmetic import FixedArithmetic
 from lava_vle.spec import FixedParams, FloatParams, NetworkSpec, check_params, init_params
 from lava_vle.validation import (check_bool, check_choice, check_dt, check_int, check_real,
@@ -45,8 +45,14 @@ def learning_rate(value: float) -> float:
 
 
 def activation_name(name: str) -> str:
-    """An activation both models can compute (piecewise linear)."""
-    get_activation(check_choice("activation", name, sorted(ACTIVATIONS)), fixed_point=True)
+    """An activation both models can compute (piecewise linear): a process is
+    built before its precision is chosen, so floating_pt takes only these too."""
+    if not ACTIVATIONS[check_choice("activation", name, sorted(ACTIVATIONS))].fixed_point_capable:
+        capable = sorted(k for k, a in ACTIVATIONS.items() if a.fixed_point_capable)
+        raise ValueError(f"activation={name!r} has no fixed-point form (Loihi microcode has "
+                         f"no {name}): the Lava processes take {capable} in either precision "
+                         "(a process is built before its precision is chosen); run this "
+                         "network in the Simulator, or train with --activation hard_tanh")
     return name
 
 

@@ -11,7 +11,6 @@ from lava.proc.io import sink
 from lava.proc.io.source import RingBuffer
 
 from lava_vle import fixed_point as fxp
-from lava_vle.activations import ACTIVATIONS
 from lava_vle.arithmetic import LAVA_TAGS, PRECISIONS
 from lava_vle.progress import progress_bar
 from lava_vle.spec import FixedParams, FloatParams, NetworkSpec
@@ -34,12 +33,6 @@ def run_sequences(spec: NetworkSpec, params: Union[FloatParams, FixedParams], pr
     if x.ndim != 3 or x.shape[2] != spec.n_in:
         raise ValueError(f"x has shape {x.shape}; expected (T, B, n_in={spec.n_in})")
     steps, batch, _ = x.shape
-    lacking = sorted({layer.activation for layer in spec.layers
-                      if not ACTIVATIONS[layer.activation].fixed_point_capable})
-    if lacking:
-        raise ValueError(f"the Lava processes take activations with a fixed-point form (in "
-                         f"either precision); this network has {', '.join(lacking)}: run it "
-                         "in the Simulator, or train with --activation hard_tanh")
     fixed = precision == "fixed"
     stream = x.transpose(2, 1, 0).reshape(spec.n_in, batch * steps)  # sequence after sequence
     net = VLENetwork(spec=spec, params=params, fused=True)

@@ -22,23 +22,24 @@ class RangeWatch:
     """Watches ``|u|`` of each population against ``limit`` (real units).
 
     ``where`` names the run in the warning (e.g. ``"Simulator.run"``);
-    ``found`` is ``(population, step, peak)`` of the first excess (population
+    ``unit`` is the real value of one unit of the arithmetic's potentials
+    (``A.from_units(1)``: 1 in float, ``2**-16`` in fixed point); ``found`` is ``(population, step, peak)`` of the first excess (population
     1 is the first hidden one), ``None`` while there is none; ``single``: the
     potentials are one population's (a ``VLENeuron``), not numbered.
     """
 
-    def __init__(self, where: str, limit: float = fxp.STATE_MAX_REAL,
+    def __init__(self, where: str, unit: float = 1.0, limit: float = fxp.STATE_MAX_REAL,
                  single: bool = False) -> None:
-        self.where, self.limit, self.single = where, limit, single
+        self.where, self.unit, self.limit, self.single = where, unit, limit, single
         self.found: Optional[tuple[int, int, float]] = None
 
-    def check(self, step: int, potentials: Sequence[np.ndarray], unit: float = 1.0) -> None:
-        """Check the potentials after ``step`` (in the arithmetic's units, each
-        worth ``unit``); warn at the first population past the limit."""
+    def check(self, step: int, potentials: Sequence[np.ndarray]) -> None:
+        """Check the potentials after ``step`` (in the arithmetic's units); warn
+        at the first population past the limit."""
         if self.found is not None:
             return
         for population, u in enumerate(potentials, 1):
-            peak = float(np.max(np.abs(u), initial=0.0)) * unit
+            peak = float(np.max(np.abs(u), initial=0.0)) * self.unit
             if not peak < self.limit:  # NaN too
                 self.found = (population, step, peak)
                 warnings.warn(self.message(), RuntimeWarning, stacklevel=3)

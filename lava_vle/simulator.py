@@ -196,7 +196,7 @@ class Simulator:
         outputs = []
         synops = {"forward": 0, "error_path": 0, "weight_updates": 0} if count_synops else None
         syn = synapses_of(spec, self.params)
-        watch, unit = RangeWatch("Simulator.run"), A.from_units(1)
+        watch = RangeWatch("Simulator.run", A.from_units(1))
         for t in range(steps):
             new = self.step(state, syn, x_in[t], target[t], scales[t][:, None].astype(dtype),
                             mod[t], None if plasticity == "off" else rule, first_step + t,
@@ -207,7 +207,7 @@ class Simulator:
             if plasticity == "apply" and (learns or self.eprop_projections):
                 syn = synapses_of(spec, self.params)  # e-prop changes weights every step
             before, state = state, new
-            watch.check(first_step + t, state.u, unit)
+            watch.check(first_step + t, state.u)
             outputs.append(state.rates[-1])
             for name in record:
                 trace[name].append(getattr(state, name) if name != "e_target"
@@ -236,10 +236,10 @@ class Simulator:
         steps, batch = x_in.shape[:2]
         chain = FixedChain(self.spec, self.params, self.seed, batch)
         outputs = np.empty((steps, batch, self.spec.n_out), np.int64)
-        watch = RangeWatch("Simulator.run")
+        watch = RangeWatch("Simulator.run", self.arith.from_units(1))
         for t in range(steps):
             chain.step(target[t], scales[t][:, None], x_in[t], mod[t], rule, first_step + t)
-            watch.check(first_step + t, chain.state["u"], self.arith.from_units(1))
+            watch.check(first_step + t, chain.state["u"])
             outputs[t] = chain.state["rates"][-1, :, :self.spec.n_out]
         if rule is not None:
             self.params = chain.fixed_params()

@@ -39,6 +39,6 @@ def test_the_watch_names_the_first_population_past_the_limit_once_nan_included()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         watch.check(8, [np.full(3, 1e9)])  # once per run
-    single = RangeWatch("VLENeuron", single=True)
+    single = RangeWatch("VLENeuron", 2.0 ** -16, single=True)
     with pytest.warns(RuntimeWarning, match="VLENeuron: its membrane potential reached 256"):
-        single.check(3, [np.array([2 ** 24])], unit=2.0 ** -16)
+        single.check(3, [np.array([2 ** 24])])

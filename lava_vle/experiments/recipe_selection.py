@@ -29,6 +29,7 @@ def select_lr(task: str, precision: str, lrs: Sequence[float], seeds: int, epoch
     """Train the grid (runs in ``folder``) and pick the lr of the lowest mean
     final validation loss."""
     from lava_vle import TrainConfig, fit, load_dataset
+    from lava_vle.recipes import recipe
 
     data = load_dataset(task)
     start, rows = time.time(), []
@@ -47,9 +48,7 @@ def select_lr(task: str, precision: str, lrs: Sequence[float], seeds: int, epoch
                      "val_metric_mean": float(np.mean([f["val_metric"] for f in finals]))})
     best = min(range(len(rows)), key=lambda k: rows[k]["val_loss_mean"])
     return {"task": task, "precision": precision, "epochs": epochs, "seeds": seeds,
-            "validation": validation, "recipe": {k: v for k, v in config.__dict__.items()
-                                                 if k in ("batch_size", "optimizer",
-                                                          "lr_schedule", "update_interval")},
+            "validation": validation, "recipe": recipe(task, "vle", precision),
             "criterion": "lowest mean final validation loss", "rows": rows,
             "picked_lr": rows[best]["lr"], "at_grid_edge": best in (0, len(rows) - 1),
             "minutes": round((time.time() - start) / 60, 2)}

@@ -53,7 +53,7 @@ class AbstractFusedVLENetworkModel(PyLoihiProcessModel):
         self.local_rule = Derived(lambda eta: LocalRule(checked.learning_rate(eta[0]), A,
                                                         spec.learning_epoch))
         self.views = None  # per-population / per-projection views of the Vars
-        self.range_watch = RangeWatch("FusedVLENetwork")
+        self.range_watch = RangeWatch("FusedVLENetwork", A.from_units(1))
 
     def run_spk(self) -> None:
         dtype = self.simulator.dynamics.dtype
@@ -76,7 +76,7 @@ class AbstractFusedVLENetworkModel(PyLoihiProcessModel):
         if rule is not None and rule.learns_at(self.time_step):
             self._store_plastic()
         self._store_state(new)
-        self.range_watch.check(self.time_step, new.u, sim.arith.from_units(1))
+        self.range_watch.check(self.time_step, new.u)
         return new.rates[-1][0]
 
     def _bind(self) -> None:
@@ -212,7 +212,7 @@ class PyFusedVLENetworkModelFixed(AbstractFusedVLENetworkModel):
             self._after_update()
         for name in STATE_VARS:
             chain.store(name, getattr(self, name))
-        self.range_watch.check(self.time_step, chain.state["u"], 1 / fxp.ONE)
+        self.range_watch.check(self.time_step, chain.state["u"])
         return chain.output()
 
     def _plastic_vars(self) -> tuple[str, str]:

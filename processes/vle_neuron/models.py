@@ -35,7 +35,7 @@ class AbstractVLENeuronModel(PyLoihiProcessModel):
         # checked as the constructor checks them, so Var.set is validated too
         self.euler_factors = Derived(lambda tau_m, tau_r: A.neuron_constants(
             dt, *checked.time_constants(tau_m.shape, tau_m, tau_r, dt)))
-        self.range_watch = RangeWatch("VLENeuron", single=True)
+        self.range_watch = RangeWatch("VLENeuron", A.from_units(1), single=True)
         self.nudge_gain = Derived(lambda gamma: A.gain(checked.gain(float(gamma[0]), "gamma"),
                                                        "gamma"))
 
@@ -52,7 +52,7 @@ class AbstractVLENeuronModel(PyLoihiProcessModel):
         self.spike_acc[:], rate = sent_rate(A, rate, self.r, self.spike_acc, self.spiking,
                                             self.threshold)
         self.u[:], self.u_breve[:], self.r[:] = u, u_breve, rate
-        self.range_watch.check(self.time_step, (u,), A.from_units(1))
+        self.range_watch.check(self.time_step, (u,))
         self.s_out.send(self.r)
         raise_port_error(self)
 

@@ -1,7 +1,7 @@
 """The paper's table as targets: each verdict follows from the comparison's numbers."""
 import pytest
 
-from lava_vle.experiments.targets import TARGETS, Target, verdict_table
+from lava_vle.experiments.targets import TARGETS, Target, lr_pick, verdict_table
 
 
 def summary(folder, metric, vle, bptt, cadence="equal"):
@@ -30,7 +30,7 @@ def test_an_nrmse_target_compares_vle_to_bptt_as_a_ratio():
     target = Target("pattern", "one", ("row",), ratio_at_most=1.5)
     reached = verdict_table([summary("row", "nrmse", 0.15, 0.1)], [target])
     missed = verdict_table([summary("row", "nrmse", 0.16, 0.1)], [target])
-    assert reached.endswith("| 0.150 | 0.100 | **reached** |")
+    assert reached.endswith("| 0.150 | 0.100 | - / - | **reached** |")
     assert missed.endswith("| missed: ratio 1.60 > 1.5 |")
 
 
@@ -66,7 +66,7 @@ def test_a_target_relative_to_bptt_is_not_reached_without_a_bptt_arm():
     alone = {"folder": "row", "metric": "accuracy_percent",
              "rows": [{"rule": "vle", "cadence": "natural", "test": {"mean": 99.0}}]}
     table = verdict_table([alone], [ACCURACY])
-    assert table.endswith("| 99.0 | - | missed: no BPTT arm at this cadence |")
+    assert table.endswith("| 99.0 | - | - / - | missed: no BPTT arm at this cadence |")
 
 
 @pytest.mark.parametrize("change, words", [
@@ -75,6 +75,32 @@ def test_a_target_relative_to_bptt_is_not_reached_without_a_bptt_arm():
     ({"config": {"recurrent_error": "eprop-all"}}, "eligibilities on every weight")])
 def test_a_variant_of_the_task_is_named_and_never_reached(change, words):
     target = Target("row", "s", ("row",), vle_at_least=97.0, gap_at_most=1.0)
-    table = verdict_table([{**summary("row", "accuracy_percent", 97.5, 98.0), **change}],
-                          [target])
+    changed = {**summary("row", "accuracy_percent", 97.5, 98.0), **change}
+    table = verdict_table([changed], [target], variants=True)
     assert f"variant ({words}): met |" in table and "reached" not in table
+    assert "`row`" not in verdict_table([changed], [target])
+
+
+def test_the_task_as_defined_and_its_variants_go_to_separate_tables():
+    task = summary("task", "accuracy_percent", 97.5, 98.0)
+    held = {**summary("held", "accuracy_percent", 97.5, 98.0), "hold": 2}
+    target = Target("row", "s", ("task", "held"), vle_at_least=97.0)
+    assert "`task`" in verdict_table([task, held], [target])
+    assert "`held`" not in verdict_table([task, held], [target])
+    assert "`held`" in verdict_table([task, held], [target], variants=True)
+    assert "`task`" not in verdict_table([task, held], [target], variants=True)
+
+
+@pytest.mark.parametrize("grid, lr, where", [
+    ([1e-3], 1e-3, "one value"), ([1e-3, 3e-3, 1e-2], 1e-3, "lowest of 3"),
+    ([1e-3, 3e-3, 1e-2], 1e-2, "highest of 3"), ([1e-3, 3e-3, 1e-2], 3e-3, "inside 3")])
+def test_an_lr_picked_at_the_grids_edge_is_said(grid, lr, where):
+    row = {"lr": lr, "grid": {f"lr={value:g}": 0.0 for value in grid}}
+    assert lr_pick(row) == where
+
+
+def test_the_verdict_shows_the_spread_over_the_seeds():
+    spread = summary("row", "nrmse", 0.3, 0.28)
+    spread["rows"][0]["test"].update(std=0.275)
+    table = verdict_table([spread], [Target("pattern", "one", ("row",), ratio_at_most=1.5)])
+    assert "| 0.300 +- 0.275 | 0.280 |" in table

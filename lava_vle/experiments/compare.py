@@ -350,9 +350,16 @@ def results_page(summaries: list[dict], command: str, notes: str = "") -> str:
              "per sequence. Minutes and samples/s are per run, with the machine's load "
              "(two trials ran at once on 2 cores unless said otherwise).",
              "", "## The paper's table: targets and verdicts", "",
-             "Each target against the comparisons that test it, cadence by cadence (means "
-             "over the seeds). The measured reason of each miss is in the notes at the end, "
-             "under the benchmark's name.", "", verdict_table(summaries)]
+             "Each target against the comparisons that test it on the paper's task as "
+             "defined, cadence by cadence (means +- std over the seeds; where each arm's lr "
+             "lies in its grid: at an edge a wider grid might pick another). The measured "
+             "reason of each miss is in the notes at the end, under the benchmark's name.",
+             "", verdict_table(summaries), "", "### Variants of the tasks", "",
+             "Comparisons that change the task (a hold, a teach window) or the rule (weight "
+             "averaging, eligibilities on every weight), each named with what it changes; "
+             "their verdicts are never \"reached\". What a change costs BPTT is its BPTT "
+             "column against the task's own row above.", "",
+             verdict_table(summaries, variants=True)]
     for task in dict.fromkeys(s["task"] for s in summaries):
         group = [s for s in summaries if s["task"] == task]
         metric = group[0]["metric"]

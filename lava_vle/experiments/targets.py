@@ -118,39 +118,65 @@ def variant(summary: dict) -> str:
     return ", ".join(changes)
 
 
-def _mean(summary: dict, rule: str, cadence: str) -> Optional[float]:
-    row = tested_arm(summary, rule, cadence)
-    return None if row is None else row["test"]["mean"]
+def _shown(row: Optional[dict], digits: int) -> str:
+    """An arm's test metric as mean +- std over the seeds ("-" without the arm)."""
+    if row is None:
+        return "-"
+    test = row["test"]
+    std = f" +- {test['std']:.{digits}f}" if "std" in test else ""
+    return f"{test['mean']:.{digits}f}{std}"
 
 
-def verdict_table(summaries: Sequence[dict], targets: Sequence[Target] = TARGETS) -> str:
+def lr_pick(row: Optional[dict]) -> str:
+    """Where an arm's picked lr lies in its grid: "one value" (the grid selects
+    nothing), "lowest" or "highest of N" (at the edge: a wider grid might pick
+    another), "inside N"; "-" without the arm or its grid."""
+    grid = sorted(float(key.split("=", 1)[1]) for key in (row or {}).get("grid", {}))
+    if not grid:
+        return "-"
+    if len(grid) == 1:
+        return "one value"
+    lr = row["lr"]
+    if lr == grid[0] or lr == grid[-1]:
+        return f"{'lowest' if lr == grid[0] else 'highest'} of {len(grid)}"
+    return f"inside {len(grid)}"
+
+
+def verdict_table(summaries: Sequence[dict], targets: Sequence[Target] = TARGETS,
+                  variants: bool = False) -> str:
     """A Markdown table: every target, cadence by cadence of the comparisons
     that test it (``summaries`` carry their ``folder``), with VLE's and BPTT's
-    means over the seeds and the verdict: "reached" only on the paper's task
-    as defined, a variant (:func:`variant`) named with what it changes."""
+    means +- std over the seeds, where each arm's lr lies in its grid
+    (:func:`lr_pick`) and the verdict. ``variants=False``: the comparisons of
+    the paper's tasks as defined, where a verdict can be "reached" (and the
+    targets no comparison tests); ``variants=True``: only the variants
+    (:func:`variant`), each named with what it changes, never "reached"."""
     by_folder = {s["folder"]: s for s in summaries}
-    lines = ["| benchmark | scale | target | comparison | cadence | VLE | BPTT | verdict |",
-             "|" + "---|" * 8]
+    lines = ["| benchmark | scale | target | comparison | cadence | VLE | BPTT "
+             "| lr pick VLE / BPTT | verdict |", "|" + "---|" * 9]
     for target in targets:
         head = f"| {target.benchmark} | {target.scale} | {target.claim()} |"
         tested = [f for f in target.folders if f in by_folder]
-        if not tested:
+        if not tested and not variants:
             why = target.not_run or "its comparisons are not in this folder"
-            lines.append(f"{head} - | | | | not run ({why}) |")
+            lines.append(f"{head} - | | | | | not run ({why}) |")
         for folder in tested:
             summary = by_folder[folder]
+            changed = variant(summary)
+            if bool(changed) != variants:
+                continue
             digits = 1 if summary["metric"] == "accuracy_percent" else 3
             for cadence in CADENCES:
-                vle, bptt = _mean(summary, "vle", cadence), _mean(summary, "bptt", cadence)
+                vle, bptt = (tested_arm(summary, rule, cadence) for rule in ("vle", "bptt"))
                 if vle is None:
                     continue
-                missed = target.shortfalls(vle, bptt)
-                changed = variant(summary)
+                missed = target.shortfalls(vle["test"]["mean"],
+                                           None if bptt is None else bptt["test"]["mean"])
                 verdict = "missed: " + ", ".join(missed) if missed else (
                     "met" if changed else "**reached**")
                 if changed:
                     verdict = f"variant ({changed}): {verdict}"
-                shown = "-" if bptt is None else f"{bptt:.{digits}f}"
-                lines.append(f"{head} `{folder}` | {cadence} | {vle:.{digits}f} | {shown} | "
+                lines.append(f"{head} `{folder}` | {cadence} | {_shown(vle, digits)} | "
+                             f"{_shown(bptt, digits)} | {lr_pick(vle)} / {lr_pick(bptt)} | "
                              f"{verdict} |")
     return "\n".join(lines)

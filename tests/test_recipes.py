@@ -1,11 +1,17 @@
 """`lava-vle train --task T --rule R` trains with the task's recipe; options given win."""
 from dataclasses import fields
+from pathlib import Path
 
 import pytest
 
 from lava_vle.cli import build_parser, train_config
+from lava_vle.experiments.compare import load_summaries
+from lava_vle.experiments.recipes_from_comparisons import pick, picks
 from lava_vle.recipes import RECIPES, recipe
 from lava_vle.train import TrainConfig
+
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def config_of(*argv):
@@ -16,8 +22,9 @@ def config_of(*argv):
 def test_train_without_options_uses_the_mnist1d_vle_recipe():
     config = config_of("--task", "mnist1d")
     assert (config.lr, config.update_interval, config.carry_state, config.lr_schedule) == (
-        1e-3, 1, True, "cosine")
-    assert config_of("--task", "mnist1d", "--rule", "bptt").lr == 3e-3
+        1e-3, 1, True, "plateau")
+    bptt = config_of("--task", "mnist1d", "--rule", "bptt")
+    assert (bptt.lr, bptt.update_interval, bptt.carry_state) == (1e-3, None, False)
 
 
 def test_options_given_win_over_the_recipe_even_when_they_equal_the_plain_default():
@@ -31,7 +38,7 @@ def test_task_without_recipe_trains_with_the_train_config_defaults():
     assert "psmnist" not in RECIPES
     assert config_of("--task", "psmnist") == TrainConfig(task="psmnist")
     assert config_of("--task", "fashion-smnist-row", "--rule", "bptt") == TrainConfig(
-        task="fashion-smnist-row", rule="bptt")
+        task="fashion-smnist-row", rule="bptt", lr=3e-3)
 
 
 def test_fixed_point_takes_its_own_recipe_not_the_float_one():
@@ -65,3 +72,34 @@ def test_recipe_selection_picks_the_lowest_validation_loss_and_flags_a_grid_edge
     losses = [row["val_loss_mean"] for row in selection["rows"]]
     assert selection["picked_lr"] == [1e-4, 3e-3][losses.index(min(losses))]
     assert selection["at_grid_edge"] and "test_metric" in selection["rows"][0]["seeds"][0]
+
+
+COMPARED = picks(load_summaries(ROOT / "docs" / "compare"))
+
+
+@pytest.mark.parametrize("task,rule", sorted(COMPARED))
+def test_each_compared_tasks_float_recipe_is_its_validation_pick(task, rule):
+    """Every option the comparisons varied takes the value of the arm with the
+    best validation score (docs/recipe-selection/from-comparisons.md)."""
+    chosen = COMPARED[(task, rule)]
+    config = TrainConfig.from_recipe(task, rule)
+    for name, value in chosen["picked"]["options"].items():
+        if len({repr(row["options"][name]) for row in chosen["candidates"]}) > 1:
+            assert getattr(config, name) == value, name
+
+
+def test_the_recipe_selection_page_is_what_its_command_writes(tmp_path):
+    from lava_vle.experiments.recipes_from_comparisons import main
+
+    out = tmp_path / "page.md"
+    main([str(ROOT / "docs" / "compare"), "--out", str(out)])
+    stored = (ROOT / "docs" / "recipe-selection" / "from-comparisons.md").read_text()
+    assert out.read_text().split("\n", 3)[3] == stored.split("\n", 3)[3]
+
+
+def test_a_recipe_pick_is_the_best_validation_score_whatever_the_metrics_direction():
+    rows = [{"validation": 0.3}, {"validation": 0.1}, {"validation": 0.2}]
+    assert pick(rows, "nrmse") is rows[1]
+    assert pick(rows, "accuracy_percent") is rows[0]
+    tie = [{"validation": 1.0, "name": "plain"}, {"validation": 1.0, "name": "variant"}]
+    assert pick(tie, "accuracy_percent")["name"] == "plain"

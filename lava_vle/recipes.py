@@ -14,17 +14,18 @@ from typing import Any
 
 # options (TrainConfig field names) per task: "float" for every float rule, then
 # per rule ("vle", "bptt", "exact"); "fixed" is the whole fixed-point recipe (the
-# integer rule's lr is its own: eta = lr / batch, no optimiser). The float
-# recipes of the compared tasks are the comparisons' validation picks
-# (docs/recipe-selection/from-comparisons.md, tested); digits' on its own
+# integer rule's lr is its own: eta = lr / batch, no optimiser). A recipe is the
+# task and rule as defined (no hold, teach window, weight averaging or
+# eligibilities on every weight: those are variants, given as options). The
+# float recipes of the compared tasks are the comparisons' validation picks
+# (docs/recipe-selection/from-comparisons.md, tested); digits' come from its own
 # validation runs (docs/recipe-selection/digits-*.json)
 RECIPES: dict[str, dict[str, dict[str, Any]]] = {
     "digits": {"float": {"batch_size": 32, "lr": 3e-3},
                "fixed": {"batch_size": 32, "lr": 0.032}},
     "delayed-xor": {"float": {"activation": "hard_tanh", "batch_size": 50,
                               "lr_schedule": "cosine"},
-                    "vle": {"lr": 1e-3, "update_interval": 10, "recurrent_error": "eprop-all",
-                            "ema": 0.99},
+                    "vle": {"lr": 1e-3, "update_interval": 10},
                     "bptt": {"lr": 3e-3}, "exact": {"lr": 3e-3},
                     "fixed": {"batch_size": 50, "lr": 0.01}},
     "pattern": {"float": {"lr_schedule": "cosine"},
@@ -33,8 +34,7 @@ RECIPES: dict[str, dict[str, dict[str, Any]]] = {
     "fashion-smnist-row": {"vle": {"update_interval": 9, "recurrent_error": "eprop",
                                    "settle_steps": 6},
                            "bptt": {"lr": 3e-3}, "exact": {"lr": 3e-3}},
-    "smnist-row": {"vle": {"update_interval": 9, "recurrent_error": "eprop-all", "ema": 0.99,
-                           "settle_steps": 6},
+    "smnist-row": {"vle": {"update_interval": 9, "recurrent_error": "eprop", "settle_steps": 6},
                    "bptt": {"lr": 1e-2}, "exact": {"lr": 1e-2}},
     "mnist1d": {"float": {"lr": 1e-3, "lr_schedule": "plateau"},
                 "vle": {"update_interval": 1, "carry_state": True},

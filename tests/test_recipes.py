@@ -55,12 +55,22 @@ def test_every_recipe_is_a_valid_train_config_of_known_fields(task, rule, precis
     TrainConfig(task=task, rule=rule, precision=precision, **options)  # validates
 
 
-def test_delayed_xor_recipe_averages_the_weights_unless_told_otherwise():
-    assert config_of("--task", "delayed-xor").ema == 0.99
-    assert config_of("--task", "delayed-xor", "--ema", "0.9").ema == 0.9
-    assert config_of("--task", "delayed-xor", "--ema", "0").ema is None
-    assert config_of("--task", "delayed-xor").recurrent_error == "eprop-all"
-    assert config_of("--task", "delayed-xor", "--rule", "bptt").ema is None
+@pytest.mark.parametrize("task", sorted(RECIPES))
+@pytest.mark.parametrize("rule", ["vle", "bptt"])
+def test_a_recipe_is_the_task_as_defined_not_a_variant(task, rule):
+    from lava_vle.experiments.targets import variant
+
+    config = TrainConfig.from_recipe(task, rule)
+    as_summary = {"hold": config.hold, "teach_window": config.teach_window,
+                  "config": {"ema": config.ema, "recurrent_error": config.recurrent_error}}
+    assert variant(as_summary) == ""
+
+
+def test_a_variant_is_an_option_given_on_top_of_the_recipe():
+    config = config_of("--task", "delayed-xor", "--ema", "0.99", "--recurrent-error",
+                       "eprop-all")
+    assert (config.ema, config.recurrent_error, config.update_interval) == (0.99, "eprop-all",
+                                                                            10)
 
 
 def test_recipe_selection_picks_the_lowest_validation_loss_and_flags_a_grid_edge(tmp_path):

@@ -1,17 +1,20 @@
 """Task recipes picked from the comparisons' validation scores, never their test scores.
 
-    python -m lava_vle.experiments.recipes_from_comparisons docs/compare \\
+    python -m lava_vle.experiments.recipes_from_comparisons docs/compare \
         --out docs/recipe-selection/from-comparisons.md
 
 Every comparison (``compare.json``) trained each arm over an lr grid and
-kept the mean final *validation* metric of the lr it picked. Comparisons of
-one task as defined (no hold, no teach window), at full scale and the
-default width, with the same epochs and validation split, differ only in the
-rule's options (cadence, schedule, weight averaging, eligibilities, carried
-state): their arms are candidate recipes scored on one validation split. Per
-task and rule the pick is the arm with the best validation metric (ties: the
-comparison listed first, the plain one before its variants). Options no
-candidate varies are not chosen here (the table says which were varied).
+kept the mean final *validation* metric of the lr it picked. The comparisons
+of one task and rule as defined (no variant: no hold, no teach window, no
+weight averaging, no eligibilities on every weight;
+:func:`lava_vle.experiments.targets.variant`), at full scale and the default
+width, with the same epochs and validation split, differ only in the rule's
+cadence, schedule, carried state and learning rate: their arms are candidate
+recipes scored on one validation split. Per task and rule the pick is the
+arm with the best validation metric (ties: the comparison listed first).
+A recipe is thus the task as defined; a variant stays an option given on
+the command line. Options no candidate varies are not chosen here (the
+table says which were varied).
 """
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from lava_vle.command_parser import CommandParser
-from lava_vle.experiments.targets import lr_pick
+from lava_vle.experiments.targets import lr_pick, variant
 
 #: the options a comparison varies per rule (TrainConfig field names)
 RULE_OPTIONS = {"vle": ("lr", "update_interval", "lr_schedule", "ema", "recurrent_error",
@@ -29,8 +32,8 @@ RULE_OPTIONS = {"vle": ("lr", "update_interval", "lr_schedule", "ema", "recurren
 
 def _defines_the_task(summary: dict) -> bool:
     config = summary.get("config", {})
-    return (summary.get("hold", 1) == 1 and summary.get("teach_window") is None
-            and config.get("limit_train") is None and config.get("width") is None)
+    return (not variant(summary) and config.get("limit_train") is None
+            and config.get("width") is None)
 
 
 def _options(summary: dict, row: dict) -> dict[str, Any]:

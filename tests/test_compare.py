@@ -185,3 +185,19 @@ def test_a_comparison_taught_on_its_own_window_says_so_in_every_table():
     assert table[2].startswith("| smnist-row-hold1 | all | 1 | accuracy % |")
     assert table[3].startswith("| smnist-row-window | all | 1 (taught on the last 14) |")
     assert markdown(window).startswith("**smnist-row**, hold 1, taught on the last 14 inputs, ")
+
+
+def test_every_arm_of_the_summary_table_states_its_optimiser_steps_per_sequence():
+    """The README's table names the cadence of every number: steps per
+    sequence for the equal cadence (both rules alike) and for each rule at
+    its natural one (e.g. MNIST-1D: VLE 360, BPTT 1)."""
+    from pathlib import Path
+
+    from lava_vle.experiments.compare import load_summaries, summary_table
+
+    summaries = load_summaries(Path(__file__).resolve().parents[1] / "docs" / "compare")
+    rows = {s["folder"]: s for s in summaries}
+    line = summary_table([rows["mnist1d-gle-plateau"]]).splitlines()[2].split(" | ")
+    assert line[6:8] == ["86.7 +- 1.8 (360)", "83.3 +- 2.0 (1)"]
+    line = summary_table([rows["delayed-xor"]]).splitlines()[2].split(" | ")
+    assert line[4:8] == ["98.7 +- 0.6", "99.6 +- 0.2 (13)", "98.7 +- 0.6 (13)", "100.0 +- 0.0 (1)"]

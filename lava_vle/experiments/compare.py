@@ -410,10 +410,11 @@ def replace_table(path: Path, summaries: list[dict]) -> None:
 def summary_table(summaries: list[dict]) -> str:
     """One row per comparison, named by its folder: its training sequences
     (``all`` of the task's training set, or the limit) and each rule's test
-    metric at the equal and the natural cadence (the README's summary of
-    :func:`results_page`)."""
+    metric at the equal and the natural cadence, with the optimiser steps per
+    sequence (once for the equal cadence, both rules' at the natural one; the
+    README's summary of :func:`results_page`)."""
     lines = ["| comparison | training sequences | hold | metric | equal cadence: VLE "
-             "| BPTT (steps / sequence) | natural: VLE | BPTT "
+             "| BPTT (steps / sequence) | natural: VLE (steps / sequence) | BPTT (steps) "
              "| paired VLE - BPTT (equal; natural) |", "|" + "---|" * 9]
     for s in summaries:
         metric = s["metric"]
@@ -424,8 +425,8 @@ def summary_table(summaries: list[dict]) -> str:
                 if row is None:
                     cells.append("-")
                     continue
-                steps = f" ({row['optimizer_steps_per_sequence']:g})" if cadence == "equal" \
-                    and rule == "bptt" else ""
+                steps = f" ({row['optimizer_steps_per_sequence']:g})" if cadence == "natural" \
+                    or rule == "bptt" else ""
                 cells.append(_value(row["test"], metric) + steps)
         paired = "; ".join(_value(p["vle_minus_bptt"], metric) for p in s["paired"]) or "-"
         name = "accuracy %" if metric == "accuracy_percent" else "NRMSE"

@@ -57,3 +57,24 @@ def test_the_table_goes_between_the_pages_markers_and_nothing_else_changes(tmp_p
     text = page.read_text()
     assert text.startswith(f"before\n{MARKERS[0]}\n| row |") and "old" not in text
     assert text.endswith(f"{MARKERS[1]}\nafter\n")
+
+
+def test_the_base_against_a_reference_compares_the_same_readouts_of_both_curves(tmp_path):
+    from lava_vle.experiments.ablations import seed_runs, versus_reference
+
+    base = tmp_path / "base"
+    for seed, curve in enumerate([[80.0, 90.0, 91.0], [82.0, 88.0, 89.0]]):
+        (base / f"seed-{seed}").mkdir(parents=True)
+        history = [{"epoch": e + 1, "test_metric": m} for e, m in enumerate(curve)]
+        (base / f"seed-{seed}" / "results.json").write_text(json.dumps(
+            {"config": {"task": "mnist1d", "seed": seed}, "test_metric": curve[-1],
+             "history": history, "train_wall_s": 1.0}))
+    reference = {"seeds": {"12": [10.0, 85.0, 95.0, 92.0, 50.0],
+                           "32": [10.0, 83.0, 93.0, 90.0, 50.0]}}
+    rows = versus_reference(seed_runs([base]), reference).splitlines()
+    assert rows[0].startswith("| readout at epoch 3 | this loop (2 seeds) | the reference (2")
+    final, best = rows[2].split(" | "), rows[4].split(" | ")
+    assert final[1:4] == ["90.00 +- 1.41 (89.0..91.0)", "91.00 +- 1.41 (90.0..92.0)", "-1.00"]
+    assert best[1:4] == ["90.00 +- 1.41 (89.0..91.0)", "94.00 +- 1.41 (93.0..95.0)", "-4.00"]
+    with pytest.raises(ValueError, match="end before epoch 3"):
+        versus_reference(seed_runs([base]), {"seeds": {"12": [10.0, 85.0]}})

@@ -11,8 +11,10 @@ settings against the base's (so a row cannot name a change it did not make),
 its test metric per seed, mean +- std, and its difference from the base
 paired over the seeds both ran. A row with a held-out split also shows its
 final validation metric (a choice between two rows is made there, never on
-the test metric). ``--into`` writes the table between the page's
-``<!-- ablations -->`` markers.
+the test metric). ``--reference FILE`` adds a table of the base's seeds
+against another implementation's published runs (a JSON of per-epoch test
+metrics per seed, :func:`versus_reference`). ``--into`` writes the tables
+between the page's ``<!-- ablations -->`` markers.
 """
 from __future__ import annotations
 
@@ -103,6 +105,45 @@ def ablation_table(base: dict[int, dict], rows: Sequence[tuple[str, dict[int, di
     return "\n".join(lines)
 
 
+#: the readouts of a run's test curve the reference table compares (epoch ``e``
+#: is the metric after epoch e; index 0 is before training)
+READOUTS = {"final epoch": lambda curve, e: curve[e],
+            "mean of the last 10 epochs": lambda curve, e: float(np.mean(curve[e - 9:e + 1])),
+            "best epoch": lambda curve, e: max(curve[1:e + 1])}
+
+
+def versus_reference(base: dict[int, dict], reference: dict) -> str:
+    """Markdown: the base's seeds against the reference's (``{"seeds": {seed:
+    [metric before training, after epoch 1, ...]}, "source": ...}``), at the
+    base's last epoch: each readout's mean +- std (min..max) per side, the
+    difference and Welch's t-test p (unequal variances, two-sided)."""
+    from scipy import stats
+
+    epochs = {len(r["history"]) for r in base.values()}
+    if len(epochs) != 1:
+        raise ValueError(f"the base's runs trained different epochs: {sorted(epochs)}")
+    last = epochs.pop()
+    ours = [[float("nan")] + [h["test_metric"] for h in r["history"]] for r in base.values()]
+    theirs = list(reference["seeds"].values())
+    if min(len(c) for c in theirs) <= last:
+        raise ValueError(f"the reference's curves end before epoch {last}")
+
+    def cell(values: np.ndarray) -> str:
+        stats_ = seed_stats(values)
+        return (f"{stats_['mean']:.2f} +- {stats_['std']:.2f} ({stats_['min']:.1f}.."
+                f"{stats_['max']:.1f})")
+
+    lines = [f"| readout at epoch {last} | this loop ({len(ours)} seeds) | the reference "
+             f"({len(theirs)} seeds) | difference | Welch p |", "|" + "---|" * 5]
+    for name, readout in READOUTS.items():
+        a = np.array([readout(c, last) for c in ours])
+        b = np.array([readout(c, last) for c in theirs])
+        p = stats.ttest_ind(a, b, equal_var=False).pvalue
+        lines.append(f"| {name} | {cell(a)} | {cell(b)} | {a.mean() - b.mean():+.2f} | "
+                     f"{p:.2f} |")
+    return "\n".join(lines)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> str:
     parser = CommandParser(prog="python -m lava_vle.experiments.ablations",
                            description=__doc__)
@@ -110,11 +151,17 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
                         help="folders of the base recipe's runs (their seeds together)")
     parser.add_argument("--ablations", nargs="*", default=[], type=Path,
                         help="one folder per ablation (a row each, named by the folder)")
+    parser.add_argument("--reference", type=Path,
+                        help="JSON of another implementation's per-epoch test metrics per "
+                             "seed: add the base against it")
     parser.add_argument("--into", type=Path, help="write the table between this page's "
                         f"{MARKERS[0]} markers (default: print it)")
     args = parser.parse_args(argv)
-    table = ablation_table(seed_runs(args.base),
-                           [(folder.name, seed_runs([folder])) for folder in args.ablations])
+    base = seed_runs(args.base)
+    table = ablation_table(base, [(folder.name, seed_runs([folder]))
+                                  for folder in args.ablations])
+    if args.reference:
+        table += "\n\n" + versus_reference(base, json.loads(args.reference.read_text()))
     if args.into:
         replace_between(args.into, MARKERS, table, "ablation-table")
     else:

@@ -78,3 +78,23 @@ def test_the_base_against_a_reference_compares_the_same_readouts_of_both_curves(
     assert best[1:4] == ["90.00 +- 1.41 (89.0..91.0)", "94.00 +- 1.41 (93.0..95.0)", "-4.00"]
     with pytest.raises(ValueError, match="end before epoch 3"):
         versus_reference(seed_runs([base]), {"seeds": {"12": [10.0, 85.0]}})
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # Welch's test of one constant seed
+def test_the_reference_schedule_is_replayed_on_its_own_watched_loss(tmp_path):
+    """The reference's plateau schedule, replayed with this project's rule on
+    the test losses it watched, is compared with the rates this loop ran."""
+    from lava_vle.experiments.ablations import replayed_rates, seed_runs, versus_reference
+
+    base = tmp_path / "base" / "seed-0"
+    base.mkdir(parents=True)
+    rates = [1e-3] * 4 + [5e-4] * 2
+    history = [{"epoch": e + 1, "test_metric": 90.0, "lr": lr} for e, lr in enumerate(rates)]
+    config = {"task": "mnist1d", "seed": 0, "lr": 1e-3, "lr_schedule": "plateau-frozen"}
+    (base / "results.json").write_text(json.dumps({"config": config, "test_metric": 90.0,
+                                                   "history": history, "train_wall_s": 1.0}))
+    flat = [2.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]  # no fall after epoch 1: halved after 3 more
+    assert replayed_rates(config, flat[1:]) == [1e-3] * 4 + [5e-4] * 2
+    reference = {"seeds": {"1": [90.0] * 7, "2": [90.0] * 7}, "test_loss": {"1": flat, "2": flat}}
+    rows = versus_reference(seed_runs([tmp_path / "base"]), reference)
+    assert "| first epoch at half the rate | 5.00 +- 0.00 (5.0..5.0) | 5.00 +- 0.00" in rows

@@ -133,15 +133,44 @@ def versus_reference(base: dict[int, dict], reference: dict) -> str:
         return (f"{stats_['mean']:.2f} +- {stats_['std']:.2f} ({stats_['min']:.1f}.."
                 f"{stats_['max']:.1f})")
 
+    rows = {name: ([readout(c, last) for c in ours], [readout(c, last) for c in theirs])
+            for name, readout in READOUTS.items()}
+    if "test_loss" in reference:  # the reference's plateau schedule, replayed on its loss
+        ours_lr = [[h["lr"] for h in r["history"]] for r in base.values()]
+        theirs_lr = [replayed_rates(settings(base), losses[1:last + 1])
+                     for losses in reference["test_loss"].values()]
+        for name, below in SCHEDULE_READOUTS.items():
+            rows[name] = ([_first_epoch(lrs, below) for lrs in ours_lr],
+                          [_first_epoch(lrs, below) for lrs in theirs_lr])
     lines = [f"| readout at epoch {last} | this loop ({len(ours)} seeds) | the reference "
              f"({len(theirs)} seeds) | difference | Welch p |", "|" + "---|" * 5]
-    for name, readout in READOUTS.items():
-        a = np.array([readout(c, last) for c in ours])
-        b = np.array([readout(c, last) for c in theirs])
+    for name, (a, b) in rows.items():
+        a, b = np.array(a, float), np.array(b, float)
         p = stats.ttest_ind(a, b, equal_var=False).pvalue
         lines.append(f"| {name} | {cell(a)} | {cell(b)} | {a.mean() - b.mean():+.2f} | "
                      f"{p:.2f} |")
     return "\n".join(lines)
+
+
+#: schedule readouts: the first epoch whose rate is below this fraction of the first's
+SCHEDULE_READOUTS = {"first epoch at half the rate": 0.75,
+                     "first epoch below 1 % of the rate": 0.01}
+
+
+def replayed_rates(config: dict[str, Any], watched: Sequence[float]) -> list[float]:
+    """The rate of each epoch that this project's plateau schedule (the one
+    ``config`` names) sets from the losses ``watched`` after epochs 1, 2, ...:
+    another implementation's schedule, replayed on the loss it watched."""
+    from lava_vle.train import TrainConfig, saved_config
+
+    train = TrainConfig(**saved_config(config))
+    return [train.lr_at(epoch, watched) for epoch in range(len(watched))]
+
+
+def _first_epoch(rates: Sequence[float], below: float) -> int:
+    """The first epoch (1-based) whose rate is below ``below`` times the first's
+    (one past the last epoch if none is)."""
+    return next((e + 1 for e, lr in enumerate(rates) if lr < below * rates[0]), len(rates) + 1)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> str:

@@ -47,9 +47,10 @@ def _options(summary: dict, row: dict) -> dict[str, Any]:
 
 
 def candidates(summaries: Sequence[dict]) -> dict[tuple, list[dict]]:
-    """Per ``(task, rule, epochs, selection)``: every arm with a validation
-    score in a comparison that defines the task (:func:`_defines_the_task`),
-    as ``{"folder", "arm", "validation", "options"}``."""
+    """Per ``(task, rule, epochs, selection, metric)``: every arm with a
+    validation score in a comparison that defines the task
+    (:func:`_defines_the_task`), as ``{"folder", "arm", "validation",
+    "lr_pick", "options"}``."""
     found: dict[tuple, list[dict]] = {}
     for summary in summaries:
         if not _defines_the_task(summary):

@@ -113,3 +113,37 @@ def test_a_recipe_pick_is_the_best_validation_score_whatever_the_metrics_directi
     assert pick(rows, "accuracy_percent") is rows[0]
     tie = [{"validation": 1.0, "name": "plain"}, {"validation": 1.0, "name": "variant"}]
     assert pick(tie, "accuracy_percent")["name"] == "plain"
+
+
+def write_seed_runs(folder, val_metrics, **config):
+    import json
+
+    for seed, val in enumerate(val_metrics):
+        (folder / f"seed-{seed}").mkdir(parents=True)
+        (folder / f"seed-{seed}" / "results.json").write_text(json.dumps({
+            "metric": "accuracy_percent", "test_metric": 50.0, "train_wall_s": 1.0,
+            "config": {"task": "mnist1d", "rule": "vle", "epochs": 100, "seed": seed, **config},
+            "history": [{"epoch": 100, "val_metric": val}]}))
+    return folder
+
+
+def test_a_folder_of_seed_runs_with_a_held_out_split_is_one_more_candidate(tmp_path):
+    from lava_vle.experiments.recipes_from_comparisons import runs_as_summary
+
+    runs = write_seed_runs(tmp_path / "conventions", [88.0, 90.0], validation=400,
+                           update_interval=1, carry_state=True, lr_schedule="plateau-frozen",
+                           error_weights="forward")
+    summaries = load_summaries(ROOT / "docs" / "compare") + [runs_as_summary(runs)]
+    chosen = picks(summaries)[("mnist1d", "vle")]
+    assert chosen["picked"]["folder"] == "conventions"
+    assert chosen["picked"]["validation"] == 89.0
+    assert chosen["picked"]["options"]["error_weights"] == "forward"
+    assert len(chosen["candidates"]) == len(COMPARED[("mnist1d", "vle")]["candidates"]) + 1
+
+
+def test_seed_runs_without_a_held_out_split_are_refused_as_a_candidate(tmp_path):
+    from lava_vle.experiments.recipes_from_comparisons import runs_as_summary
+
+    runs = write_seed_runs(tmp_path / "all", [90.0], update_interval=1)
+    with pytest.raises(ValueError, match="without a held-out split"):
+        runs_as_summary(runs)

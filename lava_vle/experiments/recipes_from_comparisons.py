@@ -14,20 +14,28 @@ recipes scored on one validation split. Per task and rule the pick is the
 arm with the best validation metric (ties: the comparison listed first).
 A recipe is thus the task as defined; a variant stays an option given on
 the command line. Options no candidate varies are not chosen here (the
-table says which were varied).
+table says which were varied). ``--runs`` adds candidates that are not
+comparisons: folders of one configuration's seeds (``seed-N/results.json``)
+trained with a held-out split, scored by their mean final validation metric.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
+import numpy as np
+
 from lava_vle.command_parser import CommandParser
 from lava_vle.experiments.targets import lr_pick, variant
 
 #: the options a comparison varies per rule (TrainConfig field names)
 RULE_OPTIONS = {"vle": ("lr", "update_interval", "lr_schedule", "ema", "recurrent_error",
-                        "carry_state", "settle_steps"),
-                "bptt": ("lr", "update_interval", "lr_schedule", "ema")}
+                        "carry_state", "settle_steps", "error_weights", "input_timing",
+                        "bias_init"),
+                "bptt": ("lr", "update_interval", "lr_schedule", "ema", "input_timing",
+                         "bias_init")}
+#: how a comparison names its selection split (lava_vle.experiments.compare)
+SELECTION = "validation split of the last {} training sequences"
 
 
 def _defines_the_task(summary: dict) -> bool:
@@ -37,7 +45,9 @@ def _defines_the_task(summary: dict) -> bool:
 
 
 def _options(summary: dict, row: dict) -> dict[str, Any]:
-    config = summary["config"]
+    from lava_vle.train import saved_config
+
+    config = saved_config(summary["config"])  # settings added since: their defaults
     options = {name: config.get(name) for name in RULE_OPTIONS[row["rule"]]}
     options["lr"] = row["lr"]
     per_sequence = row["arm"].endswith("per-sequence")
@@ -65,6 +75,31 @@ def candidates(summaries: Sequence[dict]) -> dict[tuple, list[dict]]:
                 "validation": row["validation"], "lr_pick": lr_pick(row),
                 "options": _options(summary, row)})
     return found
+
+
+def runs_as_summary(folder: Path) -> dict:
+    """A folder of one configuration's seeds (``seed-N/results.json``, trained
+    with a held-out split) as a one-arm comparison summary: its mean final
+    validation metric is the arm's score."""
+    from lava_vle.experiments.ablations import seed_runs, settings
+    from lava_vle.experiments.summaries import seed_stats
+
+    runs = seed_runs([folder])
+    config = settings(runs)
+    if not config["validation"]:
+        raise ValueError(f"{folder}: trained without a held-out split (validation=0): no "
+                         "validation score to pick on")
+    first = next(iter(runs.values()))
+    every = config["update_interval"]
+    arm = f"{config['rule']}-" + ("per-sequence" if every is None else f"every-{every}")
+    score = float(np.mean([r["history"][-1]["val_metric"] for r in runs.values()]))
+    return {"folder": Path(folder).name, "task": config["task"], "epochs": config["epochs"],
+            "selection": SELECTION.format(config["validation"]), "metric": first["metric"],
+            "hold": config["hold"], "teach_window": config["teach_window"], "config": config,
+            "rows": [{"arm": arm, "rule": config["rule"], "lr": config["lr"],
+                      "update_interval": every, "validation": score,
+                      "grid": {f"lr={config['lr']:g}": score},
+                      "test": seed_stats([r["test_metric"] for r in runs.values()])}]}
 
 
 def pick(rows: list[dict], metric: str) -> dict:
@@ -126,11 +161,17 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     parser = CommandParser(prog="python -m lava_vle.experiments.recipes_from_comparisons",
                            description=__doc__)
     parser.add_argument("folder", help="the folder of comparisons (docs/compare)")
+    parser.add_argument("--runs", nargs="*", default=[], type=Path,
+                        help="folders of one configuration's seeds with a held-out split: "
+                             "more candidates")
     parser.add_argument("--out", help="write the Markdown here (default: print it)")
     args = parser.parse_args(argv)
-    chosen = picks(load_summaries(Path(args.folder)))
+    summaries = load_summaries(Path(args.folder)) + [runs_as_summary(f) for f in args.runs]
+    chosen = picks(summaries)
+    runs = "".join(f" {folder}" for folder in args.runs)
     text = page(chosen, "python -m lava_vle.experiments.recipes_from_comparisons "
-                        + args.folder + (f" --out {args.out}" if args.out else ""))
+                + args.folder + (f" --runs{runs}" if runs else "")
+                + (f" --out {args.out}" if args.out else ""))
     if args.out:
         Path(args.out).write_text(text)
     else:

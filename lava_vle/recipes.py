@@ -37,7 +37,10 @@ RECIPES: dict[str, dict[str, dict[str, Any]]] = {
     "smnist-row": {"vle": {"update_interval": 9, "recurrent_error": "eprop", "settle_steps": 6},
                    "bptt": {"lr": 1e-2}, "exact": {"lr": 1e-2}},
     "mnist1d": {"float": {"lr": 1e-3, "lr_schedule": "plateau"},
-                "vle": {"update_interval": 1, "carry_state": True},
+                # the GLE reference's learning loop, picked on validation
+                "vle": {"update_interval": 1, "carry_state": True,
+                        "lr_schedule": "plateau-frozen", "error_weights": "forward",
+                        "input_timing": "current", "bias_init": "uniform"},
                 "fixed": {"lr": 3e-3}},
 }
 

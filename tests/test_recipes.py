@@ -6,7 +6,7 @@ import pytest
 
 from lava_vle.cli import build_parser, train_config
 from lava_vle.experiments.compare import load_summaries
-from lava_vle.experiments.recipes_from_comparisons import pick, picks
+from lava_vle.experiments.recipes_from_comparisons import pick, picks, runs_as_summary
 from lava_vle.recipes import RECIPES, recipe
 from lava_vle.train import TrainConfig
 
@@ -22,7 +22,9 @@ def config_of(*argv):
 def test_train_without_options_uses_the_mnist1d_vle_recipe():
     config = config_of("--task", "mnist1d")
     assert (config.lr, config.update_interval, config.carry_state, config.lr_schedule) == (
-        1e-3, 1, True, "plateau")
+        1e-3, 1, True, "plateau-frozen")
+    assert (config.error_weights, config.input_timing, config.bias_init) == (
+        "forward", "current", "uniform")
     bptt = config_of("--task", "mnist1d", "--rule", "bptt")
     assert (bptt.lr, bptt.update_interval, bptt.carry_state) == (1e-3, None, False)
 
@@ -84,7 +86,9 @@ def test_recipe_selection_picks_the_lowest_validation_loss_and_flags_a_grid_edge
     assert selection["at_grid_edge"] and "test_metric" in selection["rows"][0]["seeds"][0]
 
 
-COMPARED = picks(load_summaries(ROOT / "docs" / "compare"))
+#: the single-rule candidates the recipe page was generated with (its command's --runs)
+RUNS = sorted((ROOT / "docs" / "gle-reproduction").glob("validation-*"))
+COMPARED = picks(load_summaries(ROOT / "docs" / "compare") + [runs_as_summary(f) for f in RUNS])
 
 
 @pytest.mark.parametrize("task,rule", sorted(COMPARED))
@@ -102,7 +106,7 @@ def test_the_recipe_selection_page_is_what_its_command_writes(tmp_path):
     from lava_vle.experiments.recipes_from_comparisons import main
 
     out = tmp_path / "page.md"
-    main([str(ROOT / "docs" / "compare"), "--out", str(out)])
+    main([str(ROOT / "docs" / "compare"), "--runs", *map(str, RUNS), "--out", str(out)])
     stored = (ROOT / "docs" / "recipe-selection" / "from-comparisons.md").read_text()
     assert out.read_text().split("\n", 3)[3] == stored.split("\n", 3)[3]
 
@@ -128,22 +132,19 @@ def write_seed_runs(folder, val_metrics, **config):
 
 
 def test_a_folder_of_seed_runs_with_a_held_out_split_is_one_more_candidate(tmp_path):
-    from lava_vle.experiments.recipes_from_comparisons import runs_as_summary
-
-    runs = write_seed_runs(tmp_path / "conventions", [88.0, 90.0], validation=400,
+    runs = write_seed_runs(tmp_path / "conventions", [98.0, 99.0], validation=400,
                            update_interval=1, carry_state=True, lr_schedule="plateau-frozen",
                            error_weights="forward")
     summaries = load_summaries(ROOT / "docs" / "compare") + [runs_as_summary(runs)]
     chosen = picks(summaries)[("mnist1d", "vle")]
     assert chosen["picked"]["folder"] == "conventions"
-    assert chosen["picked"]["validation"] == 89.0
+    assert chosen["picked"]["validation"] == 98.5
     assert chosen["picked"]["options"]["error_weights"] == "forward"
-    assert len(chosen["candidates"]) == len(COMPARED[("mnist1d", "vle")]["candidates"]) + 1
+    compared_only = picks(load_summaries(ROOT / "docs" / "compare"))[("mnist1d", "vle")]
+    assert len(chosen["candidates"]) == len(compared_only["candidates"]) + 1
 
 
 def test_seed_runs_without_a_held_out_split_are_refused_as_a_candidate(tmp_path):
-    from lava_vle.experiments.recipes_from_comparisons import runs_as_summary
-
     runs = write_seed_runs(tmp_path / "all", [90.0], update_interval=1)
     with pytest.raises(ValueError, match="without a held-out split"):
         runs_as_summary(runs)

@@ -137,7 +137,8 @@ def versus_reference(base: dict[int, dict], reference: dict) -> str:
             for name, readout in READOUTS.items()}
     if "test_loss" in reference:  # the reference's plateau schedule, replayed on its loss
         ours_lr = [[h["lr"] for h in r["history"]] for r in base.values()]
-        theirs_lr = [replayed_rates(settings(base), losses[1:last + 1])
+        config = settings(base)
+        theirs_lr = [replayed_rates(config, losses[1:last + 1])
                      for losses in reference["test_loss"].values()]
         for name, below in SCHEDULE_READOUTS.items():
             rows[name] = ([_first_epoch(lrs, below) for lrs in ours_lr],

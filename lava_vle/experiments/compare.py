@@ -35,7 +35,8 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from lava_vle.experiments.summaries import CADENCES, COMPARE_JSON, seed_stats, tested_arm
+from lava_vle.experiments.summaries import (CADENCES, COMPARE_JSON, metric_cell, seed_stats,
+                                           tested_arm)
 from lava_vle.experiments.sweep import Trial, finished_results, run_sweep
 from lava_vle.results import read_json
 from lava_vle.train import TrainConfig
@@ -277,11 +278,6 @@ def _minutes(summary: dict) -> str:
     return f"{summary['wall_minutes']:.0f} min in all"
 
 
-def _value(stats: dict, metric: str) -> str:
-    digits = 1 if metric == "accuracy_percent" else 3
-    return f"{stats['mean']:.{digits}f} +- {stats['std']:.{digits}f}"
-
-
 def resolution(summary: dict) -> str:
     """The comparison's time resolution in words: ``hold K``, and the teaching
     window where it is not the task's own (``taught on the last W inputs``)."""
@@ -306,13 +302,13 @@ def markdown(summary: dict) -> str:
                          "diverged or unfinished | | |")
             continue
         lines.append(f"| {row['arm']} | {row['cadence']} | {row['optimizer_steps_per_sequence']:g}"
-                     f" | {row['lr']:g} | {row['validation']:.3g} | {_value(row['test'], metric)}"
+                     f" | {row['lr']:g} | {row['validation']:.3g} | {metric_cell(row['test'], metric)}"
                      f" (n={row['test']['n']}) | {row['minutes_per_run']:.2f} | "
                      f"{row['samples_per_s']:.0f} |")
     for pair in summary["paired"]:
         lines.append("")
         lines.append(f"Paired over seeds, {pair['cadence']} cadence: {pair['vle']} - "
-                     f"{pair['bptt']} = {_value(pair['vle_minus_bptt'], metric)}")
+                     f"{pair['bptt']} = {metric_cell(pair['vle_minus_bptt'], metric)}")
     return "\n".join(lines)
 
 
@@ -378,7 +374,7 @@ def results_page(summaries: list[dict], command: str, notes: str = "") -> str:
                       f"| {unit} | minutes / run | samples/s |", "|" + "---|" * 8]
         for s in group:
             for row in s["rows"]:
-                test = (f"{_value(row['test'], metric)} (n={row['test']['n']})"
+                test = (f"{metric_cell(row['test'], metric)} (n={row['test']['n']})"
                         if "test" in row else "diverged or unfinished")
                 steps = f"{row['optimizer_steps_per_sequence']:g}" if "test" in row else ""
                 timing = (f"{row['minutes_per_run']:.2f} | {row['samples_per_s']:.0f}"
@@ -389,7 +385,7 @@ def results_page(summaries: list[dict], command: str, notes: str = "") -> str:
         for s in group:
             for pair in s["paired"]:
                 lines.append(f"- `{s['folder']}`, {pair['cadence']} cadence ({pair['vle']} vs "
-                             f"{pair['bptt']}): {_value(pair['vle_minus_bptt'], metric)}")
+                             f"{pair['bptt']}): {metric_cell(pair['vle_minus_bptt'], metric)}")
     lines += ["", "## Summary", "", summary_table(summaries)]
     if notes:
         lines += ["", notes.strip()]
@@ -427,8 +423,8 @@ def summary_table(summaries: list[dict]) -> str:
                     continue
                 steps = f" ({row['optimizer_steps_per_sequence']:g})" if cadence == "natural" \
                     or rule == "bptt" else ""
-                cells.append(_value(row["test"], metric) + steps)
-        paired = "; ".join(_value(p["vle_minus_bptt"], metric) for p in s["paired"]) or "-"
+                cells.append(metric_cell(row["test"], metric) + steps)
+        paired = "; ".join(metric_cell(p["vle_minus_bptt"], metric) for p in s["paired"]) or "-"
         name = "accuracy %" if metric == "accuracy_percent" else "NRMSE"
         limit = s["config"].get("limit_train")
         data = "all" if limit is None else f"{limit:,}"

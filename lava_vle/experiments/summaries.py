@@ -22,6 +22,14 @@ def seed_stats(values: Sequence[float]) -> dict:
             "max": float(values.max()), "n": int(len(values)), "values": values.tolist()}
 
 
+def metric_cell(stats: dict, metric: str) -> str:
+    """``mean +- std`` of a test metric over seeds (std where the statistics
+    have it), 1 decimal for accuracy %, 3 for NRMSE."""
+    digits = 1 if metric == "accuracy_percent" else 3
+    std = f" +- {stats['std']:.{digits}f}" if "std" in stats else ""
+    return f"{stats['mean']:.{digits}f}{std}"
+
+
 def tested_arm(summary: dict, rule: str, cadence: str) -> Optional[dict]:
     """The row of ``summary`` that trains ``rule`` at ``cadence`` and has a
     test result (None if none has)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
-from lava_vle.experiments.summaries import CADENCES, tested_arm
+from lava_vle.experiments.summaries import CADENCES, metric_cell, tested_arm
 
 
 @dataclass(frozen=True)
@@ -118,15 +118,6 @@ def variant(summary: dict) -> str:
     return ", ".join(changes)
 
 
-def _shown(row: Optional[dict], digits: int) -> str:
-    """An arm's test metric as mean +- std over the seeds ("-" without the arm)."""
-    if row is None:
-        return "-"
-    test = row["test"]
-    std = f" +- {test['std']:.{digits}f}" if "std" in test else ""
-    return f"{test['mean']:.{digits}f}{std}"
-
-
 def lr_pick(row: Optional[dict]) -> str:
     """Where an arm's picked lr lies in its grid: "one value" (the grid selects
     nothing), "lowest" or "highest of N" (at the edge: a wider grid might pick
@@ -165,7 +156,6 @@ def verdict_table(summaries: Sequence[dict], targets: Sequence[Target] = TARGETS
             changed = variant(summary)
             if bool(changed) != variants:
                 continue
-            digits = 1 if summary["metric"] == "accuracy_percent" else 3
             for cadence in CADENCES:
                 vle, bptt = (tested_arm(summary, rule, cadence) for rule in ("vle", "bptt"))
                 if vle is None:
@@ -176,7 +166,9 @@ def verdict_table(summaries: Sequence[dict], targets: Sequence[Target] = TARGETS
                     "met" if changed else "**reached**")
                 if changed:
                     verdict = f"variant ({changed}): {verdict}"
-                lines.append(f"{head} `{folder}` | {cadence} | {_shown(vle, digits)} | "
-                             f"{_shown(bptt, digits)} | {lr_pick(vle)} / {lr_pick(bptt)} | "
+                shown = ["-" if arm is None else metric_cell(arm["test"], summary["metric"])
+                         for arm in (vle, bptt)]
+                lines.append(f"{head} `{folder}` | {cadence} | {shown[0]} | {shown[1]} | "
+                             f"{lr_pick(vle)} / {lr_pick(bptt)} | "
                              f"{verdict} |")
     return "\n".join(lines)

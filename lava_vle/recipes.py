@@ -18,8 +18,8 @@ from typing import Any
 # task and rule as defined (no hold, teach window, weight averaging or
 # eligibilities on every weight: those are variants, given as options). The
 # float recipes of the compared tasks are the comparisons' validation picks
-# (docs/recipe-selection/from-comparisons.md, tested); digits' come from its own
-# validation runs (docs/recipe-selection/digits-*.json)
+# (docs/recipe-selection/from-comparisons.md, tested); digits' and the
+# fixed-point ones come from their own validation runs (docs/recipe-selection/)
 RECIPES: dict[str, dict[str, dict[str, Any]]] = {
     "digits": {"float": {"batch_size": 32, "lr": 3e-3},
                "fixed": {"batch_size": 32, "lr": 0.032}},
@@ -27,7 +27,7 @@ RECIPES: dict[str, dict[str, dict[str, Any]]] = {
                               "lr_schedule": "cosine"},
                     "vle": {"lr": 1e-3, "update_interval": 10},
                     "bptt": {"lr": 3e-3}, "exact": {"lr": 3e-3},
-                    "fixed": {"batch_size": 50, "lr": 0.01}},
+                    "fixed": {"batch_size": 50, "lr": 0.03}},
     "pattern": {"float": {"lr_schedule": "cosine"},
                 "vle": {"lr": 1e-2, "recurrent_error": "eprop"},
                 "bptt": {"lr": 3e-2}, "exact": {"lr": 3e-2}},

@@ -45,7 +45,7 @@ def test_task_without_recipe_trains_with_the_train_config_defaults():
 
 def test_fixed_point_takes_its_own_recipe_not_the_float_one():
     config = config_of("--task", "delayed-xor", "--precision", "fixed")
-    assert (config.lr, config.batch_size, config.activation) == (0.01, 50, None)
+    assert (config.lr, config.batch_size, config.activation) == (0.03, 50, None)
 
 
 @pytest.mark.parametrize("task", sorted(RECIPES))

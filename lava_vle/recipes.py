@@ -41,7 +41,7 @@ RECIPES: dict[str, dict[str, dict[str, Any]]] = {
                 "vle": {"update_interval": 1, "carry_state": True,
                         "lr_schedule": "plateau-frozen", "error_weights": "forward",
                         "input_timing": "current", "bias_init": "uniform"},
-                "fixed": {"lr": 3e-3}},
+                "fixed": {"lr": 1e-3}},
 }
 
 

@@ -35,8 +35,8 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from lava_vle.experiments.summaries import (CADENCES, COMPARE_JSON, metric_cell, seed_stats,
-                                           tested_arm)
+from lava_vle.experiments.summaries import (CADENCES, COMPARE_JSON, SPLIT_SELECTION,
+                                           metric_cell, seed_stats, tested_arm)
 from lava_vle.experiments.sweep import Trial, finished_results, run_sweep
 from lava_vle.results import read_json
 from lava_vle.train import TrainConfig
@@ -248,7 +248,7 @@ def run_compare(base: Callable[[Arm, float, int], TrainConfig], arm_list: list[A
     summary.update(
         task=first.task, metric=metric, hold=first.hold, teach_window=first.teach_window,
         epochs=first.epochs, lrs=list(plan.lrs), seeds=list(plan.seeds),
-        selection="validation split of the last {} training sequences".format(validation)
+        selection=SPLIT_SELECTION.format(validation)
         if plan.split_validation else
         f"a validation pattern (dataset seed {VALIDATION_PATTERN_SEED}); test pattern seed 0",
         config={k: v for k, v in asdict(first).items() if k not in ("seed", "lr", "rule")},

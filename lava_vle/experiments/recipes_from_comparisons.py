@@ -1,6 +1,7 @@
 """Task recipes picked from the comparisons' validation scores, never their test scores.
 
     python -m lava_vle.experiments.recipes_from_comparisons docs/compare \
+        --runs docs/gle-reproduction/validation-400 docs/gle-reproduction/validation-400-updated \
         --out docs/recipe-selection/from-comparisons.md
 
 Every comparison (``compare.json``) trained each arm over an lr grid and
@@ -34,8 +35,6 @@ RULE_OPTIONS = {"vle": ("lr", "update_interval", "lr_schedule", "ema", "recurren
                         "bias_init"),
                 "bptt": ("lr", "update_interval", "lr_schedule", "ema", "input_timing",
                          "bias_init")}
-#: how a comparison names its selection split (lava_vle.experiments.compare)
-SELECTION = "validation split of the last {} training sequences"
 
 
 def _defines_the_task(summary: dict) -> bool:
@@ -82,7 +81,7 @@ def runs_as_summary(folder: Path) -> dict:
     with a held-out split) as a one-arm comparison summary: its mean final
     validation metric is the arm's score."""
     from lava_vle.experiments.ablations import seed_runs, settings
-    from lava_vle.experiments.summaries import seed_stats
+    from lava_vle.experiments.summaries import SPLIT_SELECTION, seed_stats
 
     runs = seed_runs([folder])
     config = settings(runs)
@@ -94,7 +93,7 @@ def runs_as_summary(folder: Path) -> dict:
     arm = f"{config['rule']}-" + ("per-sequence" if every is None else f"every-{every}")
     score = float(np.mean([r["history"][-1]["val_metric"] for r in runs.values()]))
     return {"folder": Path(folder).name, "task": config["task"], "epochs": config["epochs"],
-            "selection": SELECTION.format(config["validation"]), "metric": first["metric"],
+            "selection": SPLIT_SELECTION.format(config["validation"]), "metric": first["metric"],
             "hold": config["hold"], "teach_window": config["teach_window"], "config": config,
             "rows": [{"arm": arm, "rule": config["rule"], "lr": config["lr"],
                       "update_interval": every, "validation": score,
@@ -144,7 +143,8 @@ def page(chosen: dict[tuple[str, str], dict], command: str) -> str:
         lines += [f"## {task}, {rule}", "",
                   f"{epochs} epochs, lr picked per arm on {selection}; varied: "
                   f"{', '.join(varied) or 'nothing but the lr grid'}.", "",
-                  f"| comparison | arm | {' | '.join(names)} | lr in its grid | validation {unit} |",
+                  f"| comparison | arm | {' | '.join(names)} | lr in its grid "
+                  f"| validation {unit} |",
                   "|" + "---|" * (len(names) + 4)]
         for row in rows:
             bold = "**" if row is chosen_one["picked"] else ""

@@ -8,6 +8,8 @@ import numpy as np
 
 #: file name of a comparison's summary (written by :mod:`~lava_vle.experiments.compare`)
 COMPARE_JSON = "compare.json"
+#: how a comparison names a selection split of held-out training sequences
+SPLIT_SELECTION = "validation split of the last {} training sequences"
 #: the update cadences a comparison runs: both rules at the same optimiser steps
 #: per sequence, and each at its natural one
 CADENCES = ("equal", "natural")

@@ -246,7 +246,7 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
         feedback=args.feedback, learning_epoch=args.learning_epoch,
         limit_train=args.limit_train, limit_test=args.limit_test, dataset_kwargs=dataset_kwargs,
         device=args.device, hold=args.hold, teach_window=args.teach_window, clip=args.clip,
-        validation=args.validation, **options)
+        validation=args.validation, capture=getattr(args, "capture", 0), **options)
 
 
 def train(args: argparse.Namespace) -> dict:
@@ -468,6 +468,10 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
                          help="discard the checkpoint and results.json in --out and start again")
     p_train.add_argument("--quiet", action="store_true",
                          help="no progress bars (they only show on a terminal anyway)")
+    p_train.add_argument("--capture", type=int, default=0, metavar="K",
+                         help="VLE on a torch --device: K update windows per compiled call "
+                              "(torch.compile: no host synchronisation inside; compiling "
+                              "takes about a minute) (default 0: step by step)")
 
 
 def _add_sweep(sub: argparse._SubParsersAction) -> list[argparse.Action]:

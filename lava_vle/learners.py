@@ -166,12 +166,24 @@ class VLELocal(StackedRule):
     the end of the previous step); ``"forward"``, those of the previous
     step's forward pass, one update behind (the GLE reference's timing,
     ``docs/model.md`` section 4).
+    ``capture``: on a torch device, run ``capture`` update windows per
+    compiled call (:class:`~lava_vle.captured.CapturedWindows`; 0: step by
+    step from Python).
     """
 
     def __init__(self, *args: Any, update_interval: int = 50, carry_state: bool = False,
-                 settle_steps: int = 0, error_weights: str = "updated", **kwargs: Any):
+                 settle_steps: int = 0, error_weights: str = "updated", capture: int = 0,
+                 **kwargs: Any):
         super().__init__(*args, **kwargs)
         check_choice("error_weights", error_weights, ERROR_WEIGHTS)
+        self.captured = None
+        if capture:
+            check_capture(capture, self.device,
+                          "adam" if isinstance(self.optimizer, Adam) else "sgd",
+                          self.optimizer.clip, self.spec.learning_epoch)
+            from lava_vle.captured import CapturedWindows
+
+            self.captured = CapturedWindows(self, capture)
         self.update_interval = update_interval
         self.carry_state = carry_state
         self.settle_steps = settle_steps
@@ -216,10 +228,15 @@ class VLELocal(StackedRule):
         length, batch = x.shape[:2]
         x, y, weight = self.with_settle_steps(x, y)
         steps = x.shape[0]
-        if net.on_torch:
-            y = net.as_array(y)  # on the device once
         state, x_prev = self.start(x)
         learning = self.learning(state.u.shape)
+        if self.captured is not None:
+            state, outputs = self.captured.run(learning, state, x_prev, x, y, weight)
+            if self.carry_state:
+                self.carried, self.carried_input = state, np.array(x[-1])
+            return outputs[:length]
+        if net.on_torch:
+            y = net.as_array(y)  # on the device once
         pending = False  # an update waits for the optimiser
 
         def learn(t: int, state: Any, rates_pre: np.ndarray, rates_before: np.ndarray) -> None:
@@ -495,14 +512,15 @@ def make_rule(name: str, precision: str, spec: NetworkSpec, init: FloatParams,
               seed: int = 0, device: Optional[str] = None, settle_steps: int = 0,
               clip: Optional[float] = None, dtype: str = "float32",
               error_weights: str = "updated", input_timing: str = "delayed",
-              bptt_layers: int = 1) -> Any:
+              bptt_layers: int = 1, capture: int = 0) -> Any:
     """The rule ``name`` (``vle``, ``exact``, ``bptt``) in ``precision``;
     ``device`` (VLE and BPTT in float): a torch device to step on; ``clip``:
     the float rules' global-norm clipping; ``update_interval`` (VLE; BPTT:
     truncated when not None; ``hybrid``: :class:`Hybrid` with ``bptt_layers``);
     ``dtype`` of the float rules; ``error_weights``
     (VLE) and ``input_timing`` (VLE, BPTT): the conventions of
-    :class:`VLELocal` and :class:`~lava_vle.stacked.StackedNetwork`. An option
+    :class:`VLELocal` and :class:`~lava_vle.stacked.StackedNetwork`;
+    ``capture`` (VLE on a torch device): update windows per compiled call. An option
     the rule does not implement is refused (:func:`check_rule_options`)."""
     check_rule_options(name, precision, spec.feedback, dtype, error_weights, input_timing)
     if precision == "fixed":
@@ -511,7 +529,10 @@ def make_rule(name: str, precision: str, spec: NetworkSpec, init: FloatParams,
     if name == "vle":
         return VLELocal(spec, init, loss_weight, lr, optimizer, update_interval=update_interval,
                         carry_state=carry_state, device=device, settle_steps=settle_steps,
-                        error_weights=error_weights, input_timing=input_timing, **stacked)
+                        error_weights=error_weights, input_timing=input_timing,
+                        capture=capture, **stacked)
+    if capture:
+        raise ValueError(f"capture={capture} applies to rule='vle' in float (got rule={name!r})")
     if name == "hybrid":
         return Hybrid(spec, init, loss_weight, lr, optimizer, update_interval=update_interval,
                       carry_state=carry_state, settle_steps=settle_steps,
@@ -521,6 +542,25 @@ def make_rule(name: str, precision: str, spec: NetworkSpec, init: FloatParams,
         return BPTT(spec, init, loss_weight, lr, optimizer, device=device,
                     update_interval=update_interval, input_timing=input_timing, **stacked)
     return ExactAdjoint(spec, init, loss_weight, lr, optimizer, **stacked)
+
+
+def check_capture(capture: Any, device: Optional[str], optimizer: Optional[str],
+                  clip: Optional[float], learning_epoch: int) -> None:
+    """Refuse, saying why, a ``capture`` the captured windows cannot run: they
+    step torch tensors with Adam's formula, unclipped (a global norm is a
+    host synchronisation), one learning epoch per step."""
+    if isinstance(capture, bool) or not isinstance(capture, (int, np.integer)) or capture < 0:
+        raise ValueError(f"capture={capture!r} must be an integer >= 0 (update windows per "
+                         "compiled call; 0: off)")
+    if device is None:
+        raise ValueError(f"capture={capture} compiles torch steps: it needs a torch device "
+                         "(device='cpu' or 'cuda')")
+    if optimizer not in (None, "adam") or clip is not None:
+        raise ValueError(f"capture={capture} runs Adam without clipping (got "
+                         f"optimizer={optimizer!r}, clip={clip})")
+    if learning_epoch != 1:
+        raise ValueError(f"capture={capture} learns on every step: learning_epoch="
+                         f"{learning_epoch} needs capture=0")
 
 
 def check_device(device: str) -> str:

@@ -3,7 +3,7 @@ rules differ only in the update direction they feed them; on numpy arrays or
 on torch tensors (a VLE trainer on a torch device)."""
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import numpy as np
 
@@ -52,11 +52,20 @@ class Adam:
         self._scratch = [(zeros_like(p), zeros_like(p)) for p in self.params]
 
     def step(self, grads: Sequence[np.ndarray]) -> None:
+        self.apply(clip_global_norm(grads, self.clip), *self.next_scalars())
+
+    def next_scalars(self) -> tuple[float, float]:
+        """Count one step; its ``step_size = lr / (1 - b1^t)`` and
+        ``root_correction = sqrt(1 - b2^t)`` (host numbers: a captured
+        window takes them as tensors, computed ahead)."""
         b1, b2 = self.betas
-        grads = clip_global_norm(grads, self.clip)
         self.t += 1
-        step_size = self.lr / (1 - b1 ** self.t)
-        root_correction = float(np.sqrt(1 - b2 ** self.t))
+        return self.lr / (1 - b1 ** self.t), float(np.sqrt(1 - b2 ** self.t))
+
+    def apply(self, grads: Sequence[np.ndarray], step_size: Any, root_correction: Any) -> None:
+        """The update of one step with its scalars (:meth:`next_scalars`;
+        numbers, or 0-d tensors on the parameters' device), in place."""
+        b1, b2 = self.betas
         for p, g, m, v, (num, den) in zip(self.params, grads, self.m, self.v, self._scratch):
             if kernels.adam_into(p, g, m, v, self.betas, step_size, root_correction,
                                  self.eps):  # the lines below, fused
@@ -68,7 +77,7 @@ class Adam:
             v += xp.multiply(xp.multiply(g, g, out=num), 1 - b2, out=num)  # v = b2 v + (1 - b2) g^2
             xp.divide(xp.sqrt(v, out=den), root_correction, out=den)
             den += self.eps                                  # sqrt(v_hat) + eps
-            p -= xp.multiply(xp.divide(m, den, out=num), float(step_size), out=num)
+            p -= xp.multiply(xp.divide(m, den, out=num), step_size, out=num)
 
     def state_dict(self) -> dict:
         """Moments as numpy arrays (whatever device the parameters are on)."""

@@ -401,14 +401,9 @@ class StackedNetwork:
         prev = self.pad_input(np.zeros_like(x[0]) if x_prev is None else np.array(x_prev))
         source = self.as_array(x) if self.on_torch else x  # on the device once
         outputs = [] if self.on_torch else np.empty(x.shape[:2] + (self.spec.n_out,), self.dtype)
-        current = self.input_timing == "current"
         for t in range(x.shape[0]):
             before = state.r
-            if current:  # the first population reads x[t] in step t
-                prev = self.pad_input(source[t], None if self.on_torch else prev)
-            state, rates_pre = self.step(state, p, prev, errors)
-            if not current:  # ... or in step t + 1, through a synapse
-                prev = self.pad_input(source[t], None if self.on_torch else prev)
+            state, rates_pre, prev = self.advance(state, p, prev, source[t], errors)
             if on_step is not None:
                 on_step(t, state, rates_pre, before)
             if self.on_torch:
@@ -420,15 +415,40 @@ class StackedNetwork:
         # the step's buffers are reused by the next run: hand out a copy
         return outputs, state.copy()
 
+    def advance(self, state: StackedState, p: StackedParams, prev: Array, x_t: Array,
+                errors: bool) -> tuple[StackedState, Array, Array]:
+        """One step of :meth:`run` on the input ``x_t`` (B, n_in): the first
+        population reads it in this step (``input_timing="current"``) or in
+        the next, through a synapse (``prev``, the padded input in flight;
+        numpy refills it). Returns the new state, ``rates_pre`` and the
+        input in flight after the step."""
+        refill = None if self.on_torch else prev
+        if self.input_timing == "current":
+            prev = self.pad_input(x_t, refill)
+        state, rates_pre = self.step(state, p, prev, errors)
+        if self.input_timing != "current":
+            prev = self.pad_input(x_t, refill)
+        return state, rates_pre, prev
+
+    def loss_scales(self, weight: np.ndarray) -> Array:
+        """``beta w_t`` of every step of ``weight`` (T,), in this network's
+        array library: the ``scale`` of :meth:`scaled_output_error`."""
+        return self.as_array(loss_scale(self.A, self.spec.beta, weight))
+
     def output_error(self, state: StackedState, target: np.ndarray,
                      weight: Any) -> StackedState:
         """Set the target error ``beta w_t (y - prediction)`` (padded to n)
         for the next step."""
+        scale = loss_scale(self.A, self.spec.beta, weight)
+        return self.scaled_output_error(state, target, self.as_array(scale) if self.on_torch
+                                        else scale)
+
+    def scaled_output_error(self, state: StackedState, target: Array,
+                            scale: Array) -> StackedState:
+        """Set the target error ``scale (y - prediction)`` (padded to n), with
+        ``scale = beta w_t`` already in this network's array library."""
         n_out = self.spec.n_out
         e_target = arrays.zeros_like(state.e_target)
-        scale = loss_scale(self.A, self.spec.beta, weight)
-        if self.on_torch:
-            scale = self.as_array(scale)
         e_target[:, :n_out] = self.A.output_error(self.spec.loss, state.r[-1][:, :n_out], target,
                                              scale)
         state.e_target = e_target

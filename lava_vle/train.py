@@ -32,7 +32,7 @@ from lava_vle.datasets import (DATASETS, SequenceDataset, nrmse, one_hot_targets
                                with_time_resolution)
 from lava_vle.datasets.registry import check_dataset_kwargs
 from lava_vle.datasets.resolution import MAX_HOLD
-from lava_vle.learners import check_rule_options, make_rule
+from lava_vle.learners import check_capture, check_rule_options, make_rule
 from lava_vle.spec import (BIAS_INITS, DEFAULT_RECURRENT_ERROR, FEEDBACK_MODES,
                            RECURRENT_ERROR_MODES, NetworkSpec, init_params)
 from lava_vle.recipes import recipe
@@ -106,6 +106,8 @@ class TrainConfig:
     input_timing: str = "delayed"
     bias_init: str = "zero"  # "zero" or "uniform" (U(+-g/sqrt(fan_in)), torch's nn.Linear)
     bptt_layers: int = 1  # rule "hybrid": BPTT's gradient for populations 1..k, VLE above
+    # VLE on a torch device: update windows per compiled call (lava_vle.captured; 0: off)
+    capture: int = 0
 
     def __post_init__(self) -> None:
         for item in fields(self):  # numpy scalars as Python numbers (results.json is JSON)
@@ -180,6 +182,12 @@ class TrainConfig:
                            self.error_weights, self.input_timing)
         check_choice("bias_init", self.bias_init, BIAS_INITS)
         check_int("bptt_layers", self.bptt_layers, 1)
+        if self.capture != 0:
+            check_capture(self.capture, self.device, self.optimizer, self.clip,
+                          self.learning_epoch)
+            if self.rule != "vle":
+                raise ValueError(f"capture={self.capture} applies to rule='vle' (got "
+                                 f"rule={self.rule!r})")
         if self.bptt_layers != 1 and self.rule != "hybrid":
             raise ValueError(f"bptt_layers={self.bptt_layers} applies to rule='hybrid' only")
 
@@ -287,7 +295,8 @@ class Trainer:
                               dataset.loss_weight, config.lr, config.optimizer,
                               config.update_interval, config.carry_state, config.seed,
                               config.device, config.settle_steps, config.clip, config.dtype,
-                              config.error_weights, config.input_timing, config.bptt_layers)
+                              config.error_weights, config.input_timing, config.bptt_layers,
+                              config.capture)
         self.epoch = 0
         self.lowest_loss = np.inf  # the lowest batch loss so far (divergence warnings)
         self.history: list[dict] = []

@@ -70,13 +70,19 @@ def test_train_speed_benchmark_measures_both_rules_and_bptt_memory_grows(tmp_pat
     assert (tmp_path / "train_speed.png").stat().st_size > 10_000
 
 
-def test_train_speed_on_a_torch_device_times_both_rules_there_and_skips_host_memory(tmp_path):
+def test_train_speed_on_a_torch_device_times_both_rules_and_captured_windows_there(tmp_path):
     from lava_vle.experiments.benchmarks import train_speed
 
     results = train_speed.main(["--out", str(tmp_path), "--batch", "4", "--batches", "1",
-                                "--device", "cpu"])
+                                "--device", "cpu", "--capture", "4"])
     assert results["device"] == "cpu" and results["machine"]["accelerator"] is None
-    assert set(results["samples_per_s"]) == {"vle", "vle_per_step", "bptt"}
+    assert set(results["samples_per_s"]) == {"vle", "vle_per_step", "bptt",
+                                             "vle_per_step_captured"}
+    assert results["configs"]["vle_per_step_captured"]["capture"] == 4
+    assert results["configs"]["vle_per_step"]["device"] == "cpu"
+    summary = train_speed.device_speed_summary(tmp_path, "cpu")
+    assert summary["per_step_captured"] == {
+        "batch_4": results["samples_per_s"]["vle_per_step_captured"]}
     assert results["lengths"] == [] and results["peak_batch_memory_mib"] == {"vle": [],
                                                                             "bptt": []}
     saved = json.loads((tmp_path / "train_speed_cpu_batch4.json").read_text())

@@ -26,6 +26,11 @@ taking turns batch by batch.
 ``--device cuda``: both rules on a torch device (VLE as BPTT: float32
 tensors there), each timed batch ended by a device synchronisation; the
 memory probes, which read the host's resident memory, are left out.
+
+``--capture K``: also the per-step recipe in captured windows
+(:mod:`lava_vle.captured`: K update windows per compiled call, on
+``--device`` or torch's CPU backend), timed in turn with the others (with
+``--gle-code`` too).
 """
 from __future__ import annotations
 
@@ -64,6 +69,19 @@ def synthetic_mnist1d(steps: int, n: int, seed: int = 0):
 CONFIGS = {"vle": ("vle", {"update_interval": 50}),
            "vle_per_step": ("vle", {"update_interval": 1, "carry_state": True}),
            "bptt": ("bptt", {})}
+CAPTURED = "vle_per_step_captured"  # --capture K: the per-step recipe, K steps per call
+
+
+def configs(capture: int = 0, device: Optional[str] = None) -> dict:
+    """The configurations timed, each with its torch device (None: numpy VLE,
+    BPTT on the CPU); ``capture``: also the per-step recipe in compiled calls
+    of ``capture`` steps (on ``device``, default the CPU)."""
+    timed = {name: (rule, {**options, **({"device": device} if device else {})})
+             for name, (rule, options) in CONFIGS.items()}
+    if capture:
+        timed[CAPTURED] = ("vle", {**CONFIGS["vle_per_step"][1], "capture": capture,
+                                   "device": device or "cpu"})
+    return timed
 
 
 def trainer_for(rule: str, steps: int, batch: int, n_batches: int, **options):
@@ -95,15 +113,16 @@ def pin_threads(threads: int) -> None:
 
 
 def samples_per_second(steps: int, batch: int, n_batches: int,
-                       device: Optional[str] = None) -> dict:
+                       device: Optional[str] = None, capture: int = 0) -> dict:
     """Median samples/s (wall and process CPU time) of each configuration
-    (numpy VLE and CPU BPTT, or both on torch ``device``).
+    (:func:`configs`: numpy VLE and CPU BPTT, or both on torch ``device``).
 
-    After one warm-up batch each, the timed batches take turns between the
-    configurations, so a change in machine load reaches all of them alike.
+    After one warm-up batch each (which compiles the captured windows), the
+    timed batches take turns between the configurations, so a change in
+    machine load reaches all of them alike.
     """
-    trainers = {name: trainer_for(rule, steps, batch, n_batches + 1, device=device, **options)
-                for name, (rule, options) in CONFIGS.items()}
+    trainers = {name: trainer_for(rule, steps, batch, n_batches + 1, **options)
+                for name, (rule, options) in configs(capture, device).items()}
     batches = {name: list(t.batches(0)) for name, t in trainers.items()}
     wall = {name: [] for name in trainers}
     cpu = {name: [] for name in trainers}
@@ -184,18 +203,22 @@ def _git_commit(folder: Path) -> Optional[str]:
     return probe.stdout.strip() if probe.returncode == 0 else None
 
 
-def gle_reference_speeds(gle_code: Path, python: str, n_batches: int = 3) -> dict:
-    """Median samples/s (wall, CPU) of the per-step recipe here and of the GLE
-    reference's own MNIST-1D recipe in its process and environment, batches
-    taking turns (after one warm-up batch each)."""
+def gle_reference_speeds(gle_code: Path, python: str, n_batches: int = 3,
+                         capture: int = 0) -> dict:
+    """Median samples/s (wall, CPU) of the per-step recipe here (numpy; with
+    ``capture``, also in compiled calls of ``capture`` steps on torch's CPU
+    backend) and of the GLE reference's own MNIST-1D recipe in its process
+    and environment, batches taking turns (after one warm-up batch each)."""
     gle_code = Path(gle_code).resolve()
     if not (gle_code / "experiments" / "mnist1d" / "networks.py").is_file():
         raise SystemExit(f"--gle-code {gle_code}: not a checkout of unibe-cns/gle-code "
                          "(experiments/mnist1d/networks.py is missing)")
-    rule, options = CONFIGS["vle_per_step"]
-    trainer = trainer_for(rule, GLE_STEPS, GLE_BATCH, n_batches + 1, **options)
-    order = list(trainer.batches(0))
-    speeds = {"gle_reference": {"wall": [], "cpu": []}, "vle_per_step": {"wall": [], "cpu": []}}
+    timed = {name: config for name, config in configs(capture).items()
+             if name in ("vle_per_step", CAPTURED)}
+    trainers = {name: trainer_for(rule, GLE_STEPS, GLE_BATCH, n_batches + 1, **options)
+                for name, (rule, options) in timed.items()}
+    order = list(trainers["vle_per_step"].batches(0))
+    speeds = {name: {"wall": [], "cpu": []} for name in ["gle_reference", *trainers]}
     with tempfile.TemporaryFile("w+") as err, subprocess.Popen(
             [python, str(GLE_DRIVER), str(gle_code)], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=err, text=True) as ref:
@@ -214,25 +237,35 @@ def gle_reference_speeds(gle_code: Path, python: str, n_batches: int = 3) -> dic
             ref.stdin.write("batch\n")
             ref.stdin.flush()
             timing = json.loads(reply())
-            x, y = trainer.sequences("train", order[k])
-            seconds, cpu_seconds = timed_batch(trainer, x, y, None)
+            runs = {"gle_reference": (timing["wall_s"], timing["cpu_s"])}
+            for name, trainer in trainers.items():
+                x, y = trainer.sequences("train", order[k])
+                runs[name] = timed_batch(trainer, x, y, None)
             if k:
-                for name, (wall, cpu) in (("gle_reference", (timing["wall_s"], timing["cpu_s"])),
-                                          ("vle_per_step", (seconds, cpu_seconds))):
+                for name, (wall, cpu) in runs.items():
                     speeds[name]["wall"].append(GLE_BATCH / wall)
                     speeds[name]["cpu"].append(GLE_BATCH / cpu)
         ref.stdin.close()
     wall = {name: round(float(np.median(v["wall"])), 1) for name, v in speeds.items()}
     cpu = {name: round(float(np.median(v["cpu"])), 1) for name, v in speeds.items()}
-    return {"gle_code": "unibe-cns/gle-code (a checkout outside this repository)",
-            "gle_code_commit": _git_commit(gle_code), "gle_torch": timing["torch"],
-            "gle_python_version": timing["python"], "batch": GLE_BATCH, "steps": GLE_STEPS,
-            "timed_batches": n_batches, "vle_config": {"rule": rule, **options},
-            "compiled_kernels": kernels_enabled(),
-            "samples_per_s": wall, "samples_per_cpu_s": cpu,
-            "ratio_vle_over_gle_reference": round(wall["vle_per_step"] / wall["gle_reference"], 2),
-            "ratio_vle_over_gle_reference_cpu": round(
-                cpu["vle_per_step"] / cpu["gle_reference"], 2)}
+    result = {"gle_code": "unibe-cns/gle-code (a checkout outside this repository)",
+              "gle_code_commit": _git_commit(gle_code), "gle_torch": timing["torch"],
+              "gle_python_version": timing["python"], "batch": GLE_BATCH, "steps": GLE_STEPS,
+              "timed_batches": n_batches,
+              "vle_config": {"rule": timed["vle_per_step"][0], **timed["vle_per_step"][1]},
+              "compiled_kernels": kernels_enabled(),
+              "samples_per_s": wall, "samples_per_cpu_s": cpu,
+              "ratio_vle_over_gle_reference": round(wall["vle_per_step"]
+                                                    / wall["gle_reference"], 2),
+              "ratio_vle_over_gle_reference_cpu": round(
+                  cpu["vle_per_step"] / cpu["gle_reference"], 2)}
+    if capture:
+        result["captured_config"] = {"rule": timed[CAPTURED][0], **timed[CAPTURED][1]}
+        result["ratio_captured_over_gle_reference"] = round(wall[CAPTURED]
+                                                            / wall["gle_reference"], 2)
+        result["ratio_captured_over_gle_reference_cpu"] = round(cpu[CAPTURED]
+                                                                / cpu["gle_reference"], 2)
+    return result
 
 
 def kernels_enabled() -> bool:
@@ -285,10 +318,10 @@ def batch_peak_memory_mib(rule: str, steps: int, batch: int) -> float:
 
 def measure(batch: int = 100, n_batches: int = 3, steps: int = 360,
             lengths: Sequence[int] = (90, 180, 360, 720), threads: int = 1,
-            device: Optional[str] = None) -> dict:
+            device: Optional[str] = None, capture: int = 0) -> dict:
     pin_threads(threads)
     load_before = os.getloadavg()[0]
-    speed = samples_per_second(steps, batch, n_batches, device)
+    speed = samples_per_second(steps, batch, n_batches, device, capture)
     memory = {rule: [] for rule in RULES}
     for length in lengths if device is None else ():  # host memory only
         for rule in RULES:
@@ -301,7 +334,8 @@ def measure(batch: int = 100, n_batches: int = 3, steps: int = 360,
     cpu = {k: round(v, 1) for k, v in speed["cpu"].items()}
     return {"network": "MNIST-1D reference, 1 -> 6 x 53 -> 10", "batch": batch, "steps": steps,
             "timed_batches": n_batches,
-            "configs": {name: {"rule": rule, **options} for name, (rule, options) in CONFIGS.items()},
+            "configs": {name: {"rule": rule, **options}
+                        for name, (rule, options) in configs(capture, device).items()},
             "device": device or HOST,
             "machine": machine(threads, load_before, device),
             "samples_per_s": wall, "samples_per_cpu_s": cpu,
@@ -334,6 +368,9 @@ def main(argv: Optional[Sequence[str]] = None) -> Optional[dict]:
     parser.add_argument("--gle-python", default=sys.executable,
                         help="interpreter of the reference's own environment (needs torch; "
                              "default: this one)")
+    parser.add_argument("--capture", type=at_least(0), default=0, metavar="K",
+                        help="also time the per-step recipe in compiled calls of K update "
+                             "windows (lava_vle.captured; on --device, default torch's CPU)")
     parser.add_argument("--probe", nargs=3, metavar=("RULE", "STEPS", "BATCH"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -368,7 +405,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Optional[dict]:
         print(f"wrote {out}/{name}.json")
         return results
     results = measure(args.batch, args.batches, lengths=args.lengths, threads=args.threads,
-                      device=args.device)
+                      device=args.device, capture=args.capture)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     name = "train_speed" + (f"_{args.device.replace(':', '')}_batch{args.batch}"
@@ -399,8 +436,9 @@ def device_speed_summary(folder: Path, device: str) -> dict:
     """``gpu_speed.json``: the samples/s of ``train_speed_<device>_batch<B>.json``
     files in ``folder`` (written with ``--device``) by configuration and
     batch: ``per_step_recipe`` (VLE, an optimiser step every time step),
-    ``vle_window_50`` (VLE every 50 steps) and ``bptt`` (once per sequence),
-    with the machine, the date and the versions."""
+    ``vle_window_50`` (VLE every 50 steps), ``bptt`` (once per sequence) and,
+    where a run had ``--capture``, ``per_step_captured``, with the machine,
+    the date and the versions."""
     import platform
     import time as clock
 
@@ -424,6 +462,8 @@ def device_speed_summary(folder: Path, device: str) -> dict:
         summary["per_step_recipe"][batch] = speeds["vle_per_step"]
         summary["vle_window_50"][batch] = speeds["vle"]
         summary["bptt"][batch] = speeds["bptt"]
+        if CAPTURED in speeds:
+            summary.setdefault("per_step_captured", {})[batch] = speeds[CAPTURED]
         summary["machine"] = record["machine"]
     return summary
 
@@ -431,7 +471,7 @@ def device_speed_summary(folder: Path, device: str) -> dict:
 def _report_gle_reference(args: argparse.Namespace) -> dict:
     pin_threads(1)
     load = os.getloadavg()[0]
-    results = gle_reference_speeds(args.gle_code, args.gle_python, args.batches)
+    results = gle_reference_speeds(args.gle_code, args.gle_python, args.batches, args.capture)
     results["machine"] = machine(1, load)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -445,6 +485,9 @@ def _report_gle_reference(args: argparse.Namespace) -> dict:
           f"{s['gle_reference']}: {results['ratio_vle_over_gle_reference']}x "
           f"(per CPU-second {c['vle_per_step']} vs {c['gle_reference']}: "
           f"{results['ratio_vle_over_gle_reference_cpu']}x)")
+    if args.capture:
+        print(f"captured windows ({args.capture} steps per call): {s[CAPTURED]} samples/s, "
+              f"{results['ratio_captured_over_gle_reference']}x the reference")
     print(f"wrote {out}/train_speed_gleref.json and .png")
     return results
 

@@ -24,7 +24,8 @@ from lava_vle.validation import check_sequence, per_step
 
 def bptt_step(net: StackedNetwork, arrays: list[np.ndarray], x: np.ndarray,
               loss_fn: Callable[[Any], Any], device: str = "cpu",
-              state: Optional[StackedState] = None, x_prev: Optional[np.ndarray] = None
+              state: Optional[StackedState] = None, x_prev: Optional[np.ndarray] = None,
+              run: Optional[Callable[..., tuple]] = None
               ) -> tuple[np.ndarray, list[np.ndarray], float, StackedState]:
     """Outputs (T, B, n_out), ``d loss_fn(outputs) / d arrays``, the loss and
     the final state (detached: a later window's gradient stops there),
@@ -33,10 +34,12 @@ def bptt_step(net: StackedNetwork, arrays: list[np.ndarray], x: np.ndarray,
     ``arrays`` are the stacked trainable arrays ``[W, b(, R)]``
     (:meth:`StackedParams.arrays`); only layers with a recurrent projection
     use ``R``. ``state`` and ``x_prev`` (the input before ``x``): where the
-    run continues from (default: at rest, zero input).
+    run continues from (default: at rest, zero input). ``run``: the forward
+    pass of a network already on the device (e.g. a
+    :class:`~lava_vle.captured.CapturedRun`), in place of ``net.run``.
     """
     require_torch("BPTT")
-    on_torch = net.to_torch(device)
+    on_torch = net if net.on_torch else net.to_torch(device)
     if state is not None and isinstance(state.u, np.ndarray):  # a numpy state, to the device
         state = StackedState(*(None if value is None else on_torch.as_array(value)
                                for value in (getattr(state, f.name) for f in fields(state))))
@@ -45,7 +48,7 @@ def bptt_step(net: StackedNetwork, arrays: list[np.ndarray], x: np.ndarray,
     if len(leaves) > 2:
         recurrent = leaves[2] * on_torch.recurrent_mask
     params = StackedParams(leaves[0], leaves[1], recurrent, leaves[0], recurrent)
-    out, final = on_torch.run(params, x, state, x_prev=x_prev)
+    out, final = (on_torch.run if run is None else run)(params, x, state, x_prev=x_prev)
     loss = loss_fn(out)
     loss.backward()
     final = StackedState(*(None if value is None else value.detach()

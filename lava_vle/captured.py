@@ -111,3 +111,35 @@ class CapturedWindows:
             outputs.append(out)
         rule.steps_done += len(x)
         return state, torch.cat(outputs).detach().cpu().numpy()
+
+
+class CapturedRun:
+    """:meth:`StackedNetwork.run <lava_vle.stacked.StackedNetwork.run>` without
+    error dendrites (BPTT's forward pass) as one compiled call on a torch
+    network: a truncated-BPTT window's forward pass, and through autograd its
+    backward pass, each one graph instead of a launch per operation."""
+
+    def __init__(self, net: Any):
+        torch = require_torch("captured windows")
+        if not net.on_torch:
+            raise ValueError("CapturedRun needs a network on a torch device (net.to_torch())")
+        self.net = net
+        self._call = torch.compile(self._steps, dynamic=False)
+
+    def _steps(self, params: Any, xs: Any, state: Any, prev: Any) -> tuple:
+        import torch
+
+        outputs = []
+        for t in range(xs.shape[0]):
+            state, _, prev = self.net.advance(state, params, prev, xs[t], False)
+            outputs.append(self.net.outputs(state))
+        return torch.stack(outputs), state
+
+    def __call__(self, params: Any, x: np.ndarray, state: Any = None,
+                 x_prev: Optional[np.ndarray] = None) -> tuple[Any, Any]:
+        """The outputs (T, B, n_out) and final state of ``x`` (T, B, n_in), as
+        :meth:`~lava_vle.stacked.StackedNetwork.run` returns them on torch."""
+        net = self.net
+        state = net.initial_state(x.shape[1]) if state is None else state
+        prev = net.pad_input(net.as_array(np.zeros_like(x[0]) if x_prev is None else x_prev))
+        return self._call(params, net.as_array(x), state, prev)

@@ -469,9 +469,10 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p_train.add_argument("--quiet", action="store_true",
                          help="no progress bars (they only show on a terminal anyway)")
     p_train.add_argument("--capture", type=int, default=0, metavar="K",
-                         help="VLE on a torch --device: K update windows per compiled call "
-                              "(torch.compile: no host synchronisation inside; compiling "
-                              "takes about a minute) (default 0: step by step)")
+                         help="on a torch --device: VLE runs K update windows per compiled "
+                              "call (torch.compile: no host synchronisation inside), BPTT "
+                              "compiles each window's passes; compiling takes about a minute "
+                              "(default 0: step by step)")
 
 
 def _add_sweep(sub: argparse._SubParsersAction) -> list[argparse.Action]:

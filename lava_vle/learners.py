@@ -349,13 +349,24 @@ class BPTT(StackedRule):
     one step per window of U time steps (the last may be shorter) on the
     window's loss; the network state runs on across windows, detached, so
     the gradient is cut at each window's edge. ``U >= T`` is plain BPTT.
+    ``capture`` (any K >= 1): each window's forward pass, and so its backward
+    pass, as one compiled graph (:class:`~lava_vle.captured.CapturedRun`);
+    the optimiser steps between windows, on the host.
     """
 
     steps_on_device = False
 
-    def __init__(self, *args: Any, update_interval: Optional[int] = None, **kwargs: Any):
+    def __init__(self, *args: Any, update_interval: Optional[int] = None, capture: int = 0,
+                 **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.update_interval = update_interval
+        self.captured = None
+        if capture:
+            check_capture(capture, self.device or "cpu", "adam" if isinstance(
+                self.optimizer, Adam) else "sgd", self.optimizer.clip, self.spec.learning_epoch)
+            from lava_vle.captured import CapturedRun
+
+            self.captured = CapturedRun(self.net.to_torch(self.device or "cpu"))
 
     def batch(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         from lava_vle.bptt import bptt_step
@@ -363,12 +374,14 @@ class BPTT(StackedRule):
         steps, batch = x.shape[:2]
         window = self.update_interval or steps
         outputs, state, x_prev = [], None, None
+        net, run = ((self.net, None) if self.captured is None
+                    else (self.captured.net, self.captured))
         for first in range(0, steps, window):
             last = min(steps, first + window)
             out, grads, _, state = bptt_step(
-                self.net, self.params.arrays(), x[first:last],
+                net, self.params.arrays(), x[first:last],
                 lambda out: self.loss(out, y[first:last], first) / batch,
-                self.device or "cpu", state, x_prev)
+                self.device or "cpu", state, x_prev, run)
             self.optimizer.step(grads)
             outputs.append(out)
             x_prev = x[last - 1]
@@ -520,7 +533,8 @@ def make_rule(name: str, precision: str, spec: NetworkSpec, init: FloatParams,
     ``dtype`` of the float rules; ``error_weights``
     (VLE) and ``input_timing`` (VLE, BPTT): the conventions of
     :class:`VLELocal` and :class:`~lava_vle.stacked.StackedNetwork`;
-    ``capture`` (VLE on a torch device): update windows per compiled call. An option
+    ``capture`` (VLE on a torch device: update windows per compiled call;
+    BPTT: each window's passes compiled). An option
     the rule does not implement is refused (:func:`check_rule_options`)."""
     check_rule_options(name, precision, spec.feedback, dtype, error_weights, input_timing)
     if precision == "fixed":
@@ -531,8 +545,9 @@ def make_rule(name: str, precision: str, spec: NetworkSpec, init: FloatParams,
                         carry_state=carry_state, device=device, settle_steps=settle_steps,
                         error_weights=error_weights, input_timing=input_timing,
                         capture=capture, **stacked)
-    if capture:
-        raise ValueError(f"capture={capture} applies to rule='vle' in float (got rule={name!r})")
+    if capture and name not in ("vle", "bptt"):
+        raise ValueError(f"capture={capture} applies to rule='vle' and 'bptt' in float (got "
+                         f"rule={name!r})")
     if name == "hybrid":
         return Hybrid(spec, init, loss_weight, lr, optimizer, update_interval=update_interval,
                       carry_state=carry_state, settle_steps=settle_steps,
@@ -540,7 +555,8 @@ def make_rule(name: str, precision: str, spec: NetworkSpec, init: FloatParams,
                       input_timing=input_timing, **stacked)
     if name == "bptt":
         return BPTT(spec, init, loss_weight, lr, optimizer, device=device,
-                    update_interval=update_interval, input_timing=input_timing, **stacked)
+                    update_interval=update_interval, input_timing=input_timing,
+                    capture=capture, **stacked)
     return ExactAdjoint(spec, init, loss_weight, lr, optimizer, **stacked)
 
 

@@ -106,7 +106,8 @@ class TrainConfig:
     input_timing: str = "delayed"
     bias_init: str = "zero"  # "zero" or "uniform" (U(+-g/sqrt(fan_in)), torch's nn.Linear)
     bptt_layers: int = 1  # rule "hybrid": BPTT's gradient for populations 1..k, VLE above
-    # VLE on a torch device: update windows per compiled call (lava_vle.captured; 0: off)
+    # on a torch device: VLE's update windows per compiled call, BPTT's windows
+    # compiled (lava_vle.captured; 0: off)
     capture: int = 0
 
     def __post_init__(self) -> None:
@@ -185,9 +186,6 @@ class TrainConfig:
         if self.capture != 0:
             check_capture(self.capture, self.device, self.optimizer, self.clip,
                           self.learning_epoch)
-            if self.rule != "vle":
-                raise ValueError(f"capture={self.capture} applies to rule='vle' (got "
-                                 f"rule={self.rule!r})")
         if self.bptt_layers != 1 and self.rule != "hybrid":
             raise ValueError(f"bptt_layers={self.bptt_layers} applies to rule='hybrid' only")
 

@@ -1,10 +1,11 @@
-"""Captured update windows (``capture``): compiled calls of whole windows equal
-the numpy trainer, step by step, and refuse what they cannot run."""
+"""Captured windows (``capture``): VLE's compiled calls of whole update windows
+equal the numpy trainer, BPTT's compiled windows its eager ones, and both
+refuse what they cannot run."""
 import numpy as np
 import pytest
 
 from lava_vle.captured import window_bounds
-from lava_vle.learners import VLELocal
+from lava_vle.learners import BPTT, VLELocal, make_rule
 from lava_vle.spec import init_params
 from lava_vle.train import TrainConfig
 from tests.test_device import batches, spec_of
@@ -41,6 +42,18 @@ def test_captured_windows_equal_the_numpy_trainer_over_two_batches(recurrent_err
         assert captured_rule.feedback_stale == numpy_rule.feedback_stale
 
 
+def test_captured_bptt_windows_equal_the_eager_ones():
+    spec = spec_of("stable")
+    init = init_params(spec, seed=1)
+    rules = [BPTT(spec, init, np.ones(8), lr=3e-3, update_interval=4, capture=capture)
+             for capture in (0, 1)]
+    for x, y in batches(2, steps=8):
+        eager, captured = (rule.batch(x, y) for rule in rules)
+        np.testing.assert_allclose(captured, eager, rtol=1e-4, atol=1e-5)
+    for a, b in zip(*(rule.float_params().weights for rule in rules)):
+        np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-5)
+
+
 def test_window_bounds_close_every_window_and_the_sequence_end():
     calls = window_bounds(10, 3, 2)
     assert calls == [(0, 6, ((0, 3), (3, 6))), (6, 10, ((0, 3), (3, 4)))]
@@ -59,8 +72,8 @@ def test_capture_refuses_what_it_cannot_run():
         VLELocal(spec, init, np.ones(8), lr=1e-3, optimizer="sgd", device="cpu", capture=2)
     with pytest.raises(ValueError, match="integer >= 0"):
         VLELocal(spec, init, np.ones(8), lr=1e-3, device="cpu", capture=True)
-    with pytest.raises(ValueError, match="applies to rule='vle'"):
-        TrainConfig(task="delayed-xor", rule="bptt", device="cpu", capture=2)
+    with pytest.raises(ValueError, match="applies to rule='vle' and 'bptt'"):
+        make_rule("exact", "float", spec, init, np.ones(8), 1e-3, device="cpu", capture=2)
     with pytest.raises(ValueError, match="needs a torch device"):
         TrainConfig(task="delayed-xor", capture=2)
     with pytest.raises(ValueError, match="integer >= 0"):

@@ -552,7 +552,8 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
                                           "*/compare.json: the results page), of the sweep "
                                           "(summary.json) or of the runs (*/results.json) in "
                                           "a folder.")
-    p_report.add_argument("--readme", help="comparisons: also write their summary table into "
+    p_report.add_argument("--readme", help="comparisons: also write the summary table of those "
+                                           "of the paper's tasks as defined (no variant) into "
                                            "this file, between its results-table markers")
     p_report.add_argument("folder", nargs="?", default="results",
                           help="folder holding one folder per run, or a sweep folder")

@@ -136,17 +136,22 @@ def test_compare_runs_without_ray_with_address_local(tmp_path, capsys):
     assert "Ray" not in capsys.readouterr().out
 
 
-def test_report_writes_the_summary_table_between_the_readme_markers(tmp_path):
+def test_report_writes_the_tasks_as_defined_between_the_readme_markers(tmp_path):
     from pathlib import Path
 
-    from lava_vle.experiments.compare import TABLE_MARKERS, load_summaries, replace_table, summary_table
+    from lava_vle.experiments.compare import (TABLE_MARKERS, load_summaries, replace_table,
+                                              summary_table, tasks_as_defined)
 
     summaries = load_summaries(Path(__file__).resolve().parents[1] / "docs" / "compare")
     page = tmp_path / "README.md"
     page.write_text(f"intro\n{TABLE_MARKERS[0]}\nold table\n{TABLE_MARKERS[1]}\nafter\n")
     replace_table(page, summaries)
-    assert page.read_text() == (f"intro\n{TABLE_MARKERS[0]}\n{summary_table(summaries)}\n"
+    own = tasks_as_defined(summaries)
+    assert page.read_text() == (f"intro\n{TABLE_MARKERS[0]}\n{summary_table(own)}\n"
                                 f"{TABLE_MARKERS[1]}\nafter\n")
+    folders = {s["folder"] for s in own}
+    assert "delayed-xor" in folders and "smnist-row-hold1" in folders
+    assert not folders & {"delayed-xor-ema", "pattern-hold2", "smnist-row-window14"}
     page.write_text("no markers")
     with pytest.raises(ValueError, match="no results-table markers"):
         replace_table(page, summaries)

@@ -397,10 +397,22 @@ TABLE_MARKERS = ("<!-- results-table: lava-vle report docs/compare --readme READ
 
 
 def replace_table(path: Path, summaries: list[dict]) -> None:
-    """Put :func:`summary_table` between the :data:`TABLE_MARKERS` of ``path``."""
+    """Put the :func:`summary_table` of the comparisons of the paper's tasks
+    as defined (:func:`~lava_vle.experiments.targets.variant` empty; the
+    variants are on the results page) between the :data:`TABLE_MARKERS` of
+    ``path``."""
     from lava_vle.experiments.pages import replace_between
 
-    replace_between(path, TABLE_MARKERS, summary_table(summaries), "results-table")
+    replace_between(path, TABLE_MARKERS, summary_table(tasks_as_defined(summaries)),
+                    "results-table")
+
+
+def tasks_as_defined(summaries: list[dict]) -> list[dict]:
+    """The comparisons that change nothing of their task (no hold, teach
+    window, averaging or eligibility on every weight)."""
+    from lava_vle.experiments.targets import variant
+
+    return [s for s in summaries if not variant(s)]
 
 
 def summary_table(summaries: list[dict]) -> str:

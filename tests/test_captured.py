@@ -80,3 +80,22 @@ def test_capture_refuses_what_it_cannot_run():
         TrainConfig(task="delayed-xor", device="cpu", capture=-1)
     with pytest.raises(ValueError, match="learning_epoch=2 needs capture=0"):
         TrainConfig(task="delayed-xor", device="cpu", capture=2, learning_epoch=2)
+
+
+@pytest.mark.parametrize("error_weights", ["updated", "forward"])
+def test_a_captured_call_is_one_graph_with_no_host_synchronisation(error_weights):
+    """A graph break would return to Python (and, on a GPU, wait for the device)."""
+    import torch._dynamo
+
+    spec = spec_of("eprop")
+    rule = VLELocal(spec, init_params(spec, seed=1), np.ones(8), lr=3e-3, update_interval=2,
+                    carry_state=True, device="cpu", capture=2, error_weights=error_weights)
+    x, y = next(batches(1, steps=4))
+    state, _ = rule.start(x)
+    net = rule.net
+    scalars = net.as_array(np.array([rule.optimizer.next_scalars() for _ in range(2)]))
+    explained = torch._dynamo.explain(rule.captured._windows)(
+        rule.learning(state.u.shape), state, net.pad_input(net.as_array(x[0])),
+        net.as_array(x), net.as_array(y), net.loss_scales(np.ones(4)), ((0, 2), (2, 4)),
+        scalars[:, 0], scalars[:, 1], True, x.shape[1])
+    assert explained.graph_break_count == 0 and explained.graph_count == 1

@@ -933,8 +933,9 @@ def estimate(spec: NetworkSpec, label: str = "") -> Estimate:
 BENCHMARKS: tuple[tuple[str, str, Optional[int], Optional[str]], ...] = (
     ("mnist1d, 15k parameters (width 53)", "mnist1d", None, None),
     ("mnist1d, 41k parameters (width 89)", "mnist1d", 89, None),
-    ("delayed-xor (recipe: eprop-all)", "delayed-xor", None, None),
-    ("delayed-xor, plain local rule", "delayed-xor", None, "none"),
+    ("delayed-xor (recipe: plain local rule)", "delayed-xor", None, None),
+    ("delayed-xor, eligibilities on every weight (a variant)", "delayed-xor", None,
+     "eprop-all"),
     ("smnist-row", "smnist-row", None, None),
     ("fashion-smnist-row", "fashion-smnist-row", None, None),
     ("smnist", "smnist", None, None),
@@ -1101,8 +1102,8 @@ generates. One network at a time: `lava-vle resources --task T [--width W]
 **What is counted.** Each network is the fixed-point network `lava-vle train --task T
 --precision fixed` builds, with the recurrent-error mode of its VLE recipe (the mode
 its reported results train with: e-prop for smnist-row, fashion-smnist-row and
-pattern, eligibilities on every weight for delayed-xor, which lava-vle trains in float
-only; its plain-rule network is a row of its own), learning on. The mapping (module
+pattern; delayed-xor's variant with eligibilities on every weight, which lava-vle
+trains in float only, is a row of its own), learning on. The mapping (module
 docstring of `lava_vle/loihi2.py`): a VLE neuron is two compartments on one core,
 a soma (`u`, `u_breve`, sends `r`) and an error dendrite (`v`, `e_breve`, sends the
 error down); an MSE output neuron has a third one for

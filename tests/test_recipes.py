@@ -119,6 +119,31 @@ def test_a_recipe_pick_is_the_best_validation_score_whatever_the_metrics_directi
     assert pick(tie, "accuracy_percent")["name"] == "plain"
 
 
+def test_a_candidates_options_are_its_own_arms_settings_where_the_row_records_them():
+    """Each rule runs its own recipe in a comparison: BPTT's row must not be
+    credited with the VLE arm's settings (the comparison's first)."""
+    from lava_vle.experiments.recipes_from_comparisons import candidates
+
+    vle = {"lr_schedule": "plateau-frozen", "input_timing": "current", "bias_init": "uniform"}
+    bptt = {"lr_schedule": "plateau", "input_timing": "delayed", "bias_init": "zero"}
+    summary = {"folder": "f", "task": "mnist1d", "epochs": 100, "selection": "s",
+               "metric": "accuracy_percent", "config": {"task": "mnist1d", **vle},
+               "rows": [{"arm": "vle-every-1", "rule": "vle", "lr": 1e-3, "update_interval": 1,
+                         "validation": 91.0, "grid": {"lr=0.001": 91.0},
+                         "config": {"task": "mnist1d", **vle}},
+                        {"arm": "bptt-per-sequence", "rule": "bptt", "lr": 1e-3,
+                         "update_interval": None, "validation": 80.0,
+                         "grid": {"lr=0.001": 80.0}, "config": {"task": "mnist1d", **bptt}}]}
+    found = candidates([summary])
+    (bptt_row,) = next(rows for key, rows in found.items() if key[1] == "bptt")
+    assert {k: bptt_row["options"][k] for k in bptt} == bptt
+    (vle_row,) = next(rows for key, rows in found.items() if key[1] == "vle")
+    assert {k: vle_row["options"][k] for k in vle} == vle
+    del summary["rows"][1]["config"]  # a row recorded before: the comparison's settings
+    (old,) = next(rows for key, rows in candidates([summary]).items() if key[1] == "bptt")
+    assert old["options"]["lr_schedule"] == "plateau-frozen"
+
+
 def write_seed_runs(folder, val_metrics, **config):
     import json
 

@@ -189,6 +189,7 @@ def summarize(plan: Plan, picked: dict, tests: dict[str, list[Trial]], out: Path
                "diverged_or_unfinished": [str(t.folder) for t, r in runs if r is None]}
         if done:
             history = [r["history"] for _, r in done]
+            row["config"] = arm_settings(done[0][0].config)
             row.update(
                 test=seed_stats([r["test_metric"] for _, r in done]),
                 optimizer_steps_per_sequence=float(np.mean(
@@ -211,6 +212,12 @@ def summarize(plan: Plan, picked: dict, tests: dict[str, list[Trial]], out: Path
             paired.append({"cadence": cadence, "vle": group["vle"]["arm"],
                            "bptt": group["bptt"]["arm"], "vle_minus_bptt": seed_stats(diffs)})
     return {"rows": rows, "paired": paired}
+
+
+def arm_settings(config: TrainConfig) -> dict:
+    """What a comparison records of an arm's training: its configuration but
+    the lr and seed (the row's) and the rule (the arm's)."""
+    return {k: v for k, v in asdict(config).items() if k not in ("seed", "lr", "rule")}
 
 
 def machine() -> dict:
@@ -251,7 +258,7 @@ def run_compare(base: Callable[[Arm, float, int], TrainConfig], arm_list: list[A
         selection=SPLIT_SELECTION.format(validation)
         if plan.split_validation else
         f"a validation pattern (dataset seed {VALIDATION_PATTERN_SEED}); test pattern seed 0",
-        config={k: v for k, v in asdict(first).items() if k not in ("seed", "lr", "rule")},
+        config=arm_settings(first),
         settings=settings or {}, wall_minutes=(time.perf_counter() - start) / 60,
         trial_minutes=sum(r["train_wall_s"] for r in results if r is not None) / 60,
         machine=machine())

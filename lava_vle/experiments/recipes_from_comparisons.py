@@ -46,7 +46,9 @@ def _defines_the_task(summary: dict) -> bool:
 def _options(summary: dict, row: dict) -> dict[str, Any]:
     from lava_vle.train import saved_config
 
-    config = saved_config(summary["config"])  # settings added since: their defaults
+    # the arm's own settings (recorded per row since each rule runs its recipe),
+    # else the comparison's; settings added since: their defaults
+    config = saved_config(row.get("config", summary["config"]))
     options = {name: config.get(name) for name in RULE_OPTIONS[row["rule"]]}
     options["lr"] = row["lr"]
     per_sequence = row["arm"].endswith("per-sequence")

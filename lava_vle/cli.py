@@ -471,7 +471,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p_train.add_argument("--capture", type=int, default=0, metavar="K",
                          help="on a torch --device: VLE runs K update windows per compiled "
                               "call (torch.compile: no host synchronisation inside), BPTT "
-                              "compiles each window's passes; compiling takes about a minute "
+                              "compiles each window's passes; compiling takes a minute or two "
                               "(default 0: step by step)")
 
 

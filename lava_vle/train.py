@@ -183,9 +183,9 @@ class TrainConfig:
                            self.error_weights, self.input_timing)
         check_choice("bias_init", self.bias_init, BIAS_INITS)
         check_int("bptt_layers", self.bptt_layers, 1)
-        if self.capture != 0:
-            check_capture(self.capture, self.device, self.optimizer, self.clip,
-                          self.learning_epoch)
+        if self.capture != 0:  # BPTT runs torch on the CPU by default
+            check_capture(self.capture, self.device or ("cpu" if self.rule == "bptt" else None),
+                          self.optimizer, self.clip, self.learning_epoch)
         if self.bptt_layers != 1 and self.rule != "hybrid":
             raise ValueError(f"bptt_layers={self.bptt_layers} applies to rule='hybrid' only")
 

@@ -76,6 +76,7 @@ def test_capture_refuses_what_it_cannot_run():
         make_rule("exact", "float", spec, init, np.ones(8), 1e-3, device="cpu", capture=2)
     with pytest.raises(ValueError, match="needs a torch device"):
         TrainConfig(task="delayed-xor", capture=2)
+    assert TrainConfig(task="delayed-xor", rule="bptt", capture=1).capture == 1  # torch's CPU
     with pytest.raises(ValueError, match="integer >= 0"):
         TrainConfig(task="delayed-xor", device="cpu", capture=-1)
     with pytest.raises(ValueError, match="learning_epoch=2 needs capture=0"):

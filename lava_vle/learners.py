@@ -114,6 +114,11 @@ class StackedRule:
     def lr(self, value: float) -> None:
         self.optimizer.lr = value
 
+    def check_capture(self, capture: int, device: Optional[str]) -> None:
+        """:func:`check_capture` of this rule's optimiser and network."""
+        check_capture(capture, device, "adam" if isinstance(self.optimizer, Adam) else "sgd",
+                      self.optimizer.clip, self.spec.learning_epoch)
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Outputs (T, B, n_out) of ``x`` (T, B, n_in), no learning (numpy)."""
         return to_numpy(self.net.run(self.params, x)[0])
@@ -178,9 +183,7 @@ class VLELocal(StackedRule):
         check_choice("error_weights", error_weights, ERROR_WEIGHTS)
         self.captured = None
         if capture:
-            check_capture(capture, self.device,
-                          "adam" if isinstance(self.optimizer, Adam) else "sgd",
-                          self.optimizer.clip, self.spec.learning_epoch)
+            self.check_capture(capture, self.device)
             from lava_vle.captured import CapturedWindows
 
             self.captured = CapturedWindows(self, capture)
@@ -362,8 +365,7 @@ class BPTT(StackedRule):
         self.update_interval = update_interval
         self.captured = None
         if capture:
-            check_capture(capture, self.device or "cpu", "adam" if isinstance(
-                self.optimizer, Adam) else "sgd", self.optimizer.clip, self.spec.learning_epoch)
+            self.check_capture(capture, self.device or "cpu")
             from lava_vle.captured import CapturedRun
 
             self.captured = CapturedRun(self.net.to_torch(self.device or "cpu"))

@@ -98,7 +98,7 @@ class CapturedWindows:
 
         rule, net = self.rule, self.rule.net
         batch = x.shape[1]
-        prev = net.pad_input(net.as_array(np.zeros_like(x[0]) if x_prev is None else x_prev))
+        prev = net.input_in_flight(x, x_prev)
         xs, ys, scales = net.as_array(x), net.as_array(y), net.loss_scales(weight)
         outputs = []
         for first, stop, spans in window_bounds(len(x), rule.update_interval, self.windows):
@@ -141,5 +141,4 @@ class CapturedRun:
         :meth:`~lava_vle.stacked.StackedNetwork.run` returns them on torch."""
         net = self.net
         state = net.initial_state(x.shape[1]) if state is None else state
-        prev = net.pad_input(net.as_array(np.zeros_like(x[0]) if x_prev is None else x_prev))
-        return self._call(params, net.as_array(x), state, prev)
+        return self._call(params, net.as_array(x), state, net.input_in_flight(x, x_prev))

@@ -398,7 +398,7 @@ class StackedNetwork:
         state = self.initial_state(x.shape[1]) if state is None else state
         # the padded input of the previous step; numpy refills one buffer (the
         # step has copied it), so memory does not grow with the sequence
-        prev = self.pad_input(np.zeros_like(x[0]) if x_prev is None else np.array(x_prev))
+        prev = self.input_in_flight(x, x_prev)
         source = self.as_array(x) if self.on_torch else x  # on the device once
         outputs = [] if self.on_torch else np.empty(x.shape[:2] + (self.spec.n_out,), self.dtype)
         for t in range(x.shape[0]):
@@ -414,6 +414,11 @@ class StackedNetwork:
             return _torch_stack(outputs), state
         # the step's buffers are reused by the next run: hand out a copy
         return outputs, state.copy()
+
+    def input_in_flight(self, x: np.ndarray, x_prev: Optional[np.ndarray] = None) -> Array:
+        """The padded input in flight before ``x[0]`` (T, B, n_in): ``x_prev``
+        (B, n_in), or zero."""
+        return self.pad_input(np.zeros_like(x[0]) if x_prev is None else np.array(x_prev))
 
     def advance(self, state: StackedState, p: StackedParams, prev: Array, x_t: Array,
                 errors: bool) -> tuple[StackedState, Array, Array]:

@@ -41,6 +41,8 @@ from typing import Union
 
 import numpy as np
 
+from lava_vle import kernels
+
 IntArray = Union[np.ndarray, int]
 FloatOrArray = Union[np.ndarray, float]
 
@@ -93,6 +95,9 @@ def saturate(x: IntArray, bits: int) -> np.ndarray:
     dominates there).
     """
     lo, hi = signed_limits(bits)
+    fused = kernels.saturate(x, lo, hi)
+    if fused is not None:
+        return fused
     return np.minimum(np.maximum(np.asarray(x, dtype=np.int64), lo), hi)
 
 
@@ -152,6 +157,10 @@ def relax_toward(x: IntArray, target: IntArray, factor: IntArray, *more: IntArra
     ``u += dt/tau_m (I - u)`` and the prospective read-out
     ``u_breve = u + tau_r/tau_m (I - u)`` (likewise for v and e_breve).
     """
+    fused = kernels.relax_toward(x, target, (factor,) + more, *signed_limits(STATE_BITS),
+                                 DECAY_SHIFT)
+    if fused is not None:  # the lines below in one pass
+        return fused if more else fused[0]
     x = np.asarray(x, dtype=np.int64)
     delta = saturate_state(np.asarray(target, dtype=np.int64) - x)
     results = tuple(saturate_state(x + mul_shift(delta, k)) for k in (factor,) + more)
@@ -168,6 +177,9 @@ def int_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """
     a = np.asarray(a, dtype=np.int64)
     b = np.asarray(b, dtype=np.int64)
+    fused = kernels.int_matmul(a, b)  # a small product, exact in int64, in one pass
+    if fused is not None:
+        return fused
     inner = a.shape[-1]
     max_a = int(np.abs(a).max(initial=0))
     max_b = int(np.abs(b).max(initial=0))
@@ -583,6 +595,10 @@ def keyed_update(acc: np.ndarray, prod: np.ndarray, shift: IntArray, key: IntArr
     """``saturate_16(acc + SR(prod, shift))`` with the hash ``key`` and synapse
     ``index`` given: :func:`add_update` of one array, or of a layer stack
     with one shift and key per layer (:func:`keyed_shift`)."""
+    fused = kernels.keyed_update(acc, prod, shift, key, index, *signed_limits(ACC_BITS),
+                                 STOCHASTIC_BITS)
+    if fused is not None:  # the lines below in one pass
+        return fused
     delta = keyed_shift(prod, shift, key, index)
     return saturate(np.asarray(acc, dtype=np.int64) + delta, ACC_BITS)
 

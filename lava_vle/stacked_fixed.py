@@ -36,6 +36,8 @@ LAYER_STATE = ("u", "v", "u_breve", "e_breve", "spike_acc", "post_trace")
 WITH_INPUT = ("rates", "pre_trace")
 #: every state stack, in the fused process's Var names
 STATE_VARS = LAYER_STATE + WITH_INPUT + ("e_target",)
+#: the accumulators, in the fused process's Var names
+PLASTIC_VARS = ("weight_acc", "bias_acc")
 
 
 #: the most padded synapses (and biases) the stacks may hold per real one
@@ -96,6 +98,7 @@ class FixedChain:
         self.acc = np.zeros((L, n, n + 1), np.int64)
         self.always_on = np.full((L, batch, 1), fxp.ONE, np.int64)
         self._positions = self._flat_positions()
+        self._params: Optional[StackedParams] = None  # of the accumulators as they are
         self.load("weight_acc", np.concatenate([a.ravel() for a in params.weight_acc]))
         self.load("bias_acc", np.concatenate(params.bias_acc))
 
@@ -118,12 +121,14 @@ class FixedChain:
         return positions
 
     def _stack(self, name: str) -> np.ndarray:
-        return self.acc if name in ("weight_acc", "bias_acc") else self.state[name]
+        return self.acc if name in PLASTIC_VARS else self.state[name]
 
     def load(self, name: str, flat: np.ndarray) -> None:
         """Set stack ``name`` (a state name, ``weight_acc`` or ``bias_acc``)
         from the flat values of the fused process's Var."""
         self._stack(name).reshape(-1)[self._positions[name]] = flat
+        if name in PLASTIC_VARS:
+            self._params = None
 
     def store(self, name: str, flat: np.ndarray) -> None:
         """Write stack ``name`` into the flat Var values ``flat`` (in place)."""
@@ -159,11 +164,14 @@ class FixedChain:
 
     # --- one step -------------------------------------------------------------------
     def params(self) -> StackedParams:
-        """The synapses as the step reads them: 8-bit mantissas of the accumulators."""
-        mant = fxp.accumulator_to_mantissa(self.acc)
-        W, b = mant[:, :, :-1], mant[:, None, :, -1]
-        B, B_exp = self.feedback if self.feedback is not None else (W, self.exp)
-        return StackedParams(W=W, b=b, R=None, B=B, W_exp=self.exp, B_exp=B_exp)
+        """The synapses as the step reads them: 8-bit mantissas of the
+        accumulators (computed again after they change)."""
+        if self._params is None:
+            mant = fxp.accumulator_to_mantissa(self.acc)
+            W, b = mant[:, :, :-1], mant[:, None, :, -1]
+            B, B_exp = self.feedback if self.feedback is not None else (W, self.exp)
+            self._params = StackedParams(W=W, b=b, R=None, B=B, W_exp=self.exp, B_exp=B_exp)
+        return self._params
 
     def step(self, target: np.ndarray, scale: np.ndarray, x_now: np.ndarray,
              modulator: Optional[np.ndarray], rule: Optional[LocalRule], step: int) -> bool:
@@ -205,3 +213,4 @@ class FixedChain:
         keys = np.array([fxp.hash_key(seed, step) for seed in self.streams],
                         np.uint64)[:, None, None]
         self.acc = fxp.keyed_update(self.acc, prod, shift, keys, self.index)
+        self._params = None

@@ -113,3 +113,93 @@ def test_per_step_recipe_trains_to_the_same_bits_with_and_without_kernels(monkey
     plain = trained()
     for a, b in zip(fused, plain):
         np.testing.assert_array_equal(a, b)
+
+
+# --- integer kernels: exact, so equal to the numpy forms of lava_vle.fixed_point ----------
+def numpy_form(fn, *args):
+    kernels.ENABLED = False
+    try:
+        return fn(*args)
+    finally:
+        kernels.ENABLED = True
+
+
+def ints(rng, bits: int, shape: tuple) -> np.ndarray:
+    a = rng.integers(-(2 ** (bits - 1)), 2 ** (bits - 1), size=shape)
+    a.reshape(-1)[0] = -(2 ** (bits - 1))  # the edge value
+    return a
+
+
+@settings(max_examples=40)
+@given(seed=st.integers(0, 2 ** 16), stack=st.sampled_from([(), (1,), (7,)]),
+       m=st.integers(1, 6), k=st.integers(1, 60), n=st.integers(1, 55),
+       bits_a=st.integers(2, 24), bits_b=st.integers(2, 31), transposed=st.booleans())
+def test_int_matmul_kernel_equals_the_float64_blas_form(seed, stack, m, k, n, bits_a, bits_b,
+                                                        transposed):
+    """Up to 2**61 per sum (the BLAS form splits beyond 2**53), ``b`` also as
+    a transposed view (the error path's ``W^T``)."""
+    from lava_vle import fixed_point as fxp
+
+    rng = np.random.default_rng(seed)
+    a = ints(rng, bits_a, stack + (m, k))
+    b = ints(rng, bits_b, stack + ((n, k) if transposed else (k, n)))
+    b = b.swapaxes(-1, -2) if transposed else b
+    assert kernels.int_matmul(a, b) is not None
+    np.testing.assert_array_equal(fxp.int_matmul(a, b), numpy_form(fxp.int_matmul, a, b))
+
+
+@settings(max_examples=40)
+@given(seed=st.integers(0, 2 ** 16), shape=st.sampled_from([(5,), (7, 1, 53), (3, 4, 6)]),
+       n_factors=st.integers(1, 3))
+def test_relax_toward_kernel_equals_numpy_form_with_saturation(seed, shape, n_factors):
+    from lava_vle import fixed_point as fxp
+
+    rng = np.random.default_rng(seed)
+    x, target = ints(rng, 24, shape), ints(rng, 24, shape)
+    target.reshape(-1)[-1] = 2 ** 23 - 1  # target - x beyond 24 bits: saturates
+    factors = [rng.integers(0, fxp.DECAY_UNITY + 1, size=shape) for _ in range(n_factors)]
+    got = fxp.relax_toward(x, target, *factors)
+    want = numpy_form(fxp.relax_toward, x, target, *factors)
+    for a, b in zip(got if n_factors > 1 else [got], want if n_factors > 1 else [want]):
+        np.testing.assert_array_equal(a, b)
+
+
+@settings(max_examples=40)
+@given(seed=st.integers(0, 2 ** 16), layers=st.integers(1, 7), per_layer_shift=st.booleans(),
+       step=st.integers(0, 2 ** 40))
+def test_keyed_update_kernel_equals_numpy_form(seed, layers, per_layer_shift, step):
+    """Shifts below 1, inside 1..32 and beyond 32 bits, one key per layer,
+    accumulators saturating at 16 bits."""
+    from lava_vle import fixed_point as fxp
+
+    rng = np.random.default_rng(seed)
+    acc, prod = ints(rng, 16, (layers, 5, 6)), ints(rng, 50, (layers, 5, 6))
+    index = rng.integers(0, 2 ** 34, size=acc.shape)  # beyond 32 bits: taken modulo 2**32
+    shift = (rng.integers(-3, 45, size=(layers, 1, 1)) if per_layer_shift
+             else int(rng.integers(-3, 45)))
+    keys = np.array([fxp.hash_key(seed + l, step) for l in range(layers)],
+                    np.uint64)[:, None, None]
+    args = (acc, prod, shift, keys, index)
+    assert kernels.keyed_update(*args, -2 ** 15, 2 ** 15 - 1, fxp.STOCHASTIC_BITS) is not None
+    np.testing.assert_array_equal(fxp.keyed_update(*args), numpy_form(fxp.keyed_update, *args))
+
+
+@settings(max_examples=25)
+@given(seed=st.integers(0, 2 ** 16), bits=st.integers(2, 40), shape=shapes)
+def test_saturate_kernel_equals_numpy_form(seed, bits, shape):
+    from lava_vle import fixed_point as fxp
+
+    x = ints(np.random.default_rng(seed), 42, shape)
+    np.testing.assert_array_equal(fxp.saturate(x, bits), numpy_form(fxp.saturate, x, bits))
+
+
+def test_integer_kernels_decline_what_they_do_not_take():
+    a = np.arange(6, dtype=np.int64).reshape(2, 3)
+    assert kernels.int_matmul(a.astype(np.int32), a.T) is None  # dtype
+    assert kernels.int_matmul(a, a) is None  # shapes
+    assert kernels.int_matmul(np.zeros((600, 600), np.int64), np.zeros((600, 600), np.int64)) is None
+    big = np.full((2, 2), 2 ** 40, np.int64)  # partial sums beyond int64's safe bound
+    assert kernels.int_matmul(big, big) is None
+    assert kernels.relax_toward(a, a[:, :1], (a,), -8, 7, 12) is None  # broadcast target
+    assert kernels.saturate(a.T, -8, 7) is None and kernels.saturate(3, -8, 7) is None
+    assert kernels.keyed_update(a, a, np.zeros((3, 1)), 1, a, -8, 7, 32) is None  # 3 shifts, 2 rows

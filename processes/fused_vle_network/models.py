@@ -196,6 +196,8 @@ class PyFusedVLENetworkModelFixed(AbstractFusedVLENetworkModel):
             [np.full(n, e) for n, e in zip(sizes[1:], params.bias_exp)]))
         self.chain = (FixedChain(self.spec, params, proc_params["seed"])
                       if stackable(self.spec) else None)
+        # the accumulator Vars' values the chain holds (loaded again when set)
+        self.chain_holds = dict.fromkeys(self._plastic_vars())
 
     def _step(self, x_now: np.ndarray, target: np.ndarray, modulator: np.ndarray,
               rule: Optional[LocalRule]) -> np.ndarray:
@@ -204,11 +206,16 @@ class PyFusedVLENetworkModelFixed(AbstractFusedVLENetworkModel):
         chain = self.chain
         if chain is None:
             return super()._step(x_now, target, modulator, rule)
-        for name in STATE_VARS + self._plastic_vars():
+        for name in STATE_VARS:
             chain.load(name, getattr(self, name))
+        for name, held in self.chain_holds.items():
+            if held is None or not np.array_equal(getattr(self, name), held):
+                chain.load(name, getattr(self, name))
+                self.chain_holds[name] = getattr(self, name).copy()
         if chain.step(target, self.loss_scale, x_now, modulator, rule, self.time_step):
-            for name in self._plastic_vars():
+            for name, held in self.chain_holds.items():
                 chain.store(name, getattr(self, name))
+                held[...] = getattr(self, name)
             self._after_update()
         for name in STATE_VARS:
             chain.store(name, getattr(self, name))

@@ -40,13 +40,14 @@ def _compiled(fn: Callable) -> Callable:
 FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def _qualify(*arrays: Any) -> bool:
-    """Whether the kernels take ``arrays`` (a plain loop: this runs several
+def _qualify(*arrays: Any, dtypes: tuple = FLOATS) -> bool:
+    """Whether the kernels take ``arrays``: numpy arrays of one dtype among
+    ``dtypes``, C-contiguous, of one shape (a plain loop: this runs several
     times per time step)."""
     if not ENABLED or type(arrays[0]) is not np.ndarray:
         return False
     dtype, shape = arrays[0].dtype, arrays[0].shape
-    if dtype not in FLOATS:
+    if dtype not in dtypes:
         return False
     for a in arrays:
         if (type(a) is not np.ndarray or a.dtype != dtype or a.shape != shape
@@ -129,16 +130,8 @@ INT64 = np.dtype(np.int64)
 
 
 def _qualify_int(*arrays: Any) -> bool:
-    """Whether the integer kernels take ``arrays``: int64 numpy arrays,
-    C-contiguous, of one shape."""
-    if not ENABLED:
-        return False
-    shape = getattr(arrays[0], "shape", None)
-    for a in arrays:
-        if (type(a) is not np.ndarray or a.dtype != INT64 or a.shape != shape
-                or not a.flags.c_contiguous):
-            return False
-    return True
+    """Whether the integer kernels take ``arrays``: int64 (:func:`_qualify`)."""
+    return _qualify(*arrays, dtypes=(INT64,))
 
 
 @_compiled

@@ -104,3 +104,21 @@ def test_the_verdict_shows_the_spread_over_the_seeds():
     spread["rows"][0]["test"].update(std=0.275)
     table = verdict_table([spread], [Target("pattern", "one", ("row",), ratio_at_most=1.5)])
     assert "| 0.300 +- 0.275 | 0.280 |" in table
+
+
+def test_a_target_met_against_truncated_bptt_only_is_not_reached():
+    """Reached means against BPTT at its own best settings: met at equal
+    cadence against a truncated BPTT but missed against BPTT once per
+    sequence reads as both, and an accuracy target likewise."""
+    target = Target("pattern", "one", ("row",), ratio_at_most=1.5)
+    both = summary("row", "nrmse", 0.5, 0.4)
+    both["rows"] += [{"rule": "vle", "cadence": "natural", "test": {"mean": 0.5}},
+                     {"rule": "bptt", "cadence": "natural", "test": {"mean": 0.05}}]
+    equal, natural = verdict_table([both], [target]).splitlines()[2:]
+    assert equal.endswith("| met at this cadence; missed against BPTT at its best "
+                          "(natural cadence): ratio 10.00 > 1.5 |")
+    assert natural.endswith("| missed: ratio 10.00 > 1.5 |")
+    accuracy = summary("row", "accuracy_percent", 97.5, 98.0)
+    accuracy["rows"].append({"rule": "bptt", "cadence": "natural", "test": {"mean": 99.0}})
+    assert "missed against BPTT at its best (natural cadence): gap 1.5 > 1" in \
+        verdict_table([accuracy], [ACCURACY])

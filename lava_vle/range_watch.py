@@ -35,8 +35,12 @@ class RangeWatch:
 
     def check(self, step: int, potentials: Sequence[np.ndarray]) -> None:
         """Check the potentials after ``step`` (in the arithmetic's units); warn
-        at the first population past the limit."""
+        at the first population past the limit. ``potentials`` may be one
+        stacked array (populations first), checked in one pass while in range."""
         if self.found is not None:
+            return
+        if isinstance(potentials, np.ndarray) and \
+                float(np.max(np.abs(potentials), initial=0.0)) * self.unit < self.limit:
             return
         for population, u in enumerate(potentials, 1):
             peak = float(np.max(np.abs(u), initial=0.0)) * self.unit

@@ -6,7 +6,8 @@ import pytest
 
 from lava_vle.cli import build_parser, train_config
 from lava_vle.experiments.compare import load_summaries
-from lava_vle.experiments.recipes_from_comparisons import pick, picks, runs_as_summary
+from lava_vle.experiments.recipes_from_comparisons import (earlier_runs, pick, picks,
+                                                            runs_as_summary)
 from lava_vle.recipes import RECIPES, recipe
 from lava_vle.train import TrainConfig
 
@@ -88,7 +89,9 @@ def test_recipe_selection_picks_the_lowest_validation_loss_and_flags_a_grid_edge
 
 #: the single-rule candidates the recipe page was generated with (its command's --runs)
 RUNS = sorted((ROOT / "docs" / "gle-reproduction").glob("validation-*"))
-COMPARED = picks(load_summaries(ROOT / "docs" / "compare") + [runs_as_summary(f) for f in RUNS])
+EARLIER = ROOT / "docs" / "recipe-selection" / "earlier"
+COMPARED = picks(load_summaries(ROOT / "docs" / "compare") + [runs_as_summary(f) for f in RUNS]
+                 + earlier_runs(EARLIER))
 
 
 @pytest.mark.parametrize("task,rule", sorted(COMPARED))
@@ -106,9 +109,20 @@ def test_the_recipe_selection_page_is_what_its_command_writes(tmp_path):
     from lava_vle.experiments.recipes_from_comparisons import main
 
     out = tmp_path / "page.md"
-    main([str(ROOT / "docs" / "compare"), "--runs", *map(str, RUNS), "--out", str(out)])
+    main([str(ROOT / "docs" / "compare"), "--runs", *map(str, RUNS), "--earlier", str(EARLIER),
+          "--out", str(out)])
     stored = (ROOT / "docs" / "recipe-selection" / "from-comparisons.md").read_text()
     assert out.read_text().split("\n", 3)[3] == stored.split("\n", 3)[3]
+
+
+def test_an_earlier_runs_arms_stay_candidates_after_a_rerun_drops_them():
+    """A re-run with the recipe an earlier run chose trains fewer arms (VLE's
+    natural cadence became its recipe's); the earlier run's arms, labelled,
+    still show what the recipe was chosen against."""
+    chosen = COMPARED[("fashion-smnist-row", "vle")]
+    arms = {(row["folder"], row["arm"]) for row in chosen["candidates"]}
+    assert ("fashion-row-full (earlier run)", "vle-per-sequence") in arms
+    assert ("fashion-row-full", "vle-every-9") in arms
 
 
 def test_a_recipe_pick_is_the_best_validation_score_whatever_the_metrics_direction():

@@ -2,7 +2,7 @@
 
     python -m lava_vle.experiments.recipes_from_comparisons docs/compare \
         --runs docs/gle-reproduction/validation-400 docs/gle-reproduction/validation-400-updated \
-        --out docs/recipe-selection/from-comparisons.md
+        --earlier docs/recipe-selection/earlier --out docs/recipe-selection/from-comparisons.md
 
 Every comparison (``compare.json``) trained each arm over an lr grid and
 kept the mean final *validation* metric of the lr it picked. The comparisons
@@ -18,6 +18,9 @@ the command line. Options no candidate varies are not chosen here (the
 table says which were varied). ``--runs`` adds candidates that are not
 comparisons: folders of one configuration's seeds (``seed-N/results.json``)
 trained with a held-out split, scored by their mean final validation metric.
+``--earlier`` adds the comparisons as they first ran, where a re-run since
+(with the recipe they chose) no longer trains every arm they compared: their
+arms stay candidates, labelled as the earlier run.
 """
 from __future__ import annotations
 
@@ -103,6 +106,14 @@ def runs_as_summary(folder: Path) -> dict:
                       "test": seed_stats([r["test_metric"] for r in runs.values()])}]}
 
 
+def earlier_runs(folder: Path) -> list[dict]:
+    """The comparisons of ``folder`` as they first ran (before a re-run), each
+    labelled "(earlier run)" after its folder."""
+    from lava_vle.experiments.compare import load_summaries
+
+    return [dict(s, folder=f"{s['folder']} (earlier run)") for s in load_summaries(folder)]
+
+
 def pick(rows: list[dict], metric: str) -> dict:
     """The candidate with the best validation metric (accuracy: highest;
     NRMSE: lowest); the first of equals."""
@@ -166,13 +177,18 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     parser.add_argument("--runs", nargs="*", default=[], type=Path,
                         help="folders of one configuration's seeds with a held-out split: "
                              "more candidates")
+    parser.add_argument("--earlier", type=Path,
+                        help="a folder of comparisons as they first ran, before a re-run: "
+                             "more candidates")
     parser.add_argument("--out", help="write the Markdown here (default: print it)")
     args = parser.parse_args(argv)
-    summaries = load_summaries(Path(args.folder)) + [runs_as_summary(f) for f in args.runs]
+    summaries = (load_summaries(Path(args.folder)) + [runs_as_summary(f) for f in args.runs]
+                 + ([] if args.earlier is None else earlier_runs(args.earlier)))
     chosen = picks(summaries)
     runs = "".join(f" {folder}" for folder in args.runs)
     text = page(chosen, "python -m lava_vle.experiments.recipes_from_comparisons "
                 + args.folder + (f" --runs{runs}" if runs else "")
+                + (f" --earlier {args.earlier}" if args.earlier else "")
                 + (f" --out {args.out}" if args.out else ""))
     if args.out:
         Path(args.out).write_text(text)

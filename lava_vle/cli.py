@@ -200,6 +200,11 @@ def _loop_options(add: Callable[..., argparse.Action]) -> list[argparse.Action]:
         add("--bias-init", choices=["zero", "uniform"],
             help="initial biases: zero, or uniform in +-1/sqrt(fan in) like the weights "
                  "(torch's nn.Linear, the GLE reference) (default zero)"),
+        add("--evaluation-state", choices=["copy", "shared"],
+            help="VLE float with --carry-state: each epoch's evaluation runs on a copy of "
+                 "the carried state (copy), or runs the error dendrites on with no target "
+                 "error and training goes on from the state the test run left (shared: the "
+                 "GLE reference's protocol) (default copy)"),
     ]
 
 
@@ -208,7 +213,8 @@ _RECIPE = "default: the task's recipe, else"
 # TrainConfig's own where the recipe has none
 RECIPE_OPTIONS = ("batch_size", "lr", "update_interval", "optimizer", "lr_schedule",
                   "carry_state", "recurrent_error", "activation", "settle_steps", "ema",
-                  "dtype", "error_weights", "input_timing", "bias_init", "bptt_layers")
+                  "dtype", "error_weights", "input_timing", "bias_init", "bptt_layers",
+                  "evaluation_state")
 
 
 def recipes_epilog() -> str:

@@ -47,6 +47,8 @@ from lava_vle.validation import check_choice
 DTYPES = ("float32", "float64")
 #: which weights the error path reads (VLELocal's error_weights)
 ERROR_WEIGHTS = ("updated", "forward")
+#: how an evaluation shares the carried state with training (VLELocal's evaluation_state)
+EVALUATION_STATES = ("copy", "shared")
 
 
 def check_rule_options(rule: str, precision: str, feedback: str, dtype: str = "float32",
@@ -174,13 +176,27 @@ class VLELocal(StackedRule):
     ``capture``: on a torch device, run ``capture`` update windows per
     compiled call (:class:`~lava_vle.captured.CapturedWindows`; 0: step by
     step from Python).
+    ``evaluation_state`` (with ``carry_state``): ``"copy"``, an evaluation
+    runs from a copy of the carried state with the error dendrites off and
+    training resumes from its own last batch; ``"shared"``, the GLE
+    reference's protocol: an evaluation runs the error dendrites too, with
+    no target error (the errors training left decay), and
+    ``forward(x, keep_state=True)`` hands its final state to the next
+    training batch, which starts from its first rows (as the reference
+    narrows a batch). Evaluations before that batch still start from
+    training's own state.
     """
 
     def __init__(self, *args: Any, update_interval: int = 50, carry_state: bool = False,
                  settle_steps: int = 0, error_weights: str = "updated", capture: int = 0,
-                 **kwargs: Any):
+                 evaluation_state: str = "copy", **kwargs: Any):
         super().__init__(*args, **kwargs)
         check_choice("error_weights", error_weights, ERROR_WEIGHTS)
+        check_choice("evaluation_state", evaluation_state, EVALUATION_STATES)
+        if evaluation_state == "shared" and not carry_state:
+            raise ValueError("evaluation_state='shared' needs carry_state=True: from rest, "
+                             "training has no state to share with an evaluation")
+        self.evaluation_state = evaluation_state
         self.captured = None
         if capture:
             self.check_capture(capture, self.device)
@@ -192,6 +208,7 @@ class VLELocal(StackedRule):
         self.settle_steps = settle_steps
         self.carried = None  # final state of the last batch (carry_state) ...
         self.carried_input = None  # ... and its last input, which the next step reads
+        self.handed = None  # (state, last input) a kept evaluation hands the next batch
         self.steps_done = 0
         # eta = 1: the optimiser scales the step
         self.rule = LocalRule(1.0, learning_epoch=self.spec.learning_epoch)
@@ -275,6 +292,8 @@ class VLELocal(StackedRule):
         or (``carry_state``) the last batch's, its last input in flight."""
         batch = x.shape[1]
         state, x_prev = self.net.initial_state(batch), None
+        if self.handed is not None:
+            (self.carried, self.carried_input), self.handed = self.handed, None
         if self.carried is not None:
             state = self.net.take_batch(self.carried, batch, state)
             x_prev = np.zeros((batch,) + x.shape[2:], x.dtype)
@@ -282,15 +301,28 @@ class VLELocal(StackedRule):
             x_prev[:rows] = self.carried_input[:rows]
         return state, x_prev
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
+    def forward(self, x: np.ndarray, keep_state: bool = False) -> np.ndarray:
         """Outputs (T, B, n_out) of ``x`` (T, B, n_in), no learning; with a carried
-        state, from that state's rows repeated over the batch (it is not changed)."""
+        state, from that state's rows repeated over the batch. The carried
+        state is not changed; with ``evaluation_state="shared"`` and
+        ``keep_state``, the next training batch starts from this run's final
+        state."""
         if self.carried is None:
             return super().forward(x)
+        if keep_state and self.evaluation_state != "shared":
+            raise ValueError("keep_state=True needs evaluation_state='shared'")
         batch = x.shape[1]
         rows = np.arange(batch) % len(self.carried_input)
         state = self.net.tile_batch(self.carried, batch)
-        return to_numpy(self.net.run(self.params, x, state, x_prev=self.carried_input[rows])[0])
+        shared = self.evaluation_state == "shared"
+        if shared:  # the error dendrites run on, with no target error
+            self.refresh_feedback()
+            state.e_target = arrays.zeros_like(state.e_target)
+        outputs, final = self.net.run(self.params, x, state, errors=shared,
+                                      x_prev=self.carried_input[rows])
+        if keep_state:
+            self.handed = final, np.array(x[-1])
+        return to_numpy(outputs)
 
     def learning(self, state_shape: tuple) -> StackedLearning:
         """The rule's state for one batch (traces from zero)."""
@@ -303,19 +335,29 @@ class VLELocal(StackedRule):
                                self.net.recurrent_mask, eprop, all_weights=mode == "eprop-all")
 
     def state_dict(self) -> dict:
-        carried = None if self.carried is None else {
-            k: None if v is None else to_numpy(v) for k, v in asdict(self.carried).items()}
+        carried = None if self.carried is None else self._state_arrays(self.carried)
         feedback = None if self.error_weights == "updated" else {
             "arrays": [to_numpy(copy_) for copy_, _ in self._feedback_pairs()],
             "stale": self.feedback_stale}
+        handed = None if self.handed is None else {
+            "state": self._state_arrays(self.handed[0]), "input": self.handed[1]}
         return {**super().state_dict(), "carried": carried, "carried_input": self.carried_input,
-                "steps_done": self.steps_done, "feedback": feedback}
+                "handed": handed, "steps_done": self.steps_done, "feedback": feedback}
+
+    @staticmethod
+    def _state_arrays(state: StackedState) -> dict:
+        return {k: None if v is None else to_numpy(v) for k, v in asdict(state).items()}
+
+    def _state_from(self, arrays_: dict) -> StackedState:
+        return StackedState(**{k: None if v is None else self.net.as_array(v)
+                               for k, v in arrays_.items()})
 
     def load_state_dict(self, state: dict) -> None:
         super().load_state_dict(state)
-        carried = state.get("carried")
-        self.carried = None if carried is None else StackedState(**{
-            k: None if v is None else self.net.as_array(v) for k, v in carried.items()})
+        carried, handed = state.get("carried"), state.get("handed")
+        self.carried = None if carried is None else self._state_from(carried)
+        self.handed = None if handed is None else (self._state_from(handed["state"]),
+                                                   handed["input"])
         self.carried_input = state.get("carried_input")
         if self.carried is not None and self.carried_input is None:  # saved before it was kept
             self.carried_input = np.zeros((self.carried.u.shape[1], self.spec.n_in))
@@ -527,7 +569,7 @@ def make_rule(name: str, precision: str, spec: NetworkSpec, init: FloatParams,
               seed: int = 0, device: Optional[str] = None, settle_steps: int = 0,
               clip: Optional[float] = None, dtype: str = "float32",
               error_weights: str = "updated", input_timing: str = "delayed",
-              bptt_layers: int = 1, capture: int = 0) -> Any:
+              bptt_layers: int = 1, capture: int = 0, evaluation_state: str = "copy") -> Any:
     """The rule ``name`` (``vle``, ``exact``, ``bptt``) in ``precision``;
     ``device`` (VLE and BPTT in float): a torch device to step on; ``clip``:
     the float rules' global-norm clipping; ``update_interval`` (VLE; BPTT:
@@ -536,7 +578,8 @@ def make_rule(name: str, precision: str, spec: NetworkSpec, init: FloatParams,
     (VLE) and ``input_timing`` (VLE, BPTT): the conventions of
     :class:`VLELocal` and :class:`~lava_vle.stacked.StackedNetwork`;
     ``capture`` (VLE on a torch device: update windows per compiled call;
-    BPTT: each window's passes compiled). An option
+    BPTT: each window's passes compiled); ``evaluation_state`` (VLE and
+    hybrid with ``carry_state``). An option
     the rule does not implement is refused (:func:`check_rule_options`)."""
     check_rule_options(name, precision, spec.feedback, dtype, error_weights, input_timing)
     if precision == "fixed":
@@ -546,7 +589,7 @@ def make_rule(name: str, precision: str, spec: NetworkSpec, init: FloatParams,
         return VLELocal(spec, init, loss_weight, lr, optimizer, update_interval=update_interval,
                         carry_state=carry_state, device=device, settle_steps=settle_steps,
                         error_weights=error_weights, input_timing=input_timing,
-                        capture=capture, **stacked)
+                        capture=capture, evaluation_state=evaluation_state, **stacked)
     if capture and name not in ("vle", "bptt"):
         raise ValueError(f"capture={capture} applies to rule='vle' and 'bptt' in float (got "
                          f"rule={name!r})")
@@ -554,7 +597,7 @@ def make_rule(name: str, precision: str, spec: NetworkSpec, init: FloatParams,
         return Hybrid(spec, init, loss_weight, lr, optimizer, update_interval=update_interval,
                       carry_state=carry_state, settle_steps=settle_steps,
                       bptt_layers=bptt_layers, error_weights=error_weights,
-                      input_timing=input_timing, **stacked)
+                      input_timing=input_timing, evaluation_state=evaluation_state, **stacked)
     if name == "bptt":
         return BPTT(spec, init, loss_weight, lr, optimizer, device=device,
                     update_interval=update_interval, input_timing=input_timing,

@@ -64,6 +64,8 @@ def load_run(folder: str | Path, dataset: Optional[SequenceDataset] = None) -> R
 EVALUATION_DIFFERS = {"carry_state": (True, "evaluated from the state carried over the "
                                             "training sequences"),
                       "input_timing": ("current", "read x[t] at step t"),
+                      "evaluation_state": ("shared", "evaluated with the error dendrites running "
+                                                     "on, no target error"),
                       "dtype": ("float64", "evaluated in float64")}
 
 

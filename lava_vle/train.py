@@ -32,7 +32,7 @@ from lava_vle.datasets import (DATASETS, SequenceDataset, nrmse, one_hot_targets
                                with_time_resolution)
 from lava_vle.datasets.registry import check_dataset_kwargs
 from lava_vle.datasets.resolution import MAX_HOLD
-from lava_vle.learners import check_capture, check_rule_options, make_rule
+from lava_vle.learners import EVALUATION_STATES, check_capture, check_rule_options, make_rule
 from lava_vle.spec import (BIAS_INITS, DEFAULT_RECURRENT_ERROR, FEEDBACK_MODES,
                            RECURRENT_ERROR_MODES, NetworkSpec, init_params)
 from lava_vle.recipes import recipe
@@ -105,6 +105,9 @@ class TrainConfig:
     # "current" (x[t] at step t, the GLE reference's)
     input_timing: str = "delayed"
     bias_init: str = "zero"  # "zero" or "uniform" (U(+-g/sqrt(fan_in)), torch's nn.Linear)
+    # with carry_state: "copy" (evaluations run on a copy of the carried state) or
+    # "shared" (training goes on from the test evaluation's state: the GLE reference's)
+    evaluation_state: str = "copy"
     bptt_layers: int = 1  # rule "hybrid": BPTT's gradient for populations 1..k, VLE above
     # on a torch device: VLE's update windows per compiled call, BPTT's windows
     # compiled (lava_vle.captured; 0: off)
@@ -217,6 +220,10 @@ class TrainConfig:
         if self.carry_state and (self.rule not in ("vle", "hybrid") or self.precision != "float"):
             raise ValueError("carry_state applies to rule='vle' (or 'hybrid'), precision='float' "
                              "only")
+        check_choice("evaluation_state", self.evaluation_state, EVALUATION_STATES)
+        if self.evaluation_state == "shared" and not self.carry_state:
+            raise ValueError("evaluation_state='shared' needs carry_state=True (training from "
+                             "rest has no state to share with the evaluations)")
         check_int("settle_steps", self.settle_steps, 0)
         if self.settle_steps and (self.rule not in ("vle", "hybrid")
                                   or self.precision != "float"):
@@ -294,7 +301,7 @@ class Trainer:
                               config.update_interval, config.carry_state, config.seed,
                               config.device, config.settle_steps, config.clip, config.dtype,
                               config.error_weights, config.input_timing, config.bptt_layers,
-                              config.capture)
+                              config.capture, config.evaluation_state)
         self.epoch = 0
         self.lowest_loss = np.inf  # the lowest batch loss so far (divergence warnings)
         self.history: list[dict] = []
@@ -367,22 +374,27 @@ class Trainer:
                 copy_into(dst, src)
 
     def evaluate(self, split: str = "test", batch_size: int = 500,
-                 limit: Optional[int] = None) -> dict:
+                 limit: Optional[int] = None, keep_state: bool = False) -> dict:
         """Loss per sample, metric and outputs (T, N, n_out) on a whole split,
         or on its first ``limit`` sequences (with the averaged weights when
-        ``config.ema`` is set)."""
+        ``config.ema`` is set). ``keep_state`` (``evaluation_state="shared"``):
+        the split runs as one batch, and training goes on from its final
+        state, as the GLE reference's does after its test run."""
         with self.evaluated_weights():
-            return self._evaluate(split, batch_size, limit)
+            return self._evaluate(split, batch_size, limit, keep_state)
 
-    def _evaluate(self, split: str, batch_size: int, limit: Optional[int]) -> dict:
+    def _evaluate(self, split: str, batch_size: int, limit: Optional[int],
+                  keep_state: bool = False) -> dict:
         ds, name = self.split(split)
         n = len(getattr(ds, f"x_{name}"))
         n = n if limit is None else min(n, limit)
+        batch_size = n if keep_state else batch_size
+        kept = {"keep_state": True} if keep_state else {}
         outputs, losses = [], 0.0
         for start in range(0, n, batch_size):
             index = np.arange(start, min(n, start + batch_size))
             x, y = self.sequences(split, index)
-            out = self.rule.forward(x)
+            out = self.rule.forward(x, **kept)
             losses += float(self.rule.loss(out.astype(np.float64), y))
             outputs.append(out)
         outputs = np.concatenate(outputs, axis=1)
@@ -418,7 +430,7 @@ class Trainer:
                 self.average_weights()
             bar.set_postfix(loss=f"{loss:.4f}")
         wall = time.perf_counter() - start
-        test = self.evaluate("test")
+        test = self.evaluate("test", keep_state=self.config.evaluation_state == "shared")
         self.epoch += 1
         steps = self.rule.optimizer_steps - steps_before
         row = {"epoch": self.epoch, "train_loss": total_loss / seen,

@@ -225,9 +225,67 @@ def test_a_carried_state_rule_evaluates_from_its_carried_state_repeated_over_the
     assert np.array_equal(rule.carried.u, carried.u)
 
 
+def test_a_shared_evaluation_hands_its_final_state_with_decayed_errors_to_training():
+    """evaluation_state='shared' (the GLE reference's protocol): the test run
+    steps the error dendrites with no target error, and the next training
+    batch starts from the first rows of the state it left; 'copy' leaves the
+    carried state alone."""
+    base = dict(task="digits", epochs=2, batch_size=4, lr=3e-3, limit_train=8, limit_test=10,
+                carry_state=True)
+    shared = Trainer(DIGITS, TrainConfig(**base, evaluation_state="shared"))
+    copy = Trainer(DIGITS, TrainConfig(**base))
+    for trainer in (shared, copy):
+        trainer.rule.batch(*trainer.sequences("train", np.arange(4)))
+    rule = shared.rule
+    assert np.abs(rule.carried.e_target).max() > 0  # training left a target error
+    before = rule.carried.copy()
+    x, _ = shared.sequences("test", np.arange(10))
+    rows = np.arange(10) % 4
+    state = rule.net.tile_batch(before, 10)
+    state.e_target = np.zeros_like(state.e_target)
+    expected, final = rule.net.run(rule.params, x, state, errors=True,
+                                   x_prev=rule.carried_input[rows])
+    outputs = rule.forward(x, keep_state=True)
+    assert np.array_equal(outputs, expected)
+    assert np.array_equal(rule.forward(x), outputs)  # evaluations still start from training's
+    assert not np.array_equal(final.v, before.v)  # the errors ran on
+    start, x_prev = rule.start(x[:, :4])
+    assert np.array_equal(start.u, final.u[:, :4])  # training goes on from its first rows
+    assert np.array_equal(start.v, final.v[:, :4]) and np.array_equal(x_prev, x[-1, :4])
+    assert np.abs(start.e_target).max() == 0
+    with pytest.raises(ValueError, match="keep_state=True needs evaluation_state='shared'"):
+        copy.rule.forward(x, keep_state=True)
+    shared.train_epoch(progress=False)  # its test run: one batch of all 10, handed on
+    assert rule.handed[0].u.shape[1] == 10 and rule.carried.u.shape[1] == 4
+    assert copy.train_epoch(progress=False) and copy.rule.handed is None
+
+
+@pytest.mark.slow
+def test_a_shared_evaluation_resumes_to_the_same_weights_and_reports_its_epochs_number(tmp_path):
+    base = dict(task="digits", epochs=2, batch_size=8, lr=3e-3, limit_train=32, limit_test=16,
+                carry_state=True, evaluation_state="shared")
+    straight = fit(DIGITS, TrainConfig(**base), tmp_path / "straight", progress=False, log=quiet)
+    assert straight["test_metric"] == straight["history"][-1]["test_metric"]
+    fit(DIGITS, TrainConfig(**{**base, "epochs": 1}), tmp_path / "resumed", progress=False,
+        log=quiet)
+    resumed = fit(DIGITS, TrainConfig(**base), tmp_path / "resumed", resume=True,
+                  progress=False, log=quiet)
+    def losses(results):
+        return [(row["train_loss"], row["test_loss"]) for row in results["history"]]
+
+    assert losses(resumed) == losses(straight)  # the handed state was checkpointed
+    copy = fit(DIGITS, TrainConfig(**{**base, "evaluation_state": "copy"}), tmp_path / "copy",
+               progress=False, log=quiet)
+    assert copy["history"][1]["train_loss"] != straight["history"][1]["train_loss"]
+
+
 def test_options_that_do_not_apply_are_rejected_by_name():
     with pytest.raises(ValueError, match="carry_state applies to rule='vle'"):
         TrainConfig(task="digits", rule="bptt", carry_state=True)
+    with pytest.raises(ValueError, match="evaluation_state='shared' needs carry_state=True"):
+        TrainConfig(task="digits", evaluation_state="shared")
+    with pytest.raises(ValueError, match="evaluation_state='all' must be one of"):
+        TrainConfig(task="digits", carry_state=True, evaluation_state="all")
     with pytest.raises(ValueError, match="lr_schedule='step' must be one of"):
         TrainConfig(task="digits", lr_schedule="step")
     with pytest.raises(ValueError, match="width=2 must be an integer >= 3"):

@@ -205,6 +205,20 @@ def test_train_speed_against_the_gle_reference_takes_turns_and_reports_both(tmp_
     saved = json.loads((tmp_path / "out" / "train_speed_gleref.json").read_text())
     assert saved["samples_per_s"] == speed and saved["gle_torch"]
     assert (tmp_path / "out" / "train_speed_gleref.png").stat().st_size > 10_000
+    products = results["products_only"]  # the step's matrix products alone: a ceiling
+    assert products["ceiling_samples_per_s"] > 0 and products["blas_peak_gflops"] > 0
+    assert products["ratio_over_gle_reference"] == pytest.approx(
+        products["ceiling_samples_per_s"] / speed["gle_reference"], abs=0.01)
+
+
+def test_the_step_products_count_the_padded_stacks_and_the_real_network():
+    from lava_vle.experiments.benchmarks.step_arithmetic import multiply_adds
+
+    # 1 -> 4 -> 2, batch 3, padded to width 4: three products of 2 stacks of 4 x 4
+    counts = multiply_adds((1, 4, 2), 4, 3)
+    assert counts["padded"] == 3 * 2 * 4 * 4 * 3
+    # forward and update: (4 * 2 + 2 * 5) synapses and biases; error path: 2 * 4 weights
+    assert counts["real"] == 2 * (4 * 2 + 2 * 5) * 3 + 2 * 4 * 3
 
 
 def test_train_speed_names_a_folder_that_is_not_the_gle_reference(tmp_path):

@@ -27,6 +27,10 @@ taking turns batch by batch.
 tensors there), each timed batch ended by a device synchronisation; the
 memory probes, which read the host's resident memory, are left out.
 
+With ``--gle-code`` also, in turn, the recipe's three matrix products
+alone (:mod:`~lava_vle.experiments.benchmarks.step_arithmetic`): the
+samples/s the recipe cannot pass while its step runs them as it does.
+
 ``--capture K``: also the per-step recipe in captured windows
 (:mod:`lava_vle.captured`: K update windows per compiled call, on
 ``--device`` or torch's CPU backend), timed in turn with the others (with
@@ -47,6 +51,8 @@ from typing import Optional, Sequence
 import numpy as np
 
 from lava_vle.command_parser import CommandParser, at_least
+from lava_vle.experiments.benchmarks.step_arithmetic import (multiply_adds, peak_gflops,
+                                                             products_seconds)
 
 RULES = ("vle", "bptt")
 HOST = "cpu (VLE numpy, BPTT torch)"  # what "device" records without --device
@@ -219,6 +225,9 @@ def gle_reference_speeds(gle_code: Path, python: str, n_batches: int = 3,
                 for name, (rule, options) in timed.items()}
     order = list(trainers["vle_per_step"].batches(0))
     speeds = {name: {"wall": [], "cpu": []} for name in ["gle_reference", *trainers]}
+    spec = trainers["vle_per_step"].spec
+    stack = (spec.n_layers, max(spec.sizes), GLE_BATCH)
+    ceilings = []  # samples/s of the recipe's three matrix products alone
     with tempfile.TemporaryFile("w+") as err, subprocess.Popen(
             [python, str(GLE_DRIVER), str(gle_code)], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=err, text=True) as ref:
@@ -241,10 +250,12 @@ def gle_reference_speeds(gle_code: Path, python: str, n_batches: int = 3,
             for name, trainer in trainers.items():
                 x, y = trainer.sequences("train", order[k])
                 runs[name] = timed_batch(trainer, x, y, None)
+            products = products_seconds(*stack)
             if k:
                 for name, (wall, cpu) in runs.items():
                     speeds[name]["wall"].append(GLE_BATCH / wall)
                     speeds[name]["cpu"].append(GLE_BATCH / cpu)
+                ceilings.append(GLE_BATCH / (GLE_STEPS * products))
         ref.stdin.close()
     wall = {name: round(float(np.median(v["wall"])), 1) for name, v in speeds.items()}
     cpu = {name: round(float(np.median(v["cpu"])), 1) for name, v in speeds.items()}
@@ -259,6 +270,17 @@ def gle_reference_speeds(gle_code: Path, python: str, n_batches: int = 3,
                                                     / wall["gle_reference"], 2),
               "ratio_vle_over_gle_reference_cpu": round(
                   cpu["vle_per_step"] / cpu["gle_reference"], 2)}
+    ceiling = float(np.median(ceilings))
+    step_s = GLE_BATCH / (GLE_STEPS * ceiling)
+    padded = multiply_adds(spec.sizes, stack[1], GLE_BATCH)["padded"]
+    result["products_only"] = {
+        "what": "the step's three stacked matrix products alone, tight loop, in turn "
+                "(lava_vle.experiments.benchmarks.step_arithmetic)",
+        "ceiling_samples_per_s": round(ceiling, 1), "step_ms": round(1e3 * step_s, 4),
+        "multiply_adds_per_step": padded, "gflops": round(2 * padded / step_s / 1e9, 1),
+        "blas_peak_gflops": round(peak_gflops(), 1),
+        "share_of_recipe_step": round(wall["vle_per_step"] / ceiling, 2),
+        "ratio_over_gle_reference": round(ceiling / wall["gle_reference"], 2)}
     if capture:
         result["captured_config"] = {"rule": timed[CAPTURED][0], **timed[CAPTURED][1]}
         result["ratio_captured_over_gle_reference"] = round(wall[CAPTURED]
@@ -488,6 +510,10 @@ def _report_gle_reference(args: argparse.Namespace) -> dict:
     if args.capture:
         print(f"captured windows ({args.capture} steps per call): {s[CAPTURED]} samples/s, "
               f"{results['ratio_captured_over_gle_reference']}x the reference")
+    p = results["products_only"]
+    print(f"the step's three matrix products alone: {p['ceiling_samples_per_s']} samples/s "
+          f"({p['gflops']} GFLOP/s, BLAS peak {p['blas_peak_gflops']}), "
+          f"{p['ratio_over_gle_reference']}x the reference: a ceiling for this recipe")
     print(f"wrote {out}/train_speed_gleref.json and .png")
     return results
 

@@ -229,3 +229,44 @@ def test_a_var_set_of_nan_or_another_shape_is_refused_naming_the_var(fused):
         assert holder.weights.get().flat[0] == pytest.approx(0.5)
     with pytest.raises(RuntimeError, match="weights.get: the run has stopped"):
         holder.weights.get()
+
+
+def test_a_monitor_reads_every_step_of_a_fixed_chain_and_a_set_state_takes_effect():
+    """The fixed_pt chain keeps its state between steps and brings the Vars
+    up to date around Var.get and Var.set: a Monitor probing ``u`` (a VarPort,
+    read while the network runs) records the simulator's u at every step,
+    and ``u`` set to zero between two runs restarts the membranes there."""
+    from dataclasses import replace
+
+    from lava.proc.monitor.process import Monitor
+
+    spec = chain_spec()
+    params = init_params(spec, seed=3)
+    x, y = signals(40)
+    sim = Simulator(spec, params, "fixed", seed=SEED)
+    first = sim.run(x[:20], y[:20], plasticity="apply", eta=ETA, record=("u",))
+    restarted = replace(first.state, u=tuple(np.zeros_like(u) for u in first.state.u))
+    second = sim.run(x[20:], y[20:], plasticity="apply", eta=ETA, state=restarted,
+                     first_step=21, record=("u",))
+
+    net = VLENetwork(spec=spec, params=params, learning_rate=ETA, seed=SEED, fused=True)
+    RingBuffer(data=fxp.to_state(x[:, 0, :]).T.astype(np.int32)).s_out.connect(net.s_in)
+    RingBuffer(data=fxp.to_state(y[:, 0, :]).T.astype(np.int32)).s_out.connect(net.target_in)
+    out = sink.RingBuffer(shape=(spec.n_out,), buffer=40)
+    net.s_out.connect(out.a_in)
+    monitor = Monitor()
+    monitor.probe(net.u, 40)
+    cfg = Loihi2SimCfg(select_tag="fixed_pt")
+    with stopping(net):
+        net.run(condition=RunSteps(20), run_cfg=cfg)
+        net.u.set(np.zeros_like(net.u.get()))
+        net.run(condition=RunSteps(20), run_cfg=cfg)
+        probed = monitor.get_data()[net.name]["u"]
+        outputs = out.data.get().T
+        final_u = net.read("u")
+    per_step = [np.concatenate([u[:, 0] for u in run.trace["u"]], axis=-1)
+                for run in (first, second)]
+    assert np.array_equal(probed, np.concatenate(per_step))
+    assert np.array_equal(outputs[20:], fxp.to_state(second.outputs[:, 0]))
+    for got, want in zip(final_u, second.state.u):
+        assert np.array_equal(got, want[0])

@@ -164,9 +164,11 @@ class PyFusedVLENetworkModelFixed(AbstractFusedVLENetworkModel):
     processes (24-bit state held in int64 Vars, the simulator's state type).
 
     A chain (:func:`~lava_vle.stacked_fixed.stackable`) steps all its layers
-    at once (:class:`~lava_vle.stacked_fixed.FixedChain`), other networks
-    population by population (:meth:`Simulator.step`); both read and write
-    the same Vars every step.
+    at once (:class:`~lava_vle.stacked_fixed.FixedChain`), keeping the state
+    between steps and the Vars up to date around every Var.get and Var.set
+    (every step while VarPorts are connected); other networks step
+    population by population (:meth:`Simulator.step`) on the Vars
+    themselves.
     """
 
     precision = "fixed"
@@ -198,29 +200,77 @@ class PyFusedVLENetworkModelFixed(AbstractFusedVLENetworkModel):
                       if stackable(self.spec) else None)
         # the accumulator Vars' values the chain holds (loaded again when set)
         self.chain_holds = dict.fromkeys(self._plastic_vars())
+        self.vars_ahead = True  # the Vars hold values the chain has not loaded
+        self.chain_ahead = False  # the chain has stepped past what the Vars show ...
+        self.acc_ahead = False  # ... and updated its accumulators since
 
     def _step(self, x_now: np.ndarray, target: np.ndarray, modulator: np.ndarray,
               rule: Optional[LocalRule]) -> np.ndarray:
-        """A chain: one :meth:`FixedChain.step` on the Vars (loaded into its
-        stacks, stored back after); otherwise the simulator's step."""
+        """A chain: one :meth:`FixedChain.step` on the Vars; otherwise the
+        simulator's step.
+
+        The chain keeps the state between steps. It loads the Vars after a
+        ``Var.set`` (:meth:`_set_var`) and writes them back before a
+        ``Var.get`` (:meth:`_get_var`), so what a user reads or sets between
+        runs is what the steps use, and the Vars are not copied every step.
+        With VarPorts connected (a Monitor's probe, a RefPort), which read
+        and write Vars while the network runs, it loads and writes them
+        every step."""
         chain = self.chain
         if chain is None:
             return super()._step(x_now, target, modulator, rule)
+        every_step = bool(self.var_ports)
+        if self.vars_ahead or every_step:
+            self._load_vars()
+        self.acc_ahead |= chain.step(target, self.loss_scale, x_now, modulator, rule,
+                                     self.time_step)
+        self.chain_ahead = True
+        if every_step:
+            self._store_vars()
+        self.range_watch.check(self.time_step, chain.state["u"])
+        return chain.output()
+
+    def _load_vars(self) -> None:
+        """The chain's stacks from the Vars (the accumulators only where they
+        differ from what the chain holds)."""
+        chain = self.chain
         for name in STATE_VARS:
             chain.load(name, getattr(self, name))
         for name, held in self.chain_holds.items():
             if held is None or not np.array_equal(getattr(self, name), held):
                 chain.load(name, getattr(self, name))
                 self.chain_holds[name] = getattr(self, name).copy()
-        if chain.step(target, self.loss_scale, x_now, modulator, rule, self.time_step):
+        self.vars_ahead = False
+
+    def _store_vars(self) -> None:
+        """The Vars from the chain's stacks (the accumulators, weights and
+        biases where an update changed them)."""
+        if not self.chain_ahead:
+            return
+        chain = self.chain
+        if self.acc_ahead:
             for name, held in self.chain_holds.items():
                 chain.store(name, getattr(self, name))
                 held[...] = getattr(self, name)
             self._after_update()
+            self.acc_ahead = False
         for name in STATE_VARS:
             chain.store(name, getattr(self, name))
-        self.range_watch.check(self.time_step, chain.state["u"])
-        return chain.output()
+        self.chain_ahead = False
+
+    def _get_var(self) -> None:
+        """Lava's Var.get: the Vars brought up to the chain's state first."""
+        if self.chain is not None:
+            self._store_vars()
+        super()._get_var()
+
+    def _set_var(self) -> None:
+        """Lava's Var.set: the other Vars brought up to the chain's state
+        first (the next step loads them all)."""
+        if self.chain is not None:
+            self._store_vars()
+            self.vars_ahead = True
+        super()._set_var()
 
     def _plastic_vars(self) -> tuple[str, str]:
         return "weight_acc", "bias_acc"

@@ -21,22 +21,17 @@ reference code.
 from __future__ import annotations
 
 import time
-from typing import Callable, Sequence
+from typing import Callable
 
 import numpy as np
 
 PEAK_SIZE = 1024  # the large product that measures the core's BLAS peak
 
 
-def multiply_adds(sizes: Sequence[int], width: int, batch: int) -> dict:
-    """Multiply-adds per time step of the three products: as the stacks run
-    them (every projection padded to ``width``), and those of the real
-    network (``sizes``: populations, input first; biases as a column)."""
-    layers = len(sizes) - 1
-    real = sum(sizes[k + 1] * (sizes[k] + 1) for k in range(layers)) * batch
-    padded = layers * width * width * batch
-    error_real = sum(sizes[k + 1] * sizes[k] for k in range(1, layers)) * batch
-    return {"padded": 3 * padded, "real": 2 * real + error_real}
+def multiply_adds(layers: int, width: int, batch: int) -> int:
+    """Multiply-adds per time step of the three products as the stacks run
+    them: ``layers`` projections, each padded to ``width`` x ``width``."""
+    return 3 * layers * width * width * batch
 
 
 def best_seconds(call: Callable[[], object], repeats: int, rounds: int = 5) -> float:

@@ -272,7 +272,7 @@ def gle_reference_speeds(gle_code: Path, python: str, n_batches: int = 3,
                   cpu["vle_per_step"] / cpu["gle_reference"], 2)}
     ceiling = float(np.median(ceilings))
     step_s = GLE_BATCH / (GLE_STEPS * ceiling)
-    padded = multiply_adds(spec.sizes, stack[1], GLE_BATCH)["padded"]
+    padded = multiply_adds(*stack)
     result["products_only"] = {
         "what": "the step's three stacked matrix products alone, tight loop, in turn "
                 "(lava_vle.experiments.benchmarks.step_arithmetic)",
